@@ -1,0 +1,159 @@
+"""Fence info strings: which fences are tagged, and their validated options.
+
+The syntax is the one pymdownx.superfences renders (Material for MkDocs), so the same
+attributes that drive docsexec end up in the HTML:
+
+    ```console {#bridge-ip-addr .docsexec data-exit="1" data-prompt="/ # "}
+
+Only fences carrying the class `.docsexec` run. Everything else is rejected loudly with the
+page and line, because a silently ignored option is a check that silently does not happen.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+from .blocks import BlockOptions
+from .errors import BadInput
+
+TAG_CLASS = "docsexec"
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+RUNNER_OPTIONS = {"data-exit", "data-timeout", "data-prompt", "data-same-as", "data-same-interfaces-as"}
+_LANG_AND_ATTRS = re.compile(r"^\s*(?P<lang>[\w#.+-]*)\s*(?:\{(?P<attrs>.*)\})?\s*$")
+
+
+def is_tagged(info: str) -> bool:
+    """True when the fence asks to be run: its attribute list holds the class `.docsexec`."""
+    attrs = _attribute_text(info)
+    return attrs is not None and f".{TAG_CLASS}" in _split_attributes(attrs, None, 0)
+
+
+def looks_like_a_mistyped_tag(info: str) -> bool:
+    """`docsexec` written somewhere other than as a class: almost surely an author's slip."""
+    return TAG_CLASS in info and not is_tagged(info)
+
+
+def parse_options(info: str, path: Path, line: int) -> BlockOptions:
+    """Validate a tagged fence's attributes into BlockOptions, or raise BadInput."""
+    attrs = _attribute_text(info)
+    if attrs is None:
+        raise BadInput(path, line, f"malformed fence attributes {info.strip()!r}: expected {{#id .docsexec ...}}")
+    tokens = _split_attributes(attrs, path, line)
+    if _language(info, tokens) != "console":
+        raise BadInput(path, line, "a tagged block must be a console transcript: start the fence with ```console {#id .docsexec}")
+    ident: str | None = None
+    classes: list[str] = []
+    values: dict[str, str] = {}
+    for token in tokens:
+        if token.startswith("#"):
+            if ident is not None:
+                raise BadInput(path, line, f"two ids on one fence: #{ident} and {token}")
+            ident = token[1:]
+        elif token.startswith("."):
+            if token[1:] != "console":
+                classes.append(token[1:])
+        elif "=" in token:
+            key, value = token.split("=", 1)
+            if key in values:
+                raise BadInput(path, line, f"option {key} given twice")
+            values[key] = value
+        else:
+            raise BadInput(path, line, f"malformed fence attribute {token!r}: use #id, .class or data-key=\"value\"")
+    if ident is None:
+        raise BadInput(path, line, "tagged block has no id: add #some-id to the attribute list")
+    if not ID_PATTERN.match(ident):
+        raise BadInput(path, line, f"block id {ident!r} must be lowercase letters, digits, '-' or '_'")
+    return _build_options(ident, tuple(classes), values, path, line)
+
+
+def _build_options(ident: str, classes: tuple[str, ...], values: dict[str, str], path: Path, line: int) -> BlockOptions:
+    from .compare import validate_options
+
+    for key in values:
+        if not key.startswith("data-"):
+            raise BadInput(path, line, f"unknown option {key!r}: options are data-* attributes (data-{key}?)")
+    compare = {key[len("data-"):]: value for key, value in values.items() if key not in RUNNER_OPTIONS}
+    problems = validate_options(compare)
+    if problems:
+        raise BadInput(path, line, problems[0])
+    return BlockOptions(
+        id=ident,
+        exit_codes=_exit_codes(values.get("data-exit"), path, line),
+        timeout=_timeout(values.get("data-timeout"), path, line),
+        prompt=_prompt(values.get("data-prompt"), path, line),
+        same_as=_relation("data-same-as", values.get("data-same-as"), path, line),
+        same_interfaces_as=_relation("data-same-interfaces-as", values.get("data-same-interfaces-as"), path, line),
+        compare=compare,
+        classes=classes,
+    )
+
+
+def _exit_codes(raw: str | None, path: Path, line: int) -> tuple[int, ...] | None:
+    if raw is None:
+        return None
+    parts = raw.split()
+    if not parts or not all(p.isdigit() and int(p) <= 255 for p in parts):
+        raise BadInput(path, line, f"data-exit={raw!r}: expected exit codes 0-255, one per command, e.g. data-exit=\"1\" or \"1 0\"")
+    return tuple(int(p) for p in parts)
+
+
+def _timeout(raw: str | None, path: Path, line: int) -> float | None:
+    if raw is None:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 3600:
+        raise BadInput(path, line, f"data-timeout={raw!r}: expected seconds between 0 and 3600")
+    return value
+
+
+def _prompt(raw: str | None, path: Path, line: int) -> str | None:
+    if raw is None:
+        return None
+    if not raw.strip():
+        raise BadInput(path, line, "data-prompt is empty: give the program's prompt, e.g. data-prompt=\"/ # \"")
+    if raw.startswith("$ "):
+        raise BadInput(path, line, "data-prompt must differ from the shell prompt '$ '")
+    return raw
+
+
+def _relation(key: str, raw: str | None, path: Path, line: int) -> str | None:
+    if raw is None:
+        return None
+    ident, colon, stanza = raw.partition(":")
+    if not ID_PATTERN.match(ident) or (colon and not stanza.strip()):
+        raise BadInput(path, line, f"{key}={raw!r}: expected a block id, optionally ':name' of an interface stanza")
+    return raw
+
+
+def _language(info: str, tokens: list[str]) -> str:
+    """The fence language as superfences sees it: the word before `{`, else the first class."""
+    match = _LANG_AND_ATTRS.match(info)
+    lang = match.group("lang") if match else ""
+    if lang:
+        return lang.lstrip(".")
+    first_class = next((t for t in tokens if t.startswith(".")), "")
+    return first_class[1:]
+
+
+def _attribute_text(info: str) -> str | None:
+    match = _LANG_AND_ATTRS.match(info)
+    if not match:
+        return None
+    return match.group("attrs")
+
+
+def _split_attributes(attrs: str, path: Path | None, line: int) -> list[str]:
+    lexer = shlex.shlex(attrs, posix=True)
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    try:
+        return list(lexer)
+    except ValueError as exc:
+        if path is None:
+            return []
+        raise BadInput(path, line, f"malformed fence attributes: {exc}") from exc

@@ -1,0 +1,124 @@
+"""Find the tagged blocks of a page.
+
+Fences are found with the rules pymdownx.superfences applies when Material renders the
+page, not with CommonMark's: a fence may be indented to any depth (inside a list item, an
+`!!! note` admonition or a `=== "Tab"`), and closes at the same indentation with the same
+character. A CommonMark parser such as markdown-it-py reads a fence indented under an
+admonition as an indented code block and would miss it, so the scanner follows the renderer.
+Everything inside any open fence is text, so a contributor guide can show a tagged block
+as an example inside a four-backtick fence without it running.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .blocks import Block
+from .errors import BadInput
+from .options import is_tagged, looks_like_a_mistyped_tag, parse_options
+from .page import Page
+from .transcript import parse_transcript
+
+_OPENING = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+
+
+@dataclass(frozen=True)
+class Fence:
+    """Any fenced region of a page, tagged or not (0-based line indexes)."""
+
+    start: int  # index of the opening fence line
+    end: int  # index of the closing fence line
+    indent: str
+    fence: str
+    info: str
+
+
+def find_fences(page: Page) -> list[Fence]:
+    """Every top-level fence of the page, in order. Raises BadInput for an unclosed tagged fence."""
+    fences: list[Fence] = []
+    index = 0
+    lines = page.lines
+    while index < len(lines):
+        match = _OPENING.match(lines[index])
+        if not match or (match.group("fence")[0] == "`" and "`" in match.group("info")):
+            index += 1
+            continue
+        indent, fence, info = match.group("indent", "fence", "info")
+        end = _closing_index(lines, index, indent, fence)
+        if end is None:
+            if is_tagged(info):
+                raise BadInput(page.path, index + 1, f"unterminated fence: no closing {fence} for this tagged block")
+            end = len(lines)  # an open untagged fence swallows the rest, as the renderer does
+        fences.append(Fence(start=index, end=end, indent=indent, fence=fence, info=info))
+        index = end + 1
+    return fences
+
+
+def _closing_index(lines: list[str], start: int, indent: str, fence: str) -> int | None:
+    closing = re.compile(rf"^{re.escape(indent)}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
+    for index in range(start + 1, len(lines)):
+        if closing.match(lines[index]):
+            return index
+    return None
+
+
+def scan_page(page: Page) -> list[Block]:
+    """The page's tagged blocks, parsed and validated; ids must be unique on the page."""
+    blocks: list[Block] = []
+    seen: dict[str, int] = {}
+    for fence in find_fences(page):
+        line = fence.start + 1
+        if not is_tagged(fence.info):
+            if looks_like_a_mistyped_tag(fence.info):
+                raise BadInput(page.path, line, f"fence mentions docsexec but is not tagged: write {{#id .docsexec}} (got {fence.info.strip()!r})")
+            continue
+        options = parse_options(fence.info, page.path, line)
+        if options.id in seen:
+            raise BadInput(page.path, line, f"duplicate block id {options.id!r} (first used on line {seen[options.id]})")
+        seen[options.id] = line
+        body = _dedent(page, fence)
+        block = Block(
+            path=page.path,
+            options=options,
+            fence_line=line,
+            body_start=fence.start + 1,
+            body_end=fence.end,
+            indent=fence.indent,
+            fence=fence.fence,
+        )
+        commands = parse_transcript(body, block)
+        blocks.append(replace(block, commands=commands))
+    _check_relations(page.path, blocks)
+    return blocks
+
+
+def _dedent(page: Page, fence: Fence) -> list[str]:
+    """The body lines without the fence's indentation (lists, admonitions, tabs)."""
+    body: list[str] = []
+    for index in range(fence.start + 1, fence.end):
+        text = page.lines[index]
+        if text.startswith(fence.indent):
+            body.append(text[len(fence.indent):])
+        elif not text.strip():
+            body.append("")
+        else:
+            raise BadInput(page.path, index + 1, "line is indented less than its fence: the renderer would end the block here")
+    return body
+
+
+def _check_relations(path: Path, blocks: list[Block]) -> None:
+    """A relation must name an earlier block of the same page: that block's output is the reference."""
+    earlier: set[str] = set()
+    for block in blocks:
+        for key, target in (("data-same-as", block.options.same_as), ("data-same-interfaces-as", block.options.same_interfaces_as)):
+            ident = (target or "").partition(":")[0]
+            if target is not None and ident not in earlier:
+                raise BadInput(path, block.fence_line, f"{key}={target!r}: no earlier block with id {ident!r} on this page")
+        earlier.add(block.id)
+
+
+def scan_file(path: Path) -> tuple[Page, list[Block]]:
+    page = Page.read(path)
+    return page, scan_page(page)
