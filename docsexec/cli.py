@@ -1,0 +1,153 @@
+"""The `docsexec` command line. Scripts and CI depend on these names and exit codes:
+
+    docsexec list   [PATHS] [--json]
+    docsexec check  [PATHS] [--engine sandbox|shared] [--timeout S] [--report F] [--junit F]
+    docsexec update [PATHS] (same options)
+    docsexec engine install | status | reap
+
+Exit codes: 0 ok, 1 divergence, 2 bad input or usage, 3 environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from pathlib import Path
+
+from .errors import EXIT_DIVERGED, EXIT_OK, DocsexecError, UsageError
+from .page import find_pages
+from .progress import ProgressPrinter
+from .report import PageReport, block_diff, write_json, write_junit
+from .runner import DEFAULT_TIMEOUT, RunSettings
+from .scan import scan_file
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 too, but with our one-line style
+        raise UsageError(f"usage: {message} (see docsexec --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="docsexec", description="Run the tagged terminal transcripts of Markdown pages against a real Docker engine.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    listing = sub.add_parser("list", help="list tagged blocks")
+    listing.add_argument("paths", nargs="*", type=Path)
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    for name, text in (("check", "run pages and report divergences; writes nothing"), ("update", "run pages and write real outputs into them")):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("paths", nargs="*", type=Path)
+        cmd.add_argument("--engine", choices=("sandbox", "shared"), default="sandbox", help="sandbox: a private engine per page (default); shared: the caller's DOCKER_HOST")
+        cmd.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="default per-command timeout in seconds")
+        cmd.add_argument("--report", type=Path, help="write a JSON report")
+        cmd.add_argument("--junit", type=Path, help="write a JUnit XML report")
+        cmd.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    engine = sub.add_parser("engine", help="install or inspect the engine docsexec uses")
+    engine.add_argument("action", choices=("install", "status", "reap"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        args = build_parser().parse_args(argv)
+        return _dispatch(args)
+    except DocsexecError as exc:
+        print(f"docsexec: {exc.one_line()}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("docsexec: interrupted; engines were torn down", file=sys.stderr)
+        return 130
+
+
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM unwinds like Ctrl-C, so every `with` block tears its engine down."""
+    raise KeyboardInterrupt
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "engine":
+        return _engine(args.action)
+    paths = find_pages(args.paths or [Path("docs")])
+    if args.command == "list":
+        return _list(paths, args.json)
+    return _verify(paths, args)
+
+
+def _list(paths: list[Path], as_json: bool) -> int:
+    rows = []
+    for path in paths:
+        _, blocks = scan_file(path)
+        for block in blocks:
+            rows.append({
+                "file": str(path),
+                "line": block.fence_line,
+                "id": block.id,
+                "commands": [c.text for c in block.commands],
+                "output_lines": [block.body_start + 1, block.body_end],
+                "options": {k: v for k, v in vars(block.options).items() if v not in (None, {}, ()) and k != "id"},
+            })
+    if as_json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for row in rows:
+            print(f"{row['file']}:{row['line']} [{row['id']}] {len(row['commands'])} command(s): {row['commands'][0].splitlines()[0]}")
+    return EXIT_OK
+
+
+def _verify(paths: list[Path], args: argparse.Namespace) -> int:
+    from .verify import verify_page
+
+    for path in paths:  # every page is validated before anything runs
+        scan_file(path)
+    settings = RunSettings(engine=args.engine, default_timeout=args.timeout)
+    printer = ProgressPrinter(quiet=args.quiet)
+    write = args.command == "update"
+    reports: list[PageReport] = []
+    try:
+        for path in paths:
+            _, blocks = scan_file(path)
+            if not blocks:
+                continue
+            printer.page_started(str(path), len(blocks))
+            report, current = verify_page(path, settings, write=write, progress=printer)
+            reports.append(report)
+            _print_problems(report, current, write)
+    finally:
+        if args.report:
+            write_json(args.report, reports, args.command)
+        if args.junit:
+            write_junit(args.junit, reports)
+    printer.summary(reports)
+    return EXIT_OK if all(r.ok for r in reports) else EXIT_DIVERGED
+
+
+def _print_problems(report: PageReport, current: dict[str, list[str]], write: bool) -> None:
+    for verdict in report.verdicts:
+        if verdict.status in ("ok",):
+            continue
+        if verdict.status == "updated":
+            print(f"updated {verdict.block.where}")
+            continue
+        for line in block_diff(verdict, current[verdict.block.id]):
+            print(line)
+    sys.stdout.flush()
+
+
+def _engine(action: str) -> int:
+    from .engine import provision, reaper
+
+    if action == "install":
+        engine = provision.install_engine(log=lambda text: print(text, file=sys.stderr))
+        print(f"engine {engine.version} ({engine.source}) at {engine.dockerd}")
+    elif action == "status":
+        print(json.dumps(reaper.engine_status(), indent=2, default=str))
+    else:
+        for name in reaper.reap_stale(log=lambda text: print(text, file=sys.stderr)):
+            print(f"reaped {name}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

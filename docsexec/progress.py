@@ -1,0 +1,52 @@
+"""Progress for long runs: a live line per block on a terminal, plain lines in CI logs,
+and a table of durations at the end. Written to stderr so stdout stays the diff/JSON."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from rich.console import Console
+from rich.table import Table
+
+from .blocks import Block, BlockResult
+from .report import PageReport
+
+
+class ProgressPrinter:
+    def __init__(self, stream: TextIO | None = None, quiet: bool = False) -> None:
+        self._stream = stream or sys.stderr
+        self._console = Console(file=self._stream, highlight=False, soft_wrap=True)
+        self._tty = self._stream.isatty()
+        self._quiet = quiet
+
+    def page_started(self, path: str, count: int) -> None:
+        if not self._quiet:
+            self._print(f"{path}: {count} tagged block(s), starting a private engine ...")
+
+    def __call__(self, event: str, block: Block, result: BlockResult | None) -> None:
+        if self._quiet:
+            return
+        if event == "start" and self._tty:
+            self._console.print(f"  [dim]running {block.id} ...[/dim]", end="\r")
+        elif event == "done" and result is not None:
+            state = "ran" if result.error is None else ("stopped" if result.error.startswith("not run") else "error")
+            self._print(f"  {block.path}:{block.fence_line} [{block.id}] {state} {result.seconds:.2f}s")
+
+    def summary(self, reports: list[PageReport]) -> None:
+        if self._quiet or not reports:
+            return
+        table = Table(title="docsexec summary", show_lines=False)
+        for column in ("page", "engine", "blocks", "passed", "status", "seconds"):
+            table.add_column(column)
+        for report in reports:
+            passed = sum(v.status in ("ok", "updated") for v in report.verdicts)
+            status = "error" if report.error else ("ok" if report.ok else "diverged")
+            table.add_row(str(report.path), report.engine_version or "-", str(len(report.verdicts)), str(passed), status, f"{report.seconds:.1f}")
+        self._console.print(table)
+
+    def _print(self, text: str) -> None:
+        if self._tty:
+            self._console.print(text, markup=False)
+        else:
+            print(text, file=self._stream, flush=True)

@@ -1,0 +1,122 @@
+"""Tell people what happened: diffs headed file:line [id], a JSON report, a JUnit file.
+
+The JSON report is what CI archives and the nightly job reads; JUnit is what CI dashboards
+show. Both come from the same PageReport records, so they never disagree.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree import ElementTree
+
+from .evaluate import DIVERGED, PASSING, BlockVerdict
+
+
+@dataclass
+class PageReport:
+    path: Path
+    engine_version: str
+    seconds: float
+    verdicts: list[BlockVerdict] = field(default_factory=list)
+    written: bool = False  # update rewrote the page
+    error: str | None = None  # the page could not run at all
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and all(v.status in PASSING for v in self.verdicts)
+
+
+def block_diff(verdict: BlockVerdict, current: list[str]) -> list[str]:
+    """A unified diff of one block, headed with where it is, in page line numbers."""
+    block = verdict.block
+    lines = [f"--- {block.where}"]
+    lines.extend(verdict.problems)
+    if verdict.written is not None:
+        diff = difflib.unified_diff(
+            current, verdict.written,
+            fromfile=f"{block.path}:{block.fence_line} [{block.id}] recorded",
+            tofile="actual", lineterm="", n=2,
+        )
+        lines.extend(_renumber(list(diff), block.body_start))
+    return lines
+
+
+def _renumber(diff: list[str], offset: int) -> list[str]:
+    """Hunk headers count from the page's first line, not the block's, so editors jump right."""
+    out: list[str] = []
+    for line in diff:
+        if line.startswith("@@"):
+            head = line.split("@@")[1].strip().split()
+            old = head[0][1:].split(",")
+            new = head[1][1:].split(",")
+            old[0] = str(int(old[0]) + offset)
+            new[0] = str(int(new[0]) + offset)
+            line = f"@@ -{','.join(old)} +{','.join(new)} @@"
+        out.append(line)
+    return out
+
+
+def to_json(reports: list[PageReport], mode: str) -> dict:
+    return {
+        "tool": "docsexec",
+        "mode": mode,
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "ok": all(r.ok for r in reports),
+        "pages": [_page_json(r) for r in reports],
+    }
+
+
+def _page_json(report: PageReport) -> dict:
+    return {
+        "file": str(report.path),
+        "engine_version": report.engine_version,
+        "seconds": report.seconds,
+        "written": report.written,
+        "error": report.error,
+        "blocks": [
+            {
+                "id": v.block.id,
+                "line": v.block.fence_line,
+                "status": v.status,
+                "seconds": v.seconds,
+                "problems": v.problems,
+            }
+            for v in report.verdicts
+        ],
+    }
+
+
+def write_json(path: Path, reports: list[PageReport], mode: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(to_json(reports, mode), indent=2) + "\n", encoding="utf-8")
+
+
+def write_junit(path: Path, reports: list[PageReport]) -> None:
+    """One testsuite per page, one testcase per block: the shape CI dashboards expect."""
+    suites = ElementTree.Element("testsuites", name="docsexec")
+    for report in reports:
+        failures = sum(v.status == DIVERGED for v in report.verdicts)
+        errors = sum(v.status not in PASSING | {DIVERGED} for v in report.verdicts) + (1 if report.error else 0)
+        suite = ElementTree.SubElement(
+            suites, "testsuite", name=str(report.path), tests=str(len(report.verdicts)),
+            failures=str(failures), errors=str(errors), time=f"{report.seconds:.3f}",
+        )
+        ElementTree.SubElement(suite, "properties").append(
+            ElementTree.Element("property", name="engine_version", value=report.engine_version)
+        )
+        if report.error:
+            ElementTree.SubElement(ElementTree.SubElement(suite, "testcase", name="(page)", classname=str(report.path)), "error", message=report.error)
+        for verdict in report.verdicts:
+            case = ElementTree.SubElement(
+                suite, "testcase", name=verdict.block.id, classname=str(report.path), time=f"{verdict.seconds:.3f}",
+            )
+            if verdict.status == DIVERGED:
+                ElementTree.SubElement(case, "failure", message=(verdict.problems or ["output diverged"])[0]).text = "\n".join(verdict.problems)
+            elif verdict.status not in PASSING:
+                ElementTree.SubElement(case, "error", message=(verdict.problems or [verdict.status])[0])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ElementTree.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)

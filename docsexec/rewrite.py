@@ -1,0 +1,54 @@
+"""Write new outputs back into a page, touching nothing but the bodies of divergent blocks.
+
+Like cog, the rewrite is idempotent: a block whose output still matches is left byte for
+byte, so running `update` twice changes nothing the second time. The fence grows when a
+new output contains a fence of its own, so the page still parses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .blocks import Block
+from .page import Page
+
+_FENCE_RUN = re.compile(r"^\s*(`{3,}|~{3,})")
+
+
+def body_lines(page: Page, block: Block) -> list[str]:
+    """The block's current body, dedented, as the author wrote it."""
+    return [_dedent(line, block.indent) for line in page.lines[block.body_start:block.body_end]]
+
+
+def apply_bodies(page: Page, updates: Sequence[tuple[Block, list[str]]]) -> Page:
+    """A new Page with each block's body replaced; later blocks first so indexes stay valid."""
+    lines = list(page.lines)
+    for block, body in sorted(updates, key=lambda item: item[0].body_start, reverse=True):
+        fence = _fence_for(block.fence, body)
+        new_body = [_indent(line, block.indent) for line in body]
+        lines[block.body_start:block.body_end] = new_body
+        if fence != block.fence:
+            start = block.body_start - 1
+            closing = block.body_start + len(new_body)
+            lines[start] = lines[start].replace(block.fence, fence, 1)
+            lines[closing] = lines[closing].replace(block.fence, fence, 1)
+    return Page(path=page.path, lines=lines, newline=page.newline, bom=page.bom, ends_with_newline=page.ends_with_newline)
+
+
+def _fence_for(fence: str, body: Sequence[str]) -> str:
+    """A fence longer than any run of the same character that starts a body line."""
+    longest = 0
+    for line in body:
+        match = _FENCE_RUN.match(line)
+        if match and match.group(1)[0] == fence[0]:
+            longest = max(longest, len(match.group(1)))
+    return fence if longest < len(fence) else fence[0] * (longest + 1)
+
+
+def _indent(line: str, indent: str) -> str:
+    return indent + line if line else ""
+
+
+def _dedent(line: str, indent: str) -> str:
+    return line[len(indent):] if line.startswith(indent) else line.lstrip(" \t")
