@@ -1,0 +1,84 @@
+/*
+ * Copy buttons of tagged blocks copy only the commands.
+ *
+ * A tagged block (```console {#id .docsexec ...}) renders as
+ *   <div id="id" class="language-console docsexec highlight" data-prompt="/ # ">
+ * Material's copy button copies the text of the closest element that carries
+ * a `data-copy` attribute when there is one (else the block's visible text),
+ * so this script gives every .docsexec block a `data-copy` holding its
+ * commands: the `$ ` lines without the prompt, their ` \` continuation lines
+ * kept as written, and the inputs typed at an interactive program's prompt
+ * (`data-prompt`, e.g. "/ # ip addr" -> "ip addr"). Output lines are left out.
+ * Untagged blocks are not touched, so their copy buttons copy everything.
+ */
+(function () {
+  "use strict";
+
+  var SHELL_PROMPT = "$ ";
+
+  /* The command lines of a transcript, one string, lines joined by "\n". */
+  function commandsOf(text, innerPrompt) {
+    var lines = text.replace(/\n$/, "").split("\n");
+    var out = [];
+    var continued = false;
+    for (var i = 0; i < lines.length; i++) {
+      var line = lines[i];
+      if (continued) {
+        out.push(line);
+      } else if (line.indexOf(SHELL_PROMPT) === 0) {
+        line = line.slice(SHELL_PROMPT.length);
+        out.push(line);
+      } else if (innerPrompt && line.indexOf(innerPrompt) === 0) {
+        line = line.slice(innerPrompt.length);
+        out.push(line);
+      } else {
+        continue; /* output */
+      }
+      continued = /\\$/.test(line);
+    }
+    return out.join("\n");
+  }
+
+  /* Show inputs typed at an interactive prompt as typed text, not as output:
+     the console lexer renders "/ # ip addr" as one output (.go) span. */
+  function markInputs(block, innerPrompt) {
+    if (!innerPrompt) return;
+    var spans = block.querySelectorAll("pre > code > span.go");
+    for (var i = 0; i < spans.length; i++) {
+      var span = spans[i];
+      var text = span.textContent;
+      if (text.indexOf(innerPrompt) !== 0) continue;
+      var prompt = document.createElement("span");
+      prompt.className = "gp";
+      prompt.textContent = innerPrompt;
+      var input = document.createElement("span");
+      input.className = "docsexec-input";
+      input.textContent = text.slice(innerPrompt.length);
+      span.replaceWith(prompt, input);
+    }
+  }
+
+  function tag(root) {
+    var blocks = root.querySelectorAll(".docsexec");
+    for (var i = 0; i < blocks.length; i++) {
+      var block = blocks[i];
+      var code = block.querySelector("pre > code");
+      if (!code || block.hasAttribute("data-copy")) continue;
+      var innerPrompt = block.getAttribute("data-prompt");
+      block.setAttribute("data-copy", commandsOf(code.textContent, innerPrompt));
+      markInputs(block, innerPrompt);
+    }
+  }
+
+  /* Exposed for tests and for the curious reader's console. */
+  window.docsexecCommandsOf = commandsOf;
+
+  if (typeof document$ !== "undefined" && document$.subscribe) {
+    /* Material emits document$ on every page load (also instant navigation). */
+    document$.subscribe(function () { tag(document); });
+  } else if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { tag(document); });
+  } else {
+    tag(document);
+  }
+})();
