@@ -1,0 +1,15 @@
+"""Engine provisioning and the per-page sandbox.
+
+provision: get a dockerd onto the machine (cached, never touching host packages beyond the
+few tools it needs). sandbox: one private dockerd per page in its own network namespace.
+reaper: clean up sandboxes of runs that died. The rest are small helpers, one job each.
+"""
+
+from .provision import EngineInstall, busybox_rootfs_tar, find_engine, import_images, install_engine
+from .reaper import engine_status, reap_stale
+from .sandbox import Sandbox
+
+__all__ = [
+    "EngineInstall", "Sandbox", "busybox_rootfs_tar", "engine_status", "find_engine",
+    "import_images", "install_engine", "reap_stale",
+]

@@ -1,0 +1,88 @@
+"""The apt operations the engine installer needs, and nothing that could upgrade the host.
+
+Trixie's engine is fetched with `apt-get download` (never installed), from a trixie source
+pinned at priority 100 so that no bookworm package is ever replaced by a trixie one. Host
+packages are installed only when the command they provide is missing, so a machine that
+already has e.g. runc from docker's own containerd.io package is left as it is.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Callable
+
+from ..errors import EnvironmentProblem
+
+Log = Callable[[str], None]
+
+TRIXIE_SOURCES = Path("/etc/apt/sources.list.d/docsexec-trixie.sources")
+TRIXIE_PIN = Path("/etc/apt/preferences.d/docsexec-trixie")
+KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
+MIRROR = os.environ.get("DOCSEXEC_DEBIAN_MIRROR", "http://deb.debian.org/debian")
+_APT_OPTS = ["-y", "-q", "-o", "DPkg::Lock::Timeout=300", "-o", "Acquire::Retries=2"]
+
+
+def run_apt(args: list[str], log: Log, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run apt-get non-interactively; returns the result (callers decide what failure means)."""
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    cmd = ["apt-get", *_APT_OPTS, *args]
+    log("$ " + " ".join(cmd))
+    return subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
+
+
+def last_error(done: subprocess.CompletedProcess) -> str:
+    lines = [l for l in (done.stderr + done.stdout).splitlines() if l.startswith(("E:", "W:"))]
+    return (lines or (done.stderr.strip().splitlines() or ["apt-get failed"]))[-1]
+
+
+def update(log: Log, *extra: str) -> None:
+    done = run_apt(["update", *extra], log)
+    if done.returncode != 0:
+        raise EnvironmentProblem(f"apt-get update failed: {last_error(done)}")
+
+
+def install(packages: list[str], log: Log) -> None:
+    """apt-get install; on failure refresh the package lists once and retry (fresh machines)."""
+    args = ["install", "--no-install-recommends", *packages]
+    done = run_apt(args, log)
+    if done.returncode != 0:
+        log(f"apt-get install failed ({last_error(done)}); refreshing package lists")
+        update(log)
+        done = run_apt(args, log)
+    if done.returncode != 0:
+        raise EnvironmentProblem(f"apt-get install {' '.join(packages)} failed: {last_error(done)}")
+
+
+def ensure_trixie_source(log: Log) -> bool:
+    """Write the pinned trixie source; True if it was new or changed (lists then need a refresh)."""
+    signed = f"Signed-By: {KEYRING}\n" if KEYRING.exists() else ""
+    source = f"Types: deb\nURIs: {MIRROR}\nSuites: trixie\nComponents: main\n{signed}"
+    pin = "# docsexec: trixie packages are only downloaded, never installed or upgraded to\n" \
+          "Package: *\nPin: release n=trixie\nPin-Priority: 100\n"
+    changed = False
+    for path, text in ((TRIXIE_PIN, pin), (TRIXIE_SOURCES, source)):
+        if not path.exists() or path.read_text() != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            log(f"wrote {path}")
+            changed = True
+    return changed
+
+
+def update_trixie_only(log: Log, scratch: Path) -> None:
+    """Refresh only the trixie lists: fast, and leaves the host's other lists untouched."""
+    parts = scratch / "sources.list.d"
+    shutil.rmtree(parts, ignore_errors=True)
+    parts.mkdir(parents=True)
+    shutil.copy(TRIXIE_SOURCES, parts / TRIXIE_SOURCES.name)
+    update(log, "-o", "Dir::Etc::SourceList=/dev/null", "-o", f"Dir::Etc::SourceParts={parts}",
+           "-o", "APT::Get::List-Cleanup=0")
+
+
+def download(specs: list[str], dest: Path, log: Log) -> subprocess.CompletedProcess:
+    """apt-get download into dest (the debs are kept there, so re-extraction needs no network)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    return run_apt(["download", *specs], log, cwd=dest)

@@ -1,0 +1,86 @@
+"""Where a sandbox lives, derived from its short id alone.
+
+Every name a sandbox leaves on the machine (its folder, network namespace, cgroup) is a pure
+function of the id, so that a teardown needs nothing but the id: the reaper can clean up after
+a run that was SIGKILLed without any state besides what is on disk.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+RUN_DIR = Path(os.environ.get("DOCSEXEC_RUN_DIR", "/run/docsexec"))
+NETNS_DIR = Path("/var/run/netns")
+CGROUP_DIR = Path("/sys/fs/cgroup")
+PREFIX = "docsexec-"
+ID_RE = re.compile(r"^[0-9a-f]{8}$")
+
+
+def root_dir(sid: str) -> Path:
+    """The sandbox root: data, exec state, socket, log and owner.json all live below it."""
+    return RUN_DIR / sid
+
+
+def netns_name(sid: str) -> str:
+    return PREFIX + sid
+
+
+def netns_path(sid: str) -> Path:
+    return NETNS_DIR / netns_name(sid)
+
+
+def cgroup_parent(sid: str) -> str:
+    """Absolute, so container cgroups sit at a known place whatever our own cgroup is."""
+    return "/" + PREFIX + sid
+
+
+def cgroup_dirs(sid: str) -> list[Path]:
+    """The sandbox's cgroup in every mounted hierarchy (v1: one per controller; v2: one)."""
+    name = PREFIX + sid
+    found = [p for p in CGROUP_DIR.glob(f"*/{name}") if p.is_dir()]
+    direct = CGROUP_DIR / name
+    if direct.is_dir():
+        found.append(direct)
+    return found
+
+
+def socket_path(sid: str) -> Path:
+    return root_dir(sid) / "docker.sock"
+
+
+def docker_host(sid: str) -> str:
+    return f"unix://{socket_path(sid)}"
+
+
+def owner_file(sid: str) -> Path:
+    return root_dir(sid) / "owner.json"
+
+
+def pid_file(sid: str) -> Path:
+    return root_dir(sid) / "dockerd.pid"
+
+
+def log_file(sid: str) -> Path:
+    return root_dir(sid) / "dockerd.log"
+
+
+def known_ids() -> set[str]:
+    """Every id that has any trace on the machine: a root folder, a netns or a cgroup."""
+    ids: set[str] = set()
+    if RUN_DIR.is_dir():
+        ids.update(p.name for p in RUN_DIR.iterdir() if ID_RE.match(p.name))
+    if NETNS_DIR.is_dir():
+        ids.update(_strip(p.name) for p in NETNS_DIR.iterdir() if _strip(p.name))
+    for pattern in (f"{PREFIX}*", f"*/{PREFIX}*"):
+        ids.update(_strip(p.name) for p in CGROUP_DIR.glob(pattern) if _strip(p.name))
+    return ids
+
+
+def _strip(name: str) -> str:
+    """The id inside a `docsexec-<id>` name, or '' for anything else."""
+    if not name.startswith(PREFIX):
+        return ""
+    sid = name[len(PREFIX):]
+    return sid if ID_RE.match(sid) else ""

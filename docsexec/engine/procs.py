@@ -1,0 +1,111 @@
+"""Finding and ending the processes that belong to one sandbox, by evidence in /proc only.
+
+A process belongs to a sandbox if it runs in the sandbox's network namespace (dockerd,
+containerd, shims, docker-proxy, --net=host containers), names the sandbox root on its
+command line (containerd and shims after the namespace is gone), or sits in the sandbox's
+cgroup (container processes orphaned when a shim dies). Nothing is matched by process name,
+so another run's engine, or the user's own, is never touched.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+
+def all_pids() -> list[int]:
+    return [int(p) for p in os.listdir("/proc") if p.isdigit()]
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def ns_ident(path: str | Path) -> tuple[int, int] | None:
+    """(device, inode) of a namespace file: equal pairs mean the same namespace."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def protected_pids() -> set[int]:
+    """Ourselves and our ancestors: never killed, even if they entered the namespace."""
+    pids, pid = set(), os.getpid()
+    while pid > 1:
+        pids.add(pid)
+        pid = _ppid(pid)
+    return pids | {1}
+
+
+def _ppid(pid: int) -> int:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0
+    return int(stat[stat.rindex(")") + 2:].split()[1])
+
+
+def cgroup_pids(dirs: list[Path]) -> set[int]:
+    """Every pid in the given cgroups and their children cgroups."""
+    pids: set[int] = set()
+    for top in dirs:
+        for procs in top.rglob("cgroup.procs"):
+            try:
+                pids.update(int(x) for x in procs.read_text().split())
+            except (OSError, ValueError):
+                continue
+    return pids
+
+
+def sandbox_pids(root: Path, netns: tuple[int, int] | None, cgroups: list[Path], tags: tuple[str, ...]) -> set[int]:
+    """The pids that belong to a sandbox (see module doc), minus protected ones."""
+    marker = str(root) + "/"
+    found = cgroup_pids(cgroups)
+    for pid in all_pids():
+        if netns is not None and ns_ident(f"/proc/{pid}/ns/net") == netns:
+            found.add(pid)
+            continue
+        line = cmdline(pid)
+        if marker in line or any(tag in line.split() for tag in tags):
+            found.add(pid)
+    return found - protected_pids()
+
+
+def alive(pid: int) -> bool:
+    """True while the process exists and is not a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2:].split()[0] not in ("Z", "X")
+
+
+def signal_all(pids: set[int], sig: int) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except OSError:
+            pass
+
+
+def wait_gone(pids: set[int], timeout: float) -> set[int]:
+    """Wait until none of the pids is alive; return the ones still alive at the deadline."""
+    deadline = time.monotonic() + timeout
+    left = {p for p in pids if alive(p)}
+    while left and time.monotonic() < deadline:
+        time.sleep(0.05)
+        left = {p for p in left if alive(p)}
+    return left
+
+
+def kill_hard(pids: set[int], timeout: float = 5.0) -> set[int]:
+    """SIGKILL and wait; returns what survived (should be nothing)."""
+    signal_all(pids, signal.SIGKILL)
+    return wait_gone(pids, timeout)

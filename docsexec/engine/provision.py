@@ -1,0 +1,280 @@
+"""Getting a dockerd onto a machine that has only the docker client, without touching the host.
+
+Preference (DOCSEXEC_ENGINE=auto): a usable system dockerd (e.g. a CI runner's), else Debian
+trixie's engine 26.1.5, else bookworm's 20.10. Debian engines are downloaded as .debs and
+extracted into a private cache folder (never installed), so the host's packages never change
+and the engine's version is the same on every machine. DOCSEXEC_ENGINE=system|debian-trixie|
+debian-bookworm forces one choice, e.g. to make CI use the same engine as developers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+from ..errors import EnvironmentProblem
+from . import apt, images
+
+Log = Callable[[str], None]
+
+ENGINE_ENV = "DOCSEXEC_ENGINE"
+CHOICES = ("system", "debian-trixie", "debian-bookworm")
+PROTO_FILES = (Path("/etc/apt/sources.list.d/trixie-proto.sources"), Path("/etc/apt/preferences.d/trixie-proto"))
+
+# Debian package -> the command whose absence means the package must be installed.
+HOST_PACKAGES = {"iptables": "iptables", "runc": "runc", "busybox-static": "busybox",
+                 "iproute2": "ip", "bridge-utils": "brctl"}
+
+
+@dataclass(frozen=True)
+class Release:
+    suite: str
+    packages: tuple[str, ...]  # downloaded and extracted into the cache
+    host_libs: tuple[str, ...]  # shared libraries the engine links that bookworm may lack
+
+
+RELEASES = {
+    "debian-trixie": Release("trixie", ("docker.io", "containerd", "tini"), ()),
+    "debian-bookworm": Release("bookworm", ("docker.io", "containerd", "tini"), ("libdevmapper1.02.1",)),
+}
+
+
+@dataclass(frozen=True)
+class EngineInstall:
+    dockerd: Path  # the dockerd binary to start
+    bin_dirs: tuple[Path, ...]  # first on PATH for dockerd (containerd, shims, docker-proxy, docker-init); () for a system engine
+    version: str  # e.g. "26.1.5+dfsg1"
+    source: str  # "debian-trixie" | "debian-bookworm" | "system"
+
+    def path_env(self, base: str | None = None) -> str:
+        """PATH with the engine's own folders first, then the host's (iptables, runc, ip)."""
+        base = base if base is not None else os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        return os.pathsep.join([*map(str, self.bin_dirs), base])
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("DOCSEXEC_CACHE", "/var/cache/docsexec"))
+
+
+def _choice() -> str:
+    choice = os.environ.get(ENGINE_ENV, "auto")
+    if choice != "auto" and choice not in CHOICES:
+        raise EnvironmentProblem(f"{ENGINE_ENV}={choice!r}: use auto, {', '.join(CHOICES)}")
+    return choice
+
+
+def _order() -> list[str]:
+    choice = _choice()
+    return list(CHOICES) if choice == "auto" else [choice]
+
+
+# --- lookup -----------------------------------------------------------------------------------
+
+def find_engine() -> EngineInstall | None:
+    """The engine to use if one is already there; never installs, never uses the network."""
+    for source in _order():
+        found = system_engine() if source == "system" else cached_engine(source)
+        if found is not None:
+            return found
+    return None
+
+
+def cached_engine(source: str) -> EngineInstall | None:
+    """An extracted engine from the cache, if its marker and binary are intact."""
+    marker = cache_dir() / "engines" / source / "install.json"
+    try:
+        data = json.loads(marker.read_text())
+        found = EngineInstall(Path(data["dockerd"]), tuple(map(Path, data["bin_dirs"])), data["version"], data["source"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return found if os.access(found.dockerd, os.X_OK) else None
+
+
+def system_engine() -> EngineInstall | None:
+    """A dockerd (and containerd) already on PATH, if `dockerd --version` works."""
+    dockerd = shutil.which("dockerd")
+    if dockerd is None or shutil.which("containerd") is None:
+        return None
+    version = _dockerd_version(Path(dockerd), os.environ.get("PATH", ""))
+    return EngineInstall(Path(dockerd), (), version, "system") if version else None
+
+
+def _dockerd_version(dockerd: Path, path: str) -> str:
+    """'26.1.5+dfsg1' from 'Docker version 26.1.5+dfsg1, build a72d7cd'; '' if it does not run."""
+    try:
+        done = subprocess.run([str(dockerd), "--version"], env=dict(os.environ, PATH=path),
+                              capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    match = re.search(r"version ([^\s,]+)", done.stdout)
+    return match.group(1) if done.returncode == 0 and match else ""
+
+
+# --- install ----------------------------------------------------------------------------------
+
+def install_engine(log: Log = print) -> EngineInstall:
+    """Make sure an engine, the host tools and the busybox rootfs are there; idempotent.
+
+    A second call finds everything in the cache and returns in well under a second, without
+    any network I/O or apt call.
+    """
+    _require_root_and_client()
+    ensure_host_packages(log)
+    found = find_engine()
+    if found is None:
+        found = _install_first_working(log)
+    busybox_rootfs_tar()
+    log(f"engine: {found.source} {found.version} ({found.dockerd})")
+    return found
+
+
+def _require_root_and_client() -> None:
+    if os.geteuid() != 0:
+        raise EnvironmentProblem("installing the engine needs root (apt, and dockerd runs as root)")
+    if shutil.which("docker") is None:
+        raise EnvironmentProblem("the docker client is not on PATH: install it first (docker-ce-cli or docker.io)")
+
+
+def ensure_host_packages(log: Log) -> None:
+    """apt-get install the host tools whose commands are missing (nothing to do: no apt call)."""
+    missing = [pkg for pkg, cmd in HOST_PACKAGES.items() if shutil.which(cmd) is None]
+    if not images.BUSYBOX.exists() or not images.is_static_elf(images.BUSYBOX.resolve()):
+        missing.append("busybox-static")
+    if missing:
+        apt.install(sorted(set(missing)), log)
+
+
+def _install_first_working(log: Log) -> EngineInstall:
+    """Try the Debian engines in order; the first that downloads, extracts and runs wins."""
+    problems = []
+    for source in (s for s in _order() if s != "system"):
+        try:
+            return install_debian(source, log)
+        except EnvironmentProblem as exc:
+            log(f"{source}: {exc.one_line()}")
+            problems.append(f"{source}: {exc.one_line()}")
+    if _order() == ["system"]:
+        problems.append("system: no usable dockerd and containerd on PATH")
+    raise EnvironmentProblem("no Docker engine could be installed: " + "; ".join(problems))
+
+
+def install_debian(source: str, log: Log) -> EngineInstall:
+    """Download (if not cached), extract and check one Debian release's engine."""
+    release = RELEASES[source]
+    if release.host_libs:
+        apt.install(list(release.host_libs), log)
+    debs = _debs(source, release, log)
+    dest = cache_dir() / "engines" / source
+    return _extract(source, debs, dest, log)
+
+
+def _debs(source: str, release: Release, log: Log) -> list[Path]:
+    """The release's .debs in the cache, downloading them (refreshing lists once) if needed."""
+    folder = cache_dir() / "debs" / source
+    found = _cached_debs(folder, release.packages)
+    if found:
+        return found
+    if release.suite == "trixie" and apt.ensure_trixie_source(log):
+        _retire_proto_files(log)
+    specs = [f"{pkg}/{release.suite}" for pkg in release.packages]
+    done = apt.download(specs, folder, log)
+    if done.returncode != 0:
+        log(f"apt-get download failed ({apt.last_error(done)}); refreshing the {release.suite} lists")
+        _refresh(release, log)
+        done = apt.download(specs, folder, log)
+    found = _cached_debs(folder, release.packages)
+    if done.returncode != 0 or not found:
+        raise EnvironmentProblem(f"apt-get download {' '.join(specs)} failed: {apt.last_error(done)}")
+    return found
+
+
+def _refresh(release: Release, log: Log) -> None:
+    if release.suite == "trixie":
+        apt.update_trixie_only(log, cache_dir() / "apt")
+    else:
+        apt.update(log)
+
+
+def _cached_debs(folder: Path, packages: tuple[str, ...]) -> list[Path]:
+    """One .deb per package (the newest name if several), or [] unless all are there."""
+    debs = []
+    for pkg in packages:
+        matches = sorted(folder.glob(f"{pkg}_*.deb"))
+        if not matches:
+            return []
+        debs.append(matches[-1])
+    return debs
+
+
+def _retire_proto_files(log: Log) -> None:
+    """The hand-made prototype source duplicates ours; apt warns about duplicates, so drop it."""
+    for path in PROTO_FILES:
+        if path.exists():
+            path.unlink()
+            log(f"removed {path} (replaced by {apt.TRIXIE_SOURCES.name})")
+
+
+def _extract(source: str, debs: list[Path], dest: Path, log: Log) -> EngineInstall:
+    """dpkg-deb -x into a staging folder, check the binaries run, then move it in place."""
+    staging = dest.with_name(dest.name + f".tmp{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    for deb in debs:
+        done = subprocess.run(["dpkg-deb", "-x", str(deb), str(staging)], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise EnvironmentProblem(f"dpkg-deb -x {deb.name} failed: {done.stderr.strip()}")
+    # Never let an engine package's own client shadow the docker client the pages are run with.
+    (staging / "usr/bin/docker").unlink(missing_ok=True)
+    found = _check_tree(source, staging, dest)
+    (staging / "install.json").write_text(json.dumps(_marker(found), indent=1) + "\n")
+    shutil.rmtree(dest, ignore_errors=True)
+    staging.rename(dest)
+    log(f"extracted {', '.join(d.name for d in debs)} into {dest}")
+    return found
+
+
+def _check_tree(source: str, staging: Path, dest: Path) -> EngineInstall:
+    """The engine as it will be once moved to dest, after checking its binaries run here."""
+    rel_dirs = [d for d in ("usr/sbin", "usr/bin", "usr/libexec/docker") if (staging / d).is_dir()]
+    path = os.pathsep.join([*(str(staging / d) for d in rel_dirs), os.environ.get("PATH", "")])
+    dockerd = staging / "usr/sbin/dockerd"
+    version = _dockerd_version(dockerd, path)
+    if not version:
+        raise EnvironmentProblem(f"{source}: the extracted dockerd does not run on this machine")
+    for tool, flag in (("containerd", "--version"), ("containerd-shim-runc-v2", "-v")):
+        if shutil.which(tool, path=path) is None or not _runs([tool, flag], path):
+            raise EnvironmentProblem(f"{source}: the extracted {tool} is missing or does not run here")
+    return EngineInstall(dest / "usr/sbin/dockerd", tuple(dest / d for d in rel_dirs), version, source)
+
+
+def _runs(cmd: list[str], path: str) -> bool:
+    try:
+        done = subprocess.run(cmd, env=dict(os.environ, PATH=path), capture_output=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+def _marker(found: EngineInstall) -> dict:
+    data = asdict(found)
+    data["dockerd"] = str(found.dockerd)
+    data["bin_dirs"] = [str(d) for d in found.bin_dirs]
+    return data
+
+
+# --- images -----------------------------------------------------------------------------------
+
+def busybox_rootfs_tar() -> Path:
+    """Cached tarball of a busybox rootfs built from the host's static /bin/busybox."""
+    return images.rootfs_tar(cache_dir())
+
+
+def import_images(docker_host: str) -> None:
+    """Import busybox:latest into the engine at docker_host (no registry needed)."""
+    images.import_into(docker_host, busybox_rootfs_tar())

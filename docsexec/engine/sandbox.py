@@ -1,0 +1,195 @@
+"""A private dockerd in its own network namespace, started for one page and removed after it.
+
+Why a namespace per page: bridges, iptables rules and docker0's 172.17.0.1 are per network
+namespace, so every page sees a fresh engine with the tutorial's default addresses, pages can
+run side by side, and nothing in it can reach beyond the machine (the namespace has no uplink).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import secrets
+import subprocess
+import time
+from typing import Callable
+
+from ..errors import EnvironmentProblem
+from . import api, layout
+from .owner import current_owner, write_owner
+from .provision import EngineInstall, import_images
+from .reaper import STAGING_PREFIX, reap_lock, reap_stale
+from .teardown import teardown
+
+Log = Callable[[str], None]
+_logger = logging.getLogger("docsexec.engine")
+# Environment a dockerd must not inherit: client settings, and systemd's readiness protocol
+# (dockerd would tell a unit that runs docsexec that *it* is ready).
+_DROP_ENV = ("NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES")
+
+
+def _clean_label(label: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")[:24] or "page"
+
+
+class Sandbox:
+    """A private dockerd in its own network namespace, for one page."""
+
+    def __init__(self, label: str, engine: EngineInstall, log: Log | None = None) -> None:
+        self.label = _clean_label(label)
+        self.engine = engine
+        self.id = secrets.token_hex(4)
+        self.root = layout.root_dir(self.id)
+        self.netns_name = layout.netns_name(self.id)
+        self.netns_path = str(layout.netns_path(self.id))
+        self.docker_host = layout.docker_host(self.id)
+        self.server_version = ""
+        self.log_tail = ""  # last lines of dockerd's log, kept after stop() removed the root
+        self._log = log or (lambda line: _logger.info("%s", line))
+        self._proc: subprocess.Popen | None = None
+        self._state = "new"
+
+    # --- public API ---------------------------------------------------------------------------
+
+    def start(self, timeout: float = 30) -> None:
+        """netns + dockerd + wait for the API + import images; cleans up after itself on failure."""
+        if self._state != "new":
+            raise RuntimeError(f"sandbox {self.id} was already started")
+        self._state = "starting"
+        begun = time.monotonic()
+        reap_stale(log=self._log)
+        try:
+            self._make_root()
+            self._make_netns()
+            self._launch_dockerd()
+            self._wait_for_api(begun + timeout)
+            self.server_version = api.server_version(layout.socket_path(self.id))
+            import_images(self.docker_host)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes one EnvironmentProblem
+            self._fail(exc)
+        except BaseException:
+            self.stop()
+            raise
+        self._state = "running"
+        self._log(f"sandbox {self.id} ({self.label}): engine {self.server_version} up in {time.monotonic() - begun:.2f} s")
+
+    def stop(self) -> None:
+        """Remove everything the sandbox made; idempotent, and never raises on partial state."""
+        if self._state in ("new", "stopped"):
+            return
+        begun = time.monotonic()
+        self.log_tail = self._read_log_tail() or self.log_tail
+        try:
+            with reap_lock():
+                problems = teardown(self.id, self._log, self._proc)
+        except Exception as exc:  # noqa: BLE001 - stop() runs in finally blocks
+            problems = [f"{type(exc).__name__}: {exc}"]
+        for problem in problems:
+            self._log(f"warning: sandbox {self.id}: {problem}")
+        self._state = "stopped"
+        self._log(f"sandbox {self.id} ({self.label}): removed in {time.monotonic() - begun:.2f} s")
+
+    def __enter__(self) -> "Sandbox":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def wrap(self, argv: list[str]) -> list[str]:
+        """argv run inside the sandbox's network namespace (nsenter: `ip netns exec` would
+        remount /sys, which breaks dockerd and hides the host's cgroups)."""
+        return ["nsenter", f"--net={self.netns_path}", *argv]
+
+    def env(self) -> dict[str, str]:
+        """Client settings for commands run against this engine, never the user's own config."""
+        return {
+            "DOCKER_HOST": self.docker_host,
+            "DOCKER_CONFIG": str(self.root / "client"),
+            "PATH": self.engine.path_env(),
+        }
+
+    # --- steps of start() -----------------------------------------------------------------------
+
+    def _make_root(self) -> None:
+        """Create the root complete with owner.json, then rename it into place, so a reaper
+        never sees a root without its owner record."""
+        layout.RUN_DIR.mkdir(parents=True, exist_ok=True)
+        staging = layout.RUN_DIR / f"{STAGING_PREFIX}{self.id}"
+        staging.mkdir(mode=0o711)
+        for sub in ("data", "exec", "client"):
+            (staging / sub).mkdir(mode=0o700)
+        (staging / "daemon.json").write_text("{}\n")
+        write_owner(staging / "owner.json", current_owner(self.netns_name, self.label))
+        staging.rename(self.root)
+
+    def _make_netns(self) -> None:
+        for cmd in (["ip", "netns", "add", self.netns_name],
+                    ["ip", "-n", self.netns_name, "link", "set", "lo", "up"]):
+            done = subprocess.run(cmd, capture_output=True, text=True)
+            if done.returncode != 0:
+                raise EnvironmentProblem(f"{' '.join(cmd)} failed: {done.stderr.strip()}")
+
+    def dockerd_argv(self) -> list[str]:
+        root, name = self.root, self.netns_name
+        return [
+            str(self.engine.dockerd),
+            "--config-file", str(root / "daemon.json"),  # ignore /etc/docker/daemon.json
+            "--data-root", str(root / "data"),
+            "--exec-root", str(root / "exec"),
+            "--pidfile", str(layout.pid_file(self.id)),
+            "--host", self.docker_host,
+            "--cgroup-parent", layout.cgroup_parent(self.id),
+            "--exec-opt", "native.cgroupdriver=cgroupfs",  # the parent is a path, not a systemd slice
+            # Own containerd namespaces: safe even if dockerd finds a system containerd to share.
+            "--containerd-namespace", name,
+            "--containerd-plugins-namespace", f"{name}-plugins",
+            "--dns", "127.0.0.1",  # a failing lookup fails locally, never leaves the machine
+            "--dns-opt", "timeout:1", "--dns-opt", "attempts:1",
+            "--shutdown-timeout", "2",
+        ]
+
+    def _launch_dockerd(self) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DOCKER_") and k not in _DROP_ENV}
+        env["PATH"] = self.engine.path_env()
+        with open(layout.log_file(self.id), "ab") as log:
+            self._proc = subprocess.Popen(
+                self.wrap(self.dockerd_argv()), stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT, env=env, cwd=self.root, start_new_session=True,
+            )
+
+    def _wait_for_api(self, deadline: float) -> None:
+        sock = layout.socket_path(self.id)
+        while True:
+            code = self._proc.poll() if self._proc else None
+            if code is not None:
+                raise EnvironmentProblem(f"dockerd exited with code {code} during start-up")
+            if sock.exists() and api.ping(sock):
+                return
+            if time.monotonic() > deadline:
+                raise EnvironmentProblem("dockerd did not answer on its socket in time")
+            time.sleep(0.05)
+
+    def _fail(self, exc: Exception) -> None:
+        """Tear down, then raise one EnvironmentProblem whose first line says what failed and
+        whose following lines are the end of dockerd's log."""
+        self.log_tail = self._read_log_tail()
+        self.stop()
+        reason = exc.one_line() if isinstance(exc, EnvironmentProblem) else f"{type(exc).__name__}: {exc}"
+        message = f"sandbox engine for {self.label} failed to start: {reason}"
+        if self.log_tail:
+            message += "\n--- last lines of dockerd.log ---\n" + self.log_tail
+        raise EnvironmentProblem(message) from exc
+
+    def _read_log_tail(self, lines: int = 15) -> str:
+        try:
+            text = layout.log_file(self.id).read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def describe(self) -> dict:
+        """For reports and `engine status`: what this sandbox is and where."""
+        return {"id": self.id, "label": self.label, "docker_host": self.docker_host,
+                "netns": self.netns_name, "root": str(self.root), "server_version": self.server_version}

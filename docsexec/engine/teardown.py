@@ -1,0 +1,144 @@
+"""Complete removal of one sandbox, from whatever state it is in, given only its id.
+
+Used by Sandbox.stop() (normal end of a page) and by the reaper (after a run was killed), so
+both clean the same things the same way. Every step tolerates the thing being already gone,
+and a failing step is logged, never raised: teardown runs in `finally` paths and must not
+hide the error that got us there.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+from typing import Callable
+
+from . import api, layout, procs
+from .mounts import umount, umount_all_under
+
+Log = Callable[[str], None]
+
+
+def teardown(sid: str, log: Log, dockerd: subprocess.Popen | None = None, grace: float = 10.0) -> list[str]:
+    """Remove every trace of sandbox `sid`; returns the problems left (empty when clean)."""
+    root = layout.root_dir(sid)
+    netns = procs.ns_ident(layout.netns_path(sid))
+    _step(log, "empty the engine", lambda: _empty_engine(sid, log))
+    _step(log, "stop dockerd", lambda: _stop_dockerd(sid, dockerd, grace, log))
+    _step(log, "kill leftovers", lambda: _kill_leftovers(sid, netns, log))
+    left = umount_all_under(root, log) if root.exists() else []
+    _step(log, "delete netns", lambda: _delete_netns(sid, log))
+    _step(log, "remove cgroups", lambda: _remove_cgroups(sid, log))
+    _step(log, "remove root", lambda: _remove_root(root, left, log))
+    return _problems(sid)
+
+
+def _step(log: Log, what: str, action: Callable[[], None]) -> None:
+    try:
+        action()
+    except Exception as exc:  # noqa: BLE001 - teardown must go on whatever broke
+        log(f"warning: {what}: {type(exc).__name__}: {exc}")
+
+
+def _empty_engine(sid: str, log: Log) -> None:
+    """rm -f every container through the API, if the daemon still answers."""
+    sock = layout.socket_path(sid)
+    if sock.exists() and api.ping(sock):
+        api.remove_everything(sock, log)
+
+
+def _dockerd_pid(sid: str) -> int | None:
+    """The pid in the pidfile, only if that process really is this sandbox's dockerd."""
+    try:
+        pid = int(layout.pid_file(sid).read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return pid if str(layout.root_dir(sid)) + "/" in procs.cmdline(pid) else None
+
+
+def _stop_dockerd(sid: str, dockerd: subprocess.Popen | None, grace: float, log: Log) -> None:
+    """SIGTERM, wait up to `grace`, then SIGKILL."""
+    pid = dockerd.pid if dockerd is not None else _dockerd_pid(sid)
+    if pid is None or (dockerd is None and not procs.alive(pid)):
+        return
+    if dockerd is not None and dockerd.poll() is not None:
+        return
+    os.kill(pid, signal.SIGTERM)
+    if _wait(pid, dockerd, grace):
+        return
+    log(f"warning: dockerd {pid} ignored SIGTERM for {grace:g} s; killing it")
+    os.kill(pid, signal.SIGKILL)
+    _wait(pid, dockerd, 5.0)
+
+
+def _wait(pid: int, child: subprocess.Popen | None, timeout: float) -> bool:
+    """True once the process has exited (reaped, if it is our child)."""
+    if child is None:
+        return not procs.wait_gone({pid}, timeout)
+    try:
+        child.wait(timeout)
+        return True
+    except subprocess.TimeoutExpired:
+        return False
+
+
+def _kill_leftovers(sid: str, netns: tuple[int, int] | None, log: Log) -> None:
+    """containerd, shims, docker-proxy, container processes: anything still tied to the sandbox."""
+    tags = (layout.netns_name(sid),)
+    pids = procs.sandbox_pids(layout.root_dir(sid), netns, layout.cgroup_dirs(sid), tags)
+    if not pids:
+        return
+    log(f"killing {len(pids)} leftover process(es): " + ", ".join(_describe(p) for p in sorted(pids)))
+    survivors = procs.kill_hard(pids)
+    if survivors:
+        log(f"warning: still alive after SIGKILL: {sorted(survivors)}")
+
+
+def _describe(pid: int) -> str:
+    words = procs.cmdline(pid).split()
+    return f"{pid} {os.path.basename(words[0]) if words else '?'}"
+
+
+def _delete_netns(sid: str, log: Log) -> None:
+    path = layout.netns_path(sid)
+    if not path.exists():
+        return
+    done = subprocess.run(["ip", "netns", "del", layout.netns_name(sid)], capture_output=True, text=True)
+    if done.returncode != 0 and path.exists():
+        log(f"warning: ip netns del: {done.stderr.strip()}; unmounting by hand")
+        umount(str(path))
+        path.unlink(missing_ok=True)
+
+
+def _remove_cgroups(sid: str, log: Log) -> None:
+    """rmdir, children first: cgroupfs only allows rmdir of empty groups."""
+    for top in layout.cgroup_dirs(sid):
+        for dirpath, _dirs, _files in os.walk(top, topdown=False):
+            try:
+                os.rmdir(dirpath)
+            except OSError as exc:
+                log(f"warning: rmdir {dirpath}: {exc.strerror}")
+
+
+def _remove_root(root: Path, mounts_left: list[str], log: Log) -> None:
+    """rm -rf, but never while something is mounted below (it would delete into that mount)."""
+    if not root.exists():
+        return
+    if mounts_left:
+        log(f"warning: keeping {root}: still mounted: {', '.join(mounts_left)}")
+        return
+    shutil.rmtree(root, onerror=lambda _f, path, exc: log(f"warning: rm {path}: {exc[1]}"))
+
+
+def _problems(sid: str) -> list[str]:
+    """What is still there after teardown, for the caller's log and for tests."""
+    problems = []
+    if layout.root_dir(sid).exists():
+        problems.append(f"root {layout.root_dir(sid)} remains")
+    if layout.netns_path(sid).exists():
+        problems.append(f"netns {layout.netns_name(sid)} remains")
+    if layout.cgroup_dirs(sid):
+        problems.append(f"cgroup {layout.netns_name(sid)} remains")
+    return problems

@@ -1,0 +1,184 @@
+"""The engine provisioning and the per-page sandbox, against a real dockerd.
+
+These tests start real daemons in private network namespaces; all traffic stays between the
+sandbox's own containers. They fail (never skip) when no engine can be installed or started.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tarfile
+import textwrap
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from docsexec.engine import engine_status, install_engine, reap_stale
+from docsexec.engine import layout
+from docsexec.engine.owner import Owner, owner_alive, pid_start_time
+from docsexec.engine.provision import busybox_rootfs_tar, find_engine
+from docsexec.engine.reaper import is_stale
+from docsexec.engine.sandbox import Sandbox
+from docsexec.errors import EnvironmentProblem
+
+try:
+    from engine_fixtures import docker0_address, engine, fake_dockerd, run, sandbox, traces  # noqa: F401
+except ImportError:  # tests/ collected as a package
+    from tests.engine_fixtures import docker0_address, engine, fake_dockerd, run, sandbox, traces  # noqa: F401
+
+pytestmark = pytest.mark.engine
+
+
+# --- provisioning -----------------------------------------------------------------------------
+
+def test_install_second_call_is_fast_and_same(engine):
+    lines: list[str] = []
+    begun = time.monotonic()
+    again = install_engine(log=lines.append)
+    elapsed = time.monotonic() - begun
+    assert elapsed < 1.0, f"second install took {elapsed:.2f} s: {lines}"
+    assert again == engine
+    assert not any(line.startswith("$ apt-get") for line in lines), lines
+    assert find_engine() == engine
+
+
+def test_busybox_rootfs_is_static_with_applet_links(engine):
+    tar_path = busybox_rootfs_tar()
+    assert busybox_rootfs_tar() == tar_path  # cached
+    with tarfile.open(tar_path) as tar:
+        members = {m.name: m for m in tar.getmembers()}
+    assert members["bin/busybox"].isfile()
+    for applet in ("sh", "ping", "ip", "nslookup", "wget"):
+        assert members[f"bin/{applet}"].issym() and members[f"bin/{applet}"].linkname == "busybox"
+    assert {"etc", "tmp", "proc", "sys", "dev", "root"} <= members.keys()
+
+
+# --- one sandbox ------------------------------------------------------------------------------
+
+def test_sandbox_engine_answers_and_runs_busybox(engine, sandbox):
+    version = run(sandbox, "docker", "version", "--format", "{{.Server.Version}}")
+    assert version.returncode == 0, version.stderr
+    assert version.stdout.strip() == sandbox.server_version == engine.version
+    done = run(sandbox, "docker", "run", "--rm", "busybox", "true")
+    assert done.returncode == 0, done.stderr
+
+
+def test_sandbox_host_side_is_the_namespace(sandbox):
+    addr = run(sandbox, "ip", "addr")
+    assert "docker0" in addr.stdout and "inet 172.17.0.1/16" in addr.stdout
+    routes = run(sandbox, "ip", "route")
+    assert "default" not in routes.stdout, "the sandbox namespace must have no way off the machine"
+
+
+def test_client_env_is_private(sandbox):
+    env = sandbox.env()
+    assert env["DOCKER_HOST"] == sandbox.docker_host and len(sandbox.docker_host) < 100
+    assert Path(env["DOCKER_CONFIG"]).is_dir() and not any(Path(env["DOCKER_CONFIG"]).iterdir())
+    assert env["PATH"].startswith(str(sandbox.engine.bin_dirs[0])) if sandbox.engine.bin_dirs else True
+
+
+def test_failing_name_lookup_is_local_and_quick(sandbox):
+    assert run(sandbox, "docker", "network", "create", "lookups").returncode == 0
+    begun = time.monotonic()
+    done = run(sandbox, "docker", "run", "--rm", "--network", "lookups", "busybox", "ping", "-c1", "nosuchbox")
+    assert done.returncode != 0 and "bad address" in done.stderr
+    assert time.monotonic() - begun < 5
+
+
+def test_stop_removes_everything(engine):
+    box = Sandbox("stop-test", engine)
+    box.start()
+    # A running sh ignores SIGTERM: without rm -f first, dockerd's shutdown would wait ~10 s.
+    assert run(box, "docker", "run", "-d", "--name", "stubborn", "busybox", "sh", "-c", "trap '' TERM; sleep 1000").returncode == 0
+    assert run(box, "docker", "network", "create", "extra").returncode == 0
+    assert traces(box.id), "a running sandbox must have traces (sanity check of the probe)"
+    begun = time.monotonic()
+    box.stop()
+    assert time.monotonic() - begun < 8
+    assert traces(box.id) == []
+    box.stop()  # idempotent
+
+
+def test_start_failure_cleans_up_and_shows_the_log(engine, tmp_path):
+    broken = replace(engine, dockerd=fake_dockerd(tmp_path, "fake dockerd says no", 7))
+    box = Sandbox("broken", broken)
+    with pytest.raises(EnvironmentProblem) as caught:
+        box.start(timeout=10)
+    assert "code 7" in caught.value.one_line()
+    assert "fake dockerd says no" in str(caught.value)
+    assert traces(box.id) == []
+    box.stop()
+
+
+# --- several sandboxes ------------------------------------------------------------------------
+
+def test_two_sandboxes_side_by_side_get_the_same_addresses(engine):
+    with Sandbox("left", engine) as left, Sandbox("right", engine) as right:
+        assert docker0_address(left) == docker0_address(right) == "172.17.0.1/16"
+        ips = []
+        for box in (left, right):
+            assert run(box, "docker", "run", "-d", "--name", "box", "busybox", "sleep", "1000").returncode == 0
+            inspect = run(box, "docker", "inspect", "-f", "{{.NetworkSettings.IPAddress}}", "box")
+            ips.append(inspect.stdout.strip())
+        assert ips == ["172.17.0.2", "172.17.0.2"]
+    assert traces(left.id) == [] and traces(right.id) == []
+
+
+CHILD = textwrap.dedent("""
+    import os, subprocess, sys, time
+    from docsexec.engine import Sandbox, find_engine
+    box = Sandbox("doomed", find_engine())
+    box.start()
+    env = dict(os.environ, **box.env())
+    subprocess.run(["docker", "run", "-d", "busybox", "sleep", "1000"], env=env, check=True, capture_output=True)
+    print(box.id, flush=True)
+    time.sleep(1000)
+""")
+
+
+def test_reaper_cleans_up_after_a_killed_run_and_spares_live_ones(engine, sandbox):
+    child = subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE, text=True)
+    try:
+        sid = child.stdout.readline().strip()
+        assert layout.ID_RE.match(sid), f"child did not report a sandbox id: {sid!r}"
+        assert not is_stale(sid)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    assert is_stale(sid) and traces(sid)
+    reaped = reap_stale(log=lambda line: None)
+    assert sid in reaped
+    assert sandbox.id not in reaped
+    assert traces(sid) == []
+    assert run(sandbox, "docker", "run", "--rm", "busybox", "true").returncode == 0
+
+
+def test_engine_status_lists_live_sandboxes(engine, sandbox):
+    status = engine_status()
+    assert status["installed"] and status["version"] == engine.version
+    mine = [box for box in status["sandboxes"] if box["id"] == sandbox.id]
+    assert mine and mine[0]["owner_alive"] and mine[0]["label"] == "pytest"
+    json.dumps(status)  # serialisable for `docsexec engine status --json`
+
+
+def test_engine_cli_status(engine):
+    done = subprocess.run([sys.executable, "-m", "docsexec.engine", "status"], capture_output=True, text=True)
+    assert done.returncode == 0 and engine.version in done.stdout
+
+
+# --- owner records (no engine needed, but cheap) --------------------------------------------
+
+def test_owner_alive_checks_the_start_time():
+    me = os.getpid()
+    start = pid_start_time(me)
+    assert owner_alive(Owner(me, start, "x", 0.0))
+    assert not owner_alive(Owner(me, start + 1, "x", 0.0)), "a reused pid is not the owner"
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    assert not owner_alive(Owner(dead.pid, 1, "x", 0.0))
