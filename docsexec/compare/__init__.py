@@ -1,0 +1,89 @@
+"""The comparator: does a page's recorded output still describe what really happens?
+
+Used by the runner once per page run::
+
+    cmp = PageComparator()
+    for each output region in page order:
+        cmp.note_command(command_text, options)      # optional: pins values typed by the author
+        result = cmp.compare(recorded_lines, real_lines, options)
+    # and for data-same-as="A" / "A:eth0":
+        result = cmp.compare_relation(recorded_of_A, real_of_B, stanza="eth0", options)
+
+Contributor documentation: docs/contributing/matching.md.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+from .bindings import Bindings
+from .elision import ELISION, is_elision
+from .lines import INLINE_ELISION, LineMatcher
+from .options import KNOWN_OPTIONS, CompareOptions, parse_options, validate_options
+from .result import Comparison
+from .stanza import select_stanza
+from .textual import TextCompare
+from .volatile import CLASSES, VolatileClass, find_tokens
+
+__all__ = [
+    "CLASSES",
+    "Comparison",
+    "ELISION",
+    "INLINE_ELISION",
+    "KNOWN_OPTIONS",
+    "PageComparator",
+    "VolatileClass",
+    "is_elision",
+    "select_stanza",
+    "validate_options",
+]
+
+
+class PageComparator:
+    """One per page run. Holds the page-wide bindings of volatile values."""
+
+    def __init__(self) -> None:
+        self.bindings = Bindings()
+
+    def compare(
+        self,
+        expected: Sequence[str],
+        actual: Sequence[str],
+        options: Mapping[str, str] | None = None,
+    ) -> Comparison:
+        """Compare one recorded output region with the real one (call in page order)."""
+        opts = parse_options(options)
+        return self._compare(list(expected), list(actual), opts)
+
+    def compare_relation(
+        self,
+        reference: Sequence[str],
+        actual: Sequence[str],
+        stanza: str | None = None,
+        options: Mapping[str, str] | None = None,
+    ) -> Comparison:
+        """Block B's real output must equal block A's *recorded* output (`reference`),
+        under the same page bindings; with `stanza`, only that interface's stanza of each."""
+        opts = parse_options(options)
+        reference, actual = list(reference), list(actual)
+        if stanza is None:
+            return self._compare(reference, actual, opts)
+        ref_part = select_stanza(reference, stanza)
+        real_part = select_stanza(actual, stanza)
+        if not ref_part:
+            return Comparison(False, real_part, [f"stanza {stanza!r} is not in the referenced output"])
+        if not real_part:
+            return Comparison(False, [], [f"stanza {stanza!r} is not in this block's output"])
+        return self._compare(ref_part, real_part, opts)
+
+    def note_command(self, command: str, options: Mapping[str, str] | None = None) -> None:
+        """Pin bound volatile values the author typed in a command (`--ip 10.210.0.10`) to
+        themselves: the shell uses them literally, so the output must show them literally."""
+        opts = parse_options(options)
+        for tok in find_tokens(command, opts.classes):
+            if tok.cls.bound:
+                self.bindings.bind(tok.cls.namespace, tok.value, tok.value)
+
+    def _compare(self, expected: list[str], actual: list[str], opts: CompareOptions) -> Comparison:
+        matcher = LineMatcher(opts.classes, opts.table == "cells", opts.elisions)
+        return TextCompare(expected, actual, matcher, self.bindings, opts.elisions).run()

@@ -1,0 +1,97 @@
+"""Page-wide bindings between recorded volatile values and real ones.
+
+Why a bijection: a page's claims are often relations between outputs ("the address
+`docker inspect` showed is the one `ping` reached", "the container's `eth0@if18` is the
+host's `veth…@if17`"). Matching every volatile value with a wildcard would let those
+relations break silently. So the first time a recorded value X meets a real value Y they
+are bound, and from then on X must meet Y and Y must meet X everywhere on the page.
+
+Bindings are undoable (mark/rollback) because alignment tries alternatives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Namespaces whose long values also bind their short prefix (64-hex IDs -> 12-hex).
+PREFIX_LEN: dict[str, int] = {"id": 12}
+
+
+@dataclass
+class Bindings:
+    """Two maps per namespace (recorded -> real, real -> recorded) plus an undo journal."""
+
+    _forward: dict[tuple[str, str], str] = field(default_factory=dict)
+    _reverse: dict[tuple[str, str], str] = field(default_factory=dict)
+    _journal: list[tuple[str, str, str]] = field(default_factory=list)
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def real_for(self, namespace: str, recorded: str) -> str | None:
+        """The real value `recorded` stands for, if bound."""
+        return self._forward.get((namespace, recorded))
+
+    def recorded_for(self, namespace: str, real: str) -> str | None:
+        """The recorded value standing for `real`, if bound."""
+        return self._reverse.get((namespace, real))
+
+    def __len__(self) -> int:
+        return len(self._journal)
+
+    def pairs(self) -> list[tuple[str, str, str]]:
+        """Every binding, in the order it was made: (namespace, recorded, real)."""
+        return list(self._journal)
+
+    # -- checking and binding --------------------------------------------------------------
+
+    def conflict(self, namespace: str, recorded: str, real: str) -> str | None:
+        """Why binding recorded<->real would break the bijection, or None if it would not."""
+        for rec, act in self._expand(namespace, recorded, real):
+            bound_real = self._forward.get((namespace, rec))
+            if bound_real is not None and bound_real != act:
+                return (
+                    f"recorded {rec} stood for {bound_real} earlier on this page, "
+                    f"but here the output has {act}"
+                )
+            bound_rec = self._reverse.get((namespace, act))
+            if bound_rec is not None and bound_rec != rec:
+                return (
+                    f"{act} in the output was recorded as {bound_rec} earlier on this page, "
+                    f"but here the page records {rec}"
+                )
+        return None
+
+    def bind(self, namespace: str, recorded: str, real: str) -> str | None:
+        """Bind recorded<->real (and short prefixes); return the conflict instead if any."""
+        problem = self.conflict(namespace, recorded, real)
+        if problem is not None:
+            return problem
+        for rec, act in self._expand(namespace, recorded, real):
+            if (namespace, rec) not in self._forward:
+                self._forward[(namespace, rec)] = act
+                self._reverse[(namespace, act)] = rec
+                self._journal.append((namespace, rec, act))
+        return None
+
+    def mark(self) -> int:
+        """A point to roll back to."""
+        return len(self._journal)
+
+    def rollback(self, mark: int) -> None:
+        """Forget every binding made after `mark`."""
+        while len(self._journal) > mark:
+            namespace, rec, act = self._journal.pop()
+            del self._forward[(namespace, rec)]
+            del self._reverse[(namespace, act)]
+
+    def since(self, mark: int) -> tuple[tuple[str, str, str], ...]:
+        """Bindings made after `mark`: a hashable summary of the state for memoisation."""
+        return tuple(self._journal[mark:])
+
+    @staticmethod
+    def _expand(namespace: str, recorded: str, real: str) -> list[tuple[str, str]]:
+        short = PREFIX_LEN.get(namespace, 0)
+        pairs = [(recorded, real)]
+        if short and len(recorded) > short and len(real) > short:
+            pairs.append((recorded[:short], real[:short]))
+        return pairs

@@ -1,0 +1,203 @@
+"""Matching one recorded line against one real line.
+
+A recorded line is compiled once into a regular expression: literal text stays literal,
+`[..]` becomes "any text", and each volatile value becomes a slot that the real line must
+fill with a value of the same class. The slots' real values are returned for binding; the
+caller (which knows the page's bindings) decides whether they are consistent.
+
+Tables (`docker ps`, `docker network ls`) pad columns to the widest cell, so a value that
+changes length moves every column. When the whole line does not match, a line with cells
+separated by two or more spaces is compared cell by cell instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterable
+
+from .volatile import BY_NAME, Token, VolatileClass, find_tokens
+
+INLINE_ELISION = "[..]"
+_CELL_SEP = re.compile(r" {2,}")
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A volatile value as recorded in the page, at one place in a line."""
+
+    cls: VolatileClass
+    recorded: str
+
+
+Pairs = list[tuple[Slot, str]]  # recorded slot -> real value found in its place
+
+
+@dataclass(frozen=True)
+class LinePattern:
+    """A compiled recorded line (or table cell)."""
+
+    text: str
+    regex: re.Pattern[str]
+    slots: tuple[Slot, ...]
+    has_wildcard: bool
+
+    def match(self, real: str) -> Pairs | None:
+        """The slot values if `real` has this line's shape, else None (no binding check)."""
+        m = self.regex.fullmatch(real)
+        if m is None:
+            return None
+        pairs = [(slot, m.group(f"s{k}")) for k, slot in enumerate(self.slots)]
+        if not all(slot.cls.accepts_actual(value) for slot, value in pairs):
+            return None
+        return pairs
+
+
+@lru_cache(maxsize=4096)
+def compile_line(text: str, classes: frozenset[str], inline_elisions: bool = True) -> LinePattern:
+    """Compile a recorded line; cached because JSON strings and table cells repeat a lot."""
+    pieces = text.split(INLINE_ELISION) if inline_elisions else [text]
+    regex: list[str] = []
+    slots: list[Slot] = []
+    for k, piece in enumerate(pieces):
+        if k:
+            regex.append(".*?")
+        last = 0
+        for tok in find_tokens(piece, classes):
+            regex.append(re.escape(piece[last:tok.start]))
+            regex.append(f"(?P<s{len(slots)}>{tok.cls.value_re})")
+            slots.append(Slot(tok.cls, tok.value))
+            last = tok.end
+        regex.append(re.escape(piece[last:]))
+    return LinePattern(text, re.compile("".join(regex), re.DOTALL), tuple(slots), len(pieces) > 1)
+
+
+def split_cells(line: str) -> tuple[str, list[str]]:
+    """Leading indentation and the cells of a table row (separated by 2+ spaces)."""
+    body = line.lstrip(" ")
+    return line[: len(line) - len(body)], _CELL_SEP.split(body.rstrip(" "))
+
+
+@dataclass
+class LineMatch:
+    """Outcome of matching one recorded line with one real line."""
+
+    pairs: Pairs
+    by_cells: bool = False  # matched only cell by cell (column padding differs)
+
+
+@dataclass
+class LineMatcher:
+    """Matches recorded lines against real lines under one block's options."""
+
+    classes: frozenset[str]
+    table_cells: bool = True
+    inline_elisions: bool = True
+    _cache: dict[tuple[str, str], LineMatch | None] = field(default_factory=dict)
+
+    def pattern(self, text: str) -> LinePattern:
+        return compile_line(text, self.classes, self.inline_elisions)
+
+    def tokens(self, line: str) -> list[Token]:
+        """Volatile values found in a real line (for pairing changed lines)."""
+        return find_tokens(line, self.classes)
+
+    def match(self, recorded: str, real: str) -> LineMatch | None:
+        """Shape match of two lines (bindings not consulted); cached per pair."""
+        key = (recorded, real)
+        if key not in self._cache:
+            self._cache[key] = self._match(recorded.rstrip(), real)
+        return self._cache[key]
+
+    def _match(self, recorded: str, real: str) -> LineMatch | None:
+        pairs = self.pattern(recorded).match(real)
+        if pairs is not None:
+            return LineMatch(pairs)
+        if not self.table_cells:
+            return None
+        return self._match_cells(recorded, real)
+
+    def _match_cells(self, recorded: str, real: str) -> LineMatch | None:
+        indent, cells = split_cells(recorded)
+        real_indent, real_cells = split_cells(real)
+        if len(cells) < 2 or len(cells) != len(real_cells) or indent != real_indent:
+            return None
+        pairs: Pairs = []
+        for cell, real_cell in zip(cells, real_cells):
+            got = self.pattern(cell).match(real_cell)
+            if got is None:
+                return None
+            pairs.extend(got)
+        return LineMatch(pairs, by_cells=True)
+
+
+def relayout(recorded: str, real: str) -> str:
+    """The recorded row's cells placed at the real row's column positions.
+
+    Used when writing a diverged table: matching rows keep their recorded cells, but must
+    line up with the rows that are written from the real output.
+    """
+    _, cells = split_cells(recorded)
+    real_indent, _ = split_cells(real)
+    starts = [m.end() for m in _CELL_SEP.finditer(real.rstrip(" "), len(real_indent))]
+    out = real_indent + cells[0]
+    for k, cell in enumerate(cells[1:]):
+        target = starts[k] if k < len(starts) else len(out) + 3
+        out += " " * max(target - len(out), 2) + cell
+    return out
+
+
+def normalize_real(line: str, classes: Iterable[str], recorded_for) -> str:
+    """A real line with each bound value replaced by the value the page records for it.
+
+    `recorded_for(namespace, value)` returns the recorded value or None. This is how an
+    update keeps a page self-consistent: an address already shown (and bound) earlier stays
+    the address the page already uses.
+    """
+    out: list[str] = []
+    last = 0
+    for tok in find_tokens(line, frozenset(classes)):
+        if not tok.cls.bound:
+            continue
+        recorded = recorded_for(tok.cls.namespace, tok.value)
+        if recorded is None or recorded == tok.value:
+            continue
+        out.append(line[last:tok.start])
+        out.append(recorded)
+        last = tok.end
+    out.append(line[last:])
+    return "".join(out)
+
+
+def describe_difference(recorded: str, real: str, width: int = 60) -> str:
+    """A short `'x' became 'y'` hint: the differing middle, widened to whole words."""
+    recorded = recorded.rstrip()
+    shortest = min(len(recorded), len(real))
+    p = 0
+    while p < shortest and recorded[p] == real[p]:
+        p += 1
+    s = 0
+    while s < shortest - p and recorded[-1 - s] == real[-1 - s]:
+        s += 1
+    while p > 0 and not recorded[p - 1].isspace():
+        p -= 1
+    s_old, s_new = len(recorded) - s, len(real) - s
+    while s_old < len(recorded) and not recorded[s_old].isspace():
+        s_old += 1
+        s_new += 1
+    old, new = recorded[p:s_old], real[p:s_new]
+    if not old:
+        return f"{_clip(new, width)!r} was added"
+    if not new:
+        return f"{_clip(old, width)!r} was removed"
+    return f"{_clip(old, width)!r} became {_clip(new, width)!r}"
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def class_names() -> list[str]:
+    """Names of all volatile classes, for messages."""
+    return sorted(BY_NAME)

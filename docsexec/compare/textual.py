@@ -1,0 +1,132 @@
+"""Comparing one output region as lines: elisions, volatile slots, bindings, write-back.
+
+The order of work is: try to match the whole region exactly (elision.exact_alignment with
+real binding); if that fails, compute the best edit script and walk it once, binding what
+still matches, so `written` keeps the page's own text wherever the page is still right and
+notes say precisely where and why it is not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from . import elision as el
+from .bindings import Bindings
+from .lines import LineMatcher, describe_difference, normalize_real, relayout
+from .result import Comparison
+
+
+@dataclass
+class TextCompare:
+    """One line-by-line comparison of a recorded region with a real one."""
+
+    recorded: Sequence[str]
+    real: Sequence[str]
+    matcher: LineMatcher
+    bindings: Bindings
+    elisions: bool = True
+    written: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.elided = [self.elisions and el.is_elision(line) for line in self.recorded]
+
+    # -- pairing ---------------------------------------------------------------------------
+
+    def bind_pairs(self, i: int, j: int) -> str | None:
+        """Bind the slots of recorded line i to real line j; the conflict text if any."""
+        got = self.matcher.match(self.recorded[i], self.real[j])
+        if got is None:
+            return "shape"
+        for slot, value in got.pairs:
+            if slot.cls.bound:
+                problem = self.bindings.bind(slot.cls.namespace, slot.recorded, value)
+                if problem is not None:
+                    return problem
+        return None
+
+    def try_pair(self, i: int, j: int) -> bool:
+        return self.bind_pairs(i, j) is None
+
+    def loose(self, i: int, j: int) -> bool:
+        """Could line i match line j judged alone against the bindings made so far?"""
+        got = self.matcher.match(self.recorded[i], self.real[j])
+        if got is None:
+            return False
+        return all(
+            self.bindings.conflict(s.cls.namespace, s.recorded, v) is None
+            for s, v in got.pairs
+            if s.cls.bound
+        )
+
+    # -- driver ----------------------------------------------------------------------------
+
+    def run(self) -> Comparison:
+        start = self.bindings.mark()
+        if el.exact_alignment(self.elided, len(self.real), self.try_pair, self.bindings) is not None:
+            return Comparison(True, list(self.recorded), [])
+        self.bindings.rollback(start)
+        for op in el.best_alignment(self.elided, len(self.real), self.loose):
+            self.step(op)
+        if not self.notes:  # every pair matched after all: an equivalent exact alignment
+            return Comparison(True, list(self.recorded), [])
+        return Comparison(False, self.written, self.notes)
+
+    def step(self, op: el.Op) -> None:
+        if op.kind == el.KEEP_ELISION:
+            self.written.append(self.recorded[op.recorded])
+        elif op.kind == el.ABSORB:
+            pass
+        elif op.kind in (el.MATCH, el.SUB):
+            self.pair(op.recorded, op.real)
+        elif op.kind == el.DEL:
+            self.notes.append(
+                f"line {op.recorded + 1}: missing from the output: {_show(self.recorded[op.recorded])}"
+            )
+        else:
+            self.notes.append(f"{self.where(op.real)}: new line {_show(self.real[op.real])}")
+            self.written.append(self.normal(self.real[op.real]))
+
+    def pair(self, i: int, j: int) -> None:
+        mark = self.bindings.mark()
+        problem = self.bind_pairs(i, j)
+        if problem is None:
+            got = self.matcher.match(self.recorded[i], self.real[j])
+            by_cells = got is not None and got.by_cells
+            self.written.append(relayout(self.recorded[i], self.real[j]) if by_cells else self.recorded[i])
+            return
+        self.bindings.rollback(mark)
+        if problem == "shape":
+            self.bind_same_shape(i, j)
+            written = self.normal(self.real[j])
+            self.notes.append(f"line {i + 1}: {describe_difference(self.recorded[i], written)}")
+        else:
+            written = self.normal(self.real[j])
+            self.notes.append(f"line {i + 1}: {problem}")
+        self.written.append(written)
+
+    def bind_same_shape(self, i: int, j: int) -> None:
+        """A changed line whose volatile values line up one to one with the recorded ones
+        still tells which real value each recorded value stands for; keep those bindings so
+        the rewritten page goes on using its own values (and stays self-consistent)."""
+        pattern = self.matcher.pattern(self.recorded[i].rstrip())
+        real_tokens = self.matcher.tokens(self.real[j])
+        if [s.cls.name for s in pattern.slots] != [t.cls.name for t in real_tokens]:
+            return
+        for slot, tok in zip(pattern.slots, real_tokens):
+            if slot.cls.bound:
+                self.bindings.bind(slot.cls.namespace, slot.recorded, tok.value)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def normal(self, line: str) -> str:
+        return normalize_real(line, self.matcher.classes, self.bindings.recorded_for)
+
+    def where(self, j: int) -> str:
+        return f"output line {j + 1}"
+
+
+def _show(line: str, width: int = 70) -> str:
+    line = line.rstrip()
+    return repr(line if len(line) <= width else line[: width - 1] + "…")
