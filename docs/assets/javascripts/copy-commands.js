@@ -16,25 +16,29 @@
 
   var SHELL_PROMPT = "$ ";
 
-  /* The command lines of a transcript, one string, lines joined by "\n". */
+  /* The command lines of a transcript, one string, lines joined by "\n".
+     Mirrors docsexec/transcript.py: a `$ ` line is a command and takes the lines
+     after it while they end in a backslash; once a command has been typed, a line
+     starting with the interactive prompt (or equal to it, trailing space trimmed)
+     is one typed input; every other line is output. */
   function commandsOf(text, innerPrompt) {
     var lines = text.replace(/\n$/, "").split("\n");
     var out = [];
-    var continued = false;
+    var seenCommand = false;
     for (var i = 0; i < lines.length; i++) {
       var line = lines[i];
-      if (continued) {
-        out.push(line);
-      } else if (line.indexOf(SHELL_PROMPT) === 0) {
-        line = line.slice(SHELL_PROMPT.length);
-        out.push(line);
-      } else if (innerPrompt && line.indexOf(innerPrompt) === 0) {
-        line = line.slice(innerPrompt.length);
-        out.push(line);
-      } else {
-        continue; /* output */
+      if (line.indexOf(SHELL_PROMPT) === 0) {
+        out.push(line.slice(SHELL_PROMPT.length));
+        while (/\\$/.test(lines[i]) && i + 1 < lines.length) {
+          i += 1;
+          out.push(lines[i]);
+        }
+        seenCommand = true;
+      } else if (innerPrompt && seenCommand &&
+                 (line.indexOf(innerPrompt) === 0 ||
+                  line === innerPrompt.replace(/\s+$/, ""))) {
+        out.push(line.slice(innerPrompt.length));
       }
-      continued = /\\$/.test(line);
     }
     return out.join("\n");
   }
