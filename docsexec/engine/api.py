@@ -47,6 +47,17 @@ def request(sock: Path, method: str, url: str, timeout: float = 5.0) -> Any:
     return body.decode(errors="replace")
 
 
+def can_connect(sock: Path) -> bool:
+    """True once something accepts connections on the unix socket (containerd's readiness)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1.0)
+        try:
+            probe.connect(str(sock))
+        except OSError:
+            return False
+    return True
+
+
 def ping(sock: Path) -> bool:
     try:
         return request(sock, "GET", "/_ping", timeout=1.0) == "OK"

@@ -58,8 +58,13 @@ def owner_file(sid: str) -> Path:
     return root_dir(sid) / "owner.json"
 
 
-def pid_file(sid: str) -> Path:
-    return root_dir(sid) / "dockerd.pid"
+def pid_file(sid: str, daemon: str = "dockerd") -> Path:
+    """dockerd writes its own (--pidfile); the sandbox writes containerd's."""
+    return root_dir(sid) / f"{daemon}.pid"
+
+
+def containerd_socket(sid: str) -> Path:
+    return root_dir(sid) / "exec" / "containerd.sock"
 
 
 def log_file(sid: str) -> Path:

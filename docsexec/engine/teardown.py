@@ -21,12 +21,19 @@ from .mounts import umount, umount_all_under
 Log = Callable[[str], None]
 
 
-def teardown(sid: str, log: Log, dockerd: subprocess.Popen | None = None, grace: float = 10.0) -> list[str]:
-    """Remove every trace of sandbox `sid`; returns the problems left (empty when clean)."""
+def teardown(sid: str, log: Log, children: dict[str, subprocess.Popen] | None = None,
+             grace: float = 10.0) -> list[str]:
+    """Remove every trace of sandbox `sid`; returns the problems left (empty when clean).
+
+    children: the daemons' Popen objects when the caller started them ("dockerd",
+    "containerd"), so they are reaped; otherwise their pidfiles are used.
+    """
+    children = children or {}
     root = layout.root_dir(sid)
     netns = procs.ns_ident(layout.netns_path(sid))
     _step(log, "empty the engine", lambda: _empty_engine(sid, log))
-    _step(log, "stop dockerd", lambda: _stop_dockerd(sid, dockerd, grace, log))
+    for daemon in ("dockerd", "containerd"):  # dockerd first: it still talks to containerd
+        _step(log, f"stop {daemon}", lambda d=daemon: _stop_daemon(sid, d, children.get(d), grace, log))
     _step(log, "kill leftovers", lambda: _kill_leftovers(sid, netns, log))
     left = umount_all_under(root, log) if root.exists() else []
     _step(log, "delete netns", lambda: _delete_netns(sid, log))
@@ -49,28 +56,28 @@ def _empty_engine(sid: str, log: Log) -> None:
         api.remove_everything(sock, log)
 
 
-def _dockerd_pid(sid: str) -> int | None:
-    """The pid in the pidfile, only if that process really is this sandbox's dockerd."""
+def _daemon_pid(sid: str, daemon: str) -> int | None:
+    """The pid in the pidfile, only if that process really is this sandbox's daemon."""
     try:
-        pid = int(layout.pid_file(sid).read_text().strip())
+        pid = int(layout.pid_file(sid, daemon).read_text().strip())
     except (OSError, ValueError):
         return None
     return pid if str(layout.root_dir(sid)) + "/" in procs.cmdline(pid) else None
 
 
-def _stop_dockerd(sid: str, dockerd: subprocess.Popen | None, grace: float, log: Log) -> None:
+def _stop_daemon(sid: str, daemon: str, child: subprocess.Popen | None, grace: float, log: Log) -> None:
     """SIGTERM, wait up to `grace`, then SIGKILL."""
-    pid = dockerd.pid if dockerd is not None else _dockerd_pid(sid)
-    if pid is None or (dockerd is None and not procs.alive(pid)):
+    if child is not None and child.poll() is not None:
         return
-    if dockerd is not None and dockerd.poll() is not None:
+    pid = child.pid if child is not None else _daemon_pid(sid, daemon)
+    if pid is None or (child is None and not procs.alive(pid)):
         return
     os.kill(pid, signal.SIGTERM)
-    if _wait(pid, dockerd, grace):
+    if _wait(pid, child, grace):
         return
-    log(f"warning: dockerd {pid} ignored SIGTERM for {grace:g} s; killing it")
+    log(f"warning: {daemon} {pid} ignored SIGTERM for {grace:g} s; killing it")
     os.kill(pid, signal.SIGKILL)
-    _wait(pid, dockerd, 5.0)
+    _wait(pid, child, 5.0)
 
 
 def _wait(pid: int, child: subprocess.Popen | None, timeout: float) -> bool:
