@@ -22,7 +22,8 @@ from .lines import INLINE_ELISION, LineMatcher
 from .options import KNOWN_OPTIONS, CompareOptions, parse_options, validate_options
 from .result import Comparison
 from .stanza import select_stanza
-from .textual import TextCompare
+from .jsondata import compare_json
+from .textual import TextCompare, UnorderedCompare
 from .volatile import CLASSES, VolatileClass, find_tokens
 
 __all__ = [
@@ -86,4 +87,9 @@ class PageComparator:
 
     def _compare(self, expected: list[str], actual: list[str], opts: CompareOptions) -> Comparison:
         matcher = LineMatcher(opts.classes, opts.table == "cells", opts.elisions)
-        return TextCompare(expected, actual, matcher, self.bindings, opts.elisions).run()
+        if opts.json != "off":
+            result = compare_json(expected, actual, matcher, self.bindings, opts.json == "strict")
+            if result is not None:
+                return result
+        kind = UnorderedCompare if opts.order == "any" else TextCompare
+        return kind(expected, actual, matcher, self.bindings, opts.elisions).run()

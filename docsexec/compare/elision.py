@@ -22,8 +22,9 @@ TryPair = Callable[[int, int], bool]  # binds on success; caller rolls back on f
 
 
 def is_elision(line: str) -> bool:
-    """A line that is exactly `...` (trailing blanks tolerated) elides zero or more lines."""
-    return line.rstrip() == ELISION
+    """A line that is only `...` elides zero or more lines. Indentation is allowed so an
+    author can elide inside indented output (`ip addr` stanzas, JSON) naturally."""
+    return line.strip() == ELISION
 
 
 @dataclass(frozen=True)

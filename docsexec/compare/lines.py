@@ -186,7 +186,7 @@ def describe_difference(recorded: str, real: str, width: int = 60) -> str:
     while s_old < len(recorded) and not recorded[s_old].isspace():
         s_old += 1
         s_new += 1
-    old, new = recorded[p:s_old], real[p:s_new]
+    old, new = recorded[p:s_old].strip(), real[p:s_new].strip()
     if not old:
         return f"{_clip(new, width)!r} was added"
     if not new:

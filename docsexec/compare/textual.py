@@ -130,3 +130,67 @@ class TextCompare:
 def _show(line: str, width: int = 70) -> str:
     line = line.rstrip()
     return repr(line if len(line) <= width else line[: width - 1] + "…")
+
+
+@dataclass
+class UnorderedCompare(TextCompare):
+    """`data-order="any"`: the recorded lines must all appear, in any order.
+
+    For outputs whose order is not behaviour: DNS round robin answers, `network prune`'s
+    "Deleted Networks", `range` over a map keyed by random IDs. A `...` line anywhere
+    allows extra real lines. Matching is a small backtracking search (bindings make line
+    pairs interdependent), capped so a pathological block cannot hang a run.
+    """
+
+    budget: int = 20000
+
+    def run(self) -> Comparison:
+        wanted = [i for i, gap in enumerate(self.elided) if not gap]
+        extra_ok = len(wanted) < len(self.recorded)
+        start = self.bindings.mark()
+        if (extra_ok or len(wanted) == len(self.real)) and self.assign(wanted, 0, set()):
+            return Comparison(True, list(self.recorded), [])
+        self.bindings.rollback(start)
+        partner = self.greedy(wanted)
+        for j, line in enumerate(self.real):
+            if j in partner:
+                self.written.append(self.recorded[partner[j]])
+            elif not extra_ok:
+                self.notes.append(f"{self.where(j)}: new line {_show(line)}")
+                self.written.append(self.normal(line))
+        self.written.extend(self.recorded[i] for i, gap in enumerate(self.elided) if gap)
+        if not self.notes:
+            return Comparison(True, list(self.recorded), [])
+        return Comparison(False, self.written, self.notes)
+
+    def assign(self, wanted: list[int], k: int, used: set[int]) -> bool:
+        if k == len(wanted):
+            return True
+        for j in range(len(self.real)):
+            self.budget -= 1
+            if j in used or self.budget < 0:
+                continue
+            mark = self.bindings.mark()
+            if self.try_pair(wanted[k], j):
+                used.add(j)
+                if self.assign(wanted, k + 1, used):
+                    return True
+                used.discard(j)
+            self.bindings.rollback(mark)
+        return False
+
+    def greedy(self, wanted: list[int]) -> dict[int, int]:
+        """First-fit pairing for the report: real index -> recorded index."""
+        partner: dict[int, int] = {}
+        for i in wanted:
+            for j in range(len(self.real)):
+                if j in partner:
+                    continue
+                mark = self.bindings.mark()
+                if self.try_pair(i, j):
+                    partner[j] = i
+                    break
+                self.bindings.rollback(mark)
+            else:
+                self.notes.append(f"line {i + 1}: missing from the output: {_show(self.recorded[i])}")
+        return partner

@@ -1,0 +1,436 @@
+"""JSON outputs (`docker inspect`, `docker network inspect`, `--format '{{json .}}'`) compared
+as data, not text.
+
+Why: the text of a JSON document changes for reasons that are not behaviour (key order,
+keys that newer engines add, maps keyed by random IDs), so a line diff would cry wolf on
+every engine upgrade, and authors trim long inspect output to the keys a page talks about.
+Rules:
+
+* objects: every recorded key must exist in the real object (missing key = divergence);
+  extra real keys are allowed (the recording may be a subset) unless `data-json="strict"`;
+  key order never matters. A key that is a volatile value (a container ID in
+  `"Containers"`) matches a real key through the page bindings.
+* lists: in order, same length, except a list whose elements all have a `"Name"` (matched
+  by name, any order) or a list containing a `...` line (an elision over elements).
+* strings: like a line (volatile values bound page-wide, `[..]` allowed); other scalars: equal.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from . import elision as el
+from .bindings import Bindings
+from .lines import LineMatcher, describe_difference, normalize_real
+from .result import Comparison
+
+ELIDED = "\u2026docsexec-elision\u2026"
+_FREE_NUMBERS = {"Pid": "pid"}  # inspect keys whose number changes every run
+_IDENT = re.compile(r"[A-Za-z_][\w-]*")
+_MISSING = object()
+
+
+# --- parsing ---------------------------------------------------------------------------
+
+def looks_like_json(lines: Sequence[str]) -> bool:
+    text = "\n".join(lines).lstrip()
+    return text[:1] in ("{", "[")
+
+
+def _open_bracket(text: str) -> str | None:
+    """The innermost unclosed `{` or `[` at the end of `text` (strings skipped)."""
+    stack: list[str] = []
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "{[":
+            stack.append(ch)
+        elif ch in "}]" and stack:
+            stack.pop()
+    return stack[-1] if stack else None
+
+
+def _elision_entry(before: str, after: str) -> str | None:
+    """JSON text standing for a `...` line between `before` and `after`."""
+    context = _open_bracket(before)
+    if context is None:
+        return None
+    entry = json.dumps(ELIDED) + (": null" if context == "{" else "")
+    prev = before.rstrip()[-1:]
+    nxt = after.lstrip()[:1]
+    lead = "" if prev in ("[", "{", ",") else ","
+    trail = "" if nxt in ("]", "}", ",", "") else ","
+    return lead + entry + trail
+
+
+def parse_recorded(lines: Sequence[str]) -> tuple[Any, bool] | None:
+    """The recorded JSON with `...` lines turned into ELIDED markers, and whether any were."""
+    if not looks_like_json(lines):
+        return None
+    out: list[str] = []
+    had = False
+    for k, line in enumerate(lines):
+        if el.is_elision(line):
+            entry = _elision_entry("\n".join(out), "\n".join(lines[k + 1 :]))
+            if entry is None:
+                return None
+            out.append(entry)
+            had = True
+        else:
+            out.append(line)
+    try:
+        return json.loads("\n".join(out)), had
+    except ValueError:
+        return None
+
+
+def parse_real(lines: Sequence[str]) -> Any:
+    """The real output as JSON, or _MISSING when it is not one JSON document."""
+    if not looks_like_json(lines):
+        return _MISSING
+    try:
+        return json.loads("\n".join(lines))
+    except ValueError:
+        return _MISSING
+
+
+# --- matching --------------------------------------------------------------------------
+
+def _child(path: str, key: Any) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    shown = key if len(key) <= 16 else key[:12] + "…"
+    return f"{path}.{shown}" if _IDENT.fullmatch(key) else f"{path}[{shown!r}]"
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "a number"
+
+
+def _same_scalar(e: Any, a: Any) -> bool:
+    if isinstance(e, bool) or isinstance(a, bool) or e is None or a is None:
+        return e is a or (type(e) is type(a) and e == a)
+    return isinstance(a, (int, float)) and e == a
+
+
+Notes = list[str] | None  # None: trial mode, stop at the first difference, say nothing
+
+
+@dataclass
+class JsonMatcher:
+    """Structural matching under the page bindings (undoable, like line matching)."""
+
+    lines: LineMatcher
+    bindings: Bindings
+    strict: bool = False
+
+    # -- entry point -----------------------------------------------------------------------
+
+    def match(self, e: Any, a: Any, path: str, notes: Notes, key: str | None = None) -> bool:
+        if isinstance(e, dict):
+            if not isinstance(a, dict):
+                return self._fail(notes, path, f"recorded an object, the output has {_kind(a)}")
+            return self._match_dict(e, a, path, notes)
+        if isinstance(e, list):
+            if not isinstance(a, list):
+                return self._fail(notes, path, f"recorded a list, the output has {_kind(a)}")
+            return self._match_list(e, a, path, notes)
+        if isinstance(e, str):
+            if not isinstance(a, str):
+                return self._fail(notes, path, f"recorded a string, the output has {_kind(a)} {json.dumps(a)}")
+            return self._match_string(e, a, path, notes)
+        if key in _FREE_NUMBERS and _FREE_NUMBERS[key] in self.lines.classes:
+            if isinstance(a, int) and not isinstance(a, bool) and isinstance(e, int):
+                return True
+        if _same_scalar(e, a):
+            return True
+        return self._fail(notes, path, f"{json.dumps(e)} became {json.dumps(a)}")
+
+    @staticmethod
+    def _fail(notes: Notes, path: str, message: str) -> bool:
+        if notes is not None:
+            notes.append(f"{path}: {message}")
+        return False
+
+    # -- strings ---------------------------------------------------------------------------
+
+    def _match_string(self, e: str, a: str, path: str, notes: Notes) -> bool:
+        pairs = self.lines.pattern(e).match(a)
+        if pairs is None:
+            return self._fail(notes, path, describe_difference(e, a))
+        for slot, value in pairs:
+            if slot.cls.bound:
+                problem = self.bindings.bind(slot.cls.namespace, slot.recorded, value)
+                if problem is not None:
+                    return self._fail(notes, path, problem)
+        return True
+
+    def _key_fits(self, e_key: str, a_key: str) -> bool:
+        mark = self.bindings.mark()
+        if self._match_string(e_key, a_key, "", None):
+            return True
+        self.bindings.rollback(mark)
+        return False
+
+    def _is_pattern_key(self, key: str) -> bool:
+        pattern = self.lines.pattern(key)
+        return bool(pattern.slots) or pattern.has_wildcard
+
+    # -- objects ---------------------------------------------------------------------------
+
+    def _match_dict(self, e: dict, a: dict, path: str, notes: Notes) -> bool:
+        ok = True
+        used: set[str] = set()
+        keyed = []
+        for k, v in e.items():
+            if k == ELIDED:
+                continue
+            if self._is_pattern_key(k):
+                keyed.append((k, v))
+                continue
+            used.add(k)
+            if k not in a:
+                ok = self._fail(notes, path, f"key {k!r} is missing from the output")
+            elif not self.match(v, a[k], _child(path, k), notes, k):
+                ok = False
+            if not ok and notes is None:
+                return False
+        ok = self._match_keyed(keyed, a, used, path, notes) and ok
+        if self.strict and not any(k == ELIDED for k in e):
+            extra = sorted(set(a) - used)
+            if extra:
+                ok = self._fail(notes, path, f"keys not recorded: {', '.join(map(repr, extra))}")
+        return ok
+
+    def _candidates(self, e_key: str, a: dict, used: set[str]) -> list[str]:
+        pattern = self.lines.pattern(e_key)
+        return [k for k in a if k not in used and pattern.match(k) is not None]
+
+    def _match_keyed(self, keyed: list, a: dict, used: set[str], path: str, notes: Notes) -> bool:
+        """Entries whose recorded key is a volatile value: find each its real key."""
+        if self._assign(keyed, 0, a, used, path):
+            return True
+        if notes is None:
+            return False
+        for k, v in keyed:  # report: pair each with its best guess and say what differs
+            options = self._candidates(k, a, used)
+            bound = [c for c in options if self._key_fits(k, c)]
+            if not bound:
+                self._fail(notes, path, f"no key in the output matches recorded key {k!r}")
+                continue
+            used.add(bound[0])
+            self.match(v, a[bound[0]], _child(path, k), notes)
+        return False
+
+    def _assign(self, keyed: list, idx: int, a: dict, used: set[str], path: str) -> bool:
+        if idx == len(keyed):
+            return True
+        k, v = keyed[idx]
+        for cand in self._candidates(k, a, used):
+            mark = self.bindings.mark()
+            if self._key_fits(k, cand) and self.match(v, a[cand], path, None):
+                used.add(cand)
+                if self._assign(keyed, idx + 1, a, used, path):
+                    return True
+                used.discard(cand)
+            self.bindings.rollback(mark)
+        return False
+
+    # -- lists -----------------------------------------------------------------------------
+
+    def _match_list(self, e: list, a: list, path: str, notes: Notes) -> bool:
+        elided = [x == ELIDED for x in e]
+        if any(elided):
+            return self._match_elided_list(e, a, elided, path, notes)
+        if _named(e) and _named(a):
+            return self._match_by_name(e, a, path, notes)
+        if len(e) != len(a):
+            self._fail(notes, path, f"recorded {len(e)} elements, the output has {len(a)}")
+            if notes is None:
+                return False
+            for k, (x, y) in enumerate(zip(e, a)):
+                self.match(x, y, _child(path, k), notes)
+            return False
+        ok = True
+        for k, (x, y) in enumerate(zip(e, a)):
+            if not self.match(x, y, _child(path, k), notes):
+                ok = False
+                if notes is None:
+                    return False
+        return ok
+
+    def _match_elided_list(self, e: list, a: list, elided: list[bool], path: str, notes: Notes) -> bool:
+        def try_pair(i: int, j: int) -> bool:
+            return self.match(e[i], a[j], path, None)
+
+        if el.exact_alignment(elided, len(a), try_pair, self.bindings) is not None:
+            return True
+        return self._fail(notes, path, "no element of the output matches the recorded elements in order")
+
+    def _match_by_name(self, e: list, a: list, path: str, notes: Notes) -> bool:
+        used: set[int] = set()
+        ok = True
+        for x in e:
+            found = next(
+                (k for k, y in enumerate(a) if k not in used and self._name_fits(x, y)), None
+            )
+            if found is None:
+                ok = self._fail(notes, path, f"no element named {x['Name']!r} in the output")
+            else:
+                used.add(found)
+                ok = self.match(x, a[found], _child(path, found), notes) and ok
+            if not ok and notes is None:
+                return False
+        if len(a) != len(e):
+            extra = [y["Name"] for k, y in enumerate(a) if k not in used]
+            ok = self._fail(notes, path, f"elements not recorded: {extra}") and ok
+        return ok
+
+    def _name_fits(self, x: dict, y: dict) -> bool:
+        return isinstance(x["Name"], str) and isinstance(y["Name"], str) and self._key_fits(x["Name"], y["Name"])
+
+
+def _named(items: list) -> bool:
+    """A list whose elements are all objects with a distinct `"Name"`: order is not meaning."""
+    if not items or not all(isinstance(x, dict) and "Name" in x for x in items):
+        return False
+    names = [json.dumps(x["Name"]) for x in items]
+    return len(set(names)) == len(names)
+
+
+# --- writing back ----------------------------------------------------------------------
+
+_STYLES: tuple[Callable[[Any], str], ...] = (
+    lambda v: json.dumps(v, indent=4, ensure_ascii=False),
+    lambda v: json.dumps(v, indent=2, ensure_ascii=False),
+    lambda v: json.dumps(v, separators=(",", ":"), ensure_ascii=False),
+    lambda v: json.dumps(v, ensure_ascii=False),
+)
+
+
+@dataclass
+class JsonWriter:
+    """Builds `written` for diverged JSON: the recorded document's own shape (a subset stays
+    a subset, key order and layout stay) with only the differing values replaced."""
+
+    matcher: JsonMatcher
+
+    def normal(self, text: str) -> str:
+        return normalize_real(text, self.matcher.lines.classes, self.matcher.bindings.recorded_for)
+
+    def normal_value(self, a: Any) -> Any:
+        if isinstance(a, dict):
+            return {self.normal(k): self.normal_value(v) for k, v in a.items()}
+        if isinstance(a, list):
+            return [self.normal_value(v) for v in a]
+        if isinstance(a, str):
+            return self.normal(a)
+        return a
+
+    def merged(self, e: Any, a: Any, key: str | None = None) -> Any:
+        b = self.matcher.bindings
+        mark = b.mark()
+        if self.matcher.match(e, a, "$", None, key):
+            return e
+        b.rollback(mark)
+        if isinstance(e, dict) and isinstance(a, dict):
+            return self._merged_dict(e, a)
+        if isinstance(e, list) and isinstance(a, list):
+            if _named(e) and _named(a):
+                return self._merged_named(e, a)
+            if len(e) == len(a) and ELIDED not in e:
+                return [self.merged(x, y) for x, y in zip(e, a)]
+        return self.normal_value(a)
+
+    def _merged_named(self, e: list, a: list) -> list:
+        """Recorded elements (merged with their namesakes) in recorded order, then new ones."""
+        out, used = [], set()
+        for x in e:
+            k = next((k for k, y in enumerate(a) if k not in used and self.matcher._name_fits(x, y)), None)
+            if k is not None:
+                used.add(k)
+                out.append(self.merged(x, a[k]))
+        out.extend(self.normal_value(y) for k, y in enumerate(a) if k not in used)
+        return out
+
+    def _merged_dict(self, e: dict, a: dict) -> dict:
+        out: dict = {}
+        used: set[str] = set()
+        for k, v in e.items():
+            real_key = self._real_key(k, a, used)
+            if real_key is None:
+                continue  # the key vanished: so does its entry
+            used.add(real_key)
+            written_key = k if self.matcher._key_fits(k, real_key) else self.normal(real_key)
+            out[written_key] = self.merged(v, a[real_key], k)
+        if self.matcher.strict:
+            for k in a:
+                if k not in used:
+                    out[self.normal(k)] = self.normal_value(a[k])
+        return out
+
+    def _real_key(self, k: str, a: dict, used: set[str]) -> str | None:
+        if k == ELIDED:
+            return None
+        if not self.matcher._is_pattern_key(k):
+            return k if k in a else None
+        options = self.matcher._candidates(k, a, used)
+        fitting = [c for c in options if self.matcher._key_fits(k, c)]
+        return (fitting or options or [None])[0]
+
+    def write(self, recorded: Sequence[str], e: Any, a: Any, had_elision: bool, real: Sequence[str]) -> list[str]:
+        """Recorded layout with changed values, or the real text when the layout is not one
+        json.dumps can reproduce (then bound values are still written as recorded)."""
+        if not had_elision:
+            text = "\n".join(line.rstrip() for line in recorded)
+            for style in _STYLES:
+                if style(e) == text:
+                    return style(self.merged(e, a)).split("\n")
+        return [self.normal(line) for line in real]
+
+
+def compare_json(
+    recorded: Sequence[str],
+    real: Sequence[str],
+    lines: LineMatcher,
+    bindings: Bindings,
+    strict: bool,
+) -> Comparison | None:
+    """Compare as JSON when both sides are JSON documents; None means "compare as lines"."""
+    parsed = parse_recorded(recorded)
+    if parsed is None:
+        return None
+    e, had_elision = parsed
+    a = parse_real(real)
+    if a is _MISSING:
+        return None
+    matcher = JsonMatcher(lines, bindings, strict)
+    start = bindings.mark()
+    if matcher.match(e, a, "$", None):
+        return Comparison(True, list(recorded), [])
+    bindings.rollback(start)
+    notes: list[str] = []
+    matcher.match(e, a, "$", notes)
+    written = JsonWriter(matcher).write(recorded, e, a, had_elision, real)
+    return Comparison(False, written, notes or ["the JSON document differs"])
