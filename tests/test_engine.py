@@ -182,3 +182,66 @@ def test_owner_alive_checks_the_start_time():
     dead = subprocess.Popen(["true"])
     dead.wait()
     assert not owner_alive(Owner(dead.pid, 1, "x", 0.0))
+
+
+# --- choices and fallbacks --------------------------------------------------------------------
+
+def test_a_dockerd_on_path_is_used_as_a_system_engine(engine, tmp_path, monkeypatch):
+    """What a CI runner with its own docker looks like: dockerd and containerd on PATH."""
+    for folder in engine.bin_dirs:
+        for tool in folder.iterdir():
+            (tmp_path / tool.name).symlink_to(tool)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    monkeypatch.delenv("DOCSEXEC_ENGINE", raising=False)
+    system = find_engine()
+    assert system is not None and system.source == "system" and system.bin_dirs == ()
+    assert system.version == engine.version
+    with Sandbox("system", system) as box:
+        assert run(box, "docker", "run", "--rm", "busybox", "true").returncode == 0
+    assert traces(box.id) == []
+
+
+def test_trixie_failure_falls_back_to_bookworm(monkeypatch):
+    from docsexec.engine import provision
+
+    fake = provision.EngineInstall(Path("/x/dockerd"), (), "20.10.24+dfsg1", "debian-bookworm")
+
+    def install_debian(source, log):
+        if source == "debian-trixie":
+            raise EnvironmentProblem("trixie unavailable")
+        return fake
+
+    monkeypatch.delenv("DOCSEXEC_ENGINE", raising=False)
+    monkeypatch.setattr(provision, "install_debian", install_debian)
+    lines: list[str] = []
+    assert provision._install_first_working(lines.append) == fake
+    assert any("trixie unavailable" in line for line in lines)
+
+
+def test_unknown_engine_choice_is_an_environment_problem(monkeypatch):
+    monkeypatch.setenv("DOCSEXEC_ENGINE", "podman")
+    with pytest.raises(EnvironmentProblem):
+        find_engine()
+
+
+def test_interrupted_start_cleans_up_and_reraises(engine, monkeypatch):
+    from docsexec.engine import sandbox as sandbox_module
+
+    def interrupted(docker_host):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sandbox_module, "import_images", interrupted)
+    box = Sandbox("interrupted", engine)
+    with pytest.raises(KeyboardInterrupt):
+        box.start()
+    assert traces(box.id) == []
+
+
+def test_reaper_removes_orphans_without_owner_records(engine):
+    orphan, rootless = "0ff0a000", "0ff0a001"  # ids are 8 hex digits
+    assert subprocess.run(["ip", "netns", "add", layout.netns_name(orphan)]).returncode == 0
+    layout.root_dir(rootless).mkdir(parents=True)
+    (layout.root_dir(rootless) / "dockerd.log").write_text("half-made\n")
+    reaped = reap_stale(log=lambda line: None)
+    assert {orphan, rootless} <= set(reaped)
+    assert traces(orphan) == [] and traces(rootless) == []

@@ -7,6 +7,7 @@ run side by side, and nothing in it can reach beyond the machine (the namespace 
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import re
@@ -28,6 +29,25 @@ _logger = logging.getLogger("docsexec.engine")
 # Environment a dockerd must not inherit: client settings, and systemd's readiness protocol
 # (dockerd would tell a unit that runs docsexec that *it* is ready).
 _DROP_ENV = ("NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES")
+# Sandboxes started and not yet stopped by this process: stopped at interpreter exit, so an
+# uncaught exception or sys.exit() does not leave daemons for the next run's reaper.
+_LIVE: set["Sandbox"] = set()
+
+
+@atexit.register
+def _stop_live_sandboxes() -> None:
+    for box in list(_LIVE):
+        if box.owner_pid == os.getpid():  # not in a forked child that exits
+            box.stop()
+
+
+def _require_tools() -> None:
+    """Fail with one clear line before creating anything, rather than half-way through."""
+    if os.geteuid() != 0:
+        raise EnvironmentProblem("the engine sandbox needs root (network namespaces, dockerd)")
+    for tool in ("ip", "nsenter", "docker"):
+        if shutil.which(tool) is None:
+            raise EnvironmentProblem(f"`{tool}` is not on PATH (run `docsexec engine install`)")
 
 
 def _clean_label(label: str) -> str:
@@ -50,6 +70,7 @@ class Sandbox:
         self._log = log or (lambda line: _logger.info("%s", line))
         self._children: dict[str, subprocess.Popen] = {}
         self._state = "new"
+        self.owner_pid = os.getpid()
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -57,9 +78,15 @@ class Sandbox:
         """netns + dockerd + wait for the API + import images; cleans up after itself on failure."""
         if self._state != "new":
             raise RuntimeError(f"sandbox {self.id} was already started")
+        _require_tools()
         self._state = "starting"
+        self.owner_pid = os.getpid()
+        _LIVE.add(self)
         begun = time.monotonic()
-        reap_stale(log=self._log)
+        try:
+            reap_stale(log=self._log)
+        except Exception as exc:  # noqa: BLE001 - old debris must not stop a new page
+            self._log(f"warning: reaping stale sandboxes failed: {exc}")
         try:
             self._make_root()
             self._make_netns()
@@ -91,6 +118,7 @@ class Sandbox:
         for problem in problems:
             self._log(f"warning: sandbox {self.id}: {problem}")
         self._state = "stopped"
+        _LIVE.discard(self)
         self._log(f"sandbox {self.id} ({self.label}): removed in {time.monotonic() - begun:.2f} s")
 
     def __enter__(self) -> "Sandbox":
