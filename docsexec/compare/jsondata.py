@@ -24,7 +24,7 @@ from typing import Any, Callable, Sequence
 
 from . import elision as el
 from .bindings import Bindings
-from .lines import LineMatcher, describe_difference, normalize_real
+from .lines import LineMatcher, describe_difference, same_shape_pairs, write_real
 from .result import Comparison
 
 ELIDED = "\u2026docsexec-elision\u2026"
@@ -176,8 +176,13 @@ class JsonMatcher:
     # -- strings ---------------------------------------------------------------------------
 
     def _match_string(self, e: str, a: str, path: str, notes: Notes) -> bool:
-        pairs = self.lines.pattern(e).match(a)
+        pattern = self.lines.pattern(e)
+        pairs = pattern.match(a)
         if pairs is None:
+            if notes is not None:  # reporting: keep what a changed value still tells
+                for slot, value in same_shape_pairs(pattern, self.lines.tokens(a)) or []:
+                    if slot.cls.bound:
+                        self.bindings.bind(slot.cls.namespace, slot.recorded, value)
             return self._fail(notes, path, describe_difference(e, a))
         for slot, value in pairs:
             if slot.cls.bound:
@@ -337,7 +342,7 @@ class JsonWriter:
     matcher: JsonMatcher
 
     def normal(self, text: str) -> str:
-        return normalize_real(text, self.matcher.lines.classes, self.matcher.bindings.recorded_for)
+        return write_real(text, self.matcher.lines.classes, self.matcher.bindings)
 
     def normal_value(self, a: Any) -> Any:
         if isinstance(a, dict):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable
 
+from .bindings import Bindings
 from .volatile import BY_NAME, Token, VolatileClass, find_tokens
 
 INLINE_ELISION = "[..]"
@@ -132,6 +133,14 @@ class LineMatcher:
         return LineMatch(pairs, by_cells=True)
 
 
+def same_shape_pairs(pattern: LinePattern, real_tokens: list[Token]) -> Pairs | None:
+    """Pair a changed line's recorded values with the real ones when they line up one to
+    one by class (same classes, same order); None when they do not."""
+    if [s.cls.name for s in pattern.slots] != [t.cls.name for t in real_tokens]:
+        return None
+    return [(slot, tok.value) for slot, tok in zip(pattern.slots, real_tokens)]
+
+
 def relayout(recorded: str, real: str) -> str:
     """The recorded row's cells placed at the real row's column positions.
 
@@ -149,25 +158,68 @@ def relayout(recorded: str, real: str) -> str:
 
 
 def normalize_real(line: str, classes: Iterable[str], recorded_for) -> str:
-    """A real line with each bound value replaced by the value the page records for it.
+    """A real line with each value the page already names replaced by that name (no
+    binding); used to show differences in the page's own terms."""
+    out: list[str] = []
+    last = 0
+    for tok in find_tokens(line, frozenset(classes)):
+        name = recorded_for(tok.cls.namespace, tok.value) if tok.cls.bound else None
+        if name is None or name == tok.value:
+            continue
+        out.append(line[last:tok.start])
+        out.append(name)
+        last = tok.end
+    out.append(line[last:])
+    return "".join(out)
 
-    `recorded_for(namespace, value)` returns the recorded value or None. This is how an
-    update keeps a page self-consistent: an address already shown (and bound) earlier stays
-    the address the page already uses.
+
+def write_real(line: str, classes: Iterable[str], bindings: Bindings) -> str:
+    """A real line as `update` writes it, keeping the page self-consistent.
+
+    Each bound value the page already has a name for is written with that name (the value
+    recorded for it earlier). A value the page has never seen is written as it really is and
+    bound to itself, so later outputs name it the same way. If that text is already the
+    page's name for a *different* real value, a nearby unused value of the same class is
+    written instead (see `substitute`), because writing the same text for two real values
+    would make the page contradict itself on the next check.
     """
     out: list[str] = []
     last = 0
     for tok in find_tokens(line, frozenset(classes)):
         if not tok.cls.bound:
             continue
-        recorded = recorded_for(tok.cls.namespace, tok.value)
-        if recorded is None or recorded == tok.value:
+        name = bindings.recorded_for(tok.cls.namespace, tok.value)
+        if name is None:
+            name = substitute(tok.cls, tok.value, bindings)
+        if name == tok.value:
             continue
         out.append(line[last:tok.start])
-        out.append(recorded)
+        out.append(name)
         last = tok.end
     out.append(line[last:])
     return "".join(out)
+
+
+def substitute(cls: VolatileClass, real: str, bindings: Bindings) -> str:
+    """Bind `real` to itself if its text is free on this page, else to the first free
+    variant (last characters stepped); returns the text bound."""
+    for candidate in _variants(cls, real):
+        if bindings.real_for(cls.namespace, candidate) is None and bindings.bind(cls.namespace, candidate, real) is None:
+            return candidate
+    return real  # every variant taken: write it as is (the next check will say so)
+
+
+def _variants(cls: VolatileClass, value: str):
+    yield value
+    digits = "0123456789abcdef" if re.search(r"[a-f]", value) or cls.namespace in ("id", "mac", "ipv6", "veth") else "0123456789"
+    for pos in range(len(value) - 1, -1, -1):
+        if value[pos] not in digits:
+            continue
+        start = digits.index(value[pos])
+        for step in range(1, len(digits)):
+            candidate = value[:pos] + digits[(start + step) % len(digits)] + value[pos + 1 :]
+            if cls.valid(candidate) and cls.accepts_actual(candidate):
+                yield candidate
 
 
 def describe_difference(recorded: str, real: str, width: int = 60) -> str:

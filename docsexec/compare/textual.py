@@ -13,7 +13,14 @@ from typing import Sequence
 
 from . import elision as el
 from .bindings import Bindings
-from .lines import LineMatcher, describe_difference, normalize_real, relayout
+from .lines import (
+    LineMatcher,
+    describe_difference,
+    normalize_real,
+    relayout,
+    same_shape_pairs,
+    write_real,
+)
 from .result import Comparison
 
 
@@ -67,61 +74,59 @@ class TextCompare:
         if el.exact_alignment(self.elided, len(self.real), self.try_pair, self.bindings) is not None:
             return Comparison(True, list(self.recorded), [])
         self.bindings.rollback(start)
-        for op in el.best_alignment(self.elided, len(self.real), self.loose):
-            self.step(op)
+        # Two passes: bind everything that still matches first, then render the real lines,
+        # so a new line cannot take a value that a later matching line is bound to.
+        pieces = [self.step(op) for op in el.best_alignment(self.elided, len(self.real), self.loose)]
+        self.written = [p if isinstance(p, str) else self.normal(self.real[p[0]]) for p in pieces if p is not None]
         if not self.notes:  # every pair matched after all: an equivalent exact alignment
             return Comparison(True, list(self.recorded), [])
         return Comparison(False, self.written, self.notes)
 
-    def step(self, op: el.Op) -> None:
+    def step(self, op: el.Op) -> str | tuple[int] | None:
+        """Bind and note one edit; return the written text, or (j,) to render real line j."""
         if op.kind == el.KEEP_ELISION:
-            self.written.append(self.recorded[op.recorded])
-        elif op.kind == el.ABSORB:
-            pass
-        elif op.kind in (el.MATCH, el.SUB):
-            self.pair(op.recorded, op.real)
-        elif op.kind == el.DEL:
+            return self.recorded[op.recorded]
+        if op.kind == el.ABSORB:
+            return None
+        if op.kind in (el.MATCH, el.SUB):
+            return self.pair(op.recorded, op.real)
+        if op.kind == el.DEL:
             self.notes.append(
                 f"line {op.recorded + 1}: missing from the output: {_show(self.recorded[op.recorded])}"
             )
-        else:
-            self.notes.append(f"{self.where(op.real)}: new line {_show(self.real[op.real])}")
-            self.written.append(self.normal(self.real[op.real]))
+            return None
+        self.notes.append(f"{self.where(op.real)}: new line {_show(self.real[op.real])}")
+        return (op.real,)
 
-    def pair(self, i: int, j: int) -> None:
+    def pair(self, i: int, j: int) -> str | tuple[int]:
         mark = self.bindings.mark()
         problem = self.bind_pairs(i, j)
         if problem is None:
             got = self.matcher.match(self.recorded[i], self.real[j])
             by_cells = got is not None and got.by_cells
-            self.written.append(relayout(self.recorded[i], self.real[j]) if by_cells else self.recorded[i])
-            return
+            return relayout(self.recorded[i], self.real[j]) if by_cells else self.recorded[i]
         self.bindings.rollback(mark)
         if problem == "shape":
             self.bind_same_shape(i, j)
-            written = self.normal(self.real[j])
-            self.notes.append(f"line {i + 1}: {describe_difference(self.recorded[i], written)}")
+            shown = normalize_real(self.real[j], self.matcher.classes, self.bindings.recorded_for)
+            self.notes.append(f"line {i + 1}: {describe_difference(self.recorded[i], shown)}")
         else:
-            written = self.normal(self.real[j])
             self.notes.append(f"line {i + 1}: {problem}")
-        self.written.append(written)
+        return (j,)
 
     def bind_same_shape(self, i: int, j: int) -> None:
         """A changed line whose volatile values line up one to one with the recorded ones
         still tells which real value each recorded value stands for; keep those bindings so
         the rewritten page goes on using its own values (and stays self-consistent)."""
         pattern = self.matcher.pattern(self.recorded[i].rstrip())
-        real_tokens = self.matcher.tokens(self.real[j])
-        if [s.cls.name for s in pattern.slots] != [t.cls.name for t in real_tokens]:
-            return
-        for slot, tok in zip(pattern.slots, real_tokens):
+        for slot, value in same_shape_pairs(pattern, self.matcher.tokens(self.real[j])) or []:
             if slot.cls.bound:
-                self.bindings.bind(slot.cls.namespace, slot.recorded, tok.value)
+                self.bindings.bind(slot.cls.namespace, slot.recorded, value)
 
     # -- helpers ---------------------------------------------------------------------------
 
     def normal(self, line: str) -> str:
-        return normalize_real(line, self.matcher.classes, self.bindings.recorded_for)
+        return write_real(line, self.matcher.classes, self.bindings)
 
     def where(self, j: int) -> str:
         return f"output line {j + 1}"

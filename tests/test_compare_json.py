@@ -1,0 +1,183 @@
+"""JSON outputs compared as data: key order, subsets, ID-keyed maps, elisions, write-back."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+from docsexec.compare import PageComparator
+from test_compare_samples import NETWORK_INSPECT, NEXT_RUN, rerun
+
+OLD_CONTAINER = "4b3e7302489a0ec41796c29aea74dadea358ebb54156055c082fee3da68f7848"
+NEW_CONTAINER = NEXT_RUN[OLD_CONTAINER]
+
+
+def doc(lines):
+    return json.loads("\n".join(lines))
+
+
+def dump(value, indent=4):
+    return json.dumps(value, indent=indent).splitlines()
+
+
+def next_run():
+    """The network inspect of another run, as a newer engine prints it: new IDs and
+    addresses, keys in another order and a key the recording never had."""
+    value = doc(rerun(NETWORK_INSPECT, NEXT_RUN))
+    net = value[0]
+    value[0] = {"EnableIPv4": True, **dict(reversed(list(net.items())))}
+    return value
+
+
+def test_same_data_other_run_matches_and_writes_recording():
+    result = PageComparator().compare(NETWORK_INSPECT, dump(next_run()))
+    assert result.matched, result.notes
+    assert result.written == NETWORK_INSPECT
+
+
+def test_compact_single_line_json():
+    recorded = ['[{"Subnet":"10.210.0.0/24","IPRange":"10.210.0.128/25","Gateway":"10.210.0.254"}]']
+    real = ['[{"Gateway":"10.211.0.254","Subnet":"10.211.0.0/24","IPRange":"10.211.0.128/25"}]']
+    assert PageComparator().compare(recorded, real).matched
+    real_bad = ['[{"Gateway":"10.211.0.254","Subnet":"10.211.0.0/25","IPRange":"10.211.0.128/25"}]']
+    assert not PageComparator().compare(recorded, real_bad).matched
+
+
+def test_recorded_subset_needs_no_marker():
+    recorded = ["[", "    {", '        "Name": "bridge",', '        "Driver": "bridge"', "    }", "]"]
+    assert PageComparator().compare(recorded, dump(next_run())).matched
+
+
+def test_key_recorded_but_missing_is_a_divergence():
+    real = next_run()
+    del real[0]["Internal"]
+    result = PageComparator().compare(NETWORK_INSPECT, dump(real))
+    assert not result.matched
+    assert result.notes == ["$[0]: key 'Internal' is missing from the output"]
+    assert '        "Internal": false,' not in result.written
+
+
+def test_strict_json_rejects_unrecorded_keys():
+    result = PageComparator().compare(NETWORK_INSPECT, dump(next_run()), {"json": "strict"})
+    assert not result.matched
+    assert result.notes == ["$[0]: keys not recorded: 'EnableIPv4'"]
+    assert '        "EnableIPv4": true' in result.written
+
+
+def test_json_off_compares_text():
+    result = PageComparator().compare(NETWORK_INSPECT, dump(next_run()), {"json": "off"})
+    assert not result.matched
+
+
+def test_id_keyed_map_matches_through_bindings():
+    cmp = PageComparator()
+    assert cmp.compare([OLD_CONTAINER], [NEW_CONTAINER]).matched  # docker run -d printed it
+    assert cmp.compare(NETWORK_INSPECT, dump(next_run())).matched
+    # the map holds another container than the one run earlier: caught
+    cmp = PageComparator()
+    assert cmp.compare([OLD_CONTAINER], ["0" * 12 + "a" * 52]).matched
+    result = cmp.compare(NETWORK_INSPECT, dump(next_run()))
+    assert not result.matched
+    assert any("Containers" in note for note in result.notes)
+
+
+def test_id_keyed_map_with_two_entries_pairs_by_content():
+    recorded = {"Containers": {
+        "0623" + "a1" * 30: {"Name": "dx-c2", "IPv4Address": "172.19.0.3/16"},
+        "8db6" + "b2" * 30: {"Name": "dx-c1", "IPv4Address": "172.19.0.2/16"},
+    }}
+    real = {"Containers": {
+        "1111" + "c3" * 30: {"Name": "dx-c1", "IPv4Address": "172.20.0.2/16"},
+        "2222" + "d4" * 30: {"Name": "dx-c2", "IPv4Address": "172.20.0.3/16"},
+    }}
+    assert PageComparator().compare(dump(recorded), dump(real)).matched
+    real["Containers"]["2222" + "d4" * 30]["Name"] = "dx-c3"
+    result = PageComparator().compare(dump(recorded), dump(real))
+    assert not result.matched
+
+
+def test_values_use_the_same_bindings_as_text():
+    cmp = PageComparator()
+    assert cmp.compare(NETWORK_INSPECT, dump(next_run())).matched
+    assert cmp.compare(["PING 172.17.0.2 (172.17.0.2): 56 data bytes"], ["PING 172.18.0.2 (172.18.0.2): 56 data bytes"]).matched
+    assert not cmp.compare(["PING 172.17.0.2 (172.17.0.2): 56 data bytes"], ["PING 172.18.0.3 (172.18.0.3): 56 data bytes"]).matched
+
+
+def test_scalars_and_types():
+    assert not PageComparator().compare(['{"EnableIPv6": false}'], ['{"EnableIPv6": true}']).matched
+    assert not PageComparator().compare(['{"Options": null}'], ['{"Options": {}}']).matched
+    assert not PageComparator().compare(['{"IPPrefixLen": 16}'], ['{"IPPrefixLen": "16"}']).matched
+    assert PageComparator().compare(['{"State": {"Pid": 4242}}'], ['{"State": {"Pid": 777}}']).matched
+    assert not PageComparator().compare(['{"State": {"Pid": 4242}}'], ['{"State": {"Pid": 777}}'], {"volatile": "-pid"}).matched
+
+
+def test_lists_are_ordered():
+    assert not PageComparator().compare(['["dx-search", "33f783b67cf7"]'], ['["33f783b67cf7", "dx-search"]']).matched
+    assert not PageComparator().compare(['["a", "b"]'], ['["a", "b", "c"]']).matched
+
+
+def test_lists_of_named_objects_match_by_name():
+    recorded = [{"Name": "dx-a", "Id": "1" * 12 + "a" * 52}, {"Name": "dx-b", "Id": "2" * 12 + "b" * 52}]
+    real = [{"Name": "dx-b", "Id": "3" * 12 + "c" * 52}, {"Name": "dx-a", "Id": "4" * 12 + "d" * 52}]
+    assert PageComparator().compare(dump(recorded), dump(real)).matched
+    assert not PageComparator().compare(dump(recorded), dump(real[:1])).matched
+
+
+def test_elision_lines_inside_json():
+    recorded = [
+        "[",
+        "    {",
+        '        "Name": "bridge",',
+        "        ...",
+        '        "Containers": {',
+        "            ...",
+        "        },",
+        "        ...",
+        "    }",
+        "]",
+    ]
+    result = PageComparator().compare(recorded, dump(next_run()))
+    assert result.matched and result.written == recorded
+
+
+def test_elision_in_a_list_allows_more_elements():
+    recorded = ["[", '    "dx-search",', "    ...", "]"]
+    assert PageComparator().compare(recorded, ['["dx-search", "33f783b67cf7"]']).matched
+    assert not PageComparator().compare(recorded, ['["33f783b67cf7"]']).matched
+
+
+def test_inline_elision_in_a_json_string():
+    assert PageComparator().compare(['{"HostnamePath": "/var/lib/docker/containers/[..]/hostname"}'],
+                                    ['{"HostnamePath": "/srv/docker/containers/x/hostname"}']).matched is False
+    assert PageComparator().compare(['{"HostnamePath": "/var/lib/docker/containers/[..]/hostname"}'],
+                                    ['{"HostnamePath": "/var/lib/docker/containers/x/hostname"}']).matched
+
+
+def test_written_keeps_recorded_layout_and_changes_only_divergent_leaves():
+    real = next_run()
+    real[0]["Driver"] = "macvlan"
+    real[0]["Containers"][NEW_CONTAINER]["Name"] = "other"
+    result = PageComparator().compare(NETWORK_INSPECT, dump(real))
+    assert not result.matched
+    assert result.notes == [
+        "$[0].Driver: 'bridge' became 'macvlan'",
+        "$[0].Containers['4b3e7302489a…'].Name: 'mybox' became 'other'",
+    ]
+    expected = [line.replace('"Driver": "bridge"', '"Driver": "macvlan"').replace('"mybox"', '"other"') for line in NETWORK_INSPECT]
+    assert result.written == expected  # same IDs and addresses as the page, same layout, no new keys
+
+
+def test_written_for_a_subset_stays_a_subset():
+    recorded = dump([{"Name": "bridge", "Driver": "bridge", "IPAM": {"Config": [{"Subnet": "172.17.0.0/16"}]}}], indent=2)
+    real = next_run()
+    real[0]["IPAM"]["Config"][0]["Subnet"] = "172.18.0.0/20"
+    result = PageComparator().compare(recorded, dump(real))
+    assert not result.matched
+    assert result.written == dump([{"Name": "bridge", "Driver": "bridge", "IPAM": {"Config": [{"Subnet": "172.17.0.0/20"}]}}], indent=2)
+
+
+def test_not_json_on_one_side_falls_back_to_lines():
+    recorded = ["[]", "Error response from daemon: network dx-nonexistent not found"]
+    assert PageComparator().compare(recorded, list(recorded)).matched
+    result = PageComparator().compare(["[]"], ["[]", "Error response from daemon: network dx-x not found"])
+    assert not result.matched
