@@ -6,13 +6,17 @@ blocks whose output really diverged, atomically, and only after the whole page h
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+
+from . import provenance
 
 from .evaluate import DIVERGED, UPDATED, evaluate_page
 from .report import PageReport
 from .rewrite import apply_bodies, body_lines
 from .runner import Progress, RunSettings, run_page
-from .scan import scan_file
+from .page import Page
+from .scan import scan_file, scan_page
 
 
 def verify_page(path: Path, settings: RunSettings, *, write: bool, progress: Progress | None = None) -> tuple[PageReport, dict[str, list[str]]]:
@@ -28,18 +32,36 @@ def verify_page(path: Path, settings: RunSettings, *, write: bool, progress: Pro
     report.verdicts = evaluate_page(run)
     current = {b.id: body_lines(page, b) for b in blocks}
     if write:
-        updates = [(v.block, v.written) for v in report.verdicts if v.written is not None and v.written != current[v.block.id]]
-        if updates:
-            # Re-read: the page must not have changed while it ran, or the edit would be lost.
-            fresh, _ = scan_file(path)
-            if fresh.lines != page.lines:
-                raise_changed(path)
-            apply_bodies(page, updates).write_atomically()
-            report.written = True
-        for verdict in report.verdicts:
-            if verdict.written is not None and verdict.fixable and verdict.status == DIVERGED:
-                verdict.status = UPDATED
+        _write_back(page, report, current)
     return report, current
+
+
+def _write_back(page: Page, report: PageReport, current: dict[str, list[str]]) -> None:
+    """Write divergent bodies and, for a page that now passes, its provenance line."""
+    updates = [(v.block, v.written) for v in report.verdicts if v.written is not None and v.written != current[v.block.id]]
+    new_page = apply_bodies(page, updates) if updates else page
+    for verdict in report.verdicts:
+        if verdict.written is not None and verdict.fixable and verdict.status == DIVERGED:
+            verdict.status = UPDATED
+    if report.ok:
+        new_page = _stamped(new_page, report.engine_version)
+    if new_page.lines == page.lines:
+        return
+    fresh, _ = scan_file(page.path)  # the page must not have changed while it ran
+    if fresh.lines != page.lines:
+        raise_changed(page.path)
+    new_page.write_atomically()
+    report.written = True
+
+
+def _stamped(page: Page, engine_version: str) -> Page:
+    """Set the provenance line when the verified blocks or the engine changed; else keep it."""
+    digest = provenance.blocks_digest(page, scan_page(page))
+    old = provenance.read(page)
+    if old is not None and old.digest == digest and old.engine == engine_version:
+        return page
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    return provenance.with_provenance(page, provenance.Provenance(engine_version, today, digest))
 
 
 def raise_changed(path: Path) -> None:

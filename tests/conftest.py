@@ -1,0 +1,45 @@
+"""Shared fixtures. Engine tests FAIL (never skip) when no engine can be used: a verifier
+whose checks silently do not run would be documentation that can lie again."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def engine_ready() -> None:
+    """The engine docsexec will use is installed and we are root; otherwise fail loudly."""
+    from docsexec.engine.provision import find_engine
+
+    if os.geteuid() != 0:
+        pytest.fail("engine tests need root (network namespaces): run the README's test command as root")
+    if find_engine() is None:
+        pytest.fail("no Docker engine for docsexec: run `.venv/bin/docsexec engine install` (the README's test command does)")
+
+
+def run_docsexec(*args: str, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """Run the real CLI in a child process, as a user or CI would."""
+    return subprocess.run(
+        [sys.executable, "-m", "docsexec", *args],
+        cwd=cwd or REPO, capture_output=True, text=True, timeout=timeout,
+    )
+
+
+def leftovers() -> list[str]:
+    """Anything of docsexec's present now: daemons, namespaces, mounts. Tests compare the set
+    before and after a run, so a sandbox of another live run on the machine is not counted."""
+    found: list[str] = []
+    namespaces = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    found += [f"netns {line.split()[0]}" for line in namespaces.splitlines() if line.startswith("docsexec")]
+    mounts = Path("/proc/mounts").read_text()
+    found += [f"mount {line.split()[1]}" for line in mounts.splitlines() if "/docsexec" in line.split()[1]]
+    procs = subprocess.run(["pgrep", "-af", "dockerd|containerd"], capture_output=True, text=True).stdout
+    found += [f"process {line}" for line in procs.splitlines() if "docsexec" in line]
+    return found

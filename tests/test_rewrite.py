@@ -1,0 +1,52 @@
+"""Rewriting: only divergent bodies change; bytes, encodings and fences survive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docsexec.page import Page
+from docsexec.rewrite import apply_bodies, body_lines
+from docsexec.scan import scan_page
+
+PAGE = "Intro 你好\n\n1. Step\n\n    ```console {#a .docsexec}\n    $ echo a\n    old\n    ```\n\nEnd\n"
+
+
+def test_replacing_a_body_keeps_indentation_and_everything_else():
+    page = Page.parse(Path("p.md"), PAGE)
+    [block] = scan_page(page)
+    new = apply_bodies(page, [(block, ["$ echo a", "a", "", "b"])])
+    assert new.text() == PAGE.replace("    old\n", "    a\n\n    b\n")
+
+
+def test_no_updates_is_the_identity_for_bom_crlf_and_utf8(tmp_path):
+    text = "\ufeff# 标题\r\n\r\n```console {#a .docsexec}\r\n$ echo a\r\na\r\n```\r\nno final newline"
+    path = tmp_path / "p.md"
+    path.write_bytes(text.encode("utf-8"))
+    page = Page.read(path)
+    apply_bodies(page, []).write_atomically()
+    assert path.read_bytes() == text.encode("utf-8")
+
+
+def test_crlf_is_kept_in_rewritten_blocks():
+    page = Page.parse(Path("p.md"), "```console {#a .docsexec}\r\n$ echo a\r\nold\r\n```\r\n")
+    [block] = scan_page(page)
+    assert apply_bodies(page, [(block, ["$ echo a", "a"])]).text() == "```console {#a .docsexec}\r\n$ echo a\r\na\r\n```\r\n"
+
+
+def test_output_containing_a_fence_lengthens_the_fence_so_the_page_still_parses():
+    page = Page.parse(Path("p.md"), "```console {#a .docsexec}\n$ cat x.md\n```\n\nafter\n")
+    [block] = scan_page(page)
+    new = apply_bodies(page, [(block, ["$ cat x.md", "```", "inner", "```"])])
+    assert new.text() == "````console {#a .docsexec}\n$ cat x.md\n```\ninner\n```\n````\n\nafter\n"
+    [again] = scan_page(new)
+    assert body_lines(new, again) == ["$ cat x.md", "```", "inner", "```"]
+
+
+def test_write_is_atomic_and_leaves_no_temporary_file(tmp_path):
+    path = tmp_path / "p.md"
+    path.write_text(PAGE, encoding="utf-8")
+    page = Page.read(path)
+    [block] = scan_page(page)
+    apply_bodies(page, [(block, ["$ echo a", "a"])]).write_atomically()
+    assert [p.name for p in tmp_path.iterdir()] == ["p.md"]
+    assert "    a\n" in path.read_text(encoding="utf-8")
