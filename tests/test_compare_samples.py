@@ -117,7 +117,7 @@ def rerun(lines: list[str], mapping: dict[str, str]) -> list[str]:
     """The same lines as another run would print them: each key replaced by its value,
     longest keys first, never inside a longer word."""
     keys = sorted(mapping, key=len, reverse=True)
-    rx = re.compile("|".join(rf"(?:(?<![\w.:])|(?<=@if)){re.escape(k)}(?!\w|\.\d|:\w)" for k in keys))
+    rx = re.compile("|".join(rf"(?:(?<![\w.:])|(?<=@if)){re.escape(k)}(?!\w|\.\d)" for k in keys))
     return [rx.sub(lambda m: mapping[m.group(0)], line) for line in lines]
 
 

@@ -68,7 +68,10 @@ def exact_alignment(
     """Pairs (recorded, real) of a full match, or None. Bindings stay made on success."""
     segs, trailing = segments(elided)
     start = binder.mark()
-    failed: set[tuple[int, int, tuple]] = set()
+    # Failures are memoised per (segment, binding state). A segment after `...` may start
+    # anywhere from j on, so failing from j implies failing from any later j: keep the
+    # smallest such j, which makes the search about O(segments x lines) per binding state.
+    failed_from: dict[tuple[int, tuple], int] = {}
 
     def positions(k: int, j: int) -> range:
         size, free = len(segs[k].items), segs[k].gap_before
@@ -79,11 +82,15 @@ def exact_alignment(
             return range(j, n_real - size + 1)
         return range(j, j + 1) if j + size <= n_real else range(0)
 
+    def known_failure(k: int, j: int, state: tuple) -> bool:
+        lowest = failed_from.get((k, state))
+        return lowest is not None and (j == lowest or (segs[k].gap_before and j > lowest))
+
     def search(k: int, j: int) -> list[tuple[int, int]] | None:
         if k == len(segs):
             return [] if (trailing or j == n_real) else None
-        key = (k, j, binder.since(start))
-        if key in failed:
+        state = binder.since(start)
+        if known_failure(k, j, state):
             return None
         for p in positions(k, j):
             mark = binder.mark()
@@ -93,7 +100,9 @@ def exact_alignment(
                 if rest is not None:
                     return pairs + rest
             binder.rollback(mark)
-        failed.add(key)
+        previous = failed_from.get((k, state))
+        if previous is None or (segs[k].gap_before and j < previous):
+            failed_from[(k, state)] = j
         return None
 
     if not segs:

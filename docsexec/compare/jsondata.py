@@ -74,6 +74,23 @@ def _elision_entry(before: str, after: str) -> str | None:
     return lead + entry + trail
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
+    """JSON allows repeated keys (the last wins); Docker never prints them, so a document
+    with one is compared as text, where the repeat shows."""
+    keys = [k for k, _ in pairs if k != ELIDED]
+    if len(set(keys)) != len(keys):
+        raise _DuplicateKey("repeated key")
+    return dict(pairs)
+
+
+def _loads(text: str) -> Any:
+    return json.loads(text, object_pairs_hook=_no_duplicates)
+
+
 def parse_recorded(lines: Sequence[str]) -> tuple[Any, bool] | None:
     """The recorded JSON with `...` lines turned into ELIDED markers, and whether any were."""
     if not looks_like_json(lines):
@@ -90,7 +107,7 @@ def parse_recorded(lines: Sequence[str]) -> tuple[Any, bool] | None:
         else:
             out.append(line)
     try:
-        return json.loads("\n".join(out)), had
+        return _loads("\n".join(out)), had
     except ValueError:
         return None
 
@@ -100,7 +117,7 @@ def parse_real(lines: Sequence[str]) -> Any:
     if not looks_like_json(lines):
         return _MISSING
     try:
-        return json.loads("\n".join(lines))
+        return _loads("\n".join(lines))
     except ValueError:
         return _MISSING
 
