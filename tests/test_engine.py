@@ -214,8 +214,17 @@ def test_trixie_failure_falls_back_to_bookworm(monkeypatch):
     monkeypatch.delenv("DOCSEXEC_ENGINE", raising=False)
     monkeypatch.setattr(provision, "install_debian", install_debian)
     lines: list[str] = []
-    assert provision._install_first_working(lines.append) == fake
+    assert provision._install(lines.append, fallback=None) == fake
     assert any("trixie unavailable" in line for line in lines)
+    old_system = replace(fake, source="system", dockerd=Path("/usr/sbin/dockerd"))
+    assert provision._install(lines.append, fallback=old_system) == old_system
+
+
+def test_only_a_modern_system_engine_beats_the_trixie_one():
+    from docsexec.engine.provision import is_modern
+
+    assert is_modern("28.2.2") and is_modern("23.0.0") and is_modern("26.1.5+dfsg1")
+    assert not is_modern("20.10.24+dfsg1") and not is_modern("garbage")
 
 
 def test_unknown_engine_choice_is_an_environment_problem(monkeypatch):

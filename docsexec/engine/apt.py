@@ -58,8 +58,11 @@ def install(packages: list[str], log: Log) -> None:
 
 def ensure_trixie_source(log: Log) -> bool:
     """Write the pinned trixie source; True if it was new or changed (lists then need a refresh)."""
-    signed = f"Signed-By: {KEYRING}\n" if KEYRING.exists() else ""
-    source = f"Types: deb\nURIs: {MIRROR}\nSuites: trixie\nComponents: main\n{signed}"
+    if not KEYRING.exists():  # e.g. Ubuntu: Debian's keys come in a package of their own
+        install(["debian-archive-keyring"], log)
+    if not KEYRING.exists():
+        raise EnvironmentProblem(f"{KEYRING} is missing: cannot verify Debian trixie's packages")
+    source = f"Types: deb\nURIs: {MIRROR}\nSuites: trixie\nComponents: main\nSigned-By: {KEYRING}\n"
     pin = "# docsexec: trixie packages are only downloaded, never installed or upgraded to\n" \
           "Package: *\nPin: release n=trixie\nPin-Priority: 100\n"
     changed = False

@@ -12,6 +12,7 @@ import ctypes.util
 import os
 import re
 from pathlib import Path
+from typing import Callable
 
 MNT_DETACH = 2
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
@@ -50,14 +51,16 @@ def umount(path: str) -> str | None:
     return f"umount {path}: {os.strerror(err)}"
 
 
-def umount_all_under(root: Path, log) -> list[str]:
+def umount_all_under(root: Path, log: Callable[[str], None]) -> list[str]:
     """Unmount everything below root (stacked mounts too); returns mount points still there."""
-    for _ in range(20):
+    if not root.exists():
+        return []
+    problems: list[str] = []
+    for _ in range(5):
         points = mounts_under(root)
         if not points:
             return []
-        for point in points:
-            problem = umount(point)
-            if problem:
-                log(f"warning: {problem}")
+        problems = [p for p in map(umount, points) if p]
+    for problem in problems:
+        log(f"warning: {problem}")
     return mounts_under(root)

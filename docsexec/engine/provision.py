@@ -1,10 +1,11 @@
 """Getting a dockerd onto a machine that has only the docker client, without touching the host.
 
-Preference (DOCSEXEC_ENGINE=auto): a usable system dockerd (e.g. a CI runner's), else Debian
-trixie's engine 26.1.5, else bookworm's 20.10. Debian engines are downloaded as .debs and
-extracted into a private cache folder (never installed), so the host's packages never change
-and the engine's version is the same on every machine. DOCSEXEC_ENGINE=system|debian-trixie|
-debian-bookworm forces one choice, e.g. to make CI use the same engine as developers.
+Preference (DOCSEXEC_ENGINE=auto): a system dockerd of Engine 23.0 or later (e.g. a CI
+runner's), else Debian trixie's Engine 26.1.5, else an older dockerd already on the machine,
+else bookworm's 20.10. Debian engines are downloaded as .debs and extracted into a private
+cache folder (never installed), so the host's packages never change and the engine version
+is the same on every machine. DOCSEXEC_ENGINE=system|debian-trixie|debian-bookworm forces
+one choice, e.g. to make CI use the very engine the pages were recorded with.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ Log = Callable[[str], None]
 
 ENGINE_ENV = "DOCSEXEC_ENGINE"
 CHOICES = ("system", "debian-trixie", "debian-bookworm")
+MODERN = (23, 0)
 PROTO_FILES = (Path("/etc/apt/sources.list.d/trixie-proto.sources"), Path("/etc/apt/preferences.d/trixie-proto"))
 
 # Debian package -> the command whose absence means the package must be installed.
@@ -63,26 +65,40 @@ def cache_dir() -> Path:
 
 
 def _choice() -> str:
+    """DOCSEXEC_ENGINE, checked."""
     choice = os.environ.get(ENGINE_ENV, "auto")
     if choice != "auto" and choice not in CHOICES:
         raise EnvironmentProblem(f"{ENGINE_ENV}={choice!r}: use auto, {', '.join(CHOICES)}")
     return choice
 
 
-def _order() -> list[str]:
-    choice = _choice()
-    return list(CHOICES) if choice == "auto" else [choice]
-
-
 # --- lookup -----------------------------------------------------------------------------------
 
 def find_engine() -> EngineInstall | None:
-    """The engine to use if one is already there; never installs, never uses the network."""
-    for source in _order():
-        found = system_engine() if source == "system" else cached_engine(source)
-        if found is not None:
-            return found
-    return None
+    """The engine to use if one is already there; never installs, never uses the network.
+
+    auto: a modern system dockerd, else the cached trixie engine, else the cached bookworm
+    one, else an old system dockerd (an old one is no better than our 20.10 fallback).
+    """
+    choice = _choice()
+    if choice == "system":
+        return system_engine()
+    if choice != "auto":
+        return cached_engine(choice)
+    system = system_engine()
+    if system is not None and is_modern(system.version):
+        return system
+    return cached_engine("debian-trixie") or cached_engine("debian-bookworm") or system
+
+
+def is_modern(version: str) -> bool:
+    """True for Engine 23.0 and later (20.10 is out of support; its outputs differ)."""
+    numbers = re.findall(r"\d+", version)[:2]
+    return tuple(int(n) for n in numbers) >= MODERN if len(numbers) == 2 else False
+
+
+def _is_preferred(found: EngineInstall) -> bool:
+    return found.source == "debian-trixie" or (found.source == "system" and is_modern(found.version))
 
 
 def cached_engine(source: str) -> EngineInstall | None:
@@ -127,8 +143,8 @@ def install_engine(log: Log = print) -> EngineInstall:
     _require_root_and_client()
     ensure_host_packages(log)
     found = find_engine()
-    if found is None:
-        found = _install_first_working(log)
+    if found is None or (_choice() == "auto" and not _is_preferred(found)):
+        found = _install(log, fallback=found)
     busybox_rootfs_tar()
     log(f"engine: {found.source} {found.version} ({found.dockerd})")
     return found
@@ -150,17 +166,22 @@ def ensure_host_packages(log: Log) -> None:
         apt.install(sorted(set(missing)), log)
 
 
-def _install_first_working(log: Log) -> EngineInstall:
-    """Try the Debian engines in order; the first that downloads, extracts and runs wins."""
+def _install(log: Log, fallback: EngineInstall | None) -> EngineInstall:
+    """Install the chosen Debian engine; in auto mode trixie's, then (if that fails) use the
+    old engine already there (fallback) or bookworm's."""
+    choice = _choice()
+    if choice == "system":
+        raise EnvironmentProblem(f"{ENGINE_ENV}=system, but no dockerd and containerd that run are on PATH")
     problems = []
-    for source in (s for s in _order() if s != "system"):
+    for source in ([choice] if choice != "auto" else ["debian-trixie", "debian-bookworm"]):
+        if source == "debian-bookworm" and fallback is not None:
+            log(f"falling back to the {fallback.source} engine {fallback.version}")
+            return fallback
         try:
             return install_debian(source, log)
         except EnvironmentProblem as exc:
             log(f"{source}: {exc.one_line()}")
             problems.append(f"{source}: {exc.one_line()}")
-    if _order() == ["system"]:
-        problems.append("system: no usable dockerd and containerd on PATH")
     raise EnvironmentProblem("no Docker engine could be installed: " + "; ".join(problems))
 
 

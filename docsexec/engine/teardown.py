@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import api, layout, procs
-from .mounts import umount, umount_all_under
+from .mounts import mounts_under, umount, umount_all_under
 
 Log = Callable[[str], None]
 
@@ -35,10 +35,10 @@ def teardown(sid: str, log: Log, children: dict[str, subprocess.Popen] | None = 
     for daemon in ("dockerd", "containerd"):  # dockerd first: it still talks to containerd
         _step(log, f"stop {daemon}", lambda d=daemon: _stop_daemon(sid, d, children.get(d), grace, log))
     _step(log, "kill leftovers", lambda: _kill_leftovers(sid, netns, log))
-    left = umount_all_under(root, log) if root.exists() else []
+    _step(log, "unmount", lambda: umount_all_under(root, log))
     _step(log, "delete netns", lambda: _delete_netns(sid, log))
     _step(log, "remove cgroups", lambda: _remove_cgroups(sid, log))
-    _step(log, "remove root", lambda: _remove_root(root, left, log))
+    _step(log, "remove root", lambda: _remove_root(root, log))
     return _problems(sid)
 
 
@@ -129,10 +129,11 @@ def _remove_cgroups(sid: str, log: Log) -> None:
                 log(f"warning: rmdir {dirpath}: {exc.strerror}")
 
 
-def _remove_root(root: Path, mounts_left: list[str], log: Log) -> None:
+def _remove_root(root: Path, log: Log) -> None:
     """rm -rf, but never while something is mounted below (it would delete into that mount)."""
     if not root.exists():
         return
+    mounts_left = mounts_under(root)
     if mounts_left:
         log(f"warning: keeping {root}: still mounted: {', '.join(mounts_left)}")
         return
@@ -148,4 +149,5 @@ def _problems(sid: str) -> list[str]:
         problems.append(f"netns {layout.netns_name(sid)} remains")
     if layout.cgroup_dirs(sid):
         problems.append(f"cgroup {layout.netns_name(sid)} remains")
+    problems += [f"mount {point} remains" for point in mounts_under(layout.root_dir(sid))]
     return problems
