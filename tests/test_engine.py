@@ -22,7 +22,7 @@ import pytest
 from docsexec.engine import engine_status, install_engine, reap_stale
 from docsexec.engine import layout
 from docsexec.engine.owner import Owner, owner_alive, pid_start_time
-from docsexec.engine.provision import busybox_rootfs_tar, find_engine
+from docsexec.engine.provision import busybox_rootfs_tar, find_engine, is_modern
 from docsexec.engine.reaper import is_stale
 from docsexec.engine.sandbox import Sandbox
 from docsexec.errors import EnvironmentProblem
@@ -74,6 +74,14 @@ def test_sandbox_host_side_is_the_namespace(sandbox):
     assert "docker0" in addr.stdout and "inet 172.17.0.1/16" in addr.stdout
     routes = run(sandbox, "ip", "route")
     assert "default" not in routes.stdout, "the sandbox namespace must have no way off the machine"
+
+
+def test_host_network_containers_live_in_the_sandbox_namespace(sandbox):
+    """--network host must mean the sandbox's namespace (containerd and shims run in it),
+    never the machine's own interfaces."""
+    done = run(sandbox, "docker", "run", "--rm", "--network", "host", "busybox", "ip", "-o", "link")
+    names = {line.split(":")[1].strip().split("@")[0] for line in done.stdout.splitlines()}
+    assert names == {"lo", "docker0"}, done.stdout + done.stderr
 
 
 def test_client_env_is_private(sandbox):
@@ -193,6 +201,8 @@ def test_a_dockerd_on_path_is_used_as_a_system_engine(engine, tmp_path, monkeypa
             (tmp_path / tool.name).symlink_to(tool)
     monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
     monkeypatch.delenv("DOCSEXEC_ENGINE", raising=False)
+    assert (find_engine().source == "system") == is_modern(engine.version)
+    monkeypatch.setenv("DOCSEXEC_ENGINE", "system")
     system = find_engine()
     assert system is not None and system.source == "system" and system.bin_dirs == ()
     assert system.version == engine.version
@@ -221,8 +231,6 @@ def test_trixie_failure_falls_back_to_bookworm(monkeypatch):
 
 
 def test_only_a_modern_system_engine_beats_the_trixie_one():
-    from docsexec.engine.provision import is_modern
-
     assert is_modern("28.2.2") and is_modern("23.0.0") and is_modern("26.1.5+dfsg1")
     assert not is_modern("20.10.24+dfsg1") and not is_modern("garbage")
 
