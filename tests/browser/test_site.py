@@ -1,0 +1,370 @@
+"""The built site, as a reader's browser shows it.
+
+Builds the site with `mkdocs build --strict` (or uses a site built by the caller, see
+DOCSEXEC_SITE_DIR), serves it on 127.0.0.1 and drives Debian's Chromium with Playwright:
+
+* the home page renders; the navigation reaches every page of mkdocs.yml's nav;
+* Material's search finds "bridge";
+* the copy button of every tagged block copies exactly the commands docsexec types
+  (parsed from the Markdown source by docsexec's own scanner), untagged blocks copy as before;
+* Mermaid diagrams render offline (from the vendored mermaid.min.js);
+* no page logs a console error or throws, and nothing is fetched from anywhere but 127.0.0.1.
+
+Screenshots go to test-artifacts/browser/. Needs: apt `chromium`, pip `playwright` (its own
+browser downloads are never used: Chromium is Debian's, at /usr/bin/chromium).
+
+Environment knobs, all optional:
+  DOCSEXEC_SITE_DIR   a site already built from the same docs (skips the build)
+  DOCSEXEC_DOCS_DIR   another docs folder (e.g. a copy with stub pages); mkdocs.yml is inherited
+  DOCSEXEC_CHROMIUM   the Chromium binary (default /usr/bin/chromium)
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[2]
+DOCS = Path(os.environ.get("DOCSEXEC_DOCS_DIR") or REPO / "docs").resolve()
+ARTIFACTS = REPO / "test-artifacts" / "browser"
+CHROMIUM = os.environ.get("DOCSEXEC_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SITE_NAME = "Docker networking, verified"
+COPY_BUTTON = 'button.md-code__button[data-md-type="copy"], button.md-clipboard'
+MERMAID_PRE = re.compile(r'<pre class="mermaid">')
+
+# --------------------------------------------------------------------------- the site's pages
+
+
+def nav_pages() -> list[str]:
+    """The Markdown paths of mkdocs.yml's nav, in order."""
+    from mkdocs.config import load_config
+
+    config = load_config(str(REPO / "mkdocs.yml"))
+    found: list[str] = []
+
+    def walk(items) -> None:
+        for item in items:
+            if isinstance(item, str):
+                found.append(item)
+            elif isinstance(item, dict):
+                for value in item.values():
+                    walk([value] if isinstance(value, str) else value)
+
+    walk(config["nav"])
+    return found
+
+
+def url_of(md: str) -> str:
+    """The site-relative URL MkDocs gives a page (use_directory_urls)."""
+    if md == "index.md":
+        return ""
+    if md.endswith("/index.md"):
+        return md[: -len("index.md")]
+    return md[: -len(".md")] + "/"
+
+
+def slug(md: str) -> str:
+    return md[: -len(".md")].replace("/", "-")
+
+
+def commands_to_copy(md: str) -> dict[str, str]:
+    """Per tagged block id: what its copy button must yield, from the Markdown source.
+
+    It is what docsexec types: each command's text (prompt removed, `\\` continuation lines
+    kept) followed by the inputs typed at the interactive prompt, one per line.
+    """
+    from docsexec.scan import scan_file
+
+    _, blocks = scan_file(DOCS / md)
+    wanted: dict[str, str] = {}
+    for block in blocks:
+        lines: list[str] = []
+        for command in block.commands:
+            lines.append(command.text)
+            lines.extend(typed.text for typed in command.inputs)
+        wanted[block.id] = "\n".join(lines).rstrip()
+    return wanted
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    prebuilt = os.environ.get("DOCSEXEC_SITE_DIR")
+    if prebuilt:
+        path = Path(prebuilt)
+        if not (path / "index.html").exists():
+            pytest.fail(f"DOCSEXEC_SITE_DIR={prebuilt} holds no built site")
+        return path
+    out = tmp_path_factory.mktemp("site")
+    config = REPO / "mkdocs.yml"
+    if DOCS != (REPO / "docs").resolve():
+        config = out.parent / "mkdocs-inherit.yml"
+        config.write_text(f"INHERIT: {REPO / 'mkdocs.yml'}\ndocs_dir: {DOCS}\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    if result.returncode:
+        pytest.fail(f"mkdocs build --strict failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+    return out
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
+@pytest.fixture(scope="session")
+def base_url(site: Path):
+    """The site served over HTTP on a free loopback port, for the whole session."""
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser(base_url: str, tmp_path_factory: pytest.TempPathFactory):
+    """Debian's Chromium under Playwright, with a fresh profile; only loopback is reachable."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("playwright is not installed: `.venv/bin/pip install playwright` (no `playwright install`)")
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"no Chromium at {CHROMIUM}: `apt-get install -y chromium`")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    blocked: list[str] = []
+
+    def only_loopback(route) -> None:
+        host = urlsplit(route.request.url).hostname or ""
+        if route.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost", "::1"):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": 1280, "height": 900},
+        )
+        try:
+            context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url.rstrip("/"))
+            context.route("**/*", only_loopback)
+            context.blocked = blocked  # type: ignore[attr-defined]
+            yield context
+        finally:
+            context.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh tab that fails the test on console errors, page errors or outside requests."""
+    tab = browser.new_page()
+    errors: list[str] = []
+    tab.on("console", lambda message: errors.append(f"console: {message.text} ({tab.url})") if message.type == "error" else None)
+    tab.on("pageerror", lambda error: errors.append(f"page error: {error} ({tab.url})"))
+    before = len(browser.blocked)
+    yield tab
+    tab.close()
+    outside = browser.blocked[before:]
+    assert not outside, f"requests to hosts other than 127.0.0.1: {outside}"
+    assert not errors, "\n".join(errors)
+
+
+def open_page(page, base_url: str, md: str):
+    response = page.goto(base_url + url_of(md), wait_until="load")
+    assert response is not None and response.status == 200, f"{md}: HTTP {response and response.status}"
+    return response
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_home_page_renders(page, base_url: str) -> None:
+    open_page(page, base_url, "index.md")
+    assert SITE_NAME in page.title()
+    assert page.locator("article h1").first.inner_text().strip().startswith(SITE_NAME)
+    assert page.locator(".md-header__topic").first.inner_text().strip() == SITE_NAME
+    page.screenshot(path=str(ARTIFACTS / "home.png"), full_page=True)
+
+
+def test_navigation_reaches_every_page(page, base_url: str) -> None:
+    expected = [base_url + url_of(md) for md in nav_pages()]
+    assert len(expected) == len(set(expected)) and len(expected) >= 10
+    open_page(page, base_url, "index.md")
+    links = page.eval_on_selector_all(".md-nav--primary a.md-nav__link[href]", "as => as.map(a => a.href)")
+    missing = [url for url in expected if url not in links]
+    assert not missing, f"not in the navigation: {missing}"
+    for md, url in zip(nav_pages(), expected):
+        link = page.locator(".md-nav--primary a.md-nav__link[href]")
+        index = page.eval_on_selector_all(
+            ".md-nav--primary a.md-nav__link[href]", "(as, url) => as.findIndex(a => a.href === url)", url
+        )
+        assert index >= 0, f"{md}: no navigation link on {page.url}"
+        with page.expect_navigation(wait_until="load") as navigation:
+            link.nth(index).click()
+        response = navigation.value
+        assert response is not None and response.status == 200, f"{md}: HTTP {response and response.status}"
+        assert page.url == url
+        heading = page.locator("article h1").first
+        assert heading.is_visible() and heading.inner_text().strip(), f"{md}: no h1"
+        page.screenshot(path=str(ARTIFACTS / f"page-{slug(md)}.png"), full_page=True)
+
+
+def test_search_finds_bridge(page, base_url: str) -> None:
+    open_page(page, base_url, "index.md")
+    page.locator("input.md-search__input").click()
+    page.keyboard.type("bridge", delay=30)
+    results = page.locator(".md-search-result__item")
+    results.first.wait_for(state="visible", timeout=15_000)
+    assert results.count() >= 1
+    hrefs = page.eval_on_selector_all(".md-search-result__link", "as => as.map(a => a.href)")
+    assert any("/modes/bridge/" in href for href in hrefs), hrefs
+    page.screenshot(path=str(ARTIFACTS / "search-bridge.png"))
+
+
+REVEAL = """(el) => {
+  // open collapsed admonitions and select the content tab that holds the block
+  for (let node = el; node; node = node.parentElement) {
+    if (node.tagName === "DETAILS") node.open = true;
+    if (node.classList && node.classList.contains("tabbed-block")) {
+      const set = node.closest(".tabbed-set");
+      const index = Array.from(node.parentElement.children).indexOf(node);
+      const inputs = set.querySelectorAll(":scope > input");
+      if (inputs[index]) inputs[index].click();
+    }
+  }
+}"""
+
+
+def click_copy(page, block) -> str:
+    page.evaluate("navigator.clipboard.writeText('(nothing copied)')")
+    block.evaluate(REVEAL)
+    block.scroll_into_view_if_needed()
+    block.hover()
+    block.locator(COPY_BUTTON).first.click()
+    page.wait_for_function("async () => (await navigator.clipboard.readText()) !== '(nothing copied)'", timeout=5_000)
+    return page.evaluate("navigator.clipboard.readText()")
+
+
+def test_copy_buttons_copy_only_the_commands(page, base_url: str) -> None:
+    checked_tagged = 0
+    checked_untagged = 0
+    for md in nav_pages():
+        wanted = commands_to_copy(md)
+        open_page(page, base_url, md)
+        rendered = page.eval_on_selector_all(".docsexec", "els => els.map(e => e.id)")
+        assert sorted(rendered) == sorted(wanted), f"{md}: tagged blocks in the HTML {rendered} != in the source {sorted(wanted)}"
+        for ident, commands in wanted.items():
+            block = page.locator(f'[id="{ident}"]')
+            assert block.count() == 1, f"{md}: id {ident!r} is not unique in the HTML"
+            copied = click_copy(page, block)
+            assert copied == commands, f"{md} [{ident}]: copied {copied!r}, the commands are {commands!r}"
+            checked_tagged += 1
+            if checked_tagged == 1:
+                page.screenshot(path=str(ARTIFACTS / "copy-tagged.png"))
+        # an untagged block keeps Material's behaviour: it copies its whole text
+        untagged = page.locator(".highlight:not(.docsexec)").filter(has=page.locator(COPY_BUTTON))
+        if untagged.count():
+            block = untagged.first
+            text = block.locator("code").first.evaluate("el => el.innerText").rstrip()
+            assert click_copy(page, block) == text, f"{md}: an untagged block did not copy its whole text"
+            checked_untagged += 1
+    assert checked_tagged > 0, "no tagged block on any page"
+    assert checked_untagged > 0, "no untagged code block on any page"
+
+
+def _mermaid_svgs(page) -> list[int]:
+    """For each rendered diagram host (div.mermaid), how many <svg> its closed shadow root holds.
+
+    Material attaches diagrams in *closed* shadow roots, out of reach of selectors; the
+    DevTools protocol's DOM.getDocument with pierce=true reaches them.
+    """
+    session = page.context.new_cdp_session(page)
+    try:
+        document = session.send("DOM.getDocument", {"depth": -1, "pierce": True})["root"]
+    finally:
+        session.detach()
+
+    def classes(node) -> list[str]:
+        attributes = node.get("attributes", [])
+        pairs = dict(zip(attributes[::2], attributes[1::2]))
+        return pairs.get("class", "").split()
+
+    def count_svg(node) -> int:
+        own = 1 if node.get("nodeName", "").lower() == "svg" and node.get("childNodeCount", len(node.get("children", []))) else 0
+        return own + sum(count_svg(child) for child in node.get("children", []) + node.get("shadowRoots", []))
+
+    hosts: list[int] = []
+
+    def walk(node) -> None:
+        if node.get("nodeName") == "DIV" and "mermaid" in classes(node):
+            hosts.append(sum(count_svg(root) for root in node.get("shadowRoots", [])))
+        for child in node.get("children", []) + node.get("shadowRoots", []) + ([node["contentDocument"]] if "contentDocument" in node else []):
+            walk(child)
+
+    walk(document)
+    return hosts
+
+
+def test_mermaid_diagrams_render_offline(page, base_url: str, site: Path) -> None:
+    # The diagrams as MkDocs wrote them (a mermaid fence shown as an example inside a
+    # four-backtick fence is text, not a diagram): one <pre class="mermaid"> each.
+    pages = {md: len(MERMAID_PRE.findall((site / url_of(md) / "index.html").read_text(encoding="utf-8"))) for md in nav_pages()}
+    pages = {md: count for md, count in pages.items() if count}
+    assert pages, "no page has a mermaid diagram (the home page should)"
+    for md, count in pages.items():
+        open_page(page, base_url, md)
+        page.wait_for_function(
+            "n => document.querySelectorAll('div.mermaid').length === n && !document.querySelector('pre.mermaid')",
+            arg=count, timeout=20_000,
+        )
+        hosts = _mermaid_svgs(page)
+        assert len(hosts) == count and all(n >= 1 for n in hosts), f"{md}: diagrams without an svg: {hosts}"
+        box = page.locator("div.mermaid").first.bounding_box()
+        assert box and box["height"] > 20 and box["width"] > 20, f"{md}: the diagram has no size: {box}"
+        page.locator("div.mermaid").first.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / f"mermaid-{slug(md)}.png"))
+
+
+def test_no_console_errors_on_any_page(page, base_url: str) -> None:
+    """Every page loads and settles without a console error, a page error or an outside request
+    (the `page` fixture asserts those when the test ends)."""
+    for md in nav_pages():
+        open_page(page, base_url, md)
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(300)
