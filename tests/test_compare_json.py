@@ -181,3 +181,22 @@ def test_not_json_on_one_side_falls_back_to_lines():
     assert PageComparator().compare(recorded, list(recorded)).matched
     result = PageComparator().compare(["[]"], ["[]", "Error response from daemon: network dx-x not found"])
     assert not result.matched
+
+
+def test_json_lines_compare_per_line_as_data():
+    recorded = [
+        '{"Driver":"bridge","ID":"d1d8e01c550f","Name":"bridge","Scope":"local"}',
+        '{"Driver":"host","ID":"ea6e8c7b7b95","Name":"host","Scope":"local"}',
+    ]
+    real = [
+        '{"CreatedAt":"2026-11-27 23:20:33.3 +0000 UTC","Driver":"bridge","ID":"9a0c3b1d55e2","IPv6":"false","Name":"bridge","Scope":"local"}',
+        '{"CreatedAt":"2026-11-27 23:20:33.3 +0000 UTC","Driver":"host","ID":"77aa0cd1b2e3","IPv6":"false","Name":"host","Scope":"local"}',
+    ]
+    result = PageComparator().compare(recorded, real)
+    assert result.matched and result.written == recorded
+    assert not PageComparator().compare(recorded, real, {"json": "strict"}).matched
+    assert not PageComparator().compare(recorded, real, {"json": "off"}).matched
+    wrong = [real[0], real[1].replace('"Driver":"host"', '"Driver":"null"')]
+    assert not PageComparator().compare(recorded, wrong).matched
+    same_id = [real[0], real[1].replace("77aa0cd1b2e3", "9a0c3b1d55e2")]
+    assert not PageComparator().compare(recorded, same_id).matched  # bijection still holds

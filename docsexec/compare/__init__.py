@@ -86,7 +86,7 @@ class PageComparator:
                 self.bindings.bind(tok.cls.namespace, tok.value, tok.value)
 
     def _compare(self, expected: list[str], actual: list[str], opts: CompareOptions) -> Comparison:
-        matcher = LineMatcher(opts.classes, opts.table == "cells", opts.elisions)
+        matcher = LineMatcher(opts.classes, opts.table == "cells", opts.elisions, opts.json)
         if opts.json != "off":
             result = compare_json(expected, actual, matcher, self.bindings, opts.json == "strict")
             if result is not None:
