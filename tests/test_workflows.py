@@ -161,6 +161,8 @@ def expectation_problems(folder: Path) -> list[str]:
     ci, nightly, pages = (load(folder / name) for name in NAMES)
 
     for name, workflow in zip(NAMES, (ci, nightly, pages)):
+        need((workflow.get("env") or {}).get("DOCSEXEC_ENGINE") == "debian-trixie",
+             f"{name}: must pin DOCSEXEC_ENGINE: debian-trixie, the engine the pages document")
         for job_name, job in workflow["jobs"].items():
             need(job.get("runs-on") == "ubuntu-latest", f"{name}: job {job_name} must run on ubuntu-latest")
         for action in uses(workflow):
@@ -294,6 +296,7 @@ def test_script_check_catches_broken_scripts(tmp_path: Path) -> None:
         ("nightly.yml", " --junit reports/junit.xml", "", "nightly.yml: must run `docsexec check docs/"),
         ("nightly.yml", 'state: "closed"', 'state: "open"', "nightly.yml: the script must close the issue"),
         ("pages.yml", "  id-token: write\n", "", "pages.yml: needs pages: write and id-token: write"),
+        ("nightly.yml", "DOCSEXEC_ENGINE: debian-trixie", "DOCSEXEC_ENGINE: system", "nightly.yml: must pin DOCSEXEC_ENGINE"),
         ("pages.yml", 'run: sudo -E env "PATH=$PATH" bash .ci/site', "run: bash .ci/site", "pages.yml: needs root"),
     ],
 )
