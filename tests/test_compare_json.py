@@ -111,6 +111,16 @@ def test_scalars_and_types():
     assert not PageComparator().compare(['{"State": {"Pid": 4242}}'], ['{"State": {"Pid": 777}}'], {"volatile": "-pid"}).matched
 
 
+def test_host_port_in_json_is_an_ephemeral_port():
+    recorded = ['{"80/tcp":[{"HostIp":"0.0.0.0","HostPort":"32768"},{"HostIp":"::","HostPort":"32768"}]}']
+    real = ['{"80/tcp":[{"HostIp":"0.0.0.0","HostPort":"49153"},{"HostIp":"::","HostPort":"49153"}]}']
+    assert PageComparator().compare(recorded, real).matched
+    split = ['{"80/tcp":[{"HostIp":"0.0.0.0","HostPort":"49153"},{"HostIp":"::","HostPort":"49154"}]}']
+    assert not PageComparator().compare(recorded, split).matched  # one recorded port, two real
+    chosen = ['{"80/tcp":[{"HostIp":"0.0.0.0","HostPort":"8080"}]}']
+    assert not PageComparator().compare(chosen, ['{"80/tcp":[{"HostIp":"0.0.0.0","HostPort":"8081"}]}']).matched
+
+
 def test_lists_are_ordered():
     assert not PageComparator().compare(['["dx-search", "33f783b67cf7"]'], ['["33f783b67cf7", "dx-search"]']).matched
     assert not PageComparator().compare(['["a", "b"]'], ['["a", "b", "c"]']).matched

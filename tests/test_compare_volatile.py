@@ -37,6 +37,8 @@ RERUNS = [
     ("ipv6", "dx-v6a 172.24.0.2/16 fd00:db8::2/64", "dx-v6a 172.24.0.2/16 fd00:db8::3/64"),
     ("port", "80/tcp -> 0.0.0.0:32769", "80/tcp -> 0.0.0.0:49153"),
     ("port", "80/tcp -> [::]:32768", "80/tcp -> [::]:49154"),
+    ("port", "614bb8498c45   busybox   0.0.0.0:32768->80/tcp, :::32768->80/tcp   dx-web5",
+     "614bb8498c45   busybox   0.0.0.0:49153->80/tcp, :::49153->80/tcp   dx-web5"),
     ("veth", "18: veth8c57a51@if17: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500",
      "42: veth3f0e2b9@if41: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500"),
     ("ifindex", "17: eth0@if18: <BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN> mtu 1500 qdisc noqueue",

@@ -14,7 +14,7 @@ Two algorithms, both generic over "items" (output lines, or JSON list elements):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Protocol, Sequence
 
 ELISION = "..."
 
@@ -54,12 +54,12 @@ def segments(elided: Sequence[bool]) -> tuple[list[Segment], bool]:
     return segs, gap
 
 
-class Binder:
+class Binder(Protocol):
     """What the search needs from bindings: mark, rollback, and a state summary."""
 
-    def mark(self) -> int: ...  # pragma: no cover - protocol
-    def rollback(self, mark: int) -> None: ...  # pragma: no cover
-    def since(self, mark: int) -> tuple: ...  # pragma: no cover
+    def mark(self) -> int: ...
+    def rollback(self, mark: int) -> None: ...
+    def since(self, mark: int) -> tuple: ...
 
 
 def exact_alignment(

@@ -26,9 +26,11 @@ from . import elision as el
 from .bindings import Bindings
 from .lines import LineMatcher, describe_difference, same_shape_pairs, write_real
 from .result import Comparison
+from .volatile import BY_NAME
 
 ELIDED = "\u2026docsexec-elision\u2026"
-_FREE_NUMBERS = {"Pid": "pid"}  # inspect keys whose number changes every run
+# Keys whose whole value is volatile although it has no volatile shape of its own.
+_KEY_CLASSES = {"Pid": "pid", "HostPort": "port"}
 _IDENT = re.compile(r"[A-Za-z_][\w-]*")
 _MISSING = object()
 
@@ -91,14 +93,14 @@ def _loads(text: str) -> Any:
     return json.loads(text, object_pairs_hook=_no_duplicates)
 
 
-def parse_recorded(lines: Sequence[str]) -> tuple[Any, bool] | None:
+def parse_recorded(lines: Sequence[str], elisions: bool = True) -> tuple[Any, bool] | None:
     """The recorded JSON with `...` lines turned into ELIDED markers, and whether any were."""
     if not looks_like_json(lines):
         return None
     out: list[str] = []
     had = False
     for k, line in enumerate(lines):
-        if el.is_elision(line):
+        if elisions and el.is_elision(line):
             entry = _elision_entry("\n".join(out), "\n".join(lines[k + 1 :]))
             if entry is None:
                 return None
@@ -173,13 +175,12 @@ class JsonMatcher:
             if not isinstance(a, list):
                 return self._fail(notes, path, f"recorded a list, the output has {_kind(a)}")
             return self._match_list(e, a, path, notes)
+        if key in _KEY_CLASSES and self._keyed_value(_KEY_CLASSES[key], e, a):
+            return True
         if isinstance(e, str):
             if not isinstance(a, str):
                 return self._fail(notes, path, f"recorded a string, the output has {_kind(a)} {json.dumps(a)}")
             return self._match_string(e, a, path, notes)
-        if key in _FREE_NUMBERS and _FREE_NUMBERS[key] in self.lines.classes:
-            if isinstance(a, int) and not isinstance(a, bool) and isinstance(e, int):
-                return True
         if _same_scalar(e, a):
             return True
         return self._fail(notes, path, f"{json.dumps(e)} became {json.dumps(a)}")
@@ -189,6 +190,16 @@ class JsonMatcher:
         if notes is not None:
             notes.append(f"{path}: {message}")
         return False
+
+    def _keyed_value(self, class_name: str, e: Any, a: Any) -> bool:
+        """`"Pid": 4242`, `"HostPort": "32768"`: the value is volatile because of its key."""
+        cls = BY_NAME[class_name]
+        if class_name not in self.lines.classes or type(e) is not type(a) or isinstance(e, bool):
+            return False
+        recorded, real = str(e), str(a)
+        if not (re.fullmatch(cls.value_re, recorded) and cls.valid(recorded) and cls.accepts_actual(real)):
+            return False
+        return not cls.bound or self.bindings.bind(cls.namespace, recorded, real) is None
 
     # -- strings ---------------------------------------------------------------------------
 
@@ -208,14 +219,14 @@ class JsonMatcher:
                     return self._fail(notes, path, problem)
         return True
 
-    def _key_fits(self, e_key: str, a_key: str) -> bool:
+    def key_fits(self, e_key: str, a_key: str) -> bool:
         mark = self.bindings.mark()
         if self._match_string(e_key, a_key, "", None):
             return True
         self.bindings.rollback(mark)
         return False
 
-    def _is_pattern_key(self, key: str) -> bool:
+    def is_pattern_key(self, key: str) -> bool:
         pattern = self.lines.pattern(key)
         return bool(pattern.slots) or pattern.has_wildcard
 
@@ -228,7 +239,7 @@ class JsonMatcher:
         for k, v in e.items():
             if k == ELIDED:
                 continue
-            if self._is_pattern_key(k):
+            if self.is_pattern_key(k):
                 keyed.append((k, v))
                 continue
             used.add(k)
@@ -245,7 +256,7 @@ class JsonMatcher:
                 ok = self._fail(notes, path, f"keys not recorded: {', '.join(map(repr, extra))}")
         return ok
 
-    def _candidates(self, e_key: str, a: dict, used: set[str]) -> list[str]:
+    def candidates(self, e_key: str, a: dict, used: set[str]) -> list[str]:
         pattern = self.lines.pattern(e_key)
         return [k for k in a if k not in used and pattern.match(k) is not None]
 
@@ -256,8 +267,8 @@ class JsonMatcher:
         if notes is None:
             return False
         for k, v in keyed:  # report: pair each with its best guess and say what differs
-            options = self._candidates(k, a, used)
-            bound = [c for c in options if self._key_fits(k, c)]
+            options = self.candidates(k, a, used)
+            bound = [c for c in options if self.key_fits(k, c)]
             if not bound:
                 self._fail(notes, path, f"no key in the output matches recorded key {k!r}")
                 continue
@@ -269,9 +280,9 @@ class JsonMatcher:
         if idx == len(keyed):
             return True
         k, v = keyed[idx]
-        for cand in self._candidates(k, a, used):
+        for cand in self.candidates(k, a, used):
             mark = self.bindings.mark()
-            if self._key_fits(k, cand) and self.match(v, a[cand], path, None):
+            if self.key_fits(k, cand) and self.match(v, a[cand], path, None):
                 used.add(cand)
                 if self._assign(keyed, idx + 1, a, used, path):
                     return True
@@ -315,7 +326,7 @@ class JsonMatcher:
         ok = True
         for x in e:
             found = next(
-                (k for k, y in enumerate(a) if k not in used and self._name_fits(x, y)), None
+                (k for k, y in enumerate(a) if k not in used and self.name_fits(x, y)), None
             )
             if found is None:
                 ok = self._fail(notes, path, f"no element named {x['Name']!r} in the output")
@@ -329,8 +340,8 @@ class JsonMatcher:
             ok = self._fail(notes, path, f"elements not recorded: {extra}") and ok
         return ok
 
-    def _name_fits(self, x: dict, y: dict) -> bool:
-        return isinstance(x["Name"], str) and isinstance(y["Name"], str) and self._key_fits(x["Name"], y["Name"])
+    def name_fits(self, x: dict, y: dict) -> bool:
+        return isinstance(x["Name"], str) and isinstance(y["Name"], str) and self.key_fits(x["Name"], y["Name"])
 
 
 def _named(items: list) -> bool:
@@ -389,7 +400,7 @@ class JsonWriter:
         """Recorded elements (merged with their namesakes) in recorded order, then new ones."""
         out, used = [], set()
         for x in e:
-            k = next((k for k, y in enumerate(a) if k not in used and self.matcher._name_fits(x, y)), None)
+            k = next((k for k, y in enumerate(a) if k not in used and self.matcher.name_fits(x, y)), None)
             if k is not None:
                 used.add(k)
                 out.append(self.merged(x, a[k]))
@@ -404,7 +415,7 @@ class JsonWriter:
             if real_key is None:
                 continue  # the key vanished: so does its entry
             used.add(real_key)
-            written_key = k if self.matcher._key_fits(k, real_key) else self.normal(real_key)
+            written_key = k if self.matcher.key_fits(k, real_key) else self.normal(real_key)
             out[written_key] = self.merged(v, a[real_key], k)
         if self.matcher.strict:
             for k in a:
@@ -415,10 +426,10 @@ class JsonWriter:
     def _real_key(self, k: str, a: dict, used: set[str]) -> str | None:
         if k == ELIDED:
             return None
-        if not self.matcher._is_pattern_key(k):
+        if not self.matcher.is_pattern_key(k):
             return k if k in a else None
-        options = self.matcher._candidates(k, a, used)
-        fitting = [c for c in options if self.matcher._key_fits(k, c)]
+        options = self.matcher.candidates(k, a, used)
+        fitting = [c for c in options if self.matcher.key_fits(k, c)]
         return (fitting or options or [None])[0]
 
     def write(self, recorded: Sequence[str], e: Any, a: Any, had_elision: bool, real: Sequence[str]) -> list[str]:
@@ -440,7 +451,7 @@ def compare_json(
     strict: bool,
 ) -> Comparison | None:
     """Compare as JSON when both sides are JSON documents; None means "compare as lines"."""
-    parsed = parse_recorded(recorded)
+    parsed = parse_recorded(recorded, lines.inline_elisions)
     if parsed is None:
         return None
     e, had_elision = parsed

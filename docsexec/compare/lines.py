@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 from .bindings import Bindings
-from .volatile import BY_NAME, Token, VolatileClass, find_tokens
+from .volatile import Token, VolatileClass, find_tokens
 
 INLINE_ELISION = "[..]"
 _CELL_SEP = re.compile(r" {2,}")
@@ -286,8 +286,3 @@ def describe_difference(recorded: str, real: str, width: int = 60) -> str:
 
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def class_names() -> list[str]:
-    """Names of all volatile classes, for messages."""
-    return sorted(BY_NAME)

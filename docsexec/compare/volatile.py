@@ -195,10 +195,11 @@ CLASSES: tuple[VolatileClass, ...] = (
     ),
     VolatileClass(
         name="port", bound=True, namespace="port",
-        detect=(_c(r"(?:(?<=\d:)|(?<=\]:))(?P<v>\d{5})(?!\d)"),),
+        detect=(_c(r"(?:(?<=\d:)|(?<=\]:)|(?<=:::))(?P<v>\d{5})(?!\d)"),),
         value_re=r"\d{5}",
         description="Ephemeral host ports (32768-65535) that `-P` or `-p 127.0.0.1::80` "
-        "picks, written after an address and a colon. Ports you choose below 32768 stay literal.",
+        "picks, written after an address and a colon (or as `\"HostPort\"` in JSON). Ports "
+        "you choose below 32768 stay literal.",
         example="80/tcp -> 0.0.0.0:32769",
         valid=_port_ok,
         actual_ok=_port_ok,
