@@ -20,111 +20,20 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 from . import elision as el
 from .bindings import Bindings
-from .lines import LineMatcher, describe_difference, same_shape_pairs, write_real
+from .jsonparse import ELIDED, MISSING, named_list, parse_real, parse_recorded
+from .jsonwrite import JsonWriter
+from .lines import LineMatcher, describe_difference, same_shape_pairs
 from .result import Comparison
 from .volatile import BY_NAME
 
-ELIDED = "\u2026docsexec-elision\u2026"
 # Keys whose whole value is volatile although it has no volatile shape of its own.
 _KEY_CLASSES = {"Pid": "pid", "HostPort": "port"}
 _IDENT = re.compile(r"[A-Za-z_][\w-]*")
-_MISSING = object()
 
-
-# --- parsing ---------------------------------------------------------------------------
-
-def looks_like_json(lines: Sequence[str]) -> bool:
-    text = "\n".join(lines).lstrip()
-    return text[:1] in ("{", "[")
-
-
-def _open_bracket(text: str) -> str | None:
-    """The innermost unclosed `{` or `[` at the end of `text` (strings skipped)."""
-    stack: list[str] = []
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "{[":
-            stack.append(ch)
-        elif ch in "}]" and stack:
-            stack.pop()
-    return stack[-1] if stack else None
-
-
-def _elision_entry(before: str, after: str) -> str | None:
-    """JSON text standing for a `...` line between `before` and `after`."""
-    context = _open_bracket(before)
-    if context is None:
-        return None
-    entry = json.dumps(ELIDED) + (": null" if context == "{" else "")
-    prev = before.rstrip()[-1:]
-    nxt = after.lstrip()[:1]
-    lead = "" if prev in ("[", "{", ",") else ","
-    trail = "" if nxt in ("]", "}", ",", "") else ","
-    return lead + entry + trail
-
-
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
-    """JSON allows repeated keys (the last wins); Docker never prints them, so a document
-    with one is compared as text, where the repeat shows."""
-    keys = [k for k, _ in pairs if k != ELIDED]
-    if len(set(keys)) != len(keys):
-        raise _DuplicateKey("repeated key")
-    return dict(pairs)
-
-
-def _loads(text: str) -> Any:
-    return json.loads(text, object_pairs_hook=_no_duplicates)
-
-
-def parse_recorded(lines: Sequence[str], elisions: bool = True) -> tuple[Any, bool] | None:
-    """The recorded JSON with `...` lines turned into ELIDED markers, and whether any were."""
-    if not looks_like_json(lines):
-        return None
-    out: list[str] = []
-    had = False
-    for k, line in enumerate(lines):
-        if elisions and el.is_elision(line):
-            entry = _elision_entry("\n".join(out), "\n".join(lines[k + 1 :]))
-            if entry is None:
-                return None
-            out.append(entry)
-            had = True
-        else:
-            out.append(line)
-    try:
-        return _loads("\n".join(out)), had
-    except ValueError:
-        return None
-
-
-def parse_real(lines: Sequence[str]) -> Any:
-    """The real output as JSON, or _MISSING when it is not one JSON document."""
-    if not looks_like_json(lines):
-        return _MISSING
-    try:
-        return _loads("\n".join(lines))
-    except ValueError:
-        return _MISSING
-
-
-# --- matching --------------------------------------------------------------------------
 
 def _child(path: str, key: Any) -> str:
     if isinstance(key, int):
@@ -296,7 +205,7 @@ class JsonMatcher:
         elided = [x == ELIDED for x in e]
         if any(elided):
             return self._match_elided_list(e, a, elided, path, notes)
-        if _named(e) and _named(a):
+        if named_list(e) and named_list(a):
             return self._match_by_name(e, a, path, notes)
         if len(e) != len(a):
             self._fail(notes, path, f"recorded {len(e)} elements, the output has {len(a)}")
@@ -344,105 +253,6 @@ class JsonMatcher:
         return isinstance(x["Name"], str) and isinstance(y["Name"], str) and self.key_fits(x["Name"], y["Name"])
 
 
-def _named(items: list) -> bool:
-    """A list whose elements are all objects with a distinct `"Name"`: order is not meaning."""
-    if not items or not all(isinstance(x, dict) and "Name" in x for x in items):
-        return False
-    names = [json.dumps(x["Name"]) for x in items]
-    return len(set(names)) == len(names)
-
-
-# --- writing back ----------------------------------------------------------------------
-
-_STYLES: tuple[Callable[[Any], str], ...] = (
-    lambda v: json.dumps(v, indent=4, ensure_ascii=False),
-    lambda v: json.dumps(v, indent=2, ensure_ascii=False),
-    lambda v: json.dumps(v, separators=(",", ":"), ensure_ascii=False),
-    lambda v: json.dumps(v, ensure_ascii=False),
-)
-
-
-@dataclass
-class JsonWriter:
-    """Builds `written` for diverged JSON: the recorded document's own shape (a subset stays
-    a subset, key order and layout stay) with only the differing values replaced."""
-
-    matcher: JsonMatcher
-
-    def normal(self, text: str) -> str:
-        return write_real(text, self.matcher.lines.classes, self.matcher.bindings)
-
-    def normal_value(self, a: Any) -> Any:
-        if isinstance(a, dict):
-            return {self.normal(k): self.normal_value(v) for k, v in a.items()}
-        if isinstance(a, list):
-            return [self.normal_value(v) for v in a]
-        if isinstance(a, str):
-            return self.normal(a)
-        return a
-
-    def merged(self, e: Any, a: Any, key: str | None = None) -> Any:
-        b = self.matcher.bindings
-        mark = b.mark()
-        if self.matcher.match(e, a, "$", None, key):
-            return e
-        b.rollback(mark)
-        if isinstance(e, dict) and isinstance(a, dict):
-            return self._merged_dict(e, a)
-        if isinstance(e, list) and isinstance(a, list):
-            if _named(e) and _named(a):
-                return self._merged_named(e, a)
-            if len(e) == len(a) and ELIDED not in e:
-                return [self.merged(x, y) for x, y in zip(e, a)]
-        return self.normal_value(a)
-
-    def _merged_named(self, e: list, a: list) -> list:
-        """Recorded elements (merged with their namesakes) in recorded order, then new ones."""
-        out, used = [], set()
-        for x in e:
-            k = next((k for k, y in enumerate(a) if k not in used and self.matcher.name_fits(x, y)), None)
-            if k is not None:
-                used.add(k)
-                out.append(self.merged(x, a[k]))
-        out.extend(self.normal_value(y) for k, y in enumerate(a) if k not in used)
-        return out
-
-    def _merged_dict(self, e: dict, a: dict) -> dict:
-        out: dict = {}
-        used: set[str] = set()
-        for k, v in e.items():
-            real_key = self._real_key(k, a, used)
-            if real_key is None:
-                continue  # the key vanished: so does its entry
-            used.add(real_key)
-            written_key = k if self.matcher.key_fits(k, real_key) else self.normal(real_key)
-            out[written_key] = self.merged(v, a[real_key], k)
-        if self.matcher.strict:
-            for k in a:
-                if k not in used:
-                    out[self.normal(k)] = self.normal_value(a[k])
-        return out
-
-    def _real_key(self, k: str, a: dict, used: set[str]) -> str | None:
-        if k == ELIDED:
-            return None
-        if not self.matcher.is_pattern_key(k):
-            return k if k in a else None
-        options = self.matcher.candidates(k, a, used)
-        fitting = [c for c in options if self.matcher.key_fits(k, c)]
-        return (fitting or options or [None])[0]
-
-    def write(self, recorded: Sequence[str], e: Any, a: Any, had_elision: bool, real: Sequence[str]) -> list[str]:
-        """Recorded layout with changed values, or the real text when the layout is not one
-        json.dumps can reproduce (then bound values are still written as recorded)."""
-        if not had_elision:
-            text = "\n".join(line.rstrip() for line in recorded)
-            for style in _STYLES:
-                if style(e) == text:
-                    return style(self.merged(e, a)).split("\n")
-        return [self.normal(line) for line in real]
-
-
 def compare_json(
     recorded: Sequence[str],
     real: Sequence[str],
@@ -456,7 +266,7 @@ def compare_json(
         return None
     e, had_elision = parsed
     a = parse_real(real)
-    if a is _MISSING:
+    if a is MISSING:
         return None
     matcher = JsonMatcher(lines, bindings, strict)
     start = bindings.mark()
