@@ -117,7 +117,7 @@ class LineMatcher:
         pairs = self.pattern(recorded).match(real)
         if pairs is not None:
             return LineMatch(pairs)
-        if self.json_mode != "off" and recorded[:1] in "[{" and real[:1] in "[{":
+        if self.json_mode != "off" and recorded[:1] in ("[", "{") and real[:1] in ("[", "{"):
             got = self._match_json_line(recorded, real)
             if got is not None:
                 return got
