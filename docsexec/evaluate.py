@@ -68,6 +68,9 @@ def _evaluate_block(result: BlockResult, comparator: PageComparator, by_id: dict
 
 
 def _compare_command(command: Command, outcome: CommandResult, block: Block, comparator: PageComparator, verdict: BlockVerdict) -> tuple[list[list[str]], bool]:
+    comparator.note_command(command.text, block.options.compare)
+    for typed in command.inputs:
+        comparator.note_command(typed.text, block.options.compare)
     expected_regions = recorded_outputs(command)
     actual_regions = [outcome.output, *[i.output for i in outcome.inputs]]
     written: list[list[str]] = []
