@@ -3,6 +3,7 @@ whose checks silently do not run would be documentation that can lie again."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -32,9 +33,26 @@ def run_docsexec(*args: str, cwd: Path | None = None, timeout: float = 600) -> s
     )
 
 
+def _live_sandbox_ids() -> set[str]:
+    """Sandboxes whose owning run is still alive (another run on this machine): not leftovers."""
+    live: set[str] = set()
+    for owner in Path("/run/docsexec").glob("*/owner.json"):
+        try:
+            pid = json.loads(owner.read_text())["pid"]
+        except (OSError, ValueError, KeyError):
+            continue
+        if Path(f"/proc/{pid}").exists():
+            live.add(owner.parent.name)
+    return live
+
+
 def leftovers() -> list[str]:
-    """Anything of docsexec's present now: daemons, namespaces, mounts. Tests compare the set
-    before and after a run, so a sandbox of another live run on the machine is not counted."""
+    """Anything of docsexec's left by a finished run: daemons, namespaces, mounts."""
+    live = _live_sandbox_ids()
+    return [item for item in _docsexec_objects() if not any(ident in item for ident in live)]
+
+
+def _docsexec_objects() -> list[str]:
     found: list[str] = []
     namespaces = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
     found += [f"netns {line.split()[0]}" for line in namespaces.splitlines() if line.startswith("docsexec")]
