@@ -30,6 +30,7 @@ RERUNS = [
      "Swarm initialized: current node (k2l3m4n5o6p7q8r9s0t1u2v3w) is now a manager."),
     ("mac", "    link/ether 02:42:ac:11:00:02 brd ff:ff:ff:ff:ff:ff",
      "    link/ether 5a:0f:c3:aa:19:e0 brd ff:ff:ff:ff:ff:ff"),
+    ("mac", "docker0\t\t8000.0242eb138857\tno\t\tveth6bd0b70", "docker0\t\t8000.024211880057\tno\t\tveth6bd0b70"),
     ("ipv4", "    inet 172.17.0.2/16 brd 172.17.255.255 scope global eth0",
      "    inet 172.18.0.12/16 brd 172.18.255.255 scope global eth0"),
     ("ipv4", '"Subnet": "172.17.0.0/16",', '"Subnet": "192.168.16.0/16",'),

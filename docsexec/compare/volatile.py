@@ -133,6 +133,18 @@ CLASSES: tuple[VolatileClass, ...] = (
         constant=lambda v: v in _TIME_CONSTANTS,
     ),
     VolatileClass(
+        name="mac", bound=True, namespace="mac",
+        detect=(
+            _c(r"(?<![\w:])(?P<v>[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5})(?![\w:])"),
+            _c(r"(?<=[0-9a-f]{4}\.)(?P<v>[0-9a-f]{12})(?!\w)"),  # brctl bridge id 8000.<mac>
+        ),
+        value_re=r"[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5}|[0-9a-f]{12}",
+        description="MAC addresses, and the MAC part of a bridge id in `brctl show` "
+        "(`8000.0242eb138857`). `00:00:00:00:00:00` and `ff:ff:ff:ff:ff:ff` stay literal.",
+        example="link/ether 02:42:ac:11:00:02 brd ff:ff:ff:ff:ff:ff",
+        constant=lambda v: v.lower() in _MAC_CONSTANTS,
+    ),
+    VolatileClass(
         name="bridge", bound=True, namespace="id",
         detect=(_c(r"(?<![\w-])br-(?P<v>[0-9a-f]{12})(?!\w)"),),
         value_re=r"[0-9a-f]{12}",
@@ -161,14 +173,6 @@ CLASSES: tuple[VolatileClass, ...] = (
         "letters and digits, containing both.",
         example="Swarm initialized: current node (svi05aovbeycfsxsvsiprj9y4) is now a manager.",
         valid=_has_digit_and_letter,
-    ),
-    VolatileClass(
-        name="mac", bound=True, namespace="mac",
-        detect=(_c(r"(?<![\w:])(?P<v>[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5})(?![\w:])"),),
-        value_re=r"[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5}",
-        description="MAC addresses. `00:00:00:00:00:00` and `ff:ff:ff:ff:ff:ff` stay literal.",
-        example="link/ether 02:42:ac:11:00:02 brd ff:ff:ff:ff:ff:ff",
-        constant=lambda v: v.lower() in _MAC_CONSTANTS,
     ),
     VolatileClass(
         name="ipv6", bound=True, namespace="ipv6",
