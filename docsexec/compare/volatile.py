@@ -155,7 +155,7 @@ CLASSES: tuple[VolatileClass, ...] = (
     ),
     VolatileClass(
         name="id", bound=True, namespace="id", prefix_len=12,
-        detect=(_c(r"(?<![\w-])(?P<v>[0-9a-f]{64}|[0-9a-f]{12})(?!\w)"),),
+        detect=(_c(r"(?<![\w.-])(?P<v>[0-9a-f]{64}|[0-9a-f]{12})(?!\w)"),),
         value_re=r"[0-9a-f]{64}|[0-9a-f]{12}",
         description="Container, network, endpoint, image and layer IDs and `sha256:` digests: "
         "exactly 64 or exactly 12 lowercase hex digits containing both digits and letters (so "
