@@ -8,6 +8,7 @@ with the diff headed file:line. An engine that cannot start fails the items; it 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,7 @@ class MarkdownPage(pytest.File):
 
         settings = RunSettings(engine=self.config.getoption("--docsexec-engine"), default_timeout=DEFAULT_TIMEOUT)
         try:
-            return verify_page(self.path, settings, write=False)
+            return verify_page(_display_path(self.path), settings, write=False)
         except DocsexecError as exc:
             return DocsexecFailure(exc.one_line())
 
@@ -112,6 +113,12 @@ class BrokenPage(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: str | None = None) -> str:
         return str(excinfo.value)
+
+
+def _display_path(path: Path) -> Path:
+    """Relative to where pytest runs when possible: `docs/page.md:12` reads better than /abs."""
+    relative = Path(os.path.relpath(path))
+    return path if relative.parts[:1] == ("..",) else relative
 
 
 def _explain(verdict: BlockVerdict, current: list[str], report: PageReport) -> list[str]:
