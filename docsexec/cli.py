@@ -16,6 +16,7 @@ import signal
 import sys
 from pathlib import Path
 
+from .blocks import Block
 from .errors import EXIT_DIVERGED, EXIT_OK, DocsexecError, UsageError
 from .page import find_pages
 from .progress import ProgressPrinter
@@ -48,8 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+_received: list[int] = []  # stop signals received during this run, in order
+
+
 def main(argv: list[str] | None = None) -> int:
-    signal.signal(signal.SIGTERM, _terminate)
+    _received.clear()
+    previous = {sig: signal.signal(sig, _stop) for sig in _STOP_SIGNALS}
     try:
         args = build_parser().parse_args(argv)
         return _dispatch(args)
@@ -58,12 +64,23 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         print("docsexec: interrupted; engines were torn down", file=sys.stderr)
-        return 130
+        return 128 + (_received[0] if _received else signal.SIGINT)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
-def _terminate(signum: int, frame: object) -> None:
-    """SIGTERM unwinds like Ctrl-C, so every `with` block tears its engine down."""
-    raise KeyboardInterrupt
+def _stop(signum: int, frame: object) -> None:
+    """Ctrl-C, SIGTERM and SIGHUP unwind as KeyboardInterrupt, so every `with` block tears its
+    engine down. Only the first one does: a second Ctrl-C must not cut that teardown short
+    (it would leave daemons and mounts), so later ones are only acknowledged."""
+    _received.append(signum)
+    if len(_received) == 1:
+        raise KeyboardInterrupt
+    try:
+        print("docsexec: still cleaning up, please wait", file=sys.stderr, flush=True)
+    except OSError:  # the terminal that sent SIGHUP may be gone
+        pass
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -76,31 +93,40 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _list(paths: list[Path], as_json: bool) -> int:
-    rows = []
-    for path in paths:
-        _, blocks = scan_file(path)
-        for block in blocks:
-            rows.append({
-                "file": str(path),
-                "line": block.fence_line,
-                "id": block.id,
-                "commands": [c.text for c in block.commands],
-                "output_lines": [block.body_start + 1, block.body_end],
-                "options": {k: v for k, v in vars(block.options).items() if v not in (None, {}, ()) and k != "id"},
-            })
+    rows = [_block_row(path, block) for path in paths for block in scan_file(path)[1]]
     if as_json:
         print(json.dumps(rows, indent=2))
     else:
         for row in rows:
-            print(f"{row['file']}:{row['line']} [{row['id']}] {len(row['commands'])} command(s): {row['commands'][0].splitlines()[0]}")
+            first = row["commands"][0]["text"].splitlines()[0]
+            print(f"{row['file']}:{row['line']} [{row['id']}] {len(row['commands'])} command(s): {first}")
     return EXIT_OK
 
 
+def _block_row(path: Path, block: Block) -> dict:
+    """One block for `list --json`: where it is, what it types, where each output sits."""
+    ends = [c.line for c in block.commands[1:]] + [block.body_end + 1]
+    commands = []
+    for command, end in zip(block.commands, ends):
+        first = command.line + len(command.source)
+        commands.append({
+            "line": command.line,
+            "text": command.text,
+            "exit": command.exit_code,
+            "inputs": [{"line": i.line, "text": i.text} for i in command.inputs],
+            "output_lines": [first, end - 1] if end > first else None,
+        })
+    options = {k: v for k, v in vars(block.options).items() if v not in (None, {}, ()) and k != "id"}
+    return {"file": str(path), "line": block.fence_line, "id": block.id, "commands": commands, "options": options}
+
+
 def _verify(paths: list[Path], args: argparse.Namespace) -> int:
+    from .environments import preflight
     from .verify import verify_page
 
-    for path in paths:  # every page is validated before anything runs
-        scan_file(path)
+    tagged = [path for path in paths if scan_file(path)[1]]  # every page is validated before anything runs
+    if tagged:
+        preflight(args.engine)  # and the machine checked, before any progress line
     settings = RunSettings(engine=args.engine, default_timeout=args.timeout)
     printer = ProgressPrinter(quiet=args.quiet)
     write = args.command == "update"
