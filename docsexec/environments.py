@@ -11,10 +11,15 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from .blocks import Block
 from .errors import EnvironmentProblem
+
+if TYPE_CHECKING:
+    from .shared_guard import SharedGuard
 
 BASE_ENV = {
     "LANG": "C.UTF-8",
@@ -23,6 +28,7 @@ BASE_ENV = {
     "DOCKER_CLI_HINTS": "false",
 }
 SHELL = ["bash", "--noprofile", "--norc"]
+SHARED_WORKDIR_PREFIX = "docsexec-shared-page-"
 
 
 class PageEnvironment(Protocol):
@@ -56,34 +62,27 @@ class SandboxEnvironment:
     """A throwaway dockerd in its own network namespace, for one page."""
 
     def __init__(self, label: str) -> None:
-        from .engine.provision import find_engine
         from .engine.sandbox import Sandbox
 
-        require_docker_client()
-        if os.geteuid() != 0:
-            raise EnvironmentProblem("the per-page engine sandbox needs root (network namespaces, dockerd): run as root, or use --engine shared")
-        engine = find_engine()
-        if engine is None:
-            raise EnvironmentProblem("no Docker engine installed for docsexec: run `docsexec engine install` (the README's set-up does)")
-        self._sandbox = Sandbox(label, engine)
+        self._sandbox = Sandbox(label, _sandbox_engine())
         self.server_version = ""
-        self.workdir = Path(tempfile.mkdtemp(prefix="docsexec-page-"))
+        # The page's folder lives inside the sandbox's root (made by __enter__), so whatever
+        # removes the sandbox removes it too: stop(), or the reaper after a SIGKILL.
+        self.workdir = Path()
 
     def __enter__(self) -> "SandboxEnvironment":
         try:
             self._sandbox.start()
+            self.workdir = self._sandbox.root / "work"
+            self.workdir.mkdir(mode=0o700)
         except BaseException:
             self._sandbox.stop()
-            shutil.rmtree(self.workdir, ignore_errors=True)
             raise
         self.server_version = self._sandbox.server_version
         return self
 
     def __exit__(self, *exc: object) -> None:
-        try:
-            self._sandbox.stop()
-        finally:
-            shutil.rmtree(self.workdir, ignore_errors=True)
+        self._sandbox.stop()
 
     def shell_argv(self) -> list[str]:
         return self._sandbox.wrap(SHELL)
@@ -94,26 +93,70 @@ class SandboxEnvironment:
         return env
 
 
+def _sandbox_engine():
+    """The engine a sandbox would start, after checking the machine can start one."""
+    from .engine.provision import find_engine
+
+    require_docker_client()
+    if os.geteuid() != 0:
+        raise EnvironmentProblem("the per-page engine sandbox needs root (network namespaces, dockerd): run as root, or use --engine shared")
+    engine = find_engine()
+    if engine is None:
+        raise EnvironmentProblem("no Docker engine installed for docsexec: run `docsexec engine install` (the README's set-up does)")
+    return engine
+
+
+def preflight(mode: str) -> None:
+    """Fail with one line before any page starts when this machine cannot run pages in `mode`
+    (no docker client, not root, no engine), rather than after the first page has begun."""
+    require_docker_client()
+    if mode == "sandbox":
+        _sandbox_engine()
+
+
 class SharedEnvironment:
     """The caller's own engine (DOCKER_HOST or the default socket), only when asked for.
 
     Pages then run in the caller's network namespace against an engine that may hold the
-    user's own containers; the safety guard (shared_guard) refuses name clashes and removes
-    only what the page created.
+    user's own containers; the safety guard (shared_guard) locks the engine against other
+    docsexec runs, refuses name clashes and removes only what the page created.
     """
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, blocks: Sequence[Block] = ()) -> None:
         require_docker_client()
-        self.workdir = Path(tempfile.mkdtemp(prefix="docsexec-page-"))
+        self.workdir = Path()  # made by __enter__, once the engine has been checked
         self.server_version = ""
         self._label = label
+        self._blocks = list(blocks)
+        self._guard: SharedGuard | None = None
 
     def __enter__(self) -> "SharedEnvironment":
-        self.server_version = _server_version(self.shell_env())
+        from .shared_guard import SharedGuard
+
+        try:
+            self.server_version = _server_version(self.shell_env())
+            self.workdir = Path(tempfile.mkdtemp(prefix=SHARED_WORKDIR_PREFIX))
+            self._guard = SharedGuard(self._blocks, self.shell_env())
+            self._guard.begin(self.workdir)
+        except BaseException:
+            try:
+                if self._guard is not None:
+                    self._guard.end()  # a signal just after begin(): still clean up and unlock
+            finally:
+                self._remove_workdir()
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        try:
+            if self._guard is not None:
+                self._guard.end()
+        finally:
+            self._remove_workdir()
+
+    def _remove_workdir(self) -> None:
+        if self.workdir.name.startswith(SHARED_WORKDIR_PREFIX):
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
     def shell_argv(self) -> list[str]:
         return list(SHELL)
@@ -140,9 +183,9 @@ def _server_version(env: dict[str, str]) -> str:
     return done.stdout.strip()
 
 
-def open_environment(mode: str, label: str) -> PageEnvironment:
+def open_environment(mode: str, label: str, blocks: Sequence[Block] = ()) -> PageEnvironment:
     if mode == "sandbox":
         return SandboxEnvironment(label)
     if mode == "shared":
-        return SharedEnvironment(label)
+        return SharedEnvironment(label, blocks)
     raise EnvironmentProblem(f"unknown engine mode {mode!r}")

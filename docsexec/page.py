@@ -85,8 +85,6 @@ def find_pages(paths: list[Path]) -> list[Path]:
 
     A path given explicitly must be Markdown; folders contribute only their Markdown files.
     """
-    from .errors import UsageError
-
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -96,7 +94,7 @@ def find_pages(paths: list[Path]) -> list[Path]:
                 raise BadInput(path, 1, "not a Markdown file (expected .md or .markdown)")
             found.append(path)
         else:
-            raise UsageError(f"{path}: no such file or folder")
+            raise BadInput(path, 1, "no such file or folder: check the path")
     unique: list[Path] = []
     for path in found:
         if path not in unique:

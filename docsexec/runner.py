@@ -45,7 +45,7 @@ def run_page(path: Path, blocks: list[Block], settings: RunSettings, progress: P
     started = time.monotonic()
     if not blocks:
         return run
-    with open_environment(settings.engine, _label(path)) as env:
+    with open_environment(settings.engine, _label(path), blocks) as env:  # blocks: shared mode's guard reads them
         run.engine_version = env.server_version
         session = ShellSession(env.shell_argv(), env.shell_env(), env.workdir)
         try:

@@ -42,6 +42,7 @@ class ShellSession:
         self._sentinel = re.compile(rf"\x1eDX{self._token}:(\d+)\x1e\r?\n")
         self._child: pexpect.spawn | None = None
         self._last_code: int | None = None
+        self._busy = False  # a command was typed and the shell has not come back yet
 
     def start(self, timeout: float = 30) -> None:
         env = dict(self._env, PS1="", PS2="", HISTFILE="/dev/null", TERM="dumb")
@@ -68,6 +69,7 @@ class ShellSession:
         child = self._require_child()
         started = time.monotonic()
         deadline = started + timeout
+        self._busy = True
         child.send(command.text + "\n")
         pieces: list[str] = []
         try:
@@ -87,12 +89,15 @@ class ShellSession:
         return self._result(command, pieces, code, started)
 
     def close(self) -> None:
+        """End the shell. If a command is still running (Ctrl-C or SIGTERM arrived while it ran),
+        typing `exit` would only feed its stdin: hang up at once instead."""
         if self._child is not None and self._child.isalive():
-            self._child.sendline("exit")
-            try:
-                self._child.expect(pexpect.EOF, timeout=3)
-            except (pexpect.TIMEOUT, pexpect.EOF):
-                pass
+            if not self._busy:
+                self._child.sendline("exit")
+                try:
+                    self._child.expect(pexpect.EOF, timeout=3)
+                except (pexpect.TIMEOUT, pexpect.EOF):
+                    pass
             self._child.terminate(force=True)
         self._child = None
 
@@ -112,6 +117,7 @@ class ShellSession:
         index = child.expect([re.escape(prompt), self._sentinel], timeout=remaining)
         pieces.append(child.before or "")
         if index == 1:
+            self._busy = False
             self._last_code = int(child.match.group(1))
             return False
         return True
@@ -126,6 +132,7 @@ class ShellSession:
     def _expect_sentinel(self, timeout: float) -> int:
         child = self._require_child()
         child.expect(self._sentinel, timeout=timeout)
+        self._busy = False
         return int(child.match.group(1))
 
     def _interrupt(self) -> None:
@@ -137,6 +144,7 @@ class ShellSession:
             try:
                 child.send(keys)
                 child.expect(self._sentinel, timeout=INTERRUPT_GRACE)
+                self._busy = False
                 return
             except (pexpect.TIMEOUT, pexpect.EOF):
                 continue
