@@ -85,7 +85,7 @@ class SandboxEnvironment:
         self._sandbox.stop()
 
     def shell_argv(self) -> list[str]:
-        return self._sandbox.wrap(SHELL)
+        return self._sandbox.wrap_shell(SHELL)
 
     def shell_env(self) -> dict[str, str]:
         env = _base_env(self.workdir)

@@ -133,6 +133,16 @@ class Sandbox:
         remount /sys, which breaks dockerd and hides the host's cgroups)."""
         return ["nsenter", f"--net={self.netns_path}", *argv]
 
+    def wrap_shell(self, argv: list[str]) -> list[str]:
+        """Like wrap(), for the page's shell, which also gets a private, empty /run/netns: iproute2 scans that folder to name
+        the peers of veth interfaces, and another run adding or deleting its namespace there
+        at the same moment made `ip link` print "Peer netns reference is invalid" now and
+        then. The page's containers are not listed there anyway (Docker keeps their
+        namespaces in its exec-root), so the output is the same, minus the race.
+        """
+        private_netns = 'mount -t tmpfs -o size=64k,mode=755 docsexec-netns /run/netns && exec "$@"'
+        return self.wrap(["unshare", "--mount", "--propagation", "private", "sh", "-c", private_netns, "sh", *argv])
+
     def env(self) -> dict[str, str]:
         """Client settings for commands run against this engine, never the user's own config."""
         return {
@@ -157,8 +167,14 @@ class Sandbox:
         staging.rename(self.root)
 
     def _make_netns(self) -> None:
+        """The namespace, its loopback up, and no IPv6 duplicate address detection: with DAD,
+        a link-local address is marked `tentative` for a second or two after each veth
+        appears, so `ip addr` on the host showed the flag or not depending on timing. A real
+        host that has settled shows no flag, which is what the pages show."""
+        no_dad = ["sysctl", "-q", "-w", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"]
         for cmd in (["ip", "netns", "add", self.netns_name],
-                    ["ip", "-n", self.netns_name, "link", "set", "lo", "up"]):
+                    ["ip", "-n", self.netns_name, "link", "set", "lo", "up"],
+                    ["nsenter", f"--net={self.netns_path}", *no_dad]):
             done = subprocess.run(cmd, capture_output=True, text=True)
             if done.returncode != 0:
                 raise EnvironmentProblem(f"{' '.join(cmd)} failed: {done.stderr.strip()}")
