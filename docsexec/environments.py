@@ -108,10 +108,13 @@ def _sandbox_engine():
 
 def preflight(mode: str) -> None:
     """Fail with one line before any page starts when this machine cannot run pages in `mode`
-    (no docker client, not root, no engine), rather than after the first page has begun."""
+    (no docker client, not root, no engine; in shared mode, an engine that does not answer),
+    rather than after the first page has begun."""
     require_docker_client()
     if mode == "sandbox":
         _sandbox_engine()
+    elif mode == "shared":
+        _server_version(dict(os.environ))
 
 
 class SharedEnvironment:

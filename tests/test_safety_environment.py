@@ -1,0 +1,98 @@
+"""Environment problems: exit 3 and ONE line naming what is missing, before any page starts.
+Never a silent skip: a machine that cannot verify pages must not pass as verified.
+
+Each problem is made real rather than mocked: an engine cache that is empty, a run as the
+`nobody` user (setpriv), a PATH without the docker client, a DOCKER_HOST nobody listens on.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+PAGE = "# T\n\n```console {#a .docsexec}\n$ echo a\na\n```\n"
+
+
+@pytest.fixture
+def public_page():
+    """A page in a folder any user can read (pytest's tmp_path is private to root)."""
+    folder = Path(tempfile.mkdtemp(prefix="docsexec-safety-"))
+    try:
+        folder.chmod(0o755)
+        page = folder / "page.md"
+        page.write_text(PAGE, encoding="utf-8")
+        page.chmod(0o644)
+        yield page
+    finally:
+        shutil.rmtree(folder)
+
+
+def docsexec(*args: str, env: dict[str, str], prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*prefix, sys.executable, "-m", "docsexec", *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def assert_environment_problem(done: subprocess.CompletedProcess[str], words: str, page: Path) -> None:
+    assert done.returncode == 3, done.stdout + done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("docsexec: ") and words in lines[0], done.stderr
+    assert done.stdout == ""
+    assert page.read_text(encoding="utf-8") == PAGE
+
+
+def path_with_only(tmp_path: Path, *tools: str) -> str:
+    """A PATH holding just these tools (symlinks), so nothing else is found on it."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    for tool in tools:
+        found = shutil.which(tool)
+        assert found, f"{tool} is needed to set up this test"
+        (folder / tool).symlink_to(found)
+    return str(folder)
+
+
+@pytest.mark.parametrize("choice", ["auto", "debian-trixie", "debian-bookworm"])
+def test_no_engine_can_be_started(tmp_path, public_page, choice):
+    empty = tmp_path / "empty-cache"
+    empty.mkdir()
+    env = dict(os.environ, DOCSEXEC_CACHE=str(empty), DOCSEXEC_ENGINE=choice,
+               PATH=path_with_only(tmp_path, "docker", "ip", "nsenter"))  # no system dockerd either
+    for command in ("check", "update"):
+        done = docsexec(command, str(public_page), env=env)
+        assert_environment_problem(done, "no Docker engine installed", public_page)
+    assert list(empty.iterdir()) == []
+
+
+def test_not_root(public_page):
+    assert shutil.which("setpriv"), "setpriv (util-linux) is needed to run as nobody"
+    done = docsexec("check", str(public_page), env=dict(os.environ, HOME="/"),
+                    prefix=("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"))
+    assert_environment_problem(done, "needs root", public_page)
+
+
+def test_docker_client_missing(tmp_path, public_page):
+    env = dict(os.environ, PATH=path_with_only(tmp_path, "ip", "nsenter", "bash"))
+    for engine in ("sandbox", "shared"):
+        done = docsexec("check", "--engine", engine, str(public_page), env=env)
+        assert_environment_problem(done, "docker client is not on PATH", public_page)
+
+
+def test_shared_engine_that_does_not_answer(tmp_path, public_page):
+    env = dict(os.environ, DOCKER_HOST=f"unix://{tmp_path}/nobody-listens.sock")
+    done = docsexec("check", "--engine", "shared", str(public_page), env=env)
+    assert_environment_problem(done, "cannot reach the shared Docker engine", public_page)
+
+
+def test_engine_install_without_root_says_so(public_page):
+    """`engine install` as nobody: exit 3 and one line, not a traceback."""
+    done = docsexec("engine", "install", env=dict(os.environ, HOME="/"),
+                    prefix=("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"))
+    assert_environment_problem(done, "needs root", public_page)
