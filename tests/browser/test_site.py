@@ -25,6 +25,7 @@ import functools
 import http.server
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -88,7 +89,7 @@ def slug(md: str) -> str:
     return md[: -len(".md")].replace("/", "-")
 
 
-def commands_to_copy(md: str) -> dict[str, str]:
+def commands_to_copy(docs: Path, md: str) -> dict[str, str]:
     """Per tagged block id: what its copy button must yield, from the Markdown source.
 
     It is what docsexec types: each command's text (prompt removed, `\\` continuation lines
@@ -96,7 +97,7 @@ def commands_to_copy(md: str) -> dict[str, str]:
     """
     from docsexec.scan import scan_file
 
-    _, blocks = scan_file(DOCS / md)
+    _, blocks = scan_file(docs / md)
     wanted: dict[str, str] = {}
     for block in blocks:
         lines: list[str] = []
@@ -111,7 +112,18 @@ def commands_to_copy(md: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Markdown the site is built from: a snapshot of DOCS taken once, so a page edited
+    while the tests run cannot make the source and the built HTML disagree."""
+    if os.environ.get("DOCSEXEC_SITE_DIR"):
+        return DOCS
+    snapshot = tmp_path_factory.mktemp("docs") / "docs"
+    shutil.copytree(DOCS, snapshot)
+    return snapshot
+
+
+@pytest.fixture(scope="session")
+def site(docs: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     prebuilt = os.environ.get("DOCSEXEC_SITE_DIR")
     if prebuilt:
         path = Path(prebuilt)
@@ -119,10 +131,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
             pytest.fail(f"DOCSEXEC_SITE_DIR={prebuilt} holds no built site")
         return path
     out = tmp_path_factory.mktemp("site")
-    config = REPO / "mkdocs.yml"
-    if DOCS != (REPO / "docs").resolve():
-        config = out.parent / "mkdocs-inherit.yml"
-        config.write_text(f"INHERIT: {REPO / 'mkdocs.yml'}\ndocs_dir: {DOCS}\n", encoding="utf-8")
+    config = out.parent / "mkdocs-inherit.yml"
+    config.write_text(f"INHERIT: {REPO / 'mkdocs.yml'}\ndocs_dir: {docs}\n", encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(out)],
         cwd=REPO, capture_output=True, text=True, timeout=300,
@@ -281,11 +291,11 @@ def click_copy(page, block) -> str:
     return page.evaluate("navigator.clipboard.readText()")
 
 
-def test_copy_buttons_copy_only_the_commands(page, base_url: str) -> None:
+def test_copy_buttons_copy_only_the_commands(page, base_url: str, docs: Path) -> None:
     checked_tagged = 0
     checked_untagged = 0
     for md in nav_pages():
-        wanted = commands_to_copy(md)
+        wanted = commands_to_copy(docs, md)
         open_page(page, base_url, md)
         rendered = page.eval_on_selector_all(".docsexec", "els => els.map(e => e.id)")
         assert sorted(rendered) == sorted(wanted), f"{md}: tagged blocks in the HTML {rendered} != in the source {sorted(wanted)}"
