@@ -44,7 +44,7 @@ class DocsexecPlugin(BasePlugin[DocsexecConfig]):
         if self.config.gate:
             self._gate(path, source, blocks, record)
         if self.config.badge and record is not None:
-            return _badge(record, len(blocks)) + "\n\n" + markdown
+            return _after_title(markdown, _badge(record, len(blocks)))
         return markdown
 
     def _gate(self, path: Path, source: Page, blocks, record) -> None:
@@ -56,6 +56,17 @@ class DocsexecPlugin(BasePlugin[DocsexecConfig]):
                 f"docsexec: {path}:1: tagged blocks changed since their last verified run "
                 f"(digest {digest} != {record.digest}): run `docsexec update {path}`"
             )
+
+
+def _after_title(markdown: str, html: str) -> str:
+    """Insert below the page's `# Title`: MkDocs takes a page's title from a leading h1."""
+    lines = markdown.split("\n")
+    for index, line in enumerate(lines):
+        if line.startswith("# "):
+            return "\n".join(lines[: index + 1] + ["", html, ""] + lines[index + 1:])
+        if line.strip():
+            break
+    return html + "\n\n" + markdown
 
 
 def _badge(record: provenance.Provenance, count: int) -> str:

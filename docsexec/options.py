@@ -19,7 +19,7 @@ from .blocks import BlockOptions
 from .errors import BadInput
 
 TAG_CLASS = "docsexec"
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 RUNNER_OPTIONS = {"data-exit", "data-timeout", "data-prompt", "data-same-as", "data-same-interfaces-as"}
 _LANG_AND_ATTRS = re.compile(r"^\s*(?P<lang>[\w#.+-]*)\s*(?:\{(?P<attrs>.*)\})?\s*$")
 
@@ -64,7 +64,7 @@ def parse_options(info: str, path: Path, line: int) -> BlockOptions:
     if ident is None:
         raise BadInput(path, line, "tagged block has no id: add #some-id to the attribute list")
     if not ID_PATTERN.match(ident):
-        raise BadInput(path, line, f"block id {ident!r} must be lowercase letters, digits, '-' or '_'")
+        raise BadInput(path, line, f"block id {ident!r} must be lowercase letters, digits and '-'")
     return _build_options(ident, tuple(classes), values, path, line)
 
 
