@@ -124,9 +124,9 @@ def _verify(paths: list[Path], args: argparse.Namespace) -> int:
     from .environments import preflight
     from .verify import verify_page
 
-    tagged = [path for path in paths if scan_file(path)[1]]  # every page is validated before anything runs
+    tagged = [blocks for blocks in (scan_file(path)[1] for path in paths) if blocks]  # every page is validated before anything runs
     if tagged:
-        preflight(args.engine)  # and the machine checked, before any progress line
+        preflight(args.engine, tagged)  # and the machine checked, before any progress line
     settings = RunSettings(engine=args.engine, default_timeout=args.timeout)
     printer = ProgressPrinter(quiet=args.quiet)
     write = args.command == "update"

@@ -28,7 +28,6 @@ BASE_ENV = {
     "DOCKER_CLI_HINTS": "false",
 }
 SHELL = ["bash", "--noprofile", "--norc"]
-SHARED_WORKDIR_PREFIX = "docsexec-shared-page-"
 
 
 class PageEnvironment(Protocol):
@@ -106,15 +105,18 @@ def _sandbox_engine():
     return engine
 
 
-def preflight(mode: str) -> None:
+def preflight(mode: str, pages: Sequence[Sequence[Block]] = ()) -> None:
     """Fail with one line before any page starts when this machine cannot run pages in `mode`
-    (no docker client, not root, no engine; in shared mode, an engine that does not answer),
-    rather than after the first page has begun."""
+    (no docker client, not root, no engine; in shared mode, an engine that does not answer, or
+    one of the pages would touch an object already on it), rather than after pages have begun."""
     require_docker_client()
     if mode == "sandbox":
         _sandbox_engine()
     elif mode == "shared":
+        from .shared_guard import precheck
+
         _server_version(dict(os.environ))
+        precheck(pages, dict(os.environ))
 
 
 class SharedEnvironment:
@@ -122,7 +124,8 @@ class SharedEnvironment:
 
     Pages then run in the caller's network namespace against an engine that may hold the
     user's own containers; the safety guard (shared_guard) locks the engine against other
-    docsexec runs, refuses name clashes and removes only what the page created.
+    docsexec runs, refuses name clashes, relays the page's docker client to see what it
+    creates, and afterwards removes only that.
     """
 
     def __init__(self, label: str, blocks: Sequence[Block] = ()) -> None:
@@ -131,22 +134,25 @@ class SharedEnvironment:
         self.server_version = ""
         self._label = label
         self._blocks = list(blocks)
+        self._scratch: Path | None = None  # this run's folder: the page's workdir and the relay's socket
         self._guard: SharedGuard | None = None
 
     def __enter__(self) -> "SharedEnvironment":
-        from .shared_guard import SharedGuard
+        from .shared_guard import SCRATCH_PREFIX, SharedGuard
 
         try:
-            self.server_version = _server_version(self.shell_env())
-            self.workdir = Path(tempfile.mkdtemp(prefix=SHARED_WORKDIR_PREFIX))
-            self._guard = SharedGuard(self._blocks, self.shell_env())
-            self._guard.begin(self.workdir)
+            self.server_version = _server_version(self._client_env())
+            self._scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX))
+            self.workdir = self._scratch / "work"
+            self.workdir.mkdir()
+            self._guard = SharedGuard(self._blocks, self._client_env())
+            self._guard.begin(self._scratch)
         except BaseException:
             try:
                 if self._guard is not None:
                     self._guard.end()  # a signal just after begin(): still clean up and unlock
             finally:
-                self._remove_workdir()
+                self._remove_scratch()
             raise
         return self
 
@@ -155,16 +161,21 @@ class SharedEnvironment:
             if self._guard is not None:
                 self._guard.end()
         finally:
-            self._remove_workdir()
+            self._remove_scratch()
 
-    def _remove_workdir(self) -> None:
-        if self.workdir.name.startswith(SHARED_WORKDIR_PREFIX):
-            shutil.rmtree(self.workdir, ignore_errors=True)
+    def _remove_scratch(self) -> None:
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
 
     def shell_argv(self) -> list[str]:
         return list(SHELL)
 
     def shell_env(self) -> dict[str, str]:
+        env = self._client_env()
+        return self._guard.page_env(env) if self._guard is not None else env
+
+    def _client_env(self) -> dict[str, str]:
+        """The caller's docker client settings, and nothing else of their environment."""
         env = _base_env(self.workdir)
         for key in ("DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH"):
             if key in os.environ:

@@ -23,6 +23,7 @@ from docsexec.page import Page
 from docsexec.rewrite import body_lines
 from docsexec.scan import scan_file
 from test_safety_support import Run, left_by, processes_matching
+from test_safety_support import no_run_outlives_its_test  # noqa: F401 - autouse: no docsexec child outlives its test
 
 BOM = "\ufeff".encode()
 FRONT = re.compile(r"^\ufeff?---\r?\ndocsexec: \{engine: [^}]+\}\r?\n---\r?\n\r?\n")

@@ -18,11 +18,22 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import pytest
+
 from docsexec.engine import layout
 from docsexec.engine.reaper import STAGING_PREFIX
 from engine_fixtures import traces
 
 REPO = Path(__file__).resolve().parent.parent
+_STARTED: list["Run"] = []  # every Run not yet known to be over
+
+
+@pytest.fixture(autouse=True)
+def no_run_outlives_its_test():
+    """Import into a test module: whatever a test asserts, its docsexec children end with it."""
+    yield
+    while _STARTED:
+        _STARTED.pop().kill()
 
 
 class Run:
@@ -37,6 +48,7 @@ class Run:
             text=True, start_new_session=True,
         )
         self.started = time.monotonic()
+        _STARTED.append(self)
         self.sids: set[str] = set()
         self.stdout = self.stderr = ""
         self._stop = threading.Event()
