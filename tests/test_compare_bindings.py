@@ -145,3 +145,17 @@ def test_note_command_pins_typed_values():
     assert cmp.compare(["PING 172.17.0.5 (172.17.0.5): 56 data bytes"], ["PING 172.17.0.5 (172.17.0.5): 56 data bytes"]).matched
     cmp.note_command("docker run --ip 10.1.0.9 busybox", {"volatile": "-ipv4"})  # class off: nothing pinned
     assert cmp.compare(["10.1.0.9"], ["10.1.0.8"]).matched
+
+
+def test_netnsid_is_bound_across_the_page():
+    """The kernel numbers peer namespaces lazily: 0 on one run, 1 on another, but one
+    container's namespace keeps one number on a page."""
+    from docsexec.compare import PageComparator
+
+    line = "    link/ether 0e:b5:f8:15:c4:87 brd ff:ff:ff:ff:ff:ff link-netnsid {}"
+    same = PageComparator()
+    assert same.compare([line.format(0)], [line.format(1)]).matched
+    assert same.compare([line.format(0)], [line.format(1)]).matched
+    split = PageComparator()
+    assert split.compare([line.format(0)], [line.format(1)]).matched
+    assert not split.compare([line.format(0)], [line.format(2)]).matched

@@ -55,6 +55,7 @@ class NextRun:
             "ipv4": lambda: f"10.{r.randrange(1, 250)}.{r.randrange(250)}.{r.randrange(1, 250)}",
             "ipv6": lambda: f"fd00:{r.randrange(1, 9999):x}::{r.randrange(1, 9999):x}",
             "ifindex": lambda: str(r.randrange(100, 999)),
+            "netnsid": lambda: str(r.randrange(1, 99)),
             "veth": lambda: "veth" + "".join(r.choice("0123456789abcdef") for _ in range(7)),
             "port": lambda: str(r.randrange(40000, 60000)),
             "swarm-id": lambda: self.hex(24) + "z",

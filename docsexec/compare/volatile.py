@@ -228,6 +228,15 @@ CLASSES: tuple[VolatileClass, ...] = (
         example="17: eth0@if18: <BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN> mtu 1500",
     ),
     VolatileClass(
+        name="netnsid", bound=True, namespace="netnsid",
+        detect=(_c(r"(?<=\blink-netnsid )(?P<v>\d+)(?!\w)"),),
+        value_re=r"\d+",
+        description="The id under which the host names a veth peer's network namespace "
+        "(`link-netnsid 0`). The kernel hands these out lazily, in an order that depends on "
+        "timing, so the number is bound: the same container namespace keeps one id on a page.",
+        example="link/ether 8e:b0:6e:10:fa:7b brd ff:ff:ff:ff:ff:ff link-netnsid 0",
+    ),
+    VolatileClass(
         name="ping-time", bound=False, namespace="ping-time",
         detect=(
             _c(rf"(?<=time=)(?P<v>{_NUM})(?= ?ms\b)"),
