@@ -7,6 +7,7 @@ new output contains a fence of its own, so the page still parses.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 
@@ -25,8 +26,11 @@ def apply_bodies(page: Page, updates: Sequence[tuple[Block, list[str]]]) -> Page
     """A new Page with each block's body replaced; later blocks first so indexes stay valid."""
     lines = list(page.lines)
     for block, body in sorted(updates, key=lambda item: item[0].body_start, reverse=True):
+        current = body_lines(page, block)
+        if list(body) == current:
+            continue  # unchanged: not even the fence is touched
         fence = _fence_for(block.fence, body)
-        new_body = [_indent(line, block.indent) for line in body]
+        new_body = _reindent(page.lines[block.body_start:block.body_end], current, body, block.indent)
         lines[block.body_start:block.body_end] = new_body
         if fence != block.fence:
             start = block.body_start - 1
@@ -34,6 +38,20 @@ def apply_bodies(page: Page, updates: Sequence[tuple[Block, list[str]]]) -> Page
             lines[start] = lines[start].replace(block.fence, fence, 1)
             lines[closing] = lines[closing].replace(block.fence, fence, 1)
     return Page(path=page.path, lines=lines, newline=page.newline, bom=page.bom, ends_with_newline=page.ends_with_newline)
+
+
+def _reindent(original: list[str], current: list[str], body: Sequence[str], indent: str) -> list[str]:
+    """The new body as page lines. Lines equal to the current body's keep their exact original
+    bytes (a blank line holding a tab, say, is not normalised), so writing a block's own body
+    back is the identity, and an update changes only the lines whose text changed."""
+    lines: list[str] = []
+    matcher = difflib.SequenceMatcher(a=current, b=list(body), autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            lines.extend(original[i1:i2])
+        else:
+            lines.extend(_indent(line, indent) for line in body[j1:j2])
+    return lines
 
 
 def _fence_for(fence: str, body: Sequence[str]) -> str:
