@@ -136,7 +136,7 @@ def _verify(paths: list[Path], args: argparse.Namespace) -> int:
             _, blocks = scan_file(path)
             if not blocks:
                 continue
-            printer.page_started(str(path), len(blocks))
+            printer.page_started(str(path), len(blocks), args.engine)
             report, current = verify_page(path, settings, write=write, progress=printer)
             reports.append(report)
             _print_problems(report, current, write)

@@ -72,6 +72,8 @@ def _build_options(ident: str, classes: tuple[str, ...], values: dict[str, str],
     from .compare import validate_options
 
     for key in values:
+        if not key:
+            raise BadInput(path, line, "an attribute has '=' but no name: write data-name=\"value\"")
         if not key.startswith("data-"):
             raise BadInput(path, line, f"unknown option {key!r}: options are data-* attributes (data-{key}?)")
     compare = {key[len("data-"):]: value for key, value in values.items() if key not in RUNNER_OPTIONS}

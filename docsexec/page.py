@@ -7,6 +7,7 @@ interrupted run never leaves a page half-written.
 
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from pathlib import Path
 from .errors import BadInput
 
 BOM = "\ufeff"
+TEMP_SUFFIX = ".docsexec-tmp"
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 
 
@@ -65,7 +67,8 @@ class Page:
         """Replace the file in one rename: readers see the old page or the new one, never half."""
         data = self.text().encode("utf-8")
         directory = self.path.parent
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".docsexec-tmp", dir=directory)
+        _sweep_stale_temporaries(self.path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.{os.getpid()}.", suffix=TEMP_SUFFIX, dir=directory)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -78,6 +81,18 @@ class Page:
             if os.path.exists(tmp):
                 os.unlink(tmp)
             raise
+
+
+def _sweep_stale_temporaries(path: Path) -> None:
+    """Remove temporaries that a writer killed mid-write (SIGKILL) left beside the page.
+
+    Each temporary carries its writer's pid; one whose writer is gone is debris. The page
+    itself was never touched by such a writer: it is replaced only by the final rename.
+    """
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*{TEMP_SUFFIX}"):
+        pid = leftover.name[len(path.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            leftover.unlink(missing_ok=True)
 
 
 def find_pages(paths: list[Path]) -> list[Path]:

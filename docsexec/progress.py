@@ -20,9 +20,10 @@ class ProgressPrinter:
         self._tty = self._stream.isatty()
         self._quiet = quiet
 
-    def page_started(self, path: str, count: int) -> None:
+    def page_started(self, path: str, count: int, engine: str = "sandbox") -> None:
         if not self._quiet:
-            self._print(f"{path}: {count} tagged block(s), starting a private engine ...")
+            where = "starting a private engine" if engine == "sandbox" else "on the shared engine"
+            self._print(f"{path}: {count} tagged block(s), {where} ...")
 
     def __call__(self, event: str, block: Block, result: BlockResult | None) -> None:
         if self._quiet:

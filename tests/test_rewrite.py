@@ -50,3 +50,14 @@ def test_write_is_atomic_and_leaves_no_temporary_file(tmp_path):
     apply_bodies(page, [(block, ["$ echo a", "a"])]).write_atomically()
     assert [p.name for p in tmp_path.iterdir()] == ["p.md"]
     assert "    a\n" in path.read_text(encoding="utf-8")
+
+
+def test_a_temporary_left_by_a_killed_writer_is_swept_on_the_next_write(tmp_path):
+    path = tmp_path / "p.md"
+    path.write_text(PAGE, encoding="utf-8")
+    dead = tmp_path / ".p.md.999999999.abc.docsexec-tmp"  # pid that cannot exist
+    live = tmp_path / f".p.md.{__import__('os').getpid()}.abc.docsexec-tmp"
+    dead.write_text("half", encoding="utf-8")
+    live.write_text("in progress", encoding="utf-8")
+    Page.read(path).write_atomically()
+    assert not dead.exists() and live.exists()

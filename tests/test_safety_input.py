@@ -10,7 +10,7 @@ from conftest import run_docsexec
 # name -> (page text, line the message must name, a word the message must contain)
 CASES = {
     "unbalanced-quote": ('# T\n\n```console {#a .docsexec data-exit="1}\n$ true\n```\n', 3, "malformed fence attributes"),
-    "attribute-without-key": ("# T\n\n```console {#a .docsexec =1}\n$ true\n```\n", 3, "option ''"),
+    "attribute-without-key": ("# T\n\n```console {#a .docsexec =1}\n$ true\n```\n", 3, "'=' but no name"),
     "unknown-runner-option": ('```console {#a .docsexec exit="1"}\n$ true\n```\n', 1, "unknown option 'exit'"),
     "unknown-data-option": ('```console {#a .docsexec data-colour="red"}\n$ true\n```\n', 1, "data-colour"),
     "unknown-volatile-class": ('```console {#a .docsexec data-volatile="nope"}\n$ true\n```\n', 1, "nope"),
