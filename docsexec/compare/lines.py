@@ -16,7 +16,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from .bindings import Bindings
 from .volatile import Token, VolatileClass, find_tokens
@@ -198,17 +198,7 @@ def relayout(recorded: str, real: str) -> str:
 def normalize_real(line: str, classes: Iterable[str], recorded_for) -> str:
     """A real line with each value the page already names replaced by that name (no
     binding); used to show differences in the page's own terms."""
-    out: list[str] = []
-    last = 0
-    for tok in find_tokens(line, frozenset(classes)):
-        name = recorded_for(tok.cls.namespace, tok.value) if tok.cls.bound else None
-        if name is None or name == tok.value:
-            continue
-        out.append(line[last:tok.start])
-        out.append(name)
-        last = tok.end
-    out.append(line[last:])
-    return "".join(out)
+    return _rename_tokens(line, classes, lambda tok: recorded_for(tok.cls.namespace, tok.value))
 
 
 def write_real(line: str, classes: Iterable[str], bindings: Bindings) -> str:
@@ -221,15 +211,20 @@ def write_real(line: str, classes: Iterable[str], bindings: Bindings) -> str:
     written instead (see `substitute`), because writing the same text for two real values
     would make the page contradict itself on the next check.
     """
+    def name_for(tok: Token) -> str:
+        name = bindings.recorded_for(tok.cls.namespace, tok.value)
+        return name if name is not None else substitute(tok.cls, tok.value, bindings)
+
+    return _rename_tokens(line, classes, name_for)
+
+
+def _rename_tokens(line: str, classes: Iterable[str], name_for: Callable[[Token], str | None]) -> str:
+    """`line` with each bound volatile value replaced by `name_for(token)` (None: kept)."""
     out: list[str] = []
     last = 0
     for tok in find_tokens(line, frozenset(classes)):
-        if not tok.cls.bound:
-            continue
-        name = bindings.recorded_for(tok.cls.namespace, tok.value)
-        if name is None:
-            name = substitute(tok.cls, tok.value, bindings)
-        if name == tok.value:
+        name = name_for(tok) if tok.cls.bound else None
+        if name is None or name == tok.value:
             continue
         out.append(line[last:tok.start])
         out.append(name)
