@@ -78,10 +78,13 @@ def test_sandbox_host_side_is_the_namespace(sandbox):
 
 def test_host_network_containers_live_in_the_sandbox_namespace(sandbox):
     """--network host must mean the sandbox's namespace (containerd and shims run in it),
-    never the machine's own interfaces."""
+    never the machine's own interfaces: its eth0 is the sandbox's simulated card."""
     done = run(sandbox, "docker", "run", "--rm", "--network", "host", "busybox", "ip", "-o", "link")
     names = {line.split(":")[1].strip().split("@")[0] for line in done.stdout.splitlines()}
-    assert names == {"lo", "docker0"}, done.stdout + done.stderr
+    assert names == {"lo", "eth0", "docker0"}, done.stdout + done.stderr
+    addrs = run(sandbox, "docker", "run", "--rm", "--network", "host", "busybox", "ip", "-o", "-4", "addr")
+    assert sorted(line.split()[3] for line in addrs.stdout.splitlines()) == [
+        "127.0.0.1/8", "172.17.0.1/16", "198.51.100.10/24"], addrs.stdout + addrs.stderr
 
 
 def test_client_env_is_private(sandbox):

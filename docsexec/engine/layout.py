@@ -16,6 +16,7 @@ NETNS_DIR = Path("/var/run/netns")
 CGROUP_DIR = Path("/sys/fs/cgroup")
 PREFIX = "docsexec-"
 ID_RE = re.compile(r"^[0-9a-f]{8}$")
+LAN_SUFFIX = "-lan"
 
 
 def root_dir(sid: str) -> Path:
@@ -29,6 +30,20 @@ def netns_name(sid: str) -> str:
 
 def netns_path(sid: str) -> Path:
     return NETNS_DIR / netns_name(sid)
+
+
+def lan_netns_name(sid: str) -> str:
+    """The second namespace, holding the far end of the simulated network card (see nic.py)."""
+    return PREFIX + sid + LAN_SUFFIX
+
+
+def lan_netns_path(sid: str) -> Path:
+    return NETNS_DIR / lan_netns_name(sid)
+
+
+def netns_names(sid: str) -> list[str]:
+    """Every namespace of the sandbox, the page's first."""
+    return [netns_name(sid), lan_netns_name(sid)]
 
 
 def cgroup_parent(sid: str) -> str:
@@ -72,7 +87,8 @@ def log_file(sid: str) -> Path:
 
 
 def known_ids() -> set[str]:
-    """Every id that has any trace on the machine: a root folder, a netns or a cgroup."""
+    """Every id that has any trace on the machine: a root folder, a netns (either of the
+    two) or a cgroup."""
     ids: set[str] = set()
     if RUN_DIR.is_dir():
         ids.update(p.name for p in RUN_DIR.iterdir() if ID_RE.match(p.name))
@@ -84,8 +100,10 @@ def known_ids() -> set[str]:
 
 
 def _strip(name: str) -> str:
-    """The id inside a `docsexec-<id>` name, or '' for anything else."""
+    """The id inside a `docsexec-<id>` or `docsexec-<id>-lan` name, or '' for anything else."""
     if not name.startswith(PREFIX):
         return ""
     sid = name[len(PREFIX):]
+    if sid.endswith(LAN_SUFFIX):
+        sid = sid[:-len(LAN_SUFFIX)]
     return sid if ID_RE.match(sid) else ""

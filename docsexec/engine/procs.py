@@ -1,6 +1,6 @@
 """Finding and ending the processes that belong to one sandbox, by evidence in /proc only.
 
-A process belongs to a sandbox if it runs in the sandbox's network namespace (dockerd,
+A process belongs to a sandbox if it runs in one of the sandbox's network namespaces (dockerd,
 containerd, shims, docker-proxy, --net=host containers), names the sandbox root on its
 command line (containerd and shims after the namespace is gone), or sits in the sandbox's
 cgroup (container processes orphaned when a shim dies). Nothing is matched by process name,
@@ -64,12 +64,13 @@ def cgroup_pids(dirs: list[Path]) -> set[int]:
     return pids
 
 
-def sandbox_pids(root: Path, netns: tuple[int, int] | None, cgroups: list[Path], tags: tuple[str, ...]) -> set[int]:
-    """The pids that belong to a sandbox (see module doc), minus protected ones."""
+def sandbox_pids(root: Path, netns: list[tuple[int, int]], cgroups: list[Path], tags: tuple[str, ...]) -> set[int]:
+    """The pids that belong to a sandbox (see module doc), minus protected ones. netns: the
+    (device, inode) of each of the sandbox's namespaces that still exists."""
     marker = str(root) + "/"
     found = cgroup_pids(cgroups)
     for pid in all_pids():
-        if netns is not None and ns_ident(f"/proc/{pid}/ns/net") == netns:
+        if netns and ns_ident(f"/proc/{pid}/ns/net") in netns:
             found.add(pid)
             continue
         line = cmdline(pid)

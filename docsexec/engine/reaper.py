@@ -4,7 +4,8 @@ A sandbox is stale when the process recorded in its owner.json is gone, or its p
 to a process with another start time. A sandbox whose owner is alive belongs to another live
 run and is never touched. Traces without any owner record (a netns or cgroup whose root folder
 is gone, a root without owner.json) can only come from an interrupted teardown, so they are
-stale too: a root is created complete with its owner.json (atomic rename) before its netns.
+stale too: a root is created complete with its owner.json (atomic rename) before its two
+namespaces (the page's, and `-lan` with the far end of its network card: see nic.py).
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ def live_sandboxes() -> list[dict]:
             "owner_alive": bool(owner and owner_alive(owner)),
             "created": owner.created if owner else None,
             "netns": layout.netns_name(sid) if layout.netns_path(sid).exists() else None,
+            "lan_netns": layout.lan_netns_name(sid) if layout.lan_netns_path(sid).exists() else None,
             "root": str(layout.root_dir(sid)) if layout.root_dir(sid).exists() else None,
             "docker_host": layout.docker_host(sid),
         })

@@ -2,7 +2,9 @@
 
 Why a namespace per page: bridges, iptables rules and docker0's 172.17.0.1 are per network
 namespace, so every page sees a fresh engine with the tutorial's default addresses, pages can
-run side by side, and nothing in it can reach beyond the machine (the namespace has no uplink).
+run side by side, and nothing in it can reach beyond the machine: the namespace has no default
+route, and its one network card, `eth0` (nic.py), is wired to a second namespace of ours, not
+to the machine's network.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import time
 from typing import Callable
 
 from ..errors import EnvironmentProblem
-from . import api, layout
+from . import api, layout, nic
 from .owner import current_owner, write_owner
 from .provision import EngineInstall, import_images
 from .reaper import STAGING_PREFIX, reap_lock, reap_stale
@@ -64,6 +66,7 @@ class Sandbox:
         self.root = layout.root_dir(self.id)
         self.netns_name = layout.netns_name(self.id)
         self.netns_path = str(layout.netns_path(self.id))
+        self.lan_netns_name = layout.lan_netns_name(self.id)
         self.docker_host = layout.docker_host(self.id)
         self.server_version = ""
         self.log_tail = ""  # last lines of dockerd's log, kept after stop() removed the root
@@ -167,17 +170,23 @@ class Sandbox:
         staging.rename(self.root)
 
     def _make_netns(self) -> None:
-        """The namespace, its loopback up, and no IPv6 duplicate address detection: with DAD,
-        a link-local address is marked `tentative` for a second or two after each veth
-        appears, so `ip addr` on the host showed the flag or not depending on timing. A real
-        host that has settled shows no flag, which is what the pages show."""
+        """The namespace, its loopback up, no IPv6 duplicate address detection, and a
+        simulated network card `eth0` (nic.py) whose far end is in a second namespace of ours.
+
+        No DAD: with it, a link-local address is marked `tentative` for a second or two after
+        each interface appears, so `ip addr` on the host showed the flag or not depending on
+        timing. A real host that has settled shows no flag, which is what the pages show. It
+        is switched off before eth0 exists: a device takes its IPv6 settings from `default`
+        when it is created."""
         no_dad = ["sysctl", "-q", "-w", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"]
         for cmd in (["ip", "netns", "add", self.netns_name],
                     ["ip", "-n", self.netns_name, "link", "set", "lo", "up"],
-                    ["nsenter", f"--net={self.netns_path}", *no_dad]):
+                    ["nsenter", f"--net={self.netns_path}", *no_dad],
+                    ["ip", "netns", "add", self.lan_netns_name]):
             done = subprocess.run(cmd, capture_output=True, text=True)
             if done.returncode != 0:
                 raise EnvironmentProblem(f"{' '.join(cmd)} failed: {done.stderr.strip()}")
+        nic.add_card(self.netns_name, self.lan_netns_name)
 
     def _containerd_config(self) -> str:
         """Everything under the root; no CRI, no debug socket, and /etc/containerd ignored."""
@@ -277,4 +286,4 @@ class Sandbox:
     def describe(self) -> dict:
         """For reports and `engine status`: what this sandbox is and where."""
         return {"id": self.id, "label": self.label, "docker_host": self.docker_host,
-                "netns": self.netns_name, "root": str(self.root), "server_version": self.server_version}
+                "netns": self.netns_name, "lan_netns": self.lan_netns_name, "root": str(self.root), "server_version": self.server_version}

@@ -30,7 +30,7 @@ def teardown(sid: str, log: Log, children: dict[str, subprocess.Popen] | None = 
     """
     children = children or {}
     root = layout.root_dir(sid)
-    netns = procs.ns_ident(layout.netns_path(sid))
+    netns = [ident for name in layout.netns_names(sid) if (ident := procs.ns_ident(layout.NETNS_DIR / name))]
     _step(log, "empty the engine", lambda: _empty_engine(sid, log))
     for daemon in ("dockerd", "containerd"):  # dockerd first: it still talks to containerd
         _step(log, f"stop {daemon}", lambda d=daemon: _stop_daemon(sid, d, children.get(d), grace, log))
@@ -91,8 +91,9 @@ def _wait(pid: int, child: subprocess.Popen | None, timeout: float) -> bool:
         return False
 
 
-def _kill_leftovers(sid: str, netns: tuple[int, int] | None, log: Log) -> None:
-    """containerd, shims, docker-proxy, container processes: anything still tied to the sandbox."""
+def _kill_leftovers(sid: str, netns: list[tuple[int, int]], log: Log) -> None:
+    """containerd, shims, docker-proxy, container processes: anything still tied to the sandbox
+    (nothing of ours runs in the -lan namespace, but a process there would keep it alive)."""
     tags = (layout.netns_name(sid),)
     pids = procs.sandbox_pids(layout.root_dir(sid), netns, layout.cgroup_dirs(sid), tags)
     if not pids:
@@ -109,14 +110,17 @@ def _describe(pid: int) -> str:
 
 
 def _delete_netns(sid: str, log: Log) -> None:
-    path = layout.netns_path(sid)
-    if not path.exists():
-        return
-    done = subprocess.run(["ip", "netns", "del", layout.netns_name(sid)], capture_output=True, text=True)
-    if done.returncode != 0 and path.exists():
-        log(f"warning: ip netns del: {done.stderr.strip()}; unmounting by hand")
-        umount(str(path))
-        path.unlink(missing_ok=True)
+    """Both namespaces: the page's, then the one with the far end of its network card
+    (deleting either destroys the veth pair)."""
+    for name in layout.netns_names(sid):
+        path = layout.NETNS_DIR / name
+        if not path.exists():
+            continue
+        done = subprocess.run(["ip", "netns", "del", name], capture_output=True, text=True)
+        if done.returncode != 0 and path.exists():
+            log(f"warning: ip netns del {name}: {done.stderr.strip()}; unmounting by hand")
+            umount(str(path))
+            path.unlink(missing_ok=True)
 
 
 def _remove_cgroups(sid: str, log: Log) -> None:
@@ -145,8 +149,7 @@ def _problems(sid: str) -> list[str]:
     problems = []
     if layout.root_dir(sid).exists():
         problems.append(f"root {layout.root_dir(sid)} remains")
-    if layout.netns_path(sid).exists():
-        problems.append(f"netns {layout.netns_name(sid)} remains")
+    problems += [f"netns {name} remains" for name in layout.netns_names(sid) if (layout.NETNS_DIR / name).exists()]
     if layout.cgroup_dirs(sid):
         problems.append(f"cgroup {layout.netns_name(sid)} remains")
     problems += [f"mount {point} remains" for point in mounts_under(layout.root_dir(sid))]
