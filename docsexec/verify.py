@@ -10,12 +10,12 @@ import time
 from pathlib import Path
 
 from . import provenance
-
+from .errors import BadInput
 from .evaluate import DIVERGED, UPDATED, evaluate_page
+from .page import Page
 from .report import PageReport
 from .rewrite import apply_bodies, body_lines
 from .runner import Progress, RunSettings, run_page
-from .page import Page
 from .scan import scan_file, scan_page
 
 
@@ -49,7 +49,7 @@ def _write_back(page: Page, report: PageReport, current: dict[str, list[str]]) -
         return
     fresh, _ = scan_file(page.path)  # the page must not have changed while it ran
     if fresh.lines != page.lines:
-        raise_changed(page.path)
+        raise BadInput(page.path, 1, "the page changed on disk while it ran; nothing was written, run again")
     new_page.write_atomically()
     report.written = True
 
@@ -62,9 +62,3 @@ def _stamped(page: Page, engine_version: str) -> Page:
         return page
     today = time.strftime("%Y-%m-%d", time.gmtime())
     return provenance.with_provenance(page, provenance.Provenance(engine_version, today, digest))
-
-
-def raise_changed(path: Path) -> None:
-    from .errors import BadInput
-
-    raise BadInput(path, 1, "the page changed on disk while it ran; nothing was written, run again")
