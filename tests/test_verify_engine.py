@@ -113,3 +113,20 @@ def test_bad_input_stops_before_any_engine_starts(tmp_path):
     done = run_docsexec("check", str(page))
     assert done.returncode == 2
     assert done.stderr.strip() == f"docsexec: {page}:1: unterminated fence: no closing ``` for this tagged block"
+
+
+def test_an_edit_made_while_the_page_runs_is_never_overwritten(tmp_path):
+    """update writes only if the page on disk is still the one it ran; else exit 2, no write."""
+    import subprocess
+    import sys
+    import time
+
+    page = write(tmp_path, "```console {#slow .docsexec}\n$ sleep 3; echo done\n```\n")
+    child = subprocess.Popen([sys.executable, "-m", "docsexec", "update", str(page)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    edited = page.read_text() + "\nA sentence the author added meanwhile.\n"
+    page.write_text(edited)
+    _, stderr = child.communicate(timeout=120)
+    assert child.returncode == 2
+    assert f"{page}:1: the page changed on disk while it ran" in stderr
+    assert page.read_text() == edited
