@@ -19,7 +19,7 @@ from .blocks import Block
 from .errors import EnvironmentProblem
 
 if TYPE_CHECKING:
-    from .shared_guard import SharedGuard
+    from .shared import SharedGuard
 
 BASE_ENV = {
     "LANG": "C.UTF-8",
@@ -113,7 +113,7 @@ def preflight(mode: str, pages: Sequence[Sequence[Block]] = ()) -> None:
     if mode == "sandbox":
         _sandbox_engine()
     elif mode == "shared":
-        from .shared_guard import precheck
+        from .shared import precheck
 
         _server_version(dict(os.environ))
         precheck(pages, dict(os.environ))
@@ -123,7 +123,7 @@ class SharedEnvironment:
     """The caller's own engine (DOCKER_HOST or the default socket), only when asked for.
 
     Pages then run in the caller's network namespace against an engine that may hold the
-    user's own containers; the safety guard (shared_guard) locks the engine against other
+    user's own containers; the safety guard (docsexec.shared) locks the engine against other
     docsexec runs, refuses name clashes, relays the page's docker client to see what it
     creates, and afterwards removes only that.
     """
@@ -138,7 +138,7 @@ class SharedEnvironment:
         self._guard: SharedGuard | None = None
 
     def __enter__(self) -> "SharedEnvironment":
-        from .shared_guard import SCRATCH_PREFIX, SharedGuard
+        from .shared import SCRATCH_PREFIX, SharedGuard
 
         try:
             self.server_version = _server_version(self._client_env())

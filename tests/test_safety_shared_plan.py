@@ -10,7 +10,7 @@ import pytest
 
 from docsexec.blocks import Block, BlockOptions, Command
 from docsexec.errors import EnvironmentProblem
-from docsexec.shared_guard import CONTAINER, IMAGE, NETWORK, VOLUME, EngineLock, lock_path, plan_page, simple_commands
+from docsexec.shared import CONTAINER, IMAGE, NETWORK, VOLUME, EngineLock, lock_path, plan_page, simple_commands
 
 def plan_of(*texts: str):
     commands = tuple(Command(text=t, line=10 + i, source=(f"$ {t}",)) for i, t in enumerate(texts))
