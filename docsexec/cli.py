@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .blocks import Block
 from .errors import EXIT_DIVERGED, EXIT_OK, DocsexecError, UsageError
+from .evaluate import OK, UPDATED
 from .page import find_pages
 from .progress import ProgressPrinter
 from .report import PageReport, block_diff, write_json, write_junit
@@ -124,22 +125,20 @@ def _verify(paths: list[Path], args: argparse.Namespace) -> int:
     from .environments import preflight
     from .verify import verify_page
 
-    tagged = [blocks for blocks in (scan_file(path)[1] for path in paths) if blocks]  # every page is validated before anything runs
+    scanned = [(path, scan_file(path)) for path in paths]  # every page is validated before anything runs
+    tagged = [(path, page_blocks) for path, page_blocks in scanned if page_blocks[1]]
     if tagged:
-        preflight(args.engine, tagged)  # and the machine checked, before any progress line
+        preflight(args.engine, [blocks for _, (_, blocks) in tagged])  # and the machine checked, before any progress line
     settings = RunSettings(engine=args.engine, default_timeout=args.timeout)
     printer = ProgressPrinter(quiet=args.quiet)
     write = args.command == "update"
     reports: list[PageReport] = []
     try:
-        for path in paths:
-            _, blocks = scan_file(path)
-            if not blocks:
-                continue
-            printer.page_started(str(path), len(blocks), args.engine)
-            report, current = verify_page(path, settings, write=write, progress=printer)
+        for path, page_blocks in tagged:
+            printer.page_started(str(path), len(page_blocks[1]), args.engine)
+            report, current = verify_page(path, settings, write=write, progress=printer, scanned=page_blocks)
             reports.append(report)
-            _print_problems(report, current, write)
+            _print_problems(report, current)
     finally:
         if args.report:
             write_json(args.report, reports, args.command)
@@ -149,11 +148,11 @@ def _verify(paths: list[Path], args: argparse.Namespace) -> int:
     return EXIT_OK if all(r.ok for r in reports) else EXIT_DIVERGED
 
 
-def _print_problems(report: PageReport, current: dict[str, list[str]], write: bool) -> None:
+def _print_problems(report: PageReport, current: dict[str, list[str]]) -> None:
     for verdict in report.verdicts:
-        if verdict.status in ("ok",):
+        if verdict.status == OK:
             continue
-        if verdict.status == "updated":
+        if verdict.status == UPDATED:
             print(f"updated {verdict.block.where}")
             continue
         for line in block_diff(verdict, current[verdict.block.id]):

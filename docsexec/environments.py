@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -184,13 +183,9 @@ class SharedEnvironment:
 
 
 def _server_version(env: dict[str, str]) -> str:
-    try:
-        done = subprocess.run(
-            ["docker", "version", "--format", "{{.Server.Version}}"],
-            env=env, capture_output=True, text=True, timeout=20,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise EnvironmentProblem(f"cannot reach the shared Docker engine: {exc}") from exc
+    from .shared import Docker
+
+    done = Docker(env).run("version", "--format", "{{.Server.Version}}", timeout=20)
     if done.returncode != 0 or not done.stdout.strip():
         message = (done.stderr.strip().splitlines() or ["no answer"])[-1]
         raise EnvironmentProblem(f"cannot reach the shared Docker engine: {message}")

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .blocks import Block, BlockResult
+from .evaluate import PASSING
 from .report import PageReport
 
 
@@ -41,7 +42,7 @@ class ProgressPrinter:
         for column in ("page", "engine", "blocks", "passed", "status", "seconds"):
             table.add_column(column)
         for report in reports:
-            passed = sum(v.status in ("ok", "updated") for v in report.verdicts)
+            passed = sum(v.status in PASSING for v in report.verdicts)
             status = "error" if report.error else ("ok" if report.ok else "diverged")
             table.add_row(str(report.path), report.engine_version or "-", str(len(report.verdicts)), str(passed), status, f"{report.seconds:.1f}")
         self._console.print(table)

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from . import provenance
+from .blocks import Block
 from .errors import BadInput
 from .evaluate import DIVERGED, UPDATED, evaluate_page
 from .page import Page
@@ -19,10 +20,18 @@ from .runner import Progress, RunSettings, run_page
 from .scan import scan_file, scan_page
 
 
-def verify_page(path: Path, settings: RunSettings, *, write: bool, progress: Progress | None = None) -> tuple[PageReport, dict[str, list[str]]]:
+def verify_page(
+    path: Path,
+    settings: RunSettings,
+    *,
+    write: bool,
+    progress: Progress | None = None,
+    scanned: tuple[Page, list[Block]] | None = None,
+) -> tuple[PageReport, dict[str, list[str]]]:
     """Run one page. Returns its report and, per block id, the block's current body
-    (what the diff compares against)."""
-    page, blocks = scan_file(path)
+    (what the diff compares against). `scanned` spares a second read of a page the caller
+    has already scanned."""
+    page, blocks = scanned or scan_file(path)
     report = PageReport(path=path, engine_version="", seconds=0.0)
     if not blocks:
         return report, {}
