@@ -9,6 +9,7 @@ Three kinds of check, all with file:line in every message:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .blocks import Block, BlockResult, Command, CommandResult
@@ -112,10 +113,12 @@ def _check_relations(block: Block, result: BlockResult, comparator: PageComparat
 
 def _last_output(result: BlockResult) -> list[str]:
     """The block's relation subject: the last non-empty output it printed."""
-    regions = [r for c in result.commands for r in (c.output, *[i.output for i in c.inputs])]
-    return next((r for r in reversed(regions) if r), [])
+    return _last_non_empty(r for c in result.commands for r in (c.output, *[i.output for i in c.inputs]))
 
 
 def _last_recorded(block: Block) -> list[str]:
-    regions = [r for c in block.commands for r in recorded_outputs(c)]
-    return next((r for r in reversed(regions) if r), [])
+    return _last_non_empty(r for c in block.commands for r in recorded_outputs(c))
+
+
+def _last_non_empty(regions: Iterable[list[str]]) -> list[str]:
+    return next((r for r in reversed(list(regions)) if r), [])

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from .blocks import Block
 from .page import Page
+from .scan import dedented_body
 
 KEY = "docsexec"
 _LINE = re.compile(rf"^{KEY}:\s*\{{engine:\s*(?P<engine>[^,}}]+),\s*date:\s*(?P<date>[0-9-]+),\s*blocks:\s*(?P<digest>[0-9a-f]+)\}}\s*$")
@@ -38,8 +39,8 @@ def blocks_digest(page: Page, blocks: list[Block]) -> str:
     digest = hashlib.sha256()
     for block in blocks:
         digest.update(block.id.encode() + b"\0")
-        for line in page.lines[block.body_start:block.body_end]:
-            digest.update(line[len(block.indent):].rstrip().encode() + b"\n")
+        for line in dedented_body(page, block.body_start, block.body_end, block.indent):
+            digest.update(line.rstrip().encode() + b"\n")
     return digest.hexdigest()[:12]
 
 

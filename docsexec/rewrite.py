@@ -13,13 +13,14 @@ from collections.abc import Sequence
 
 from .blocks import Block
 from .page import Page
+from .scan import dedented_body
 
 _FENCE_RUN = re.compile(r"^\s*(`{3,}|~{3,})")
 
 
 def body_lines(page: Page, block: Block) -> list[str]:
     """The block's current body, dedented, as the author wrote it."""
-    return [_dedent(line, block.indent) for line in page.lines[block.body_start:block.body_end]]
+    return dedented_body(page, block.body_start, block.body_end, block.indent)
 
 
 def apply_bodies(page: Page, updates: Sequence[tuple[Block, list[str]]]) -> Page:
@@ -66,7 +67,3 @@ def _fence_for(fence: str, body: Sequence[str]) -> str:
 
 def _indent(line: str, indent: str) -> str:
     return indent + line if line else ""
-
-
-def _dedent(line: str, indent: str) -> str:
-    return line[len(indent):] if line.startswith(indent) else line.lstrip(" \t")

@@ -95,12 +95,17 @@ def scan_page(page: Page) -> list[Block]:
 
 
 def _dedent(page: Page, fence: Fence) -> list[str]:
-    """The body lines without the fence's indentation (lists, admonitions, tabs)."""
+    return dedented_body(page, fence.start + 1, fence.end, fence.indent)
+
+
+def dedented_body(page: Page, start: int, end: int, indent: str) -> list[str]:
+    """Lines start..end without the fence's indentation (lists, admonitions, tabs); the one
+    place that rule lives, for scanning, rewriting and the provenance digest alike."""
     body: list[str] = []
-    for index in range(fence.start + 1, fence.end):
+    for index in range(start, end):
         text = page.lines[index]
-        if text.startswith(fence.indent):
-            body.append(text[len(fence.indent):])
+        if text.startswith(indent):
+            body.append(text[len(indent):])
         elif not text.strip():
             body.append("")
         else:
