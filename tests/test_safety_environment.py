@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
+from public_install import base_interpreter, make_public_install
 
 PAGE = "# T\n\n```console {#a .docsexec}\n$ echo a\na\n```\n"
 
@@ -35,8 +36,31 @@ def public_page():
         shutil.rmtree(folder)
 
 
+@pytest.fixture(scope="module")
+def public_install():
+    """docsexec installed where `nobody` can read it, wherever this clone is (issue 17)."""
+    folder = make_public_install(REPO)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder)
+
+
 def docsexec(*args: str, env: dict[str, str], prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*prefix, sys.executable, "-m", "docsexec", *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
+
+
+def docsexec_as_nobody(*args: str, install: Path) -> subprocess.CompletedProcess[str]:
+    """Run docsexec as `nobody` from an installation nobody can read, in a folder nobody can
+    enter, as a real non-root user would (not from the clone, which may be private)."""
+    assert shutil.which("setpriv"), "setpriv (util-linux) is needed to run as nobody"
+    env = dict(os.environ, HOME="/", PYTHONPATH=str(install))
+    env.pop("VIRTUAL_ENV", None)
+    return subprocess.run([*NOBODY, base_interpreter(), "-s", "-m", "docsexec", *args], cwd=install, env=env,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -71,11 +95,20 @@ def test_no_engine_can_be_started(tmp_path, public_page, choice):
     assert list(empty.iterdir()) == []
 
 
-def test_not_root(public_page):
-    assert shutil.which("setpriv"), "setpriv (util-linux) is needed to run as nobody"
-    done = docsexec("check", str(public_page), env=dict(os.environ, HOME="/"),
-                    prefix=("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"))
-    assert_environment_problem(done, "needs root", public_page)
+def test_not_root(public_page, public_install):
+    for command in ("check", "update"):
+        done = docsexec_as_nobody(command, str(public_page), install=public_install)
+        assert_environment_problem(done, "needs root", public_page)
+
+
+def test_public_install_is_what_nobody_runs(public_page, public_install):
+    """The copy really is the one imported (not the clone's files), and nobody can read it."""
+    done = docsexec_as_nobody("list", str(public_page), install=public_install)
+    assert done.returncode == 0, done.stderr
+    probe = subprocess.run([*NOBODY, base_interpreter(), "-s", "-c", "import docsexec; print(docsexec.__file__)"],
+                           cwd=public_install, env=dict(os.environ, PYTHONPATH=str(public_install)),
+                           capture_output=True, text=True, timeout=60)
+    assert probe.stdout.strip() == str(public_install / "docsexec" / "__init__.py"), probe.stderr
 
 
 def test_docker_client_missing(tmp_path, public_page):
@@ -91,8 +124,7 @@ def test_shared_engine_that_does_not_answer(tmp_path, public_page):
     assert_environment_problem(done, "cannot reach the shared Docker engine", public_page)
 
 
-def test_engine_install_without_root_says_so(public_page):
+def test_engine_install_without_root_says_so(public_page, public_install):
     """`engine install` as nobody: exit 3 and one line, not a traceback."""
-    done = docsexec("engine", "install", env=dict(os.environ, HOME="/"),
-                    prefix=("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"))
+    done = docsexec_as_nobody("engine", "install", install=public_install)
     assert_environment_problem(done, "needs root", public_page)
