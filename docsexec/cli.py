@@ -1,7 +1,7 @@
 """The `docsexec` command line. Scripts and CI depend on these names and exit codes:
 
     docsexec list   [PATHS] [--json]
-    docsexec check  [PATHS] [--engine sandbox|shared] [--timeout S] [--report F] [--junit F]
+    docsexec check  [PATHS] [--engine sandbox|shared] [--timeout S] [--report F] [--junit F] [--journey]
     docsexec update [PATHS] (same options)
     docsexec engine install | status | reap
 
@@ -45,6 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--report", type=Path, help="write a JSON report")
         cmd.add_argument("--junit", type=Path, help="write a JUnit XML report")
         cmd.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+        if name == "check":
+            cmd.add_argument("--journey", action="store_true",
+                             help="run the pages in the nav's reading order on ONE engine in ONE shell, as a reader would")
+            cmd.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help="site configuration whose nav gives the reading order (with --journey)")
     engine = sub.add_parser("engine", help="install or inspect the engine docsexec uses")
     engine.add_argument("action", choices=("install", "status", "reap"))
     return parser
@@ -87,6 +91,11 @@ def _stop(signum: int, frame: object) -> None:
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "engine":
         return _engine(args.action)
+    if getattr(args, "journey", False):
+        from .journey import journey_pages
+
+        paths = journey_pages(args.paths or [Path("docs")], args.config)
+        return _verify(paths, args)
     paths = find_pages(args.paths or [Path("docs")])
     if args.command == "list":
         return _list(paths, args.json)
@@ -134,7 +143,9 @@ def _verify(paths: list[Path], args: argparse.Namespace) -> int:
     write = args.command == "update"
     reports: list[PageReport] = []
     try:
-        for path, page_blocks in tagged:
+        if getattr(args, "journey", False):
+            reports.extend(_journey(tagged, settings, printer))
+        for path, page_blocks in [] if getattr(args, "journey", False) else tagged:
             printer.page_started(str(path), len(page_blocks[1]), args.engine)
             report, current = verify_page(path, settings, write=write, progress=printer, scanned=page_blocks)
             reports.append(report)
@@ -146,6 +157,16 @@ def _verify(paths: list[Path], args: argparse.Namespace) -> int:
             write_junit(args.junit, reports)
     printer.summary(reports)
     return EXIT_OK if all(r.ok for r in reports) else EXIT_DIVERGED
+
+
+def _journey(tagged, settings: RunSettings, printer: ProgressPrinter) -> list[PageReport]:
+    """The pages in reading order on one engine; problems printed once all have run."""
+    from .verify import verify_journey
+
+    results = verify_journey(tagged, settings, progress=printer, page_started=lambda path, count: printer.journey_page(str(path), count))
+    for report, current in results:
+        _print_problems(report, current)
+    return [report for report, _ in results]
 
 
 def _print_problems(report: PageReport, current: dict[str, list[str]]) -> None:

@@ -26,6 +26,11 @@ class ProgressPrinter:
             where = "starting a private engine" if engine == "sandbox" else "on the shared engine"
             self._print(f"{path}: {count} tagged block(s), {where} ...")
 
+    def journey_page(self, path: str, count: int) -> None:
+        """A page of a journey run: it continues in the shell and on the engine of the last."""
+        if not self._quiet:
+            self._print(f"{path}: {count} tagged block(s), continuing on the journey's engine ...")
+
     def __call__(self, event: str, block: Block, result: BlockResult | None) -> None:
         if self._quiet:
             return

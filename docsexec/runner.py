@@ -57,6 +57,31 @@ def run_page(path: Path, blocks: list[Block], settings: RunSettings, progress: P
     return run
 
 
+def run_journey(pages: list[tuple[Path, list[Block]]], settings: RunSettings,
+                progress: Progress | None = None, page_started: Callable[[Path, int], None] | None = None) -> list[PageRun]:
+    """Run several pages, in order, in ONE shell against ONE engine, as a reader who follows
+    the whole site would: whatever a page leaves behind is there for the next. A page that
+    stops (timeout, dead shell) stops the journey: later pages are reported as not run."""
+    runs = [PageRun(path=path) for path, _ in pages]
+    every_block = [block for _, blocks in pages for block in blocks]
+    with open_environment(settings.engine, "journey", every_block) as env:
+        session = ShellSession(env.shell_argv(), env.shell_env(), env.workdir)
+        try:
+            session.start()
+            stopped: str | None = None
+            for run, (path, blocks) in zip(runs, pages):
+                if page_started:
+                    page_started(path, len(blocks))
+                started = time.monotonic()
+                run.engine_version, run.stopped = env.server_version, stopped
+                _run_blocks(session, blocks, settings, run, progress)
+                run.seconds = round(time.monotonic() - started, 3)
+                stopped = run.stopped
+        finally:
+            session.close()
+    return runs
+
+
 def _run_blocks(session: ShellSession, blocks: list[Block], settings: RunSettings, run: PageRun, progress: Progress | None) -> None:
     for block in blocks:
         if progress:

@@ -16,7 +16,7 @@ from .evaluate import DIVERGED, UPDATED, evaluate_page
 from .page import Page
 from .report import PageReport
 from .rewrite import apply_bodies, body_lines
-from .runner import Progress, RunSettings, run_page
+from .runner import PageRun, Progress, RunSettings, run_journey, run_page
 from .scan import scan_file, scan_page
 
 
@@ -43,6 +43,27 @@ def verify_page(
     if write:
         _write_back(page, report, current)
     return report, current
+
+
+def verify_journey(
+    scanned: list[tuple[Path, tuple[Page, list[Block]]]],
+    settings: RunSettings,
+    *,
+    progress: Progress | None = None,
+    page_started=None,
+) -> list[tuple[PageReport, dict[str, list[str]]]]:
+    """Check pages in reading order in one shell on one engine (journey.py says why); never
+    writes: a page's outputs are recorded by its own run, the journey only confirms them."""
+    pages = [(path, blocks) for path, (_, blocks) in scanned if blocks]
+    runs = run_journey(pages, settings, progress, page_started)
+    by_path = {path: page for path, (page, _) in scanned}
+    return [_journey_report(run, by_path[run.path], blocks) for run, (_, blocks) in zip(runs, pages)]
+
+
+def _journey_report(run: PageRun, page: Page, blocks: list[Block]) -> tuple[PageReport, dict[str, list[str]]]:
+    report = PageReport(path=run.path, engine_version=run.engine_version, seconds=run.seconds)
+    report.verdicts = evaluate_page(run)
+    return report, {b.id: body_lines(page, b) for b in blocks}
 
 
 def _write_back(page: Page, report: PageReport, current: dict[str, list[str]]) -> None:
