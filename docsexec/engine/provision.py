@@ -31,7 +31,7 @@ PROTO_FILES = (Path("/etc/apt/sources.list.d/trixie-proto.sources"), Path("/etc/
 
 # Debian package -> the command whose absence means the package must be installed.
 HOST_PACKAGES = {"iptables": "iptables", "runc": "runc", "busybox-static": "busybox",
-                 "iproute2": "ip", "bridge-utils": "brctl"}
+                 "iproute2": "ip", "bridge-utils": "brctl", "iputils-ping": "ping"}
 
 
 @dataclass(frozen=True)
