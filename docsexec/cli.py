@@ -134,8 +134,11 @@ def _verify(paths: list[Path], args: argparse.Namespace) -> int:
     from .environments import preflight
     from .verify import verify_page
 
+    from .twins import split_translations
+
     scanned = [(path, scan_file(path)) for path in paths]  # every page is validated before anything runs
-    tagged = [(path, page_blocks) for path, page_blocks in scanned if page_blocks[1]]
+    sources, translations = split_translations(path for path, page_blocks in scanned if page_blocks[1])
+    tagged = [(path, page_blocks) for path, page_blocks in scanned if path in sources]
     if tagged:
         preflight(args.engine, [blocks for _, (_, blocks) in tagged])  # and the machine checked, before any progress line
     settings = RunSettings(engine=args.engine, default_timeout=args.timeout)
@@ -150,6 +153,7 @@ def _verify(paths: list[Path], args: argparse.Namespace) -> int:
             report, current = verify_page(path, settings, write=write, progress=printer, scanned=page_blocks)
             reports.append(report)
             _print_problems(report, current)
+        reports.extend(_translations(translations, write))
     finally:
         if args.report:
             write_json(args.report, reports, args.command)
@@ -167,6 +171,24 @@ def _journey(tagged, settings: RunSettings, printer: ProgressPrinter) -> list[Pa
     for report, current in results:
         _print_problems(report, current)
     return [report for report, _ in results]
+
+
+def _translations(paths: list[Path], write: bool) -> list[PageReport]:
+    """Translations never run: their blocks are compared with (or, on update, copied from)
+    their source pages, after those have run (twins.py)."""
+    from .twins import compare_translation
+
+    reports = []
+    for path in paths:
+        report = compare_translation(path, write=write)
+        for verdict in report.verdicts:
+            if verdict.status == UPDATED:
+                print(f"updated {verdict.block.where} (from its source page)")
+            elif verdict.status != OK:
+                print("\n".join(verdict.problems))
+        reports.append(report)
+    sys.stdout.flush()
+    return reports
 
 
 def _print_problems(report: PageReport, current: dict[str, list[str]]) -> None:

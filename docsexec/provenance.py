@@ -67,14 +67,27 @@ def read(page: Page) -> Provenance | None:
 
 def with_provenance(page: Page, record: Provenance) -> Page:
     """The page with its provenance line set (front matter created if absent)."""
+    return with_line(page, record.line())
+
+
+def line_of(page: Page) -> str | None:
+    """The page's provenance line as written, or None."""
+    bounds = front_matter_range(page)
+    if bounds is None:
+        return None
+    return next((line for line in page.lines[bounds[0] + 1:bounds[1]] if line.startswith(f"{KEY}:")), None)
+
+
+def with_line(page: Page, text: str) -> Page:
+    """The page with `text` as its provenance line (front matter created if absent)."""
     lines = list(page.lines)
     bounds = front_matter_range(page)
     if bounds is None:
-        lines[0:0] = ["---", record.line(), "---", ""]
+        lines[0:0] = ["---", text, "---", ""]
     else:
         inside = [i for i in range(bounds[0] + 1, bounds[1]) if lines[i].startswith(f"{KEY}:")]
         if inside:
-            lines[inside[0]] = record.line()
+            lines[inside[0]] = text
         else:
-            lines.insert(bounds[1], record.line())
+            lines.insert(bounds[1], text)
     return Page(path=page.path, lines=lines, newline=page.newline, bom=page.bom, ends_with_newline=page.ends_with_newline)

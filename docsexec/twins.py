@@ -1,0 +1,152 @@
+"""Translated pages share their source page's verified blocks: one set of runs, two languages.
+
+A translation lives beside its source with a language suffix (`bridge.zh.md` beside
+`bridge.md`, the layout of mkdocs-static-i18n). Its prose is its own; its tagged blocks are
+not: the same ids in the same order, the same commands, the same recorded outputs, the same
+options. So a translation is never run against an engine. `check` compares each of its
+blocks with its twin in the source page and names file:line where they differ, where one is
+missing or where one is extra; `update` copies the source's bodies (the real outputs) and its
+provenance line into the translation, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .blocks import Block
+from .errors import BadInput
+from .evaluate import DIVERGED, OK, UPDATED, BlockVerdict
+from .page import Page
+from . import provenance
+from .report import PageReport
+from .rewrite import apply_bodies, body_lines
+from .scan import scan_file
+
+# Languages whose pages are translations of the default (English) page beside them.
+TRANSLATION_LANGUAGES = ("zh",)
+_SUFFIX = re.compile(r"^(?P<stem>.+)\.(?P<lang>[a-z]{2})$")
+
+
+def source_of(path: Path) -> Path | None:
+    """The source page of a translation (`x.zh.md` -> `x.md`), or None for a source page."""
+    match = _SUFFIX.match(path.stem)
+    if match is None or match.group("lang") not in TRANSLATION_LANGUAGES:
+        return None
+    return path.with_name(match.group("stem") + path.suffix)
+
+
+def split_translations(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    """(source pages, translations), each in the given order. A translation without its
+    source page is bad input: its blocks would have nothing to be verified against."""
+    sources: list[Path] = []
+    translations: list[Path] = []
+    for path in paths:
+        source = source_of(path)
+        if source is None:
+            sources.append(path)
+            continue
+        if not source.is_file():
+            raise BadInput(path, 1, f"translation without its source page {source}: its blocks cannot be verified")
+        translations.append(path)
+    return sources, translations
+
+
+@dataclass(frozen=True)
+class _Key:
+    """A block's place among its page's blocks: its id, and which occurrence of that id
+    (a page may repeat an id once per engine variant)."""
+
+    id: str
+    occurrence: int
+
+
+def _keyed(blocks: list[Block]) -> dict[_Key, Block]:
+    seen: dict[str, int] = {}
+    keyed: dict[_Key, Block] = {}
+    for block in blocks:
+        seen[block.id] = seen.get(block.id, -1) + 1
+        keyed[_Key(block.id, seen[block.id])] = block
+    return keyed
+
+
+def compare_translation(path: Path, *, write: bool) -> PageReport:
+    """Compare (and with `write`, sync) one translation with its source page on disk."""
+    source_path = source_of(path)
+    assert source_path is not None, f"{path} is not a translation"
+    source_page, source_blocks = scan_file(source_path)
+    page, blocks = scan_file(path)
+    report = PageReport(path=path, engine_version=f"blocks of {source_path}", seconds=0.0)
+    ours, theirs = _keyed(blocks), _keyed(source_blocks)
+    syncs: list[tuple[Block, list[str]]] = []
+    for key, source_block in theirs.items():
+        block = ours.get(key)
+        if block is None:
+            report.verdicts.append(_missing(path, ours, theirs, key))
+            continue
+        verdict, sync = _compare_block(block, page, source_block, source_page)
+        report.verdicts.append(verdict)
+        if sync is not None:
+            syncs.append((block, sync))
+    report.verdicts.extend(_extra(block) for key, block in ours.items() if key not in theirs)
+    report.verdicts.sort(key=lambda v: v.block.fence_line if v.block.path == path else 0)
+    if write:
+        _sync(page, source_page, syncs, report)
+    return report
+
+
+def _compare_block(block: Block, page: Page, source_block: Block, source_page: Page) -> tuple[BlockVerdict, list[str] | None]:
+    """The verdict for one translated block, and the body to copy when only outputs differ."""
+    verdict = BlockVerdict(block=block, status=OK)
+    if block.options != source_block.options:
+        verdict.status, verdict.fixable = DIVERGED, False
+        verdict.problems.append(f"{block.where}: options differ from its source {source_block.where}: copy the fence line from the source")
+        return verdict, None
+    ours, theirs = body_lines(page, block), body_lines(source_page, source_block)
+    if ours == theirs:
+        return verdict, None
+    verdict.status = DIVERGED
+    verdict.written = theirs
+    verdict.problems.append(f"{block.where}: differs from its source {source_block.where} (run `docsexec update` to copy it)")
+    verdict.problems.extend(f"{block.where}: {line}" for line in _short_diff(ours, theirs))
+    return verdict, theirs
+
+
+def _short_diff(ours: list[str], theirs: list[str]) -> list[str]:
+    lines = [line for line in difflib.unified_diff(ours, theirs, "translation", "source", n=0, lineterm="") if line[:1] in "+-" and line[:3] not in ("---", "+++")]
+    return lines[:6]
+
+
+def _missing(path: Path, ours: dict[_Key, Block], theirs: dict[_Key, Block], key: _Key) -> BlockVerdict:
+    """A source block with no twin, named at the translation's line it should follow: the
+    closing fence of the nearest earlier source block that the translation has."""
+    keys = list(theirs)
+    earlier = [ours[k] for k in keys[: keys.index(key)] if k in ours]
+    line, after = (earlier[-1].body_end + 1, f" (it belongs after block {earlier[-1].id!r})") if earlier else (1, "")
+    source_block = theirs[key]
+    verdict = BlockVerdict(block=source_block, status=DIVERGED, fixable=False)
+    verdict.problems.append(f"{path}:{line}: block {source_block.id!r} of {source_block.where} is missing from the translation{after}")
+    return verdict
+
+
+def _extra(block: Block) -> BlockVerdict:
+    verdict = BlockVerdict(block=block, status=DIVERGED, fixable=False)
+    verdict.problems.append(f"{block.where}: no block with this id in the source page: a translation shows only the source's blocks")
+    return verdict
+
+
+def _sync(page: Page, source_page: Page, syncs: list[tuple[Block, list[str]]], report: PageReport) -> None:
+    """Copy the source's bodies and provenance line into the translation, atomically."""
+    for verdict in report.verdicts:
+        if verdict.status == DIVERGED and verdict.fixable and verdict.written is not None:
+            verdict.status = UPDATED
+    new_page = apply_bodies(page, syncs) if syncs else page
+    source_line = provenance.line_of(source_page)
+    if report.ok and source_line is not None and source_line != provenance.line_of(new_page):
+        new_page = provenance.with_line(new_page, source_line)
+    if new_page.lines != page.lines:
+        new_page.write_atomically()
+        report.written = True

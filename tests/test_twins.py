@@ -1,0 +1,130 @@
+"""Translations share their source page's blocks (twins.py): compared, never run; synced by update."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import leftovers, run_docsexec
+from docsexec.twins import compare_translation, source_of, split_translations
+from docsexec.errors import BadInput
+
+SOURCE = """---
+docsexec: {engine: 26.1.5+dfsg1, date: 2026-12-01, blocks: 0123456789ab}
+---
+
+# Greetings
+
+Say hello.
+
+```console {#hello .docsexec}
+$ echo hello
+hello
+```
+
+Then fail.
+
+```console {#fails .docsexec data-exit="1"}
+$ false
+```
+"""
+
+TRANSLATION = """# 问候
+
+打个招呼。
+
+```console {#hello .docsexec}
+$ echo hello
+hello
+```
+
+然后失败。
+
+```console {#fails .docsexec data-exit="1"}
+$ false
+```
+"""
+
+
+def pages(tmp_path: Path, translation: str = TRANSLATION) -> tuple[Path, Path]:
+    source, twin = tmp_path / "greet.md", tmp_path / "greet.zh.md"
+    source.write_text(SOURCE, encoding="utf-8")
+    twin.write_text(translation, encoding="utf-8")
+    return source, twin
+
+
+def test_source_of_knows_translations_by_their_language_suffix(tmp_path):
+    assert source_of(Path("docs/modes/bridge.zh.md")) == Path("docs/modes/bridge.md")
+    assert source_of(Path("docs/modes/bridge.md")) is None
+    assert source_of(Path("docs/user-defined-networks.md")) is None
+    assert source_of(Path("docs/cheat.sheet.md")) is None  # not a language
+
+
+def test_a_translation_without_its_source_is_bad_input(tmp_path):
+    orphan = tmp_path / "orphan.zh.md"
+    orphan.write_text(TRANSLATION, encoding="utf-8")
+    with pytest.raises(BadInput, match="without its source page"):
+        split_translations([orphan])
+    done = run_docsexec("check", str(orphan))
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith(f"docsexec: {orphan}:1: translation without its source page")
+
+
+def test_identical_blocks_pass_without_any_engine(tmp_path):
+    _, twin = pages(tmp_path)
+    done = run_docsexec("check", str(twin))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "starting a private engine" not in done.stderr
+
+
+def test_an_edited_output_fails_check_with_file_and_line(tmp_path):
+    _, twin = pages(tmp_path, TRANSLATION.replace("hello\n```", "hallo\n```"))
+    done = run_docsexec("check", str(twin))
+    assert done.returncode == 1
+    assert f"{twin}:5 [hello]: differs from its source {tmp_path / 'greet.md'}:9 [hello]" in done.stdout
+    assert "-hallo" in done.stdout and "+hello" in done.stdout
+    assert twin.read_text(encoding="utf-8") == TRANSLATION.replace("hello\n```", "hallo\n```")  # check never writes
+
+
+def test_a_deleted_block_fails_check_naming_where_it_belongs(tmp_path):
+    without = TRANSLATION[: TRANSLATION.index("然后失败")]
+    _, twin = pages(tmp_path, without)
+    done = run_docsexec("check", str(twin))
+    assert done.returncode == 1
+    assert f"{twin}:8: block 'fails' of {tmp_path / 'greet.md'}:16 [fails] is missing from the translation (it belongs after block 'hello')" in done.stdout
+
+
+def test_an_extra_block_and_changed_options_fail_check(tmp_path):
+    extra = TRANSLATION.replace('data-exit="1"', 'data-exit="2"') + "\n```console {#mine .docsexec}\n$ echo mine\n```\n"
+    _, twin = pages(tmp_path, extra)
+    report = compare_translation(twin, write=True)
+    problems = [p for v in report.verdicts for p in v.problems]
+    assert any("[fails]: options differ from its source" in p for p in problems)
+    assert any("[mine]: no block with this id in the source page" in p for p in problems)
+    assert not report.ok and not report.written  # neither can be fixed by copying outputs
+
+
+def test_update_copies_outputs_and_provenance_then_changes_nothing(tmp_path):
+    _, twin = pages(tmp_path, TRANSLATION.replace("$ echo hello\nhello\n", "$ echo hello\n"))
+    first = run_docsexec("update", str(twin))
+    assert first.returncode == 0, first.stdout + first.stderr
+    text = twin.read_text(encoding="utf-8")
+    assert text.startswith("---\ndocsexec: {engine: 26.1.5+dfsg1, date: 2026-12-01, blocks: 0123456789ab}\n---\n")
+    assert "$ echo hello\nhello\n```" in text and "打个招呼。" in text
+    second = run_docsexec("update", str(twin))
+    assert second.returncode == 0 and twin.read_text(encoding="utf-8") == text
+
+
+@pytest.mark.engine
+@pytest.mark.usefixtures("engine_ready")
+def test_updating_both_runs_only_the_source_and_fills_the_translation(tmp_path):
+    source, twin = tmp_path / "run.md", tmp_path / "run.zh.md"
+    source.write_text("# Run\n\n```console {#where .docsexec}\n$ docker run --rm busybox echo from-a-container\n```\n", encoding="utf-8")
+    twin.write_text("# 运行\n\n```console {#where .docsexec}\n$ docker run --rm busybox echo from-a-container\n```\n", encoding="utf-8")
+    done = run_docsexec("update", str(tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stderr.count("starting a private engine") == 1  # the translation never runs
+    assert "from-a-container\n```" in twin.read_text(encoding="utf-8")
+    assert run_docsexec("check", str(twin)).returncode == 0
+    assert not leftovers()
