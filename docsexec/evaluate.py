@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from .blocks import Block, BlockResult, Command, CommandResult
 from .compare import PageComparator
 from .interfaces import interface_facts
+from .layout import separate
 from .runner import PageRun
 from .transcript import recorded_outputs, render_transcript
 
@@ -77,8 +78,9 @@ def _compare_command(command: Command, outcome: CommandResult, block: Block, com
     written: list[list[str]] = []
     differs = False
     for index, (expected, actual) in enumerate(zip(expected_regions, actual_regions)):
-        comparison = comparator.compare(expected, actual, block.options.compare)
-        written.append(list(comparison.written))
+        layout = separate(expected, actual)  # the author's blank separator lines are not output
+        comparison = comparator.compare(layout.core, actual, block.options.compare)
+        written.append(layout.around(comparison.written))
         if not comparison.matched:
             differs = True
             line = command.line if index == 0 else command.inputs[index - 1].line
