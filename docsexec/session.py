@@ -27,6 +27,7 @@ COLUMNS = 200  # wide enough that `ip addr` and docker tables never wrap
 ROWS = 50
 INTERRUPT_GRACE = 3.0
 QUIET = 0.3  # seconds without a new byte after the prompt: the program is waiting for input
+START_QUIET = 1.0  # the same, for the first prompt of a program: `docker attach` resizes the terminal, and the program repaints
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[=>78]")
 
 
@@ -111,7 +112,7 @@ class ShellSession:
                 if typed is not None:
                     self._type(typed)
                 wants_prompt = position + 1 < len(steps) or keep_open
-                step = self._collect(prompt, deadline)
+                step = self._collect(prompt, deadline, quiet=QUIET if typed is not None else START_QUIET)
                 outputs.append(self._attribute(step, command, typed, prompt, wants_prompt))
         except pexpect.TIMEOUT:
             outputs.append(clean_output(self._pending))
@@ -166,7 +167,7 @@ class ShellSession:
         self._open = False
         self._require_child().send(typed.keys if typed.keys is not None else typed.text + "\n")
 
-    def _collect(self, prompt: str | None, deadline: float) -> _Step:
+    def _collect(self, prompt: str | None, deadline: float, quiet: float = QUIET) -> _Step:
         """Read until the shell's sentinel, or until the program settles at `prompt`."""
         child = self._require_child()
         buffer, self._pending = self._pending, ""
@@ -178,14 +179,14 @@ class ShellSession:
                 self._busy, self._open, self._code = False, False, int(match.group(1))
                 return _Step(ended=True, text=buffer[:match.start()], code=self._code)
             now = time.monotonic()
-            if prompt is not None and waits_at_prompt(buffer, prompt) and now - last_bytes >= QUIET:
+            if prompt is not None and waits_at_prompt(buffer, prompt) and now - last_bytes >= quiet:
                 self._open = True
                 return _Step(ended=False, text=buffer)
             if now >= deadline:
                 self._pending = buffer
                 raise pexpect.TIMEOUT("no sentinel and no settled prompt before the deadline")
             try:
-                buffer += child.read_nonblocking(65536, timeout=min(deadline - now, QUIET))
+                buffer += child.read_nonblocking(65536, timeout=min(deadline - now, quiet))
                 last_bytes = time.monotonic()
             except pexpect.TIMEOUT:
                 continue
@@ -203,7 +204,7 @@ class ShellSession:
             raise Unattributable(line, f"the program still waits at its prompt {prompt!r} after {what}, the last input: end it (for example `exit` or `<CTRL-p><CTRL-q>`) or continue it in the next block with data-continue")
         lines = clean_output(step.text if step.ended else _complete_lines(step.text))
         if typed is not None:
-            lines = _consume_echo(lines, typed)
+            lines = _consume_echo(lines, typed, prompt or "")
         for text in lines:
             if prompt is not None and (text.startswith(prompt) or text == prompt.rstrip()):
                 raise Unattributable(line, f"the prompt {prompt!r} appears inside the output of {what} ({text!r}): that output cannot be tied to one input")
@@ -254,12 +255,14 @@ def _complete_lines(raw: str) -> str:
     return raw[: raw.rfind("\n") + 1]
 
 
-def _consume_echo(lines: list[str], typed: Input) -> list[str]:
+def _consume_echo(lines: list[str], typed: Input, prompt: str) -> list[str]:
     """A program's tty echoes what was typed; the transcript already shows it after the prompt.
-    Control keys may echo as `^C` or an empty line, or not at all (Docker's detach keys)."""
+    A line editor that repaints while the input is typed shows prompt and input again on the
+    same line, which is still the echo. Control keys may echo as `^C` or an empty line, or
+    not at all (Docker's detach keys)."""
     if typed.keys is not None:
         return lines[1:] if lines and lines[0] in ("", caret(typed.keys)) else lines
-    if lines and lines[0].strip() == typed.text.strip():
+    if lines and lines[0].strip() in (typed.text.strip(), (prompt + typed.text).strip()):
         return lines[1:]
     got = repr(lines[0]) if lines else "nothing"
     raise Unattributable(typed.line, f"the echo of input {typed.text!r} is not the first line after it (got {got}): its output cannot be told from another input's")
@@ -273,4 +276,4 @@ def clean_output(raw: str) -> list[str]:
         return []
     if text.endswith("\n"):
         text = text[:-1]
-    return [line.rsplit("\r", 1)[-1].rstrip() for line in text.split("\n")]
+    return [line.rstrip("\r").rsplit("\r", 1)[-1].rstrip() for line in text.split("\n")]  # CR CR LF ends a line too

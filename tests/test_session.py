@@ -23,7 +23,7 @@ PROGRAM = textwrap.dedent(r'''
     import sys, termios, time
     mode = sys.argv[1]
     attrs = termios.tcgetattr(0)
-    attrs[3] = attrs[3] | termios.ECHO if mode != "no-echo" else attrs[3] & ~termios.ECHO
+    attrs[3] = attrs[3] | termios.ECHO if mode not in ("no-echo", "repaint-echo") else attrs[3] & ~termios.ECHO
     termios.tcsetattr(0, termios.TCSANOW, attrs)
     def out(text):
         sys.stdout.write(text)
@@ -38,6 +38,8 @@ PROGRAM = textwrap.dedent(r'''
         if not line:
             out("\n"); sys.exit(0)
         word = line.strip()
+        if mode == "repaint-echo":   # a line editor repainting prompt and input while it is typed
+            out("\r/ # " + word + "\x1b[J\r\n")
         if word == "exit":
             sys.exit(3)
         if word.startswith("say "):
@@ -80,6 +82,11 @@ def test_inputs_and_outputs_pair_up_after_a_repainted_prompt(session, program):
     assert result.output == []
     assert [i.output for i in result.inputs] == [["one"], ["two"], []]
     assert result.exit_code == 3
+
+
+def test_a_repaint_while_an_input_is_typed_still_counts_as_its_echo(session, program):
+    result = session.run(command(start(program, "repaint-echo"), "say one", "exit"), PROMPT, 20)
+    assert [i.output for i in result.inputs] == [["one"], []]
 
 
 def test_a_prompt_on_two_lines_is_refused_with_the_line(session, program):
@@ -152,3 +159,4 @@ def test_the_current_line_is_read_as_a_terminal_shows_it():
     assert not waits_at_prompt("/ # \r\n", PROMPT)
     assert not waits_at_prompt("/ # ls", PROMPT)
     assert clean_output("a\r\nb\r\n") == ["a", "b"]
+    assert clean_output("\r/ # say one\r\r\nnext\n") == ["/ # say one", "next"]
