@@ -5,6 +5,7 @@ Outputs are left empty on purpose: `update` fills them from a real run (never by
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,30 @@ def test_a_page_in_the_blank_line_style_keeps_its_blank_lines(tmp_path):
     again = page.read_text(encoding="utf-8")
     assert run_docsexec("update", str(page)).returncode == 0
     assert page.read_text(encoding="utf-8") == again, "a second update changes nothing"
+
+
+ENDED_TOO_SOON = """```console {#opener .docsexec data-prompt="/ # "}
+$ docker run -it --name endbox busybox
+/ # exit
+```
+
+```console {#later .docsexec data-continue="opener"}
+/ # ip addr show
+```
+
+```console {#after .docsexec}
+$ echo the page goes on
+the page goes on
+```
+"""
+
+
+def test_a_session_that_ends_before_the_block_continuing_it_is_an_error(tmp_path):
+    page = write(tmp_path, ENDED_TOO_SOON)
+    report = tmp_path / "report.json"
+    done = run_docsexec("check", str(page), "--report", str(report))
+    assert done.returncode == 1
+    assert f"{page}:3: the program ended after input 'exit', before the next input could be typed" in done.stdout
+    assert "not run: the block it continues ('opener') did not leave its program open" in done.stdout
+    [entry] = json.loads(report.read_text())["pages"]
+    assert [b["status"] for b in entry["blocks"]] == ["error", "not-run", "ok"]  # the shell came back: the page goes on
