@@ -108,3 +108,13 @@ def test_an_update_keeps_the_blank_lines_around_new_outputs():
     assert verdict.status == DIVERGED
     new = apply_bodies(page, [(block, verdict.written)])
     assert new.text() == FOREIGN.replace("1a2b3c4d5e6f bridge\n", "1a2b3c4d5e6f bridge\n99aa88bb77cc mynet\n")
+
+
+def test_blank_ends_are_layout_only_where_the_real_output_has_none():
+    from docsexec.layout import separate
+
+    assert separate(["", "a", ""], ["a"]).core == ("a",)
+    assert separate(["", "a"], ["", "a"]).core == ("", "a")  # the program printed that blank line
+    silent = separate([""], ["new"])  # `$ cmd`, blank, `$ next`: a new output gets a blank on each side
+    assert silent.around(["new"]) == ["", "new", ""]
+    assert separate([""], []).around([]) == [""]
