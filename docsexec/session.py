@@ -202,6 +202,8 @@ class ShellSession:
             raise Unattributable(line, f"the program ended after {what}, before the next input could be typed at its prompt")
         if not step.ended and not wants_prompt:
             raise Unattributable(line, f"the program still waits at its prompt {prompt!r} after {what}, the last input: end it (for example `exit` or `<CTRL-p><CTRL-q>`) or continue it in the next block with data-continue")
+        if not step.ended and current_line(step.text) != prompt:
+            raise Unattributable(line, f"after {what} the program waits on the line {current_line(step.text)!r}, not at its prompt {prompt!r} alone: a prompt printed twice, or output the transcript cannot place")
         lines = clean_output(step.text if step.ended else _complete_lines(step.text))
         if typed is not None:
             lines = _consume_echo(lines, typed, prompt or "")
@@ -245,9 +247,13 @@ class ShellSession:
 
 def waits_at_prompt(raw: str, prompt: str) -> bool:
     """True when the terminal's current line, as a reader's terminal shows it (escapes
-    dropped, a carriage return starting the line over), is exactly the prompt."""
-    current = _ANSI.sub("", raw[raw.rfind("\n") + 1:])
-    return current.rsplit("\r", 1)[-1] == prompt
+    dropped, a carriage return starting the line over), ends with the prompt."""
+    return current_line(raw).endswith(prompt)
+
+
+def current_line(raw: str) -> str:
+    """The line the cursor is on, as a terminal shows it."""
+    return _ANSI.sub("", raw[raw.rfind("\n") + 1:]).rsplit("\r", 1)[-1]
 
 
 def _complete_lines(raw: str) -> str:

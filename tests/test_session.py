@@ -33,6 +33,8 @@ PROGRAM = textwrap.dedent(r'''
         time.sleep(0.05); out("\r/ # \x1b[J"); time.sleep(0.05); out("\r/ # \x1b[J")
     if mode == "twice":          # a second prompt on a line of its own
         out("\n/ # ")
+    if mode == "same-line":      # a second prompt on the same line
+        out("/ # ")
     while True:
         line = sys.stdin.readline()
         if not line:
@@ -94,6 +96,11 @@ def test_a_prompt_on_two_lines_is_refused_with_the_line(session, program):
         session.run(command(start(program, "twice"), "say one", "exit"), PROMPT, 20)
     assert caught.value.line == 10
     assert session.run(command("echo still-usable"), None, 10).output == ["still-usable"]
+
+
+def test_a_prompt_printed_twice_on_one_line_is_refused_not_waited_for(session, program):
+    with pytest.raises(Unattributable, match="waits on the line '/ # / # '"):
+        session.run(command(start(program, "same-line"), "say one", "exit"), PROMPT, 20)
 
 
 def test_output_after_a_prompt_is_refused(session, program):
@@ -158,5 +165,6 @@ def test_the_current_line_is_read_as_a_terminal_shows_it():
     assert waits_at_prompt("out\r\n/ # \x1b[6n", PROMPT)
     assert not waits_at_prompt("/ # \r\n", PROMPT)
     assert not waits_at_prompt("/ # ls", PROMPT)
+    assert waits_at_prompt("/ # / # ", PROMPT)  # settled, and then refused as a doubled prompt
     assert clean_output("a\r\nb\r\n") == ["a", "b"]
     assert clean_output("\r/ # say one\r\r\nnext\n") == ["/ # say one", "next"]
