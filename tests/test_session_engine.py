@@ -99,7 +99,7 @@ def test_a_session_left_at_its_prompt_is_an_error_not_a_transcript(tmp_path):
 
 
 KEYS = """```console {#keys .docsexec data-prompt="/ # " data-exit="130"}
-$ docker run -it --name keybox busybox sh -c 'PS1="/ # " exec sh'
+$ docker run -it --name keybox busybox
 / # <CTRL-c>
 / # <CTRL-d>
 ```
