@@ -21,6 +21,8 @@ class Input:
     text: str
     line: int  # 1-based page line of the prompt line
     expected: tuple[str, ...] = ()
+    source: str = ""  # the prompt line as written, so the rewriter puts it back byte for byte
+    keys: str | None = None  # control keys to send (`<CTRL-p><CTRL-q>`), typed without Enter
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class Command:
     expected: tuple[str, ...] = ()
     inputs: tuple[Input, ...] = ()
     exit_code: int = 0
+    continued: bool = False  # no `$ ` line: the inputs go to the program an earlier block left open
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,8 @@ class BlockOptions:
     exit_codes: tuple[int, ...] | None = None  # one per command, or None for "all 0"
     timeout: float | None = None  # per-command seconds; None means the run's default
     prompt: str | None = None  # an interactive program's prompt, e.g. "/ # "
+    shown_prompt: str | None = None  # how the page writes that prompt, e.g. "# " (default: prompt)
+    continues: str | None = None  # id of the earlier block whose interactive program this one continues
     same_as: str | None = None  # "block-id" or "block-id:stanza": output equal to that block's
     same_interfaces_as: str | None = None  # "block-id[:ifname]": same interfaces, MACs, addresses
     compare: dict[str, str] = field(default_factory=dict)  # options the comparator reads
@@ -76,6 +81,11 @@ class Block:
         return self.options.id
 
     @property
+    def page_prompt(self) -> str | None:
+        """The interactive prompt as the page writes it (data-shown-prompt, else data-prompt)."""
+        return self.options.shown_prompt or self.options.prompt
+
+    @property
     def where(self) -> str:
         return f"{self.path}:{self.fence_line} [{self.id}]"
 
@@ -93,9 +103,10 @@ class CommandResult:
 
     output: list[str]
     inputs: list[InputResult] = field(default_factory=list)
-    exit_code: int | None = None  # None when it timed out or the shell died
+    exit_code: int | None = None  # None when it timed out, the shell died, or it was left open
     timed_out: bool = False
     seconds: float = 0.0
+    left_open: bool = False  # its program waits at its prompt for the block that continues it
 
 
 @dataclass

@@ -108,7 +108,8 @@ def _list(paths: list[Path], as_json: bool) -> int:
         print(json.dumps(rows, indent=2))
     else:
         for row in rows:
-            first = row["commands"][0]["text"].splitlines()[0]
+            command = row["commands"][0]
+            first = command["text"].splitlines()[0] if command["text"] else "(continues its session) " + command["inputs"][0]["text"]
             print(f"{row['file']}:{row['line']} [{row['id']}] {len(row['commands'])} command(s): {first}")
     return EXIT_OK
 

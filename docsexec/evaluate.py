@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from .blocks import Block, BlockResult, Command, CommandResult
 from .compare import PageComparator
 from .interfaces import interface_facts
+from .layout import separate
 from .runner import PageRun
 from .transcript import recorded_outputs, render_transcript
 
@@ -77,20 +78,42 @@ def _compare_command(command: Command, outcome: CommandResult, block: Block, com
     written: list[list[str]] = []
     differs = False
     for index, (expected, actual) in enumerate(zip(expected_regions, actual_regions)):
-        comparison = comparator.compare(expected, actual, block.options.compare)
-        written.append(list(comparison.written))
+        layout = separate(expected, actual)  # the author's blank separator lines are not output
+        comparison = comparator.compare(layout.core, actual, block.options.compare)
+        written.append(layout.around(comparison.written))
         if not comparison.matched:
             differs = True
             line = command.line if index == 0 else command.inputs[index - 1].line
             for note in comparison.notes[:3]:
                 verdict.problems.append(f"{block.path}:{line} [{block.id}]: {note}")
     written.extend(expected_regions[len(written):])
+    misplaced = misplaced_echoes(command)
+    verdict.problems.extend(f"{block.path}:{line} [{block.id}]: {note}" for line, note in misplaced)
+    differs = differs or bool(misplaced)
     if outcome.exit_code is not None and outcome.exit_code != command.exit_code and not outcome.timed_out:
         verdict.problems.append(
             f"{block.path}:{command.line} [{block.id}]: exit code {outcome.exit_code}, the page expects {command.exit_code}"
         )
         verdict.fixable = False
     return written, differs
+
+
+def misplaced_echoes(command: Command) -> list[tuple[int, str]]:
+    """Recorded outputs holding the text of another input of the same session: the echo of
+    one input inside another's output, a transcript attributed to the wrong input. A real run
+    never produces it (inputs are typed one settled prompt at a time), so `check` refuses it
+    and `update` rewrites it from a real run."""
+    typed = {i.text.strip(): i for i in command.inputs if i.keys is None and i.text.strip()}
+    owners = [None, *command.inputs]
+    found: list[tuple[int, str]] = []
+    for owner, region in zip(owners, recorded_outputs(command)):
+        start = owner.line if owner is not None else command.line + len(command.source) - 1
+        for offset, text in enumerate(region, start=1):
+            other = typed.get(text.strip())
+            if other is not None and other is not owner:
+                whose = f"input {owner.text!r}" if owner is not None else "the command"
+                found.append((start + offset, f"the recorded output of {whose} holds {other.text!r}, the input typed at line {other.line}: output attributed to the wrong input"))
+    return found
 
 
 def _check_relations(block: Block, result: BlockResult, comparator: PageComparator, by_id: dict[str, Block], verdict: BlockVerdict) -> None:

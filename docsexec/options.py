@@ -20,7 +20,7 @@ from .errors import BadInput
 
 TAG_CLASS = "docsexec"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-RUNNER_OPTIONS = {"data-exit", "data-timeout", "data-prompt", "data-same-as", "data-same-interfaces-as"}
+RUNNER_OPTIONS = {"data-exit", "data-timeout", "data-prompt", "data-shown-prompt", "data-continue", "data-same-as", "data-same-interfaces-as"}
 _LANG_AND_ATTRS = re.compile(r"^\s*(?P<lang>[\w#.+-]*)\s*(?:\{(?P<attrs>.*)\})?\s*$")
 
 
@@ -85,6 +85,8 @@ def _build_options(ident: str, classes: tuple[str, ...], values: dict[str, str],
         exit_codes=_exit_codes(values.get("data-exit"), path, line),
         timeout=_timeout(values.get("data-timeout"), path, line),
         prompt=_prompt(values.get("data-prompt"), path, line),
+        shown_prompt=_shown_prompt(values, path, line),
+        continues=_continues(values.get("data-continue"), path, line),
         same_as=_relation("data-same-as", values.get("data-same-as"), path, line),
         same_interfaces_as=_relation("data-same-interfaces-as", values.get("data-same-interfaces-as"), path, line),
         compare=compare,
@@ -113,13 +115,31 @@ def _timeout(raw: str | None, path: Path, line: int) -> float | None:
     return value
 
 
-def _prompt(raw: str | None, path: Path, line: int) -> str | None:
+def _prompt(raw: str | None, path: Path, line: int, key: str = "data-prompt") -> str | None:
     if raw is None:
         return None
     if not raw.strip():
-        raise BadInput(path, line, "data-prompt is empty: give the program's prompt, e.g. data-prompt=\"/ # \"")
+        raise BadInput(path, line, f"{key} is empty: give the program's prompt, e.g. {key}=\"/ # \"")
     if raw.startswith("$ "):
-        raise BadInput(path, line, "data-prompt must differ from the shell prompt '$ '")
+        raise BadInput(path, line, f"{key} must differ from the shell prompt '$ '")
+    return raw
+
+
+def _shown_prompt(values: dict[str, str], path: Path, line: int) -> str | None:
+    """How the page writes the program's prompt: `# ` for busybox's `/ # `, as docs often do."""
+    raw = values.get("data-shown-prompt")
+    if raw is None:
+        return None
+    if "data-prompt" not in values and "data-continue" not in values:
+        raise BadInput(path, line, "data-shown-prompt needs data-prompt: the prompt the program really prints, e.g. data-prompt=\"/ # \" data-shown-prompt=\"# \"")
+    return _prompt(raw, path, line, key="data-shown-prompt")
+
+
+def _continues(raw: str | None, path: Path, line: int) -> str | None:
+    if raw is None:
+        return None
+    if not ID_PATTERN.match(raw):
+        raise BadInput(path, line, f"data-continue={raw!r}: expected the id of the earlier block whose program this block continues")
     return raw
 
 

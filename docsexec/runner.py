@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .blocks import Block, BlockResult
+from .blocks import Block, BlockResult, Command
 from .environments import open_environment
-from .session import ShellDied, ShellSession
+from .session import ShellDied, ShellSession, Unattributable
 
 DEFAULT_TIMEOUT = 60.0
 
@@ -83,33 +83,48 @@ def run_journey(pages: list[tuple[Path, list[Block]]], settings: RunSettings,
 
 
 def _run_blocks(session: ShellSession, blocks: list[Block], settings: RunSettings, run: PageRun, progress: Progress | None) -> None:
-    for block in blocks:
+    for index, block in enumerate(blocks):
         if progress:
             progress("start", block, None)
         result = BlockResult(block=block)
         run.results.append(result)
+        continued_by = blocks[index + 1].id if index + 1 < len(blocks) and blocks[index + 1].options.continues == block.id else None
         if run.stopped:
             result.error = "not run: " + run.stopped
+        elif block.options.continues and not session.program_open:
+            result.error = f"not run: the block it continues ({block.options.continues!r}) did not leave its program open"
         else:
-            _run_block(session, block, settings, result, run)
+            _run_block(session, block, settings, result, run, keep_open=continued_by is not None)
         if progress:
             progress("done", block, result)
 
 
-def _run_block(session: ShellSession, block: Block, settings: RunSettings, result: BlockResult, run: PageRun) -> None:
+def _run_block(session: ShellSession, block: Block, settings: RunSettings, result: BlockResult, run: PageRun, *, keep_open: bool = False) -> None:
+    """Run the block's commands; with `keep_open`, its last command's program is left at its
+    prompt for the next block (data-continue)."""
     timeout = block.options.timeout or settings.default_timeout
-    for command in block.commands:
+    for position, command in enumerate(block.commands):
+        last = position == len(block.commands) - 1
         try:
-            outcome = session.run(command, block.options.prompt, timeout)
+            outcome = session.run(command, block.options.prompt, timeout, keep_open=keep_open and last)
         except ShellDied as exc:
             result.error = f"{block.path}:{command.line}: {exc}"
             run.stopped = result.error
             return
+        except Unattributable as exc:
+            result.error = f"{block.path}:{exc.line}: {exc}"
+            if not session.alive:
+                run.stopped = result.error
+            return
         result.commands.append(outcome)
         if outcome.timed_out:
-            result.error = f"{block.path}:{command.line}: timed out after {timeout:g} s: {command.text.splitlines()[0]}"
+            result.error = f"{block.path}:{command.line}: timed out after {timeout:g} s: {_first_line(command)}"
             run.stopped = f"an earlier command timed out ({block.path}:{command.line})"
             return
+
+
+def _first_line(command: Command) -> str:
+    return command.text.splitlines()[0] if command.text else "(the continued session)"
 
 
 def _label(path: Path) -> str:

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .blocks import Block
+from .blocks import Block, BlockOptions
 from .errors import BadInput
 from .options import is_tagged, looks_like_a_mistyped_tag, parse_options
 from .page import Page
@@ -78,6 +78,7 @@ def scan_page(page: Page) -> list[Block]:
         if options.id in seen:
             raise BadInput(page.path, line, f"duplicate block id {options.id!r} (first used on line {seen[options.id]})")
         seen[options.id] = line
+        options = _continuing(options, blocks, page.path, line)
         body = _dedent(page, fence)
         block = Block(
             path=page.path,
@@ -111,6 +112,25 @@ def dedented_body(page: Page, start: int, end: int, indent: str) -> list[str]:
         else:
             raise BadInput(page.path, index + 1, "line is indented less than its fence: the renderer would end the block here")
     return body
+
+
+def _continuing(options: BlockOptions, earlier: list[Block], path: Path, line: int) -> BlockOptions:
+    """A block with data-continue takes over the program the block just before it left open:
+    it must be the very next tagged block (nothing else can run while that program waits), and
+    it inherits that block's prompts, so they are declared once per session."""
+    if options.continues is None:
+        return options
+    previous = earlier[-1] if earlier else None
+    if previous is None or previous.id != options.continues:
+        before = f"the block just before it is {previous.id!r}" if previous else "no tagged block comes before it"
+        raise BadInput(path, line, f"data-continue={options.continues!r}: a block continues the tagged block just before it ({before})")
+    if previous.options.prompt is None:
+        raise BadInput(path, line, f"data-continue={options.continues!r}: that block has no data-prompt, so it leaves no interactive program open")
+    if options.prompt not in (None, previous.options.prompt):
+        raise BadInput(path, line, f"data-prompt={options.prompt!r} differs from {previous.options.prompt!r} of the block it continues")
+    if previous.commands[-1].exit_code != 0:
+        raise BadInput(path, line, f"data-exit of {previous.id!r}: the session it leaves open ends in this block, so write its exit code here")
+    return replace(options, prompt=previous.options.prompt, shown_prompt=options.shown_prompt or previous.options.shown_prompt)
 
 
 def _check_relations(path: Path, blocks: list[Block]) -> None:

@@ -4,6 +4,11 @@
     <output of the command>
     / # ip addr                                <- input typed at the program's prompt
     <output of that input>                        (only with data-prompt="/ # ")
+    / # <CTRL-p><CTRL-q>                       <- control keys (docsexec/keys.py)
+
+With data-shown-prompt="# " the page writes `# ip addr` for the real `/ # ` prompt; with
+data-continue="other-id" the body starts at a prompt line, continuing the program that an
+earlier block left open.
 
 Parsing and rendering are inverses: render(parse(body)) == body, which is what lets
 `update` rewrite only the outputs and leave everything an author wrote in place.
@@ -16,11 +21,15 @@ from dataclasses import replace
 
 from .blocks import SHELL_PROMPT, Block, Command, Input
 from .errors import BadInput
+from .keys import BadKey, parse_keys
 
 
 def parse_transcript(body: Sequence[str], block: Block) -> tuple[Command, ...]:
-    """Split a dedented body into Commands. `block` gives the path, lines and options."""
-    prompt = block.options.prompt
+    """Split a dedented body into Commands. `block` gives the path, lines and options.
+
+    A block with data-continue has no `$ ` line first: its first line is a prompt line, and
+    its inputs go to the program an earlier block left open (a Command with `continued`)."""
+    prompt = block.page_prompt
     commands: list[Command] = []
     index = 0
     output: list[str] = []
@@ -37,14 +46,16 @@ def parse_transcript(body: Sequence[str], block: Block) -> tuple[Command, ...]:
             commands.append(Command(text=_command_text(source), line=line, source=tuple(source)))
             if not commands[-1].text.strip():
                 raise BadInput(block.path, line, "empty command after '$ '")
-        elif prompt is not None and commands and (text.startswith(prompt) or text == prompt.rstrip()):
+        elif prompt is not None and (commands or block.options.continues) and _is_prompt_line(text, prompt):
             _close(commands, output)
             output = []
-            typed = Input(text=text[len(prompt):], line=line)
+            if not commands:
+                commands.append(Command(text="", line=line, source=(), continued=True))
+            typed = _input(text, prompt, line, block)
             commands[-1] = replace(commands[-1], inputs=commands[-1].inputs + (typed,))
         elif not commands:
             if text.strip():
-                raise BadInput(block.path, line, "output before the first command: command lines start with '$ '")
+                raise BadInput(block.path, line, _first_line_hint(block, prompt))
         else:
             output.append(text)
         index += 1
@@ -52,6 +63,26 @@ def parse_transcript(body: Sequence[str], block: Block) -> tuple[Command, ...]:
     if not commands:
         raise BadInput(block.path, block.fence_line, "tagged block has no command: add a line starting with '$ '")
     return _with_exit_codes(tuple(commands), block)
+
+
+def _is_prompt_line(text: str, prompt: str) -> bool:
+    return text.startswith(prompt) or text == prompt.rstrip()
+
+
+def _input(text: str, prompt: str, line: int, block: Block) -> Input:
+    """One prompt line: typed text, or control keys such as `<CTRL-p><CTRL-q>`."""
+    typed = text[len(prompt):]
+    try:
+        keys = parse_keys(typed)
+    except BadKey as exc:
+        raise BadInput(block.path, line, str(exc)) from None
+    return Input(text=typed, line=line, source=text, keys=keys)
+
+
+def _first_line_hint(block: Block, prompt: str | None) -> str:
+    if block.options.continues:
+        return f"a block that continues {block.options.continues!r} starts at its program's prompt: the first line must start with {prompt!r}"
+    return "output before the first command: command lines start with '$ '"
 
 
 def _is_command(text: str) -> bool:
@@ -100,7 +131,7 @@ def render_transcript(commands: Sequence[Command], outputs: Sequence[Sequence[Se
         body.extend(command.source)
         body.extend(pieces[0])
         for typed, piece in zip(command.inputs, pieces[1:]):
-            body.append(f"{prompt}{typed.text}")
+            body.append(typed.source or f"{prompt}{typed.text}")
             body.extend(piece)
     return body
 

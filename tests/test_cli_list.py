@@ -29,3 +29,17 @@ def test_list_plain_is_one_line_per_block(tmp_path):
     page.write_text(PAGE, encoding="utf-8")
     done = run_docsexec("list", str(page))
     assert done.stdout == f"{page}:3 [it] 2 command(s): docker run -it busybox\n"
+
+
+def test_list_shows_a_block_that_continues_a_session(tmp_path):
+    page = tmp_path / "p.md"
+    page.write_text(
+        '```console {#a .docsexec data-prompt="/ # "}\n$ docker attach box\n```\n\nProse.\n\n'
+        '```console {#b .docsexec data-continue="a" data-exit="1"}\n/ # <CTRL-p><CTRL-q>\n```\n',
+        encoding="utf-8",
+    )
+    done = run_docsexec("list", str(page))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[1] == f"{page}:7 [b] 1 command(s): (continues its session) <CTRL-p><CTRL-q>"
+    [_, row] = json.loads(run_docsexec("list", str(page), "--json").stdout)
+    assert row["commands"][0]["text"] == "" and row["options"]["continues"] == "a"

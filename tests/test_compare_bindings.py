@@ -159,3 +159,18 @@ def test_netnsid_is_bound_across_the_page():
     split = PageComparator()
     assert split.compare([line.format(0)], [line.format(1)]).matched
     assert not split.compare([line.format(0)], [line.format(2)]).matched
+
+
+def test_a_conflict_with_a_value_from_an_unrecorded_output_says_so():
+    cmp = PageComparator()
+    assert not cmp.compare([], ["172.18.0.7"]).matched  # the page records nothing here
+    result = cmp.compare(["PING 172.18.0.7 (172.18.0.7): 56 data bytes"], ["PING 172.18.0.9 (172.18.0.9): 56 data bytes"])
+    assert not result.matched
+    assert "in an output the page does not record" in result.notes[0]
+
+
+def test_a_conflict_with_a_recorded_value_does_not_mention_unrecorded_outputs():
+    cmp = PageComparator()
+    assert cmp.compare(["172.17.0.3"], ["172.18.0.7"]).matched
+    result = cmp.compare(["PING 172.17.0.3 (172.17.0.3): 56 data bytes"], ["PING 172.18.0.9 (172.18.0.9): 56 data bytes"])
+    assert "does not record" not in result.notes[0]

@@ -209,3 +209,22 @@ def test_json_lines_compare_per_line_as_data():
     assert not PageComparator().compare(recorded, wrong).matched
     same_id = [real[0], real[1].replace("77aa0cd1b2e3", "9a0c3b1d55e2")]
     assert not PageComparator().compare(recorded, same_id).matched  # bijection still holds
+
+
+def test_a_long_key_that_names_the_value_is_never_cut():
+    from docsexec.compare import PageComparator
+
+    recorded = ['{"Options": {"com.docker.network.bridge.name": "docker0"}}']
+    real = ['{"Options": {"com.docker.network.bridge.name": "br0"}}']
+    result = PageComparator().compare(recorded, real)
+    assert not result.matched
+    assert any("$.Options['com.docker.network.bridge.name']" in note for note in result.notes), result.notes
+
+
+def test_an_added_line_has_one_wording():
+    from docsexec.compare import PageComparator
+
+    blank = PageComparator().compare(["a", "", "c"], ["a", "b", "c"])
+    extra = PageComparator().compare(["a", "c"], ["a", "b", "c"])
+    assert any("new line 'b'" in n for n in blank.notes), blank.notes
+    assert any("new line 'b'" in n for n in extra.notes), extra.notes

@@ -61,3 +61,60 @@ def test_a_temporary_left_by_a_killed_writer_is_swept_on_the_next_write(tmp_path
     live.write_text("in progress", encoding="utf-8")
     Page.read(path).write_atomically()
     assert not dead.exists() and live.exists()
+
+
+# A page in another project's style: a blank line between each command and its output, and
+# between an output and the next command. The program prints no such lines.
+FOREIGN = """```console {#a .docsexec}
+$ docker network ls
+
+NETWORK ID   NAME
+1a2b3c4d5e6f bridge
+
+$ docker network create mynet
+
+0123456789ab
+
+$ true
+```
+"""
+
+
+def _results(block, outputs):
+    from docsexec.blocks import BlockResult, CommandResult
+
+    return BlockResult(block=block, commands=[CommandResult(output=out, exit_code=0) for out in outputs])
+
+
+def test_blank_separator_lines_are_layout_not_output():
+    from docsexec.evaluate import OK, evaluate_page
+    from docsexec.runner import PageRun
+
+    page = Page.parse(Path("p.md"), FOREIGN)
+    [block] = scan_page(page)
+    real = [["NETWORK ID   NAME", "1a2b3c4d5e6f bridge"], ["0123456789ab"], []]
+    [verdict] = evaluate_page(PageRun(path=page.path, results=[_results(block, real)]))
+    assert verdict.status == OK and verdict.written is None
+
+
+def test_an_update_keeps_the_blank_lines_around_new_outputs():
+    from docsexec.evaluate import DIVERGED, evaluate_page
+    from docsexec.runner import PageRun
+
+    page = Page.parse(Path("p.md"), FOREIGN)
+    [block] = scan_page(page)
+    real = [["NETWORK ID   NAME", "1a2b3c4d5e6f bridge", "99aa88bb77cc mynet"], ["0123456789ab"], []]
+    [verdict] = evaluate_page(PageRun(path=page.path, results=[_results(block, real)]))
+    assert verdict.status == DIVERGED
+    new = apply_bodies(page, [(block, verdict.written)])
+    assert new.text() == FOREIGN.replace("1a2b3c4d5e6f bridge\n", "1a2b3c4d5e6f bridge\n99aa88bb77cc mynet\n")
+
+
+def test_blank_ends_are_layout_only_where_the_real_output_has_none():
+    from docsexec.layout import separate
+
+    assert separate(["", "a", ""], ["a"]).core == ("a",)
+    assert separate(["", "a"], ["", "a"]).core == ("", "a")  # the program printed that blank line
+    silent = separate([""], ["new"])  # `$ cmd`, blank, `$ next`: a new output gets a blank on each side
+    assert silent.around(["new"]) == ["", "new", ""]
+    assert separate([""], []).around([]) == [""]

@@ -11,6 +11,7 @@ from docsexec.page import Page
 from docsexec.scan import scan_page
 
 P = Path("page.md")
+OPEN = '```console {#a .docsexec data-prompt="/ # "}\n$ docker attach box1\n```\n'  # leaves a session open
 
 
 def scan(text: str):
@@ -78,6 +79,15 @@ def test_duplicate_ids_name_both_lines():
         ("```console {#a .docsexec data-same-as=\"later\"}\n$ true\n```\n", 1, "no earlier block"),
         ("```console {#a .docsexec data-exit=\"1\"}\n$ true\n$ false\n```\n", 1, "one code per command"),
         ("- x\n\n    ```console {#a .docsexec}\n    $ true\n  out\n    ```\n", 5, "indented less"),
+        ("```console {#a .docsexec data-shown-prompt=\"# \"}\n$ true\n```\n", 1, "needs data-prompt"),
+        ("```console {#a .docsexec data-continue=\"Nope\"}\n$ true\n```\n", 1, "data-continue='Nope'"),
+        ("```console {#b .docsexec data-continue=\"a\"}\n/ # ls\n```\n", 1, "no tagged block comes before it"),
+        (OPEN + "```console {#c .docsexec}\n$ true\n```\n" + "```console {#b .docsexec data-continue=\"a\"}\n/ # ls\n```\n", 7, "the block just before it is 'c'"),
+        ("```console {#a .docsexec}\n$ sh\n```\n```console {#b .docsexec data-continue=\"a\"}\n/ # ls\n```\n", 4, "has no data-prompt"),
+        (OPEN + "```console {#b .docsexec data-continue=\"a\"}\nout\n/ # ls\n```\n", 5, "starts at its program's prompt"),
+        (OPEN + "```console {#b .docsexec data-continue=\"a\" data-prompt=\"$$ \"}\n/ # ls\n```\n", 4, "differs from"),
+        (OPEN.replace("data-prompt", 'data-exit="1" data-prompt') + "```console {#b .docsexec data-continue=\"a\"}\n/ # ls\n```\n", 4, "write its exit code here"),
+        (OPEN.replace("$ docker attach box1", "$ docker attach box1\n/ # <CTRL-1>"), 3, "not a control key"),
     ],
 )
 def test_bad_input_gets_file_line_and_what_to_fix(text, line, words):

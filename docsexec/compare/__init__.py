@@ -54,7 +54,11 @@ class PageComparator:
     ) -> Comparison:
         """Compare one recorded output region with the real one (call in page order)."""
         opts = parse_options(options)
-        return self._compare(list(expected), list(actual), opts)
+        self.bindings.writing_unrecorded = not expected  # values first seen here are not on the page
+        try:
+            return self._compare(list(expected), list(actual), opts)
+        finally:
+            self.bindings.writing_unrecorded = False
 
     def compare_relation(
         self,

@@ -24,6 +24,8 @@ class Bindings:
     _forward: dict[tuple[str, str], str] = field(default_factory=dict)
     _reverse: dict[tuple[str, str], str] = field(default_factory=dict)
     _journal: list[tuple[str, str, str]] = field(default_factory=list)
+    _unrecorded: set[tuple[str, str]] = field(default_factory=set)  # bound while writing an output the page lacks
+    writing_unrecorded: bool = False  # set by the comparator while it compares against an empty recorded output
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -50,13 +52,13 @@ class Bindings:
             bound_real = self._forward.get((namespace, rec))
             if bound_real is not None and bound_real != act:
                 return (
-                    f"recorded {rec} stood for {bound_real} earlier on this page, "
+                    f"recorded {rec} stood for {bound_real} earlier on this page{self._origin(namespace, rec)}, "
                     f"but here the output has {act}"
                 )
             bound_rec = self._reverse.get((namespace, act))
             if bound_rec is not None and bound_rec != rec:
                 return (
-                    f"{act} in the output was recorded as {bound_rec} earlier on this page, "
+                    f"{act} in the output was recorded as {bound_rec} earlier on this page{self._origin(namespace, bound_rec)}, "
                     f"but here the page records {rec}"
                 )
         return None
@@ -71,7 +73,15 @@ class Bindings:
                 self._forward[(namespace, rec)] = act
                 self._reverse[(namespace, act)] = rec
                 self._journal.append((namespace, rec, act))
+                if self.writing_unrecorded:
+                    self._unrecorded.add((namespace, rec))
         return None
+
+    def _origin(self, namespace: str, recorded: str) -> str:
+        """Where a binding came from, when the page cannot show it: an output it does not record."""
+        if (namespace, recorded) in self._unrecorded:
+            return " (in an output the page does not record: the value came from the real run)"
+        return ""
 
     def mark(self) -> int:
         """A point to roll back to."""
@@ -81,6 +91,7 @@ class Bindings:
         """Forget every binding made after `mark`."""
         while len(self._journal) > mark:
             namespace, rec, act = self._journal.pop()
+            self._unrecorded.discard((namespace, rec))
             del self._forward[(namespace, rec)]
             del self._reverse[(namespace, act)]
 

@@ -33,12 +33,16 @@ from .volatile import BY_NAME
 # Keys whose whole value is volatile although it has no volatile shape of its own.
 _KEY_CLASSES = {"Pid": "pid", "HostPort": "port"}
 _IDENT = re.compile(r"[A-Za-z_][\w-]*")
+_LONG_HEX_ID = re.compile(r"[0-9a-f]{32,}")
 
 
 def _child(path: str, key: Any) -> str:
+    """A JSON path one step down. Only a long hexadecimal ID used as a key (a container's, in
+    `Containers`) is shortened, to Docker's 12 characters: any other key is the one that
+    says what the value is (`com.docker.network.bridge.name`), so it is never cut."""
     if isinstance(key, int):
         return f"{path}[{key}]"
-    shown = key if len(key) <= 16 else key[:12] + "…"
+    shown = key[:12] + "…" if _LONG_HEX_ID.fullmatch(key) else key
     return f"{path}.{shown}" if _IDENT.fullmatch(key) else f"{path}[{shown!r}]"
 
 

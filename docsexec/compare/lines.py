@@ -272,6 +272,8 @@ def describe_difference(recorded: str, real: str, width: int = 60) -> str:
         s_old += 1
         s_new += 1
     old, new = recorded[p:s_old].strip(), real[p:s_new].strip()
+    if not recorded.strip():
+        return f"new line {_clip(new, width)!r}"  # the wording the line aligner uses for an added line
     if not old:
         return f"{_clip(new, width)!r} was added"
     if not new:
