@@ -20,7 +20,7 @@ from .page import Page
 from .progress import ProgressPrinter
 from .report import PageReport, block_diff
 from .rewrite import body_lines
-from .runcache import RunCache, engine_identity, new_entry, run_key
+from .runcache import RunCache, cache_enabled, engine_identity, new_entry, run_key
 from .runner import RunSettings
 
 Scanned = tuple[Page, list[Block]]
@@ -39,7 +39,7 @@ def verify_all(tagged: list[tuple[Path, Scanned]], settings: RunSettings, option
     `finally` can still write what was done when a later page fails or Ctrl-C arrives)."""
     jobs = [Job(index, path, settings, options.write) for index, (path, _) in enumerate(tagged)]
     scans = {job.index: scanned for job, (_, scanned) in zip(jobs, tagged)}
-    keys, source = _keys(jobs, scans) if settings.engine == "sandbox" else ({}, "")
+    keys, source = _keys(jobs, scans) if settings.engine == "sandbox" and cache_enabled() else ({}, "")
     cache = RunCache()
     known = _hits(jobs, scans, keys, cache) if options.use_cache and not options.write else {}
 

@@ -13,7 +13,8 @@ The key is a hash of everything that can change a page's outcome:
   included), which is more honest than a version string nobody bumps.
 
 Only passing runs are stored. An entry is one JSON file named by its key under
-$DOCSEXEC_RUN_CACHE (default $DOCSEXEC_CACHE/runs, beside the engine cache), written to a
+$DOCSEXEC_RUN_CACHE (default $DOCSEXEC_CACHE/runs, beside the engine cache; `off` turns the
+cache off altogether, as the test suite does for the runs it starts), written to a
 temporary file and renamed, so concurrent runs never see half an entry. An entry carries a
 checksum of its own content; one that does not parse, does not match its checksum, its key or
 the page's block ids is ignored (and overwritten by the next passing run), never trusted.
@@ -60,6 +61,10 @@ def cache_root() -> Path:
 
     configured = os.environ.get(RUN_CACHE_ENV)
     return Path(configured) if configured else cache_dir() / "runs"
+
+
+def cache_enabled() -> bool:
+    return os.environ.get(RUN_CACHE_ENV, "").strip().lower() != "off"
 
 
 # --- the key ---------------------------------------------------------------------------------
