@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .blocks import Block
@@ -39,7 +39,7 @@ def verify_all(tagged: list[tuple[Path, Scanned]], settings: RunSettings, option
     `finally` can still write what was done when a later page fails or Ctrl-C arrives)."""
     jobs = [Job(index, path, settings, options.write) for index, (path, _) in enumerate(tagged)]
     scans = {job.index: scanned for job, (_, scanned) in zip(jobs, tagged)}
-    keys, source = _keys(jobs, scans) if settings.engine == "sandbox" and cache_enabled() else ({}, "")
+    keys, sources = _keys(jobs, scans) if settings.engine == "sandbox" and cache_enabled() else ({}, {})
     cache = RunCache()
     known = _hits(jobs, scans, keys, cache) if options.use_cache and not options.write else {}
 
@@ -59,7 +59,7 @@ def verify_all(tagged: list[tuple[Path, Scanned]], settings: RunSettings, option
             reports.append(outcome.report)
             print_problems(outcome.report, outcome.current)
             if outcome.job.index in keys and outcome.report.cached is None:
-                _remember(cache, keys[outcome.job.index], source, outcome.report)
+                _remember(cache, keys[outcome.job.index], sources[outcome.job.index], outcome.report)
 
 
 def _run(job: Job, scanned: Scanned, progress: Progress) -> Outcome:
@@ -69,21 +69,30 @@ def _run(job: Job, scanned: Scanned, progress: Progress) -> Outcome:
     return Outcome(job=job, report=report, current=current)
 
 
-def _keys(jobs: list[Job], scans: dict[int, Scanned]) -> tuple[dict[int, str], str]:
-    """Each job's cache key, and the engine's source (sandbox jobs only: a shared engine's
-    state is the caller's, so its runs are never cached)."""
-    from .engine.provision import find_engine
-
-    engine = find_engine()
-    if engine is None:
-        return {}, ""
-    identity = engine_identity(engine)
-    keys = {}
+def _keys(jobs: list[Job], scans: dict[int, Scanned]) -> tuple[dict[int, str], dict[int, str]]:
+    """Each job's cache key and engine source. Sandbox jobs only: a shared engine's state is
+    the caller's, so its runs are never cached. Every run setting enters the key (asdict), so
+    a setting added later (such as the engine a job runs on) is covered without a change here."""
+    keys: dict[int, str] = {}
+    sources: dict[int, str] = {}
     for job in jobs:
+        engine = _engine_for(job.settings)
+        if engine is None:
+            continue
         page, blocks = scans[job.index]
-        settings = {"engine": job.settings.engine, "default_timeout": job.settings.default_timeout}
-        keys[job.index] = run_key(page, blocks, settings, identity)
-    return keys, engine.source
+        keys[job.index] = run_key(page, blocks, asdict(job.settings), engine_identity(engine))
+        sources[job.index] = engine.source
+    return keys, sources
+
+
+def _engine_for(settings: RunSettings):
+    """The engine a job's pages run on: the one named by its settings, else the default."""
+    from .engine.provision import cached_engine, find_engine, system_engine
+
+    source = getattr(settings, "engine_source", None)
+    if not source:
+        return find_engine()
+    return system_engine() if source == "system" else cached_engine(source)
 
 
 def _hits(jobs: list[Job], scans: dict[int, Scanned], keys: dict[int, str], cache: RunCache) -> dict[int, Outcome]:
