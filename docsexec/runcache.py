@@ -84,7 +84,7 @@ def run_key(page: Page, blocks: list[Block], settings: dict, engine: dict) -> st
         "blocks": page_inputs(page, blocks),
         "settings": settings,
         "engine": engine,
-        "machine": machine_identity(),
+        "machine": json.loads(_machine_identity()),  # the same for every page of a run: looked up once
         "docsexec": docsexec_digest(),
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
@@ -108,6 +108,11 @@ def engine_identity(engine: object) -> dict:
         "version": getattr(engine, "version"),
         "dockerd": _file_identity(dockerd),
     }
+
+
+@functools.lru_cache(maxsize=None)
+def _machine_identity() -> str:
+    return json.dumps(machine_identity(), sort_keys=True)
 
 
 def machine_identity() -> dict:

@@ -87,7 +87,7 @@ def test_a_change_of_the_image_tools_or_kernel_misses(monkeypatch):
     before = key_of()
     real = runcache.machine_identity()
     for part, value in (("image", "other-digest"), ("kernel", "9.9.9"), ("tools", {**real["tools"], "ip": ["/sbin/ip", 1, 1]})):
-        monkeypatch.setattr(runcache, "machine_identity", lambda part=part, value=value: {**real, part: value})
+        monkeypatch.setattr(runcache, "_machine_identity", lambda part=part, value=value: json.dumps({**real, part: value}))
         assert key_of() != before, part
     monkeypatch.undo()
     assert key_of() == before
