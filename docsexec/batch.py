@@ -47,7 +47,7 @@ def verify_all(tagged: list[tuple[Path, Scanned]], settings: RunSettings, option
         printer.page_started(str(job.path), len(scans[job.index][1]), job.settings.engine)
         return printer
 
-    outcomes = run_ordered(jobs, lambda job, progress: _run(job, scans[job.index], progress), options.workers, known=known, live=live)
+    outcomes = run_ordered(jobs, lambda job, progress: _run(job, scans[job.index], progress), options.workers, known=known, live=live, waiting=printer.running)
     with closing(outcomes):
         for outcome in outcomes:
             if not outcome.printed:
@@ -130,7 +130,8 @@ def _replay(printer: ProgressPrinter, outcome: Outcome, scanned: Scanned) -> Non
         return
     printer.page_started(str(outcome.job.path), len(scanned[1]), outcome.job.settings.engine)
     for event, block, result in outcome.events:
-        printer(event, block, result)
+        if event != "start":  # "running <block>" means nothing for a page that is done
+            printer(event, block, result)
 
 
 def print_problems(report: PageReport, current: dict[str, list[str]]) -> None:

@@ -78,16 +78,18 @@ Work = Callable[[Job, Progress], Outcome]
 def run_ordered(
     jobs: list[Job], work: Work, workers: int, *,
     known: dict[int, Outcome] | None = None, live: Callable[[Job], Progress] | None = None,
+    waiting: Callable[[list[Path]], None] | None = None,
 ) -> Iterator[Outcome]:
     """Outcomes of `jobs` in order; at most `workers` run at once (1: in this process, with
     progress printed live through `live(job)`). `known` holds outcomes that need no run
-    (cache hits): they are delivered in their turn too."""
+    (cache hits): they are delivered in their turn too. `waiting(paths)` is told which pages
+    are running whenever that changes (a terminal's transient status line)."""
     known = dict(known or {})
     to_run = [job for job in jobs if job.index not in known]
     if workers <= 1 or len(to_run) <= 1:
         yield from _serial(jobs, work, known, live)
         return
-    yield from _Pool(jobs, work, workers, known).outcomes()
+    yield from _Pool(jobs, work, workers, known, waiting).outcomes()
 
 
 def _serial(jobs: list[Job], work: Work, known: dict[int, Outcome], live: Callable[[Job], Progress] | None) -> Iterator[Outcome]:
@@ -108,7 +110,9 @@ def _serial(jobs: list[Job], work: Work, known: dict[int, Outcome], live: Callab
 class _Pool:
     """Forked children, at most `workers` alive; outcomes buffered until their turn."""
 
-    def __init__(self, jobs: list[Job], work: Work, workers: int, known: dict[int, Outcome]) -> None:
+    def __init__(self, jobs: list[Job], work: Work, workers: int, known: dict[int, Outcome],
+                 waiting: Callable[[list[Path]], None] | None = None) -> None:
+        self._waiting = waiting
         self._order = [job.index for job in jobs]
         self._pending = [job for job in jobs if job.index not in known]
         self._work = work
@@ -143,6 +147,8 @@ class _Pool:
             os.close(write_fd)
             self._live[read_fd] = (job, pid, bytearray())
             self._selector.register(read_fd, selectors.EVENT_READ)
+            if self._waiting:
+                self._waiting([live_job.path for live_job, _, _ in self._live.values()])
 
     def _wait_one(self) -> None:
         """Read from children until one finishes."""

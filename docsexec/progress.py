@@ -26,6 +26,11 @@ class ProgressPrinter:
             where = "starting a private engine" if engine == "sandbox" else "on the shared engine"
             self._print(f"{path}: {count} tagged block(s), {where} ...")
 
+    def running(self, paths: list) -> None:
+        """On a terminal only: which pages run at the moment (their lines come when done)."""
+        if self._tty and not self._quiet:
+            self._console.print(f"  [dim]running {', '.join(str(p) for p in paths)} ...[/dim]", end="\r", markup=True)
+
     def page_cached(self, path: str, verdicts: list, note: str) -> None:
         """A page not run because an identical run passed: said on its line and each block's."""
         if self._quiet:
