@@ -1,8 +1,10 @@
 """The `docsexec` command line. Scripts and CI depend on these names and exit codes:
 
     docsexec list   [PATHS] [--json]
-    docsexec check  [PATHS] [--engine sandbox|shared] [--timeout S] [--report F] [--junit F] [--journey]
+    docsexec check  [PATHS] [--engine sandbox|shared] [--timeout S] [--report F] [--junit F]
+                    [-j N] [--no-cache] [--shard K/N [--shard-times F]] [--journey [--config F]]
     docsexec update [PATHS] (same options)
+    docsexec report merge REPORTS... [--report F] [--junit F]
     docsexec engine install | status | reap
 
 Exit codes: 0 ok, 1 divergence, 2 bad input or usage, 3 environment.
@@ -18,10 +20,10 @@ from pathlib import Path
 
 from .blocks import Block
 from .errors import EXIT_DIVERGED, EXIT_OK, DocsexecError, UsageError
-from .evaluate import OK, UPDATED
+from .jobs import default_workers
 from .page import find_pages
 from .progress import ProgressPrinter
-from .report import PageReport, block_diff, write_json, write_junit
+from .report import PageReport, write_json, write_junit
 from .runner import DEFAULT_TIMEOUT, RunSettings
 from .scan import scan_file
 
@@ -45,10 +47,19 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--report", type=Path, help="write a JSON report")
         cmd.add_argument("--junit", type=Path, help="write a JUnit XML report")
         cmd.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+        cmd.add_argument("-j", "--jobs", type=_positive, default=default_workers(), help="pages run at the same time, each on its own engine (default: the number of cores)")
+        cmd.add_argument("--no-cache", action="store_true", help="run every page, even those an identical earlier run verified (check only; update always runs)")
+        cmd.add_argument("--shard", help="K/N: run only the K-th of N parts of the pages, balanced by recorded page times")
+        cmd.add_argument("--shard-times", type=Path, help="JSON report whose page times balance the shards (default .ci/page-times.json)")
         if name == "check":
             cmd.add_argument("--journey", action="store_true",
                              help="run the pages in the nav's reading order on ONE engine in ONE shell, as a reader would")
             cmd.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help="site configuration whose nav gives the reading order (with --journey)")
+    report = sub.add_parser("report", help="work with JSON reports")
+    report.add_argument("action", choices=("merge",))
+    report.add_argument("inputs", nargs="+", type=Path, help="JSON reports (e.g. one per shard)")
+    report.add_argument("--report", type=Path, help="write the merged JSON report")
+    report.add_argument("--junit", type=Path, help="write the merged JUnit XML report")
     engine = sub.add_parser("engine", help="install or inspect the engine docsexec uses")
     engine.add_argument("action", choices=("install", "status", "reap"))
     return parser
@@ -88,14 +99,23 @@ def _stop(signum: int, frame: object) -> None:
         pass
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"-j {text!r}: give a whole number of pages, 1 or more")
+    return int(text)
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "engine":
         return _engine(args.action)
+    if args.command == "report":
+        from .reportmerge import merge_files
+
+        return merge_files(args.inputs, args.report, args.junit)
     if getattr(args, "journey", False):
         from .journey import journey_pages
 
-        paths = journey_pages(args.paths or [Path("docs")], args.config)
-        return _verify(paths, args)
+        return _verify(journey_pages(args.paths or [Path("docs")], args.config), args)
     paths = find_pages(args.paths or [Path("docs")])
     if args.command == "list":
         return _list(paths, args.json)
@@ -132,32 +152,33 @@ def _block_row(path: Path, block: Block) -> dict:
 
 
 def _verify(paths: list[Path], args: argparse.Namespace) -> int:
+    from .batch import BatchOptions, print_problems, verify_all
     from .environments import preflight
-    from .verify import verify_page
-
-    from .twins import split_translations
+    from .twins import source_of, split_translations
 
     scanned = [(path, scan_file(path)) for path in paths]  # every page is validated before anything runs
     sources, translations = split_translations(path for path, page_blocks in scanned if page_blocks[1])
     tagged = [(path, page_blocks) for path, page_blocks in scanned if path in sources]
+    shard = _shard(args, tagged)
+    if shard is not None:  # a translation goes with its source page's shard
+        tagged = [(path, page_blocks) for path, page_blocks in tagged if path in shard[1]]
+        translations = [path for path in translations if source_of(path) in shard[1]]
     if tagged:
         preflight(args.engine, [blocks for _, (_, blocks) in tagged])  # and the machine checked, before any progress line
     settings = RunSettings(engine=args.engine, default_timeout=args.timeout)
     printer = ProgressPrinter(quiet=args.quiet)
-    write = args.command == "update"
+    workers = args.jobs if args.engine == "sandbox" else 1  # a shared engine takes one run at a time
+    options = BatchOptions(workers=workers, use_cache=not args.no_cache, write=args.command == "update")
     reports: list[PageReport] = []
     try:
         if getattr(args, "journey", False):
             reports.extend(_journey(tagged, settings, printer))
-        for path, page_blocks in [] if getattr(args, "journey", False) else tagged:
-            printer.page_started(str(path), len(page_blocks[1]), args.engine)
-            report, current = verify_page(path, settings, write=write, progress=printer, scanned=page_blocks)
-            reports.append(report)
-            _print_problems(report, current)
-        reports.extend(_translations(translations, write))
+        else:
+            verify_all(tagged, settings, options, printer, reports)
+        reports.extend(_translations(translations, options.write))
     finally:
         if args.report:
-            write_json(args.report, reports, args.command)
+            write_json(args.report, reports, args.command, shard[0] if shard else None)
         if args.junit:
             write_junit(args.junit, reports)
     printer.summary(reports)
@@ -166,17 +187,19 @@ def _verify(paths: list[Path], args: argparse.Namespace) -> int:
 
 def _journey(tagged, settings: RunSettings, printer: ProgressPrinter) -> list[PageReport]:
     """The pages in reading order on one engine; problems printed once all have run."""
+    from .batch import print_problems
     from .verify import verify_journey
 
     results = verify_journey(tagged, settings, progress=printer, page_started=lambda path, count: printer.journey_page(str(path), count))
     for report, current in results:
-        _print_problems(report, current)
+        print_problems(report, current)
     return [report for report, _ in results]
 
 
 def _translations(paths: list[Path], write: bool) -> list[PageReport]:
     """Translations never run: their blocks are compared with (or, on update, copied from)
     their source pages, after those have run (twins.py)."""
+    from .evaluate import OK, UPDATED
     from .twins import compare_translation
 
     reports = []
@@ -192,16 +215,17 @@ def _translations(paths: list[Path], write: bool) -> list[PageReport]:
     return reports
 
 
-def _print_problems(report: PageReport, current: dict[str, list[str]]) -> None:
-    for verdict in report.verdicts:
-        if verdict.status == OK:
-            continue
-        if verdict.status == UPDATED:
-            print(f"updated {verdict.block.where}")
-            continue
-        for line in block_diff(verdict, current[verdict.block.id]):
-            print(line)
-    sys.stdout.flush()
+def _shard(args: argparse.Namespace, tagged: list) -> tuple[str, set[Path]] | None:
+    """(K/N, the pages of that shard), or None without --shard."""
+    from . import shards
+
+    if args.shard is None:
+        if args.shard_times is not None:
+            raise UsageError("--shard-times needs --shard K/N")
+        return None
+    shard = shards.parse_shard(args.shard)
+    pages = [(path, sum(len(b.commands) for b in blocks)) for path, (_, blocks) in tagged]
+    return str(shard), set(shards.select(pages, shard, shards.recorded_times(args.shard_times)))
 
 
 def _engine(action: str) -> int:

@@ -31,6 +31,20 @@ class ProgressPrinter:
         if not self._quiet:
             self._print(f"{path}: {count} tagged block(s), continuing on the journey's engine ...")
 
+    def running(self, paths: list) -> None:
+        """On a terminal only: which pages run at the moment (their lines come when done)."""
+        if self._tty and not self._quiet:
+            self._console.print(f"  [dim]running {', '.join(str(p) for p in paths)} ...[/dim]", end="\r", markup=True)
+
+    def page_cached(self, path: str, verdicts: list, note: str) -> None:
+        """A page not run because an identical run passed: said on its line and each block's."""
+        if self._quiet:
+            return
+        self._print(f"{path}: {len(verdicts)} tagged block(s), {note}")
+        for verdict in verdicts:
+            block = verdict.block
+            self._print(f"  {block.path}:{block.fence_line} [{block.id}] cached {verdict.seconds:.2f}s")
+
     def __call__(self, event: str, block: Block, result: BlockResult | None) -> None:
         if self._quiet:
             return
@@ -49,6 +63,7 @@ class ProgressPrinter:
         for report in reports:
             passed = sum(v.status in PASSING for v in report.verdicts)
             status = "error" if report.error else ("ok" if report.ok else "diverged")
+            status += " (cached)" if report.cached is not None else ""
             table.add_row(str(report.path), report.engine_version or "-", str(len(report.verdicts)), str(passed), status, f"{report.seconds:.1f}")
         self._console.print(table)
 

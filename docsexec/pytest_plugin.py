@@ -4,6 +4,10 @@ Opt in with `--docsexec` or the ini option `docsexec_paths` (folders or files wh
 pages are collected). A page is still one shell session on one private engine: the first of
 its items to run runs the whole page, and every item then reports its own block's verdict,
 with the diff headed file:line. An engine that cannot start fails the items; it never skips.
+
+One run per page per pytest session: `shared_page_run` keeps each page's run on the session,
+so the page's items and any test that needs the same real run (the mutation test) share it
+instead of starting the page's engine again.
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ from .errors import DocsexecError
 from .evaluate import PASSING, BlockVerdict
 from .page import MARKDOWN_SUFFIXES
 from .report import PageReport, block_diff
-from .runner import DEFAULT_TIMEOUT, RunSettings
+from .runner import DEFAULT_TIMEOUT, PageRun, RunSettings
+
+_RUNS = pytest.StashKey[dict]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -65,13 +71,38 @@ class MarkdownPage(pytest.File):
         return cached
 
     def _run(self):
+        from .scan import scan_file
         from .verify import verify_page
 
-        settings = RunSettings(engine=self.config.getoption("--docsexec-engine"), default_timeout=DEFAULT_TIMEOUT)
+        engine = self.config.getoption("--docsexec-engine")
+        settings = RunSettings(engine=engine, default_timeout=DEFAULT_TIMEOUT)
         try:
-            return verify_page(_display_path(self.path), settings, write=False)
+            run = shared_page_run(self.config, self.path, engine)
+            return verify_page(_display_path(self.path), settings, write=False, scanned=scan_file(self.path), run=run)
         except DocsexecError as exc:
             return DocsexecFailure(exc.one_line())
+
+
+def shared_page_run(config: pytest.Config, path: Path, engine: str = "sandbox") -> PageRun:
+    """The page's one real run in this pytest session (made on first demand, then shared).
+
+    A run that raised raises the same error again for every caller, without a second try.
+    The run is made from the page as it is on disk when first asked for."""
+    from .runner import run_page
+    from .scan import scan_file
+
+    runs = config.stash.setdefault(_RUNS, {})
+    key = (Path(path).resolve(), engine)
+    if key not in runs:
+        display = _display_path(Path(path).resolve())
+        try:
+            runs[key] = run_page(display, scan_file(display)[1], RunSettings(engine=engine, default_timeout=DEFAULT_TIMEOUT))
+        except DocsexecError as exc:
+            runs[key] = exc
+    found = runs[key]
+    if isinstance(found, DocsexecError):
+        raise found
+    return found
 
 
 class DocsexecFailure(Exception):

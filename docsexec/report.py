@@ -11,9 +11,13 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 from .evaluate import DIVERGED, PASSING, BlockVerdict
+
+if TYPE_CHECKING:
+    from .runcache import CachedRun
 
 
 @dataclass
@@ -24,6 +28,7 @@ class PageReport:
     verdicts: list[BlockVerdict] = field(default_factory=list)
     written: bool = False  # update rewrote the page
     error: str | None = None  # the page could not run at all
+    cached: CachedRun | None = None  # not run: an identical earlier run passed (runcache.py)
 
     @property
     def ok(self) -> bool:
@@ -60,14 +65,17 @@ def _renumber(diff: list[str], offset: int) -> list[str]:
     return out
 
 
-def to_json(reports: list[PageReport], mode: str) -> dict:
-    return {
+def to_json(reports: list[PageReport], mode: str, shard: str | None = None) -> dict:
+    data = {
         "tool": "docsexec",
         "mode": mode,
         "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "ok": all(r.ok for r in reports),
         "pages": [_page_json(r) for r in reports],
     }
+    if shard is not None:
+        data["shard"] = shard
+    return data
 
 
 def _page_json(report: PageReport) -> dict:
@@ -77,6 +85,12 @@ def _page_json(report: PageReport) -> dict:
         "seconds": report.seconds,
         "written": report.written,
         "error": report.error,
+        "cached": None if report.cached is None else {
+            "verified_at": report.cached.verified_at,
+            "engine_version": report.cached.engine_version,
+            "engine_source": report.cached.engine_source,
+            "note": report.cached.describe(),
+        },
         "blocks": [
             {
                 "id": v.block.id,
@@ -90,33 +104,47 @@ def _page_json(report: PageReport) -> dict:
     }
 
 
-def write_json(path: Path, reports: list[PageReport], mode: str) -> None:
+def write_json(path: Path, reports: list[PageReport], mode: str, shard: str | None = None) -> None:
+    write_json_data(path, to_json(reports, mode, shard))
+
+
+def write_json_data(path: Path, data: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(to_json(reports, mode), indent=2) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
 def write_junit(path: Path, reports: list[PageReport]) -> None:
-    """One testsuite per page, one testcase per block: the shape CI dashboards expect."""
+    write_junit_data(path, to_json(reports, "check"))
+
+
+def write_junit_data(path: Path, data: dict) -> None:
+    """One testsuite per page, one testcase per block: the shape CI dashboards expect. Made from
+    the JSON report's data, so a merged report's JUnit is made exactly like a single run's."""
     suites = ElementTree.Element("testsuites", name="docsexec")
-    for report in reports:
-        failures = sum(v.status == DIVERGED for v in report.verdicts)
-        errors = sum(v.status not in PASSING | {DIVERGED} for v in report.verdicts) + (1 if report.error else 0)
-        suite = ElementTree.SubElement(
-            suites, "testsuite", name=str(report.path), tests=str(len(report.verdicts)),
-            failures=str(failures), errors=str(errors), time=f"{report.seconds:.3f}",
-        )
-        ElementTree.SubElement(suite, "properties").append(
-            ElementTree.Element("property", name="engine_version", value=report.engine_version)
-        )
-        if report.error:
-            ElementTree.SubElement(ElementTree.SubElement(suite, "testcase", name="(page)", classname=str(report.path)), "error", message=report.error)
-        for verdict in report.verdicts:
-            case = ElementTree.SubElement(
-                suite, "testcase", name=verdict.block.id, classname=str(report.path), time=f"{verdict.seconds:.3f}",
-            )
-            if verdict.status == DIVERGED:
-                ElementTree.SubElement(case, "failure", message=(verdict.problems or ["output diverged"])[0]).text = "\n".join(verdict.problems)
-            elif verdict.status not in PASSING:
-                ElementTree.SubElement(case, "error", message=(verdict.problems or [verdict.status])[0])
+    for page in data["pages"]:
+        _junit_suite(suites, page)
     path.parent.mkdir(parents=True, exist_ok=True)
     ElementTree.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def _junit_suite(suites: ElementTree.Element, page: dict) -> None:
+    blocks, name = page["blocks"], page["file"]
+    failures = sum(b["status"] == DIVERGED for b in blocks)
+    errors = sum(b["status"] not in PASSING | {DIVERGED} for b in blocks) + (1 if page["error"] else 0)
+    suite = ElementTree.SubElement(
+        suites, "testsuite", name=name, tests=str(len(blocks)),
+        failures=str(failures), errors=str(errors), time=f"{page['seconds']:.3f}",
+    )
+    properties = ElementTree.SubElement(suite, "properties")
+    properties.append(ElementTree.Element("property", name="engine_version", value=page["engine_version"]))
+    if page.get("cached"):
+        properties.append(ElementTree.Element("property", name="cached", value=page["cached"]["note"]))
+    if page["error"]:
+        ElementTree.SubElement(ElementTree.SubElement(suite, "testcase", name="(page)", classname=name), "error", message=page["error"])
+    for block in blocks:
+        case = ElementTree.SubElement(suite, "testcase", name=block["id"], classname=name, time=f"{block['seconds']:.3f}")
+        problems = block["problems"]
+        if block["status"] == DIVERGED:
+            ElementTree.SubElement(case, "failure", message=(problems or ["output diverged"])[0]).text = "\n".join(problems)
+        elif block["status"] not in PASSING:
+            ElementTree.SubElement(case, "error", message=(problems or [block["status"]])[0])

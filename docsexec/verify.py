@@ -27,15 +27,17 @@ def verify_page(
     write: bool,
     progress: Progress | None = None,
     scanned: tuple[Page, list[Block]] | None = None,
+    run: PageRun | None = None,
 ) -> tuple[PageReport, dict[str, list[str]]]:
     """Run one page. Returns its report and, per block id, the block's current body
     (what the diff compares against). `scanned` spares a second read of a page the caller
-    has already scanned."""
+    has already scanned; `run`, a second run of a page already run (the pytest plugin shares
+    one run per page between a page's items and the mutation test)."""
     page, blocks = scanned or scan_file(path)
     report = PageReport(path=path, engine_version="", seconds=0.0)
     if not blocks:
         return report, {}
-    run = run_page(path, blocks, settings, progress)
+    run = run or run_page(path, blocks, settings, progress)
     report.engine_version = run.engine_version
     report.seconds = run.seconds
     report.verdicts = evaluate_page(run)

@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+# Every docsexec the tests start really runs its pages: the cache of verified runs is off
+# (tests of the cache point DOCSEXEC_RUN_CACHE at a folder of their own).
+os.environ["DOCSEXEC_RUN_CACHE"] = "off"
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,8 @@ Each page runs once on a real engine. Then non-volatile tokens of its recorded o
 changed one at a time — a word of an error message, an interface name, a network driver
 name, an interface state, an expected exit code — and the page is evaluated again against
 the same real run (evaluation does not depend on the recorded text, so re-running Docker per
-mutation would test nothing more). Every mutation that still "passes" is a lie the verifier
+mutation would test nothing more). That run is the page's one run of this pytest session,
+shared with the page's own items (docs/page.md::block-id), so no page's engine work is done twice. Every mutation that still "passes" is a lie the verifier
 would have let through. The ratio is printed; at least 95% must be caught.
 """
 
@@ -20,7 +21,7 @@ from conftest import REPO
 from docsexec.blocks import BlockResult
 from docsexec.evaluate import PASSING, evaluate_page
 from docsexec.page import Page
-from docsexec.runner import RunSettings, run_page
+from docsexec.pytest_plugin import shared_page_run
 from docsexec.scan import scan_page
 
 pytestmark = [pytest.mark.engine, pytest.mark.usefixtures("engine_ready")]
@@ -88,7 +89,7 @@ def caught(run, mutated: Page) -> bool:
     return any(v.status not in PASSING for v in evaluate_page(replace(run, results=results)))
 
 
-def test_check_catches_at_least_95_percent_of_mutations():
+def test_check_catches_at_least_95_percent_of_mutations(request):
     total, missed = 0, []
     rng = random.Random(20261127)
     for path in PAGES:
@@ -96,7 +97,7 @@ def test_check_catches_at_least_95_percent_of_mutations():
         blocks = scan_page(page)
         if not blocks:
             continue
-        run = run_page(path, blocks, RunSettings())
+        run = shared_page_run(request.config, path)
         assert not caught(run, page), f"{path} does not pass unmutated; fix the page first"
         candidates = mutations(page)
         for description, line, mutated in rng.sample(candidates, min(PER_PAGE, len(candidates))):

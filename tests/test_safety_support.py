@@ -77,7 +77,7 @@ class Run:
                 owner = json.loads((entry / "owner.json").read_text())
             except (OSError, ValueError):
                 continue
-            if owner.get("pid") == self.pid:
+            if owner.get("pid") == self.pid or _parent_of(owner.get("pid")) == self.pid:  # -j: its workers' too
                 self.sids.add(sid)
 
     def wait_for(self, condition: Callable[[], bool], timeout: float = 60, what: str = "condition") -> float:
@@ -117,6 +117,15 @@ class Run:
         if self.proc.poll() is None:
             self.proc.kill()
         self.finish(timeout=30)
+
+
+def _parent_of(pid: object) -> int | None:
+    """The parent pid of a live process (a `-j` worker's parent is the docsexec run)."""
+    try:
+        stat = Path(f"/proc/{int(pid)}/stat").read_text()
+    except (OSError, TypeError, ValueError):
+        return None
+    return int(stat[stat.rindex(")") + 2:].split()[1])
 
 
 def own_sandbox_dirs(run: Run) -> list[Path]:

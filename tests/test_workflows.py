@@ -169,7 +169,7 @@ def expectation_problems(folder: Path) -> list[str]:
             need("@" in action, f"{name}: {action} is not pinned to a version")
         for script in runs(workflow):
             for line in script.splitlines():
-                if re.search(r"(\.ci/|docsexec )", line) and not line.strip().startswith("#"):
+                if re.search(r"(\.ci/|docsexec )", line) and not line.strip().startswith("#") and not MERGE.search(line):
                     need(SUDO in line, f"{name}: needs root, run it as `{SUDO}...`: {line.strip()}")
 
     # ci.yml: push + pull_request; tests, then the docs check with a JSON report
@@ -179,8 +179,10 @@ def expectation_problems(folder: Path) -> list[str]:
     need(bool(setup_python) and str(setup_python[0]["with"]["python-version"]) == "3.11", "ci.yml: must set up Python 3.11")
     ci_runs = "\n".join(runs(ci))
     need(re.search(r"\bbash \.ci/test(\s|$)", ci_runs) is not None, "ci.yml: must run `bash .ci/test`")
-    need(".venv/bin/docsexec check docs/ --report reports/check.json" in ci_runs, "ci.yml: must run the docs check with a JSON report")
-    need(ci_runs.find("bash .ci/test") < ci_runs.find("docsexec check"), "ci.yml: tests must come before the docs check")
+    need(re.search(r"\.venv/bin/docsexec check docs/ --no-cache \\?\s*--shard [^\n]+\n\s*--report \S+", ci_runs) is not None,
+         "ci.yml: must run the docs check with --no-cache, in shards, with a JSON report")
+    need_shards(need, "ci.yml", ci)
+
 
     # nightly.yml: schedule + dispatch; full check with both reports; artifact; rolling issue
     need("schedule" in (nightly["on"] or {}) and "workflow_dispatch" in (nightly["on"] or {}), "nightly.yml: must run on a schedule and on workflow_dispatch")
@@ -188,9 +190,11 @@ def expectation_problems(folder: Path) -> list[str]:
     need(bool(crons) and all(len(str(c).split()) == 5 for c in crons), "nightly.yml: needs a five-field cron")
     nightly_runs = "\n".join(runs(nightly))
     need(
-        re.search(r"docsexec check docs/ \\?\s*--report reports/check\.json --junit reports/junit\.xml", nightly_runs) is not None,
-        "nightly.yml: must run `docsexec check docs/ --report reports/check.json --junit reports/junit.xml`",
+        re.search(r"docsexec check docs/ --no-cache \\?\s*--shard [^\n]+\n\s*--report [^\n]+ --junit ", nightly_runs) is not None
+        and re.search(r"docsexec report merge \S+ --report reports/check\.json --junit reports/junit\.xml", nightly_runs) is not None,
+        "nightly.yml: must run `docsexec check docs/ --no-cache --shard` with both reports, merged into reports/check.json and reports/junit.xml",
     )
+    need_shards(need, "nightly.yml", nightly)
     uploads = [s for s in steps(nightly) if s.get("uses") == "actions/upload-artifact@v4"]
     need(bool(uploads) and uploads[0]["with"]["path"].strip() == "reports/", "nightly.yml: must upload reports/ with actions/upload-artifact@v4")
     upload_if = str(uploads[0].get("if", "")) if uploads else ""
@@ -221,6 +225,24 @@ def expectation_problems(folder: Path) -> list[str]:
     deploy_jobs = [j for j in pages["jobs"].values() if "actions/deploy-pages@v4" in [s.get("uses") for s in j.get("steps", [])]]
     need(bool(deploy_jobs) and (deploy_jobs[0].get("environment") or {}).get("name") == "github-pages", "pages.yml: deploy in the github-pages environment")
     return problems
+
+
+MERGE = re.compile(r"(^|\s)docsexec report merge ")  # reads and writes JSON: needs no root
+
+
+def need_shards(need, name: str, workflow: dict) -> None:
+    """A job that checks pages in a matrix of shards, and one after it that merges their reports."""
+    sharded = [(job_name, job) for job_name, job in workflow["jobs"].items()
+               if "shard" in ((job.get("strategy") or {}).get("matrix") or {}) and "--shard" in "\n".join(s.get("run", "") for s in job.get("steps", []))]
+    need(bool(sharded) and len(sharded[0][1]["strategy"]["matrix"]["shard"]) >= 2, f"{name}: the page check must run in a matrix of 2 or more shards")
+    if not sharded:
+        return
+    need((sharded[0][1]["strategy"] or {}).get("fail-fast") is False, f"{name}: one failing shard must not cancel the others (fail-fast: false)")
+    mergers = [job for job in workflow["jobs"].values()
+               if sharded[0][0] in ([job.get("needs")] if isinstance(job.get("needs"), str) else job.get("needs") or [])
+               and any(MERGE.search(s.get("run", "")) for s in job.get("steps", []))]
+    need(bool(mergers), f"{name}: a job after the shards must merge their reports with `docsexec report merge`")
+    need(bool(mergers) and "!cancelled()" in str(mergers[0].get("if", "")), f"{name}: the merge must run when a shard fails too")
 
 
 # --------------------------------------------------------------------------- the real workflows
@@ -294,6 +316,9 @@ def test_script_check_catches_broken_scripts(tmp_path: Path) -> None:
     [
         ("ci.yml", "bash .ci/test", "bash .ci/tests", "ci.yml: must run `bash .ci/test`"),
         ("nightly.yml", " --junit reports/junit.xml", "", "nightly.yml: must run `docsexec check docs/"),
+        ("ci.yml", "        shard: [1, 2]\n", "        shard: [1]\n", "ci.yml: the page check must run in a matrix of 2"),
+        ("nightly.yml", "    needs: check\n", "", "nightly.yml: a job after the shards must merge"),
+        ("ci.yml", "check docs/ --no-cache", "check docs/", "ci.yml: must run the docs check with --no-cache"),
         ("nightly.yml", 'state: "closed"', 'state: "open"', "nightly.yml: the script must close the issue"),
         ("pages.yml", "  id-token: write\n", "", "pages.yml: needs pages: write and id-token: write"),
         ("nightly.yml", "DOCSEXEC_ENGINE: debian-trixie", "DOCSEXEC_ENGINE: system", "nightly.yml: must pin DOCSEXEC_ENGINE"),

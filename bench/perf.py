@@ -1,0 +1,156 @@
+"""Speed benchmark (not a test: it reports and always exits 0).
+
+    .venv/bin/python bench/perf.py            # P1, P2, P3 on docs/ (a few minutes)
+    .venv/bin/python bench/perf.py --tests    # also time the README's test command (long)
+
+Measured side by side in one run on this machine, one line per figure with its target:
+
+P1  `docsexec check docs/ --no-cache -j 1` / a plain bash replay of the same commands: the
+    same inputs typed into bash under a pty, prompt by prompt, on the same kind of fresh private
+    engine per page (docsexec's own sandbox), with nothing recorded or compared. Target <= 1.10;
+    the line after it says where docsexec's extra time goes.
+P2  a warm re-check of the unchanged site (the run cache), in seconds, and cold/warm, where
+    cold is the same default check with an empty cache. Targets <= 1 s and >= 50x.
+P3  `check --no-cache -j 2` / `-j 1` wall time (meant for a 2-core machine). Target <= 0.65.
+T   with --tests: the README's test command (`bash .ci/test`) wall time, and the share of the
+    test time spent in tests that use a real engine (marked `engine`, and the pages' items).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+PS1 = "\x1ereplay-ready\x1e$ "
+
+
+def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
+    started = time.monotonic()
+    done = subprocess.run(argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.monotonic() - started, done.returncode
+
+
+def check(site: str, *args: str, env: dict[str, str] | None = None) -> tuple[float, int]:
+    return timed([sys.executable, "-m", "docsexec", "check", site, "-q", *args], env)
+
+
+def line(name: str, value: str, target: str, met: bool | None, note: str = "") -> None:
+    verdict = "" if met is None else ("met" if met else "MISSED")
+    print(f"{name:<4} {value:<34} target {target:<10} {verdict:<6} {note}".rstrip(), flush=True)
+
+
+# --- the plain replay ------------------------------------------------------------------------
+
+def replay_page(path: Path) -> tuple[float, float]:
+    """(engine start + stop seconds, command seconds) of one page typed into a plain bash."""
+    import pexpect
+
+    from docsexec.environments import SandboxEnvironment
+    from docsexec.scan import scan_file
+
+    _, blocks = scan_file(path)
+    started = time.monotonic()
+    with SandboxEnvironment(path.stem) as env:
+        ready = time.monotonic()
+        shell = pexpect.spawn(env.shell_argv()[0], env.shell_argv()[1:], env=dict(env.shell_env(), PS1=PS1, PS2=""),
+                              cwd=str(env.workdir), encoding="utf-8", codec_errors="replace", dimensions=(50, 200))
+        shell.expect_exact(PS1, timeout=30)
+        for block in blocks:
+            for command in block.commands:
+                shell.send(command.text + "\n")
+                for typed in command.inputs:
+                    shell.expect_exact(block.options.prompt or "", timeout=block.options.timeout or 60)
+                    shell.send(typed.text + "\n")
+                shell.expect_exact(PS1, timeout=block.options.timeout or 60)
+        commands = time.monotonic() - ready
+        shell.close(force=True)
+    return time.monotonic() - started - commands, commands
+
+
+def replay_site(site: str) -> tuple[float, float, float]:
+    """(wall seconds, engine seconds, command seconds) of the replay of every tagged page."""
+    from docsexec.page import find_pages
+    from docsexec.scan import scan_file
+
+    started = time.monotonic()
+    engines = commands = 0.0
+    for path in find_pages([REPO / site]):
+        if scan_file(path)[1]:
+            engine, typed = replay_page(path)
+            engines, commands = engines + engine, commands + typed
+    return time.monotonic() - started, engines, commands
+
+
+# --- the figures -----------------------------------------------------------------------------
+
+def serial_breakdown(report: Path, wall: float) -> tuple[float, float]:
+    """(block seconds, page seconds) of a serial check, from its JSON report."""
+    pages = json.loads(report.read_text())["pages"]
+    return sum(b["seconds"] for p in pages for b in p["blocks"]), sum(p["seconds"] for p in pages)
+
+
+def p1_p3(site: str, tmp: Path) -> None:
+    report = tmp / "serial.json"
+    serial, code1 = check(site, "--no-cache", "-j", "1", "--report", str(report))
+    parallel, code2 = check(site, "--no-cache", "-j", "2")
+    wall, engines, commands = replay_site(site)
+    blocks, pages = serial_breakdown(report, serial)
+    ratio = serial / wall
+    line("P1", f"{ratio:.2f} ({serial:.1f} s / {wall:.1f} s)", "<= 1.10", ratio <= 1.10, f"check exit {code1}")
+    print(f"     docsexec: blocks {blocks:.1f} s, engines and page set-up {pages - blocks:.1f} s, "
+          f"outside pages (interpreter start, scan, preflight) {serial - pages:.1f} s", flush=True)
+    print(f"     replay:   commands {commands:.1f} s, engines {engines:.1f} s, outside pages {wall - engines - commands:.1f} s; "
+          f"extra of docsexec: blocks {blocks - commands:+.1f} s, engines {pages - blocks - engines:+.1f} s", flush=True)
+    cores = len(os.sched_getaffinity(0))
+    share = parallel / serial
+    line("P3", f"{share:.2f} ({parallel:.1f} s / {serial:.1f} s)", "<= 0.65", share <= 0.65, f"{cores} cores, exit {code2}")
+
+
+def p2(site: str, tmp: Path) -> None:
+    env = dict(os.environ, DOCSEXEC_RUN_CACHE=str(tmp / "runs"))
+    cold, code = check(site, env=env)
+    warm, warm_code = check(site, env=env)
+    line("P2", f"warm {warm:.2f} s", "<= 1 s", warm <= 1.0, f"cold {cold:.1f} s, exits {code}/{warm_code}")
+    line("P2", f"cold/warm {cold / warm:.0f}x", ">= 50x", cold / warm >= 50)
+
+
+def tests_figure(tmp: Path, extra: list[str]) -> None:
+    """The README's test command, with a plugin that records each test's time and kind."""
+    out = tmp / "tests.json"
+    env = dict(os.environ, PYTHONPATH=str(REPO / "bench"), DOCSEXEC_BENCH_TIMES=str(out))
+    wall, code = timed(["bash", ".ci/test", "-p", "no:cacheprovider", "-p", "pytest_timing", *extra], env)
+    rows = json.loads(out.read_text()) if out.exists() else []
+    total = sum(r["seconds"] for r in rows)
+    engine = sum(r["seconds"] for r in rows if r["engine"])
+    share = engine / total if total else 0.0
+    line("T", f"{wall / 60:.1f} min", "< 10 min", wall < 600, f"{len(rows)} tests, exit {code}; real-engine tests {share:.0%} of test time")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="docsexec speed figures (a benchmark: always exits 0)")
+    parser.add_argument("--site", default="docs/")
+    parser.add_argument("--tests", action="store_true", help="also time the README's test command (long)")
+    parser.add_argument("--tests-args", nargs=argparse.REMAINDER, default=[], help="extra pytest arguments, e.g. one file")
+    parser.add_argument("--skip-p1", action="store_true", help="only P2 (quick)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="docsexec-perf-") as folder:
+        tmp = Path(folder)
+        for figure in ([] if args.skip_p1 else [lambda: p1_p3(args.site, tmp)]) + [lambda: p2(args.site, tmp)] + ([lambda: tests_figure(tmp, args.tests_args)] if args.tests else []):
+            try:
+                figure()
+            except Exception as exc:  # noqa: BLE001 - a benchmark reports what it could not measure
+                print(f"     could not measure: {type(exc).__name__}: {exc}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,146 @@
+"""`check`/`update` over many pages: one job per page, cache hits first, the rest scheduled.
+
+This is the glue between the CLI and the pieces that each do one thing: jobs.py runs jobs
+several at a time and hands outcomes back in order; runcache.py says whether an identical run
+already passed; verify.py runs one page. What is printed, and in which order, is the same
+whether pages ran one after another, at the same time, or not at all (cached).
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import closing
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .blocks import Block
+from .evaluate import OK, UPDATED, BlockVerdict
+from .jobs import Job, Outcome, Progress, run_ordered
+from .page import Page
+from .progress import ProgressPrinter
+from .report import PageReport, block_diff
+from .rewrite import body_lines
+from .runcache import RunCache, cache_enabled, engine_identity, new_entry, run_key
+from .runner import RunSettings
+
+Scanned = tuple[Page, list[Block]]
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    workers: int = 1
+    use_cache: bool = False  # look runs up in the cache (check only); passing runs are stored either way
+    write: bool = False  # update
+
+
+def verify_all(tagged: list[tuple[Path, Scanned]], settings: RunSettings, options: BatchOptions,
+               printer: ProgressPrinter, reports: list[PageReport]) -> None:
+    """Verify every page, appending reports in page order (to `reports`, so a caller's
+    `finally` can still write what was done when a later page fails or Ctrl-C arrives)."""
+    jobs = [Job(index, path, settings, options.write) for index, (path, _) in enumerate(tagged)]
+    scans = {job.index: scanned for job, (_, scanned) in zip(jobs, tagged)}
+    keys, sources = _keys(jobs, scans) if settings.engine == "sandbox" and cache_enabled() else ({}, {})
+    cache = RunCache()
+    known = _hits(jobs, scans, keys, cache) if options.use_cache and not options.write else {}
+
+    def live(job: Job) -> Progress:
+        printer.page_started(str(job.path), len(scans[job.index][1]), job.settings.engine)
+        return printer
+
+    outcomes = run_ordered(jobs, lambda job, progress: _run(job, scans[job.index], progress), options.workers, known=known, live=live, waiting=printer.running)
+    with closing(outcomes):
+        for outcome in outcomes:
+            if not outcome.printed:
+                _replay(printer, outcome, scans[outcome.job.index])
+            outcome.raise_error()
+            if outcome.interrupted:
+                raise KeyboardInterrupt
+            assert outcome.report is not None
+            reports.append(outcome.report)
+            print_problems(outcome.report, outcome.current)
+            if outcome.job.index in keys and outcome.report.cached is None:
+                _remember(cache, keys[outcome.job.index], sources[outcome.job.index], outcome.report)
+
+
+def _run(job: Job, scanned: Scanned, progress: Progress) -> Outcome:
+    from .verify import verify_page
+
+    report, current = verify_page(job.path, job.settings, write=job.write, progress=progress, scanned=scanned)
+    return Outcome(job=job, report=report, current=current)
+
+
+def _keys(jobs: list[Job], scans: dict[int, Scanned]) -> tuple[dict[int, str], dict[int, str]]:
+    """Each job's cache key and engine source. Sandbox jobs only: a shared engine's state is
+    the caller's, so its runs are never cached. Every run setting enters the key (asdict), so
+    a setting added later (such as the engine a job runs on) is covered without a change here."""
+    keys: dict[int, str] = {}
+    sources: dict[int, str] = {}
+    for job in jobs:
+        engine = _engine_for(job.settings)
+        if engine is None:
+            continue
+        page, blocks = scans[job.index]
+        keys[job.index] = run_key(page, blocks, asdict(job.settings), engine_identity(engine))
+        sources[job.index] = engine.source
+    return keys, sources
+
+
+def _engine_for(settings: RunSettings):
+    """The engine a job's pages run on: the one named by its settings, else the default."""
+    from .engine.provision import cached_engine, find_engine, system_engine
+
+    source = getattr(settings, "engine_source", None)
+    if not source:
+        return find_engine()
+    return system_engine() if source == "system" else cached_engine(source)
+
+
+def _hits(jobs: list[Job], scans: dict[int, Scanned], keys: dict[int, str], cache: RunCache) -> dict[int, Outcome]:
+    known = {}
+    for job in jobs:
+        if job.index not in keys:
+            continue
+        page, blocks = scans[job.index]
+        entry = cache.lookup(keys[job.index], blocks)
+        if entry is None:
+            continue
+        seconds = dict(entry.block_seconds)
+        report = PageReport(path=job.path, engine_version=entry.engine_version, seconds=entry.seconds, cached=entry)
+        report.verdicts = [BlockVerdict(block=b, status=OK, seconds=seconds[b.id]) for b in blocks]
+        known[job.index] = Outcome(job=job, report=report, current={b.id: body_lines(page, b) for b in blocks})
+    return known
+
+
+def _remember(cache: RunCache, key: str, source: str, report: PageReport) -> None:
+    """Store a run that passed with nothing to write (an updated block is not verified yet)."""
+    if report.error is not None or not report.verdicts or any(v.status != OK for v in report.verdicts):
+        return
+    entry = new_entry(key, report.engine_version, source, report.seconds, [(v.block.id, v.seconds) for v in report.verdicts])
+    try:
+        cache.store(entry)
+    except OSError as exc:  # a cache that cannot be written costs speed, never correctness
+        print(f"docsexec: warning: cannot write the run cache {cache.root}: {exc.strerror}", file=sys.stderr)
+
+
+def _replay(printer: ProgressPrinter, outcome: Outcome, scanned: Scanned) -> None:
+    """Print a job's progress now, as a serial run would have printed it while it ran."""
+    report = outcome.report
+    if report is not None and report.cached is not None:
+        printer.page_cached(str(outcome.job.path), report.verdicts, report.cached.describe())
+        return
+    printer.page_started(str(outcome.job.path), len(scanned[1]), outcome.job.settings.engine)
+    for event, block, result in outcome.events:
+        if event != "start":  # "running <block>" means nothing for a page that is done
+            printer(event, block, result)
+
+
+def print_problems(report: PageReport, current: dict[str, list[str]]) -> None:
+    for verdict in report.verdicts:
+        if verdict.status == OK:
+            continue
+        if verdict.status == UPDATED:
+            print(f"updated {verdict.block.where}")
+            continue
+        for line in block_diff(verdict, current[verdict.block.id]):
+            print(line)
+    sys.stdout.flush()

@@ -1,0 +1,84 @@
+"""`docsexec report merge`: one JSON (and JUnit) report from the reports of N shards.
+
+CI runs `check --shard K/N` in N parallel jobs; this joins their JSON reports into the one
+report a serial run would have written (pages in path order), and refuses what would make the
+merged report lie: a missing or repeated shard, a page reported twice, reports of different
+modes. The exit code is the one a check of all those pages gives: 0 ok, 1 something did not
+pass, 2 the inputs cannot be merged.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .errors import EXIT_DIVERGED, EXIT_OK, UsageError
+from .report import write_json_data, write_junit_data
+
+
+def load(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{path}: cannot read a JSON report ({exc})") from None
+    if not isinstance(data, dict) or data.get("tool") != "docsexec" or not isinstance(data.get("pages"), list):
+        raise UsageError(f"{path}: not a docsexec JSON report")
+    return data
+
+
+def merge(reports: list[tuple[Path, dict]]) -> dict:
+    """The merged report; UsageError naming the input at fault when they do not fit together."""
+    if not reports:
+        raise UsageError("report merge: give at least one JSON report")
+    modes = {data["mode"] for _, data in reports}
+    if len(modes) != 1:
+        raise UsageError(f"report merge: reports of different modes ({', '.join(sorted(modes))})")
+    _check_shards(reports)
+    seen: dict[str, Path] = {}
+    pages = []
+    for path, data in reports:
+        for page in data["pages"]:
+            if page["file"] in seen:
+                raise UsageError(f"{path}: page {page['file']} is also in {seen[page['file']]}")
+            seen[page["file"]] = path
+            pages.append(page)
+    pages.sort(key=lambda page: Path(page["file"]))
+    return {
+        "tool": "docsexec",
+        "mode": modes.pop(),
+        "finished": max(data["finished"] for _, data in reports),
+        "ok": all(data["ok"] for _, data in reports),
+        "pages": pages,
+        "merged_from": [str(path) for path, _ in reports],
+    }
+
+
+def _check_shards(reports: list[tuple[Path, dict]]) -> None:
+    """Sharded reports must be exactly shards 1..N of one N."""
+    shards = [(path, data.get("shard")) for path, data in reports]
+    if all(shard is None for _, shard in shards):
+        return
+    unsharded = [str(path) for path, shard in shards if shard is None]
+    if unsharded:
+        raise UsageError(f"report merge: {unsharded[0]} is not a shard's report, the others are")
+    counts = {int(shard.split("/")[1]) for _, shard in shards}
+    if len(counts) != 1:
+        raise UsageError("report merge: shards of different splits (" + ", ".join(sorted({s for _, s in shards})) + ")")
+    count = counts.pop()
+    indexes = sorted(int(shard.split("/")[0]) for _, shard in shards)
+    missing = sorted(set(range(1, count + 1)) - set(indexes))
+    if missing:
+        raise UsageError(f"report merge: shard(s) {', '.join(f'{i}/{count}' for i in missing)} missing")
+    if len(indexes) != len(set(indexes)):
+        raise UsageError("report merge: a shard's report is given twice")
+
+
+def merge_files(inputs: list[Path], out: Path | None, junit: Path | None) -> int:
+    merged = merge([(path, load(path)) for path in inputs])
+    if out is not None:
+        write_json_data(out, merged)
+    if junit is not None:
+        write_junit_data(junit, merged)
+    blocks = sum(len(page["blocks"]) for page in merged["pages"])
+    print(f"merged {len(inputs)} report(s): {len(merged['pages'])} page(s), {blocks} block(s), {'ok' if merged['ok'] else 'NOT ok'}")
+    return EXIT_OK if merged["ok"] else EXIT_DIVERGED

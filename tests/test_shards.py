@@ -1,0 +1,61 @@
+"""`--shard K/N`: every page in exactly one shard, the same split on every machine, balanced."""
+
+from __future__ import annotations
+
+import json
+from itertools import permutations
+from pathlib import Path
+
+import pytest
+
+from docsexec.errors import UsageError
+from docsexec.shards import Shard, parse_shard, recorded_times, select
+
+PAGES = [(Path(f"docs/p{i}.md"), n) for i, n in enumerate([16, 18, 14, 1, 8, 2, 3, 5, 9])]
+TIMES = {"docs/p0.md": 14.0, "docs/p1.md": 6.0, "docs/p2.md": 26.0, "docs/p3.md": 2.0, "docs/p4.md": 4.0, "docs/p5.md": 2.0, "docs/p6.md": 3.0}
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 9, 12])
+def test_shards_are_disjoint_complete_and_keep_page_order(count):
+    parts = [select(PAGES, Shard(k, count), TIMES) for k in range(1, count + 1)]
+    every = [p for part in parts for p in part]
+    assert sorted(every) == sorted(p for p, _ in PAGES) and len(every) == len(set(every))
+    order = [p for p, _ in PAGES]
+    for part in parts:
+        assert part == sorted(part, key=order.index)
+
+
+def test_the_split_is_deterministic_and_does_not_depend_on_dict_order():
+    first = [select(PAGES, Shard(k, 3), TIMES) for k in (1, 2, 3)]
+    for shuffled in list(permutations(TIMES.items()))[:50]:
+        assert [select(PAGES, Shard(k, 3), dict(shuffled)) for k in (1, 2, 3)] == first
+
+
+def test_shards_are_balanced_by_recorded_time():
+    times = {str(p): t for p, t in zip((p for p, _ in PAGES), [30, 10, 10, 10, 10, 5, 5, 5, 5])}
+    loads = [sum(times[str(p)] for p in select(PAGES, Shard(k, 2), times)) for k in (1, 2)]
+    assert loads == [45, 45]
+
+
+def test_pages_without_a_recorded_time_are_weighed_by_their_commands():
+    parts = [select(PAGES, Shard(k, 2), {}) for k in (1, 2)]
+    commands = dict(PAGES)
+    loads = sorted(sum(commands[p] for p in part) for part in parts)
+    assert loads[1] - loads[0] <= max(commands.values())
+
+
+@pytest.mark.parametrize("text", ["0/2", "3/2", "1", "a/b", "1/0", "-1/2", ""])
+def test_a_bad_shard_is_a_usage_error(text):
+    with pytest.raises(UsageError, match="--shard"):
+        parse_shard(text)
+
+
+def test_times_come_from_a_json_report(tmp_path):
+    report = tmp_path / "r.json"
+    report.write_text(json.dumps({"pages": [{"file": "./docs/a.md", "seconds": 3.5}]}))
+    assert recorded_times(report) == {"docs/a.md": 3.5}
+    with pytest.raises(UsageError, match="no such file"):
+        recorded_times(tmp_path / "missing.json")
+    (tmp_path / "bad.json").write_text("{")
+    with pytest.raises(UsageError, match="not a docsexec JSON report"):
+        recorded_times(tmp_path / "bad.json")
