@@ -10,8 +10,8 @@ checked by apt against trixie's signed Sources index), the two Debian patches th
 role of docker-library's own two, `make defconfig`, the same handful of settings, static.
 
 The C library is glibc, linked statically, as in Debian's own busybox-static: Docker Hub's
-default tag uses uClibc from a Buildroot toolchain, which Debian does not package; musl-tools
-lacks kernel headers busybox needs; docker-library's glibc variant is the same upstream
+default tag uses uClibc from a Buildroot toolchain, which Debian does not package; Debian's
+musl-gcc does not see the kernel headers (linux/*.h) busybox includes; docker-library's glibc variant is the same upstream
 configuration on Debian's glibc (dynamic there, only so that it can carry NSS modules).
 
 The result is cached under DOCSEXEC_CACHE/busybox/<upstream>-<recipe hash>/busybox with a
@@ -29,7 +29,6 @@ import re
 import shutil
 import struct
 import subprocess
-import tarfile
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -128,8 +127,8 @@ def build(cache: Path, log: Log) -> BuiltBusybox:
     """Fetch (if not cached) and compile; the one-line EnvironmentProblem says what failed."""
     ensure_build_tools(log)
     orig, debian_tar, version = source_files(cache, log)
-    jobs = _jobs()
-    log(f"busybox: building {UPSTREAM} (Debian source {version}) with make -j{jobs}; takes about a minute")
+    jobs = make_jobs()
+    log(f"busybox: building {UPSTREAM} (Debian source {version}) with make -j{jobs} (one to three minutes on two cores)")
     begun = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="build-", dir=cache / "busybox") as work:
         tree = unpack(orig, debian_tar, Path(work))
@@ -141,7 +140,7 @@ def build(cache: Path, log: Log) -> BuiltBusybox:
     return found
 
 
-def _jobs() -> int:
+def make_jobs() -> int:
     try:
         return max(1, int(os.environ.get(JOBS_ENV, "2")))
     except ValueError:
