@@ -193,3 +193,17 @@ def test_a_build_that_cannot_work_is_one_environment_line(tmp_path, monkeypatch)
     message = str(caught.value)
     assert "\n" not in message and message.startswith("busybox build: unpacking Debian's patches failed"), message
     assert busybox_build.cached(tmp_path) is None
+
+
+def test_a_compiler_error_is_one_line_naming_the_broken_file(tmp_path, monkeypatch):
+    folder = tmp_path / "busybox" / "source"
+    shutil.copytree(cache_dir() / "busybox" / "source", folder)
+    broken = {**busybox_build.CONFIG_SET, "CONFIG_EXTRA_CFLAGS": '"-include /nonexistent/docsexec.h"'}
+    monkeypatch.setattr(busybox_build, "CONFIG_SET", broken)
+    with pytest.raises(EnvironmentProblem) as caught:
+        busybox_build.ensure_built(tmp_path, lambda line: None)
+    message = str(caught.value)
+    assert caught.value.exit_code == EXIT_ENVIRONMENT and "\n" not in message
+    assert message.startswith("busybox build: make failed (exit 2): "), message
+    assert "/nonexistent/docsexec.h" in message and "last-build.log" in message
+    assert busybox_build.cached(tmp_path) is None

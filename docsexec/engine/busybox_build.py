@@ -269,8 +269,16 @@ def compile_tree(tree: Path, jobs: int, cache: Path) -> Path:
         done = subprocess.run(["make", f"-j{jobs}", "busybox"], cwd=tree, stdout=out, stderr=subprocess.STDOUT,
                               env=build_env(tree), timeout=3600)
     if done.returncode != 0:
-        raise EnvironmentProblem(f"compiling busybox failed (make exit {done.returncode}): see {log_file}")
+        raise EnvironmentProblem(f"busybox build: make failed (exit {done.returncode}): "
+                                 f"{_first_error(log_file)} (full output: {log_file})")
     return tree / "busybox"
+
+
+def _first_error(log_file: Path) -> str:
+    """The compiler's first error line, which names the file that broke the build."""
+    lines = log_file.read_text(errors="replace").splitlines()
+    errors = [line.strip() for line in lines if "error" in line.lower()]
+    return (errors or [line.strip() for line in lines if line.strip()][-1:] or ["no output"])[0]
 
 
 def build_env(tree: Path) -> dict[str, str]:
