@@ -1,55 +1,87 @@
 """The busybox image, made locally: no registry is ever reachable from these machines.
 
-The rootfs is the host's static /bin/busybox (package busybox-static) plus one symlink per
-applet, packed with tarfile (deterministic, no temporary folder) and cached by the binary's
-size and mtime, so a busybox upgrade gives a new tarball and an unchanged one costs nothing.
+The image copies what Docker Hub's `busybox` is: one static busybox in /bin with every applet
+hard-linked beside it (what `busybox --install /bin` makes), /usr/bin/env, a minimal /etc,
+`CMD ["sh"]` and the official PATH. The binary is built from Debian's busybox source with
+the official image's configuration (busybox_build.py), so its shell has no banner. Only when
+DOCSEXEC_BUSYBOX=debian-package is set does it use the host's busybox-static instead
+(Debian's rescue configuration: its shell prints a banner the official image does not).
+
+The rootfs is packed with tarfile (deterministic, no temporary folder) and cached by the
+binary's sha256, so a new binary gives a new tarball and an unchanged one costs nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
-import struct
 import subprocess
 import tarfile
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 from ..errors import EnvironmentProblem
+from . import apt, busybox_build
+from .busybox_build import is_static_elf
 
-BUSYBOX = Path("/bin/busybox")
+Log = Callable[[str], None]
+
+BUSYBOX = Path("/bin/busybox")  # Debian's busybox-static: the fallback only
+SOURCE_ENV = "DOCSEXEC_BUSYBOX"
+SOURCES = ("build", "debian-package")
 IMAGE = "busybox:latest"
-CHANGES = ["ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin", 'CMD ["sh"]']
+# Docker Hub's busybox:latest has exactly this config (docker-library/busybox image-config.json).
+CHANGES = ["ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 'CMD ["sh"]']
+LAYOUT = 2  # bump when the tarball's layout changes
 DIRS = {"bin": 0o755, "dev": 0o755, "etc": 0o755, "home": 0o755, "proc": 0o555, "root": 0o700,
-        "sys": 0o555, "tmp": 0o1777, "usr": 0o755, "var": 0o755}
+        "sys": 0o555, "tmp": 0o1777, "usr": 0o755, "usr/bin": 0o755, "var": 0o755}
 FILES = {
     "etc/passwd": "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n",
     "etc/group": "root:x:0:\nnobody:x:65534:\n",
 }
+SYMLINKS = {"usr/bin/env": "../../bin/env"}
+
+__all__ = ["BUSYBOX", "IMAGE", "busybox_binary", "import_into", "is_static_elf", "rootfs_tar"]
 
 
-def is_static_elf(path: Path) -> bool:
-    """True if the ELF has no PT_INTERP (a dynamic busybox would not run inside the image)."""
-    with path.open("rb") as f:
-        head = f.read(64)
-        if head[:4] != b"\x7fELF" or head[4] != 2:
-            return False
-        phoff, = struct.unpack_from("<Q", head, 32)
-        phentsize, phnum = struct.unpack_from("<HH", head, 54)
-        f.seek(phoff)
-        table = f.read(phentsize * phnum)
-    return all(struct.unpack_from("<I", table, i * phentsize)[0] != 3 for i in range(phnum))
+def busybox_binary(cache: Path, log: Log | None = None) -> Path:
+    """The static busybox for the image. With a log (set-up) it is built or installed if
+    needed; without one (a page's sandbox starting) it must already be there."""
+    choice = os.environ.get(SOURCE_ENV, "build")
+    if choice not in SOURCES:
+        raise EnvironmentProblem(f"{SOURCE_ENV}={choice!r}: use {' or '.join(SOURCES)}")
+    if choice == "debian-package":
+        return _debian_package_binary(log)
+    if log is not None:
+        return busybox_build.ensure_built(cache, log).binary
+    found = busybox_build.cached(cache)
+    if found is None:
+        raise EnvironmentProblem("the busybox image's binary is not built (or is damaged): run `docsexec engine install`")
+    return found.binary
 
 
-def rootfs_tar(cache: Path) -> Path:
-    """The cached rootfs tarball, built on first use."""
+def _debian_package_binary(log: Log | None) -> Path:
+    """Fallback: Debian's busybox-static, whose shell prints a banner; said loudly."""
+    if log is not None:
+        log(f"WARNING: {SOURCE_ENV}=debian-package: the busybox image uses Debian's busybox-static, "
+            "whose shell prints a banner that Docker Hub's busybox does not; pages will not match")
+        if not BUSYBOX.exists() or not is_static_elf(BUSYBOX.resolve()):
+            apt.install(["busybox-static"], log)
     src = BUSYBOX.resolve()
     if not src.exists() or not is_static_elf(src):
         raise EnvironmentProblem(f"{BUSYBOX} is missing or not static: apt-get install busybox-static")
-    st = src.stat()
-    out = cache / "images" / f"busybox-{st.st_size}-{int(st.st_mtime)}.tar"
+    return src
+
+
+def rootfs_tar(cache: Path, log: Log | None = None) -> Path:
+    """The cached rootfs tarball for the current binary, packed on first use."""
+    src = busybox_binary(cache, log)
+    digest = hashlib.sha256(src.read_bytes()).hexdigest()[:16]
+    out = cache / "images" / f"busybox-{digest}-layout{LAYOUT}.tar"
     if not out.exists():
-        _build(src, out, int(st.st_mtime))
+        _build(src, out, int(src.stat().st_mtime))
     return out
 
 
@@ -69,8 +101,12 @@ def _build(src: Path, out: Path, mtime: int) -> None:
         with src.open("rb") as f:
             tar.addfile(binary, f)
         for applet in _applets(src):
-            link = _info(f"bin/{applet}", tarfile.SYMTYPE, 0o777, mtime)
-            link.linkname = "busybox"
+            link = _info(f"bin/{applet}", tarfile.LNKTYPE, 0o755, mtime)
+            link.linkname = "bin/busybox"
+            tar.addfile(link)
+        for name, target in SYMLINKS.items():
+            link = _info(name, tarfile.SYMTYPE, 0o777, mtime)
+            link.linkname = target
             tar.addfile(link)
         for name, text in FILES.items():
             info = _info(name, tarfile.REGTYPE, 0o644, mtime)

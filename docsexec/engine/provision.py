@@ -30,8 +30,8 @@ MODERN = (23, 0)
 PROTO_FILES = (Path("/etc/apt/sources.list.d/trixie-proto.sources"), Path("/etc/apt/preferences.d/trixie-proto"))
 
 # Debian package -> the command whose absence means the package must be installed.
-HOST_PACKAGES = {"iptables": "iptables", "runc": "runc", "busybox-static": "busybox",
-                 "iproute2": "ip", "bridge-utils": "brctl", "iputils-ping": "ping"}
+HOST_PACKAGES = {"iptables": "iptables", "runc": "runc", "iproute2": "ip", "bridge-utils": "brctl",
+                 "iputils-ping": "ping"}
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,7 @@ def install_engine(log: Log = print) -> EngineInstall:
     found = find_engine()
     if found is None or (_choice() == "auto" and not _is_preferred(found)):
         found = _install(log, fallback=found)
-    busybox_rootfs_tar()
+    busybox_rootfs_tar(log)  # builds the busybox binary once per machine (images.py)
     log(f"engine: {found.source} {found.version} ({found.dockerd})")
     return found
 
@@ -160,8 +160,6 @@ def _require_root_and_client() -> None:
 def ensure_host_packages(log: Log) -> None:
     """apt-get install the host tools whose commands are missing (nothing to do: no apt call)."""
     missing = [pkg for pkg, cmd in HOST_PACKAGES.items() if shutil.which(cmd) is None]
-    if not images.BUSYBOX.exists() or not images.is_static_elf(images.BUSYBOX.resolve()):
-        missing.append("busybox-static")
     if missing:
         apt.install(sorted(set(missing)), log)
 
@@ -291,9 +289,9 @@ def _marker(found: EngineInstall) -> dict:
 
 # --- images -----------------------------------------------------------------------------------
 
-def busybox_rootfs_tar() -> Path:
-    """Cached tarball of a busybox rootfs built from the host's static /bin/busybox."""
-    return images.rootfs_tar(cache_dir())
+def busybox_rootfs_tar(log: Log | None = None) -> Path:
+    """Cached tarball of the busybox rootfs; with a log (set-up) its binary is built if needed."""
+    return images.rootfs_tar(cache_dir(), log)
 
 
 def import_images(docker_host: str) -> None:
