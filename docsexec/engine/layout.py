@@ -47,8 +47,9 @@ def netns_names(sid: str) -> list[str]:
 
 
 def cgroup_parent(sid: str) -> str:
-    """Absolute, so container cgroups sit at a known place whatever our own cgroup is."""
-    return "/" + PREFIX + sid
+    """Docker's --cgroup-parent: absolute, so container cgroups sit at a known place whatever
+    our own cgroup is, and in `box`, the one group the sandbox may write to (cgroups.py)."""
+    return "/" + PREFIX + sid + "/box"
 
 
 def cgroup_dirs(sid: str) -> list[Path]:

@@ -52,6 +52,17 @@ def _ppid(pid: int) -> int:
     return int(stat[stat.rindex(")") + 2:].split()[1])
 
 
+def children(pid: int) -> list[int]:
+    """The pids whose parent is pid (from /proc/<pid>/task/*/children when the kernel has it)."""
+    found: list[int] = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found += [int(x) for x in (task / "children").read_text().split()]
+        return found
+    except OSError:
+        return [p for p in all_pids() if _ppid(p) == pid]
+
+
 def cgroup_pids(dirs: list[Path]) -> set[int]:
     """Every pid in the given cgroups and their children cgroups."""
     pids: set[int] = set()
