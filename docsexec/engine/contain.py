@@ -106,12 +106,22 @@ def init_argv(root: Path, writable: list[Path]) -> list[str]:
     ]
 
 
-def enter_argv(init_pid: int, argv: list[str], cwd: Path) -> list[str]:
-    """argv inside the sandbox's namespaces, started in cwd (as the sandbox sees that path)."""
-    return ["nsenter", f"--target={init_pid}", *ENTER, "env", "-C", str(cwd), *argv]
+# Joins the cgroups given as "$1" files, then execs the rest: a process that enters the
+# namespaces with nsenter would otherwise stay in its caller's groups, outside the limits.
+_JOIN = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1"; shift; n=$((n - 1)); done; exec "$@"'
 
 
-def shell_argv(init_pid: int, argv: list[str], cwd: Path) -> list[str]:
+def joined(procs_files: list[Path], argv: list[str]) -> list[str]:
+    """argv run after joining the cgroups whose cgroup.procs files are given."""
+    return ["sh", "-c", _JOIN, "sh", str(len(procs_files)), *map(str, procs_files), *argv]
+
+
+def enter_argv(init_pid: int, procs_files: list[Path], argv: list[str], cwd: Path) -> list[str]:
+    """argv inside the sandbox's cgroups and namespaces, started in cwd (as the sandbox sees it)."""
+    return joined(procs_files, ["nsenter", f"--target={init_pid}", *ENTER, "env", "-C", str(cwd), *argv])
+
+
+def shell_argv(init_pid: int, procs_files: list[Path], argv: list[str], cwd: Path) -> list[str]:
     """Like enter_argv, for the page's shell, without the capabilities it never needs."""
     drop = ",".join(f"-{cap}" for cap in DROPPED_CAPS)
-    return enter_argv(init_pid, ["setpriv", f"--bounding-set={drop}", "--", *argv], cwd)
+    return enter_argv(init_pid, procs_files, ["setpriv", f"--bounding-set={drop}", "--", *argv], cwd)

@@ -152,7 +152,7 @@ class Sandbox:
     def wrap(self, argv: list[str]) -> list[str]:
         """argv run inside the sandbox's namespaces (network, mount, PID, UTS), from its root.
         nsenter, not `ip netns exec`: that remounts /sys, which breaks dockerd."""
-        return contain.enter_argv(self._require_init(), argv, self.root)
+        return contain.enter_argv(self._require_init(), cgroups.procs_files(self.id), argv, self.root)
 
     def wrap_shell(self, argv: list[str], cwd: Path | None = None) -> list[str]:
         """Like wrap(), for the page's shell: started in cwd (default: the page's folder
@@ -161,7 +161,7 @@ class Sandbox:
         there, and none appearing or going away can make `ip link` print "Peer netns
         reference is invalid" (a race seen before /run was private)."""
         where = cwd or (self.root / "work" if (self.root / "work").is_dir() else self.root)
-        return contain.shell_argv(self._require_init(), argv, where)
+        return contain.shell_argv(self._require_init(), cgroups.procs_files(self.id), argv, where)
 
     def _require_init(self) -> int:
         if self.init_pid is None:
@@ -291,10 +291,8 @@ class Sandbox:
     def _start_namespaces(self, deadline: float) -> None:
         """pid 1 of the sandbox's namespaces, in the network namespace and the page's cgroups
         (joined before unshare runs, so every later process inherits them), set up and ready."""
-        joins = cgroups.procs_files(self.id)
-        join = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1"; shift; n=$((n - 1)); done; exec "$@"'
         init = contain.init_argv(self.root, cgroups.writable_dirs(self.id))
-        argv = ["nsenter", f"--net={self.netns_path}", "sh", "-c", join, "sh", str(len(joins)), *map(str, joins), *init]
+        argv = contain.joined(cgroups.procs_files(self.id), ["nsenter", f"--net={self.netns_path}", *init])
         proc = self._popen("init", argv)
         self.init_pid = self._child_of(proc, "the sandbox's namespace setup", deadline)
         layout.pid_file(self.id, "init").write_text(f"{self.init_pid}\n")
