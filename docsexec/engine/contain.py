@@ -34,6 +34,7 @@ import sys
 from pathlib import Path
 
 HOSTNAME = "docker-host"
+INIT_NAME = "docsexec-init"  # pid 1 as `ps` shows it
 READY = "ns-ready"  # written into the root by pid 1 once the namespaces are set up
 # Capabilities the page's shell does not get (its containers are made by dockerd, which keeps
 # all): loading kernel modules, raw I/O ports and /dev/mem, setting the clock, the kernel log,
@@ -45,12 +46,14 @@ ENTER = ("--net", "--mount", "--uts", "--pid")
 # ignores every signal sent from inside (the kernel's rule for a namespace's init).
 _REAPER = (
     "import os, time\n"
+    "with open('/proc/self/comm', 'w') as comm:\n"  # `ps` in a page shows this name, not python's
+    "    comm.write(%r)\n"
     "while True:\n"
     "    try:\n"
     "        os.wait()\n"
     "    except ChildProcessError:\n"
     "        time.sleep(0.5)\n"
-)
+) % INIT_NAME
 
 # Run by pid 1 in the new namespaces (sh), before it becomes the reaper. $1 root, $2 hostname,
 # $3 python, $4 the reaper's code, the rest: cgroup dirs to keep writable.

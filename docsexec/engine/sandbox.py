@@ -184,15 +184,22 @@ class Sandbox:
         layout.RUN_DIR.mkdir(parents=True, exist_ok=True)
         staging = layout.RUN_DIR / f"{STAGING_PREFIX}{self.id}"
         staging.mkdir(mode=0o711)
+        try:
+            self._fill_root(staging)
+            staging.rename(self.root)
+        except BaseException:  # a Ctrl-C here must not leave the staging folder behind
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+
+    def _fill_root(self, staging: Path) -> None:
         for sub in ("data", "exec", "client", "etc"):
             (staging / sub).mkdir(mode=0o700)
-        for name, text in contain.etc_files().items():
+        for name, text in contain.etc_files().items():  # bound over /etc inside (contain.py)
             (staging / "etc" / name).write_text(text)
             (staging / "etc" / name).chmod(0o644)
         (staging / "daemon.json").write_text("{}\n")
         (staging / "containerd.toml").write_text(self._containerd_config())
         write_owner(staging / "owner.json", current_owner(self.netns_name, self.label))
-        staging.rename(self.root)
 
     def _make_netns(self) -> None:
         """The namespace, its loopback up, no IPv6 duplicate address detection, and a
