@@ -148,8 +148,9 @@ def _memory_hit(top: Path, v2: bool) -> bool:
         if local.exists():
             return _field(local, "oom") > 0
         return _field(top / "memory.events", "max") > 0 and _field(top / "memory.events", "oom_kill") > 0
-    kills = sum(_field(f, "oom_kill") for f in top.rglob("memory.oom_control"))
-    return _int(top / "memory.failcnt", 0) > 0 and kills > 0
+    if _int(top / "memory.failcnt", 0) == 0:  # cheap first: the watchdog asks 4 times a second
+        return False
+    return sum(_field(f, "oom_kill") for f in top.rglob("memory.oom_control")) > 0
 
 
 def _tasks_hit(top: Path, v2: bool, tasks: int) -> bool:

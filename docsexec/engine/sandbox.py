@@ -84,8 +84,9 @@ class Sandbox:
         self.limits = Limits.from_env()
         self.limit_hits: list[Limit] = []  # the limits the page reached, known after stop()
         self.init_pid: int | None = None  # host pid of pid 1 of the sandbox's namespaces
-        self._watchdog: threading.Timer | None = None
-        self._expired = False
+        self._watchdog: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._ended_for: list[Limit] = []  # the limits the watchdog ended the sandbox for
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -127,8 +128,9 @@ class Sandbox:
         if self._state in ("new", "stopped"):
             return
         begun = time.monotonic()
-        if self._watchdog is not None:
-            self._watchdog.cancel()
+        self._stopping.set()
+        if self._watchdog is not None and self._watchdog is not threading.current_thread():
+            self._watchdog.join()
         self.log_tail = self._read_log_tail() or self.log_tail
         self.limit_hits = self._hits()
         try:
@@ -307,25 +309,36 @@ class Sandbox:
         self._wait_until("namespace setup", deadline, ready.exists)
 
     def _start_watchdog(self) -> None:
-        """End the page when its wall-clock limit is reached: SIGKILL to pid 1 of its
-        namespaces ends the shell and every process of the engine at once."""
-        self._watchdog = threading.Timer(self.limits.seconds, self._expire)
-        self._watchdog.daemon = True
+        """A thread that ends the sandbox as soon as a limit is reached: the wall-clock one,
+        or the memory or task limit (a fork bomb at its limit would otherwise spin on a CPU
+        until the command's timeout, and a page after an OOM kill shows nothing of value)."""
+        self._watchdog = threading.Thread(target=self._watch, name=f"docsexec-watchdog-{self.id}", daemon=True)
         self._watchdog.start()
 
-    def _expire(self) -> None:
-        self._expired = True
-        self._log(f"sandbox {self.id} ({self.label}): wall-clock limit of {self.limits.seconds:g} s reached; ending it")
+    def _watch(self, every: float = 0.25) -> None:
+        deadline = time.monotonic() + self.limits.seconds
+        while not self._stopping.wait(every):
+            hits = self._hits() + ([Limit.SECONDS] if time.monotonic() >= deadline else [])
+            if hits:
+                self._end(hits)
+                return
+
+    def _end(self, hits: list[Limit]) -> None:
+        """SIGKILL to pid 1 of the namespaces ends the shell and every process of the engine."""
+        self._ended_for = hits
+        what = " and ".join(self.limits.describe(hit) for hit in hits)
+        self._log(f"sandbox {self.id} ({self.label}): {what} reached; ending it")
         if self.init_pid is not None and procs.alive(self.init_pid):
             os.kill(self.init_pid, signal.SIGKILL)
 
     def _hits(self) -> list[Limit]:
+        """The limits reached so far (the wall-clock one only once the watchdog acted on it)."""
         try:
             found = cgroups.hits(self.id, self.limits)
         except OSError as exc:
             self._log(f"warning: sandbox {self.id}: reading its limits' counters: {exc}")
             found = []
-        return found + ([Limit.SECONDS] if self._expired else [])
+        return sorted(set(found) | set(self._ended_for), key=list(Limit).index)
 
     def _wait_for_containerd(self, deadline: float) -> None:
         sock = layout.containerd_socket(self.id)
