@@ -154,10 +154,12 @@ def _memory_hit(top: Path, v2: bool) -> bool:
 
 
 def _tasks_hit(top: Path, v2: bool, tasks: int) -> bool:
-    """The group's peak reached its limit (pids.peak, kernel 6.1+), or on v2 its own events say so."""
-    if _int(top / "pids.peak", 0) >= tasks:
-        return True
-    return v2 and _field(top / "pids.events", "max") > 0
+    """The group's peak reached its limit (pids.peak, newer kernels); without that file, on v2,
+    the group's own events (on v1 they count in the forking task's group, a container's too)."""
+    if (top / "pids.peak").exists():
+        return _int(top / "pids.peak", 0) >= tasks
+    local = top / "pids.events.local"
+    return v2 and _field(local if local.exists() else top / "pids.events", "max") > 0
 
 
 def _read(path: Path) -> str:
