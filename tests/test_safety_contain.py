@@ -47,10 +47,17 @@ def machine_process():
 
 HOSTILE = """# A page that tries to leave its sandbox
 
-```console {{#writes .docsexec data-exit="1 1 1"}}
+```console {{#writes .docsexec data-exit="1 1 1 1 1 1"}}
 $ touch /root/escape-proof
 $ echo owned >> /etc/hosts
 $ rm -f /etc/hostname
+$ touch /var/tmp/escape-proof
+$ touch /sys/escape-proof
+$ echo $(cat /proc/sys/vm/swappiness) > /proc/sys/vm/swappiness
+```
+
+```console {{#own .docsexec}}
+$ touch /tmp/mine /run/mine "$HOME/mine" && echo written
 ```
 
 ```console {{#who .docsexec}}
@@ -82,6 +89,10 @@ def test_a_hostile_page_leaves_the_machine_as_it_was(tmp_path, machine_process):
     assert "touch: cannot touch '/root/escape-proof': Read-only file system" in text
     assert "bash: /etc/hosts: Read-only file system" in text
     assert "rm: cannot remove '/etc/hostname': Read-only file system" in text
+    assert "touch: cannot touch '/var/tmp/escape-proof': Read-only file system" in text
+    assert "touch: cannot touch '/sys/escape-proof': Read-only file system" in text
+    assert "bash: /proc/sys/vm/swappiness: Read-only file system" in text  # the kernel's settings
+    assert "&& echo written\nwritten\n" in text  # its own /tmp, /run and folder are writable
     assert f"$ hostname\n{contain.HOSTNAME}\n$ cat /etc/hostname\n{contain.HOSTNAME}\n" in text
     listed = text.split("$ ps -e -o comm= | sort -u\n", 1)[1].split("```", 1)[0].split()
     assert set(listed) <= {"bash", "containerd", "dockerd", "ps", "sort", contain.INIT_NAME}, listed
@@ -89,7 +100,8 @@ def test_a_hostile_page_leaves_the_machine_as_it_was(tmp_path, machine_process):
     assert f"bash: kill: ({machine_process.pid}) - No such process" in text
     assert "pids.max: Read-only file system" in text and "cgroup.procs: Read-only file system" in text
     # The machine: the file never appeared, /etc unchanged, its process still running.
-    assert not PROOF.exists()
+    assert not PROOF.exists() and not Path("/var/tmp/escape-proof").exists()
+    assert not Path("/tmp/mine").exists() and not Path("/run/mine").exists()  # private ones
     assert digest(WATCHED) == before
     assert machine_process.poll() is None
     assert left_by(run.sids) == []
