@@ -53,7 +53,8 @@ def cgroup_parent(sid: str) -> str:
 
 
 def cgroup_dirs(sid: str) -> list[Path]:
-    """The sandbox's cgroup in every mounted hierarchy (v1: one per controller; v2: one)."""
+    """The sandbox's cgroup tree in every mounted hierarchy (v1: one per controller; v2: one);
+    its `page` and `box` children (cgroups.py) are removed with it."""
     name = PREFIX + sid
     found = [p for p in CGROUP_DIR.glob(f"*/{name}") if p.is_dir()]
     direct = CGROUP_DIR / name

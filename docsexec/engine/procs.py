@@ -2,8 +2,8 @@
 
 A process belongs to a sandbox if it runs in one of the sandbox's network namespaces (dockerd,
 containerd, shims, docker-proxy, --net=host containers), names the sandbox root on its
-command line (containerd and shims after the namespace is gone), or sits in the sandbox's
-cgroup (container processes orphaned when a shim dies). Nothing is matched by process name,
+command line (containerd and shims after the namespace is gone, pid 1 of its namespaces), or
+sits in the sandbox's cgroups (every process of the page and the engine, containers too). Nothing is matched by process name,
 so another run's engine, or the user's own, is never touched.
 """
 

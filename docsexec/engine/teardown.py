@@ -1,7 +1,9 @@
 """Complete removal of one sandbox, from whatever state it is in, given only its id.
 
 Used by Sandbox.stop() (normal end of a page) and by the reaper (after a run was killed), so
-both clean the same things the same way. Every step tolerates the thing being already gone,
+both clean the same things the same way: the engine's containers, its daemons, pid 1 of its
+namespaces (which ends every process left in them, and with the last one the mounts the
+engine made inside), the network namespaces, the cgroup tree, the root folder. Every step tolerates the thing being already gone,
 and a failing step is logged, never raised: teardown runs in `finally` paths and must not
 hide the error that got us there.
 """
