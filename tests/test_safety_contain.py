@@ -116,6 +116,8 @@ def test_the_page_shell_keeps_what_lessons_need_and_drops_the_rest(sandbox):
         "pid=$(docker inspect -f '{{.State.Pid}}' lonely) && "
         "ip link add veth-host type veth peer name veth-box && ip link set veth-box netns $pid && "
         "nsenter -t $pid -n ip -o link show veth-box | cut -d: -f2 && "
+        "ln -s /proc/$pid/ns/net /var/run/netns/lonely && ip netns exec lonely ip link set veth-box name eth1 && "
+        "ip netns exec lonely ip -o link show eth1 | cut -d: -f2 && "
         "grep CapBnd /proc/self/status && ls /run/docsexec && hostname"
     )
     env = dict(os.environ, **sandbox.env())
@@ -123,12 +125,13 @@ def test_the_page_shell_keeps_what_lessons_need_and_drops_the_rest(sandbox):
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.split("\n")
     assert lines[0].strip().startswith("veth-box@"), done.stdout
-    bounding = int(lines[1].split()[1], 16)
+    assert lines[1].strip().startswith("eth1@"), done.stdout  # the classic `ip netns exec` recipe
+    bounding = int(lines[2].split()[1], 16)
     for cap, number in (("sys_admin", 21), ("net_admin", 12)):
         assert bounding >> number & 1, f"the page's shell lost {cap}"
     for cap, number in (("sys_module", 16), ("sys_time", 25), ("sys_rawio", 17)):
         assert not bounding >> number & 1, f"the page's shell still has {cap}"
-    assert lines[2:4] == [sandbox.id, contain.HOSTNAME], "other sandboxes' roots must not be visible"
+    assert lines[3:5] == [sandbox.id, contain.HOSTNAME], "other sandboxes' roots must not be visible"
 
 
 BOMB = """# A fork bomb
@@ -175,3 +178,23 @@ def test_the_documented_hostname_is_the_sandboxs():
     """The contributor guide and the README name the hostname pages see."""
     for doc in (REPO / "docs/contributing/index.md", REPO / "README.md"):
         assert re.search(rf"`{contain.HOSTNAME}`", doc.read_text(encoding="utf-8")), doc
+
+
+KILL_ALL = """# A page that signals every process it can
+
+```console {#kill-all .docsexec}
+$ kill -9 -1; sleep 0.5
+$ ps -e -o comm=
+```
+"""
+
+
+def test_kill_minus_one_ends_only_the_page(tmp_path, machine_process):
+    """`kill -9 -1` signals every process the sender can see but itself: inside the sandbox
+    that is only the page's engine (pid 1 ignores it), never a process of the machine."""
+    page = write_page(tmp_path, "kill-all.md", KILL_ALL)
+    run = Run("update", str(page))
+    assert run.finish() == 0, run.stdout + run.stderr
+    assert "$ ps -e -o comm=\n" + "\n".join([contain.INIT_NAME, "bash", "ps"]) + "\n```" in page.read_text(encoding="utf-8")
+    assert machine_process.poll() is None
+    assert run.sids and left_by(run.sids) == []
