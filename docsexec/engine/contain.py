@@ -64,8 +64,13 @@ shift 4
 hostname "$name"
 for keep in "$root" "$@"; do mount -n --bind "$keep" "$keep"; done
 writable=" $root $* "
-# Every mount -n of the machine read-only, deepest last (a remount -n does not reach mounts below).
-awk '{ print $5 }' /proc/self/mountinfo | while read -r point; do
+# mountinfo writes a space as \040 (octal): decode, so such a mount point is made read-only too.
+decode='function oct(s) { return substr(s, 1, 1) * 64 + substr(s, 2, 1) * 8 + substr(s, 3, 1) }
+{ p = $5; out = ""
+  while (match(p, /\\[0-7][0-7][0-7]/)) { out = out substr(p, 1, RSTART - 1) sprintf("%c", oct(substr(p, RSTART + 1, 3))); p = substr(p, RSTART + 4) }
+  print out p }'
+# Every mount of the machine read-only, deepest last (a remount does not reach mounts below).
+awk "$decode" /proc/self/mountinfo | while IFS= read -r point; do
   case "$point" in /proc|/proc/*|/dev/pts|/run/*) continue ;; esac  # /run: replaced below
   case "$writable" in *" $point "*) continue ;; esac
   mount -n -o remount,bind,ro "$point" 2>/dev/null || echo "sandbox setup: cannot make $point read-only" >&2
