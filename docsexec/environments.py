@@ -57,11 +57,12 @@ def require_docker_client() -> None:
 
 
 class SandboxEnvironment:
-    """A throwaway dockerd in its own network namespace, for one page."""
+    """A throwaway dockerd in its own namespaces, for one page (docsexec/engine/contain.py)."""
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, blocks: Sequence[Block] = ()) -> None:
         from .engine.sandbox import Sandbox
 
+        self._page = str(blocks[0].path) if blocks else label  # for a limit's failure line
         self._sandbox = Sandbox(label, _sandbox_engine())
         self.server_version = ""
         # The page's folder lives inside the sandbox's root (made by __enter__), so whatever
@@ -79,11 +80,19 @@ class SandboxEnvironment:
         self.server_version = self._sandbox.server_version
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        """Tear down; then, if the page reached one of its sandbox's limits (memory, tasks,
+        wall-clock), fail the page with one line that names it and the limit (exit 1), in
+        place of whatever its half-run blocks would have reported. A Ctrl-C goes on as it is."""
+        from .engine.limits import LimitExceeded
+
         self._sandbox.stop()
+        hits = self._sandbox.limit_hits
+        if hits and (exc_type is None or issubclass(exc_type, Exception)):
+            raise LimitExceeded(self._page, hits, self._sandbox.limits)
 
     def shell_argv(self) -> list[str]:
-        return self._sandbox.wrap_shell(SHELL)
+        return self._sandbox.wrap_shell(SHELL, cwd=self.workdir)
 
     def shell_env(self) -> dict[str, str]:
         env = _base_env(self.workdir)
@@ -194,7 +203,7 @@ def _server_version(env: dict[str, str]) -> str:
 
 def open_environment(mode: str, label: str, blocks: Sequence[Block] = ()) -> PageEnvironment:
     if mode == "sandbox":
-        return SandboxEnvironment(label)
+        return SandboxEnvironment(label, blocks)
     if mode == "shared":
         return SharedEnvironment(label, blocks)
     raise EnvironmentProblem(f"unknown engine mode {mode!r}")

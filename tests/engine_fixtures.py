@@ -9,7 +9,9 @@ machine look green.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -43,6 +45,17 @@ def sandbox(engine: EngineInstall):
         yield box
     finally:
         box.stop()
+
+
+@pytest.fixture
+def visible_tmp() -> Path:
+    """A scratch folder the sandbox can see: its /tmp is private (pytest's tmp_path is not
+    visible inside), so tools a test hands to the engine live under /var/tmp."""
+    folder = Path(tempfile.mkdtemp(prefix="docsexec-test-", dir="/var/tmp"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def run(box: Sandbox, *argv: str, timeout: float = 60) -> subprocess.CompletedProcess:

@@ -27,9 +27,9 @@ from docsexec.engine.sandbox import Sandbox
 from docsexec.errors import EnvironmentProblem
 
 try:
-    from engine_fixtures import docker0_address, engine, fake_dockerd, run, sandbox, traces  # noqa: F401
+    from engine_fixtures import docker0_address, engine, fake_dockerd, run, sandbox, traces, visible_tmp  # noqa: F401
 except ImportError:  # tests/ collected as a package
-    from tests.engine_fixtures import docker0_address, engine, fake_dockerd, run, sandbox, traces  # noqa: F401
+    from tests.engine_fixtures import docker0_address, engine, fake_dockerd, run, sandbox, traces, visible_tmp  # noqa: F401
 
 pytestmark = pytest.mark.engine
 
@@ -107,8 +107,8 @@ def test_stop_removes_everything(engine):
     box.stop()  # idempotent
 
 
-def test_start_failure_cleans_up_and_shows_the_log(engine, tmp_path):
-    broken = replace(engine, dockerd=fake_dockerd(tmp_path, "fake dockerd says no", 7))
+def test_start_failure_cleans_up_and_shows_the_log(engine, visible_tmp):
+    broken = replace(engine, dockerd=fake_dockerd(visible_tmp, "fake dockerd says no", 7))
     box = Sandbox("broken", broken)
     with pytest.raises(EnvironmentProblem) as caught:
         box.start(timeout=10)
@@ -188,7 +188,8 @@ def test_owner_alive_checks_the_start_time():
 
 # --- choices and fallbacks --------------------------------------------------------------------
 
-def test_a_dockerd_on_path_is_used_as_a_system_engine(engine, tmp_path, monkeypatch):
+def test_a_dockerd_on_path_is_used_as_a_system_engine(engine, visible_tmp, monkeypatch):
+    tmp_path = visible_tmp
     """What a CI runner with its own docker looks like: dockerd and containerd on PATH."""
     for folder in engine.bin_dirs:
         for tool in folder.iterdir():

@@ -47,12 +47,14 @@ def netns_names(sid: str) -> list[str]:
 
 
 def cgroup_parent(sid: str) -> str:
-    """Absolute, so container cgroups sit at a known place whatever our own cgroup is."""
-    return "/" + PREFIX + sid
+    """Docker's --cgroup-parent: absolute, so container cgroups sit at a known place whatever
+    our own cgroup is, and in `box`, the one group the sandbox may write to (cgroups.py)."""
+    return "/" + PREFIX + sid + "/box"
 
 
 def cgroup_dirs(sid: str) -> list[Path]:
-    """The sandbox's cgroup in every mounted hierarchy (v1: one per controller; v2: one)."""
+    """The sandbox's cgroup tree in every mounted hierarchy (v1: one per controller; v2: one);
+    its `page` and `box` children (cgroups.py) are removed with it."""
     name = PREFIX + sid
     found = [p for p in CGROUP_DIR.glob(f"*/{name}") if p.is_dir()]
     direct = CGROUP_DIR / name

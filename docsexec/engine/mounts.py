@@ -64,3 +64,14 @@ def umount_all_under(root: Path, log: Callable[[str], None]) -> list[str]:
     for problem in problems:
         log(f"warning: {problem}")
     return mounts_under(root)
+
+
+def mount_table() -> list[tuple[str, str, str]]:
+    """(mount point, file system type, super options) of every mount in our mount namespace."""
+    table = []
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        head, _, tail = line.partition(" - ")
+        fields, rest = head.split(), tail.split()
+        if len(fields) > 4 and len(rest) >= 3:
+            table.append((_unescape(fields[4]), rest[0], rest[2]))
+    return table

@@ -2,8 +2,8 @@
 
 A process belongs to a sandbox if it runs in one of the sandbox's network namespaces (dockerd,
 containerd, shims, docker-proxy, --net=host containers), names the sandbox root on its
-command line (containerd and shims after the namespace is gone), or sits in the sandbox's
-cgroup (container processes orphaned when a shim dies). Nothing is matched by process name,
+command line (containerd and shims after the namespace is gone, pid 1 of its namespaces), or
+sits in the sandbox's cgroups (every process of the page and the engine, containers too). Nothing is matched by process name,
 so another run's engine, or the user's own, is never touched.
 """
 
@@ -50,6 +50,17 @@ def _ppid(pid: int) -> int:
     except OSError:
         return 0
     return int(stat[stat.rindex(")") + 2:].split()[1])
+
+
+def children(pid: int) -> list[int]:
+    """The pids whose parent is pid (from /proc/<pid>/task/*/children when the kernel has it)."""
+    found: list[int] = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found += [int(x) for x in (task / "children").read_text().split()]
+        return found
+    except OSError:
+        return [p for p in all_pids() if _ppid(p) == pid]
 
 
 def cgroup_pids(dirs: list[Path]) -> set[int]:

@@ -1,10 +1,13 @@
-"""A private dockerd in its own network namespace, started for one page and removed after it.
+"""A private dockerd in its own namespaces, started for one page and removed after it.
 
 Why a namespace per page: bridges, iptables rules and docker0's 172.17.0.1 are per network
 namespace, so every page sees a fresh engine with the tutorial's default addresses, pages can
 run side by side, and nothing in it can reach beyond the machine: the namespace has no default
 route, and its one network card, `eth0` (nic.py), is wired to a second namespace of ours, not
-to the machine's network.
+to the machine's network. The page's shell and the engine also share their own mount, PID
+and UTS namespaces (contain.py: a read-only machine, only their own processes, the hostname
+`docker-host`) and control groups that bound their memory and tasks (cgroups.py); a
+wall-clock limit ends a page that runs too long (limits.py).
 """
 
 from __future__ import annotations
@@ -15,12 +18,16 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import subprocess
+import threading
 import time
+from pathlib import Path
 from typing import Callable
 
 from ..errors import EnvironmentProblem
-from . import api, layout, nic
+from . import api, cgroups, contain, layout, nic, procs
+from .limits import Limit, Limits
 from .owner import current_owner, write_owner
 from .provision import EngineInstall, import_images
 from .reaper import STAGING_PREFIX, reap_lock, reap_stale
@@ -47,7 +54,7 @@ def _require_tools() -> None:
     """Fail with one clear line before creating anything, rather than half-way through."""
     if os.geteuid() != 0:
         raise EnvironmentProblem("the engine sandbox needs root (network namespaces, dockerd)")
-    for tool in ("ip", "nsenter", "docker"):
+    for tool in ("ip", "nsenter", "unshare", "setpriv", "docker"):
         if shutil.which(tool) is None:
             raise EnvironmentProblem(f"`{tool}` is not on PATH (run `docsexec engine install`)")
 
@@ -57,7 +64,7 @@ def _clean_label(label: str) -> str:
 
 
 class Sandbox:
-    """A private dockerd in its own network namespace, for one page."""
+    """A private dockerd in its own namespaces and control groups, for one page."""
 
     def __init__(self, label: str, engine: EngineInstall, log: Log | None = None) -> None:
         self.label = _clean_label(label)
@@ -74,6 +81,12 @@ class Sandbox:
         self._children: dict[str, subprocess.Popen] = {}
         self._state = "new"
         self.owner_pid = os.getpid()
+        self.limits = Limits.from_env()
+        self.limit_hits: list[Limit] = []  # the limits the page reached, known after stop()
+        self.init_pid: int | None = None  # host pid of pid 1 of the sandbox's namespaces
+        self._watchdog: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._ended_for: list[Limit] = []  # the limits the watchdog ended the sandbox for
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -93,6 +106,9 @@ class Sandbox:
         try:
             self._make_root()
             self._make_netns()
+            cgroups.create(self.id, self.limits)
+            self._start_namespaces(begun + timeout)
+            self._start_watchdog()
             self._launch("containerd", self.containerd_argv())
             self._wait_for_containerd(begun + timeout)
             self._launch("dockerd", self.dockerd_argv())
@@ -112,7 +128,11 @@ class Sandbox:
         if self._state in ("new", "stopped"):
             return
         begun = time.monotonic()
+        self._stopping.set()
+        if self._watchdog is not None and self._watchdog is not threading.current_thread():
+            self._watchdog.join()
         self.log_tail = self._read_log_tail() or self.log_tail
+        self.limit_hits = self._hits()
         try:
             with reap_lock():
                 problems = teardown(self.id, self._log, self._children)
@@ -132,19 +152,23 @@ class Sandbox:
         self.stop()
 
     def wrap(self, argv: list[str]) -> list[str]:
-        """argv run inside the sandbox's network namespace (nsenter: `ip netns exec` would
-        remount /sys, which breaks dockerd and hides the host's cgroups)."""
-        return ["nsenter", f"--net={self.netns_path}", *argv]
+        """argv run inside the sandbox's namespaces (network, mount, PID, UTS), from its root.
+        nsenter, not `ip netns exec`: that remounts /sys, which breaks dockerd."""
+        return contain.enter_argv(self._require_init(), cgroups.procs_files(self.id), argv, self.root)
 
-    def wrap_shell(self, argv: list[str]) -> list[str]:
-        """Like wrap(), for the page's shell, which also gets a private, empty /run/netns: iproute2 scans that folder to name
-        the peers of veth interfaces, and another run adding or deleting its namespace there
-        at the same moment made `ip link` print "Peer netns reference is invalid" now and
-        then. The page's containers are not listed there anyway (Docker keeps their
-        namespaces in its exec-root), so the output is the same, minus the race.
-        """
-        private_netns = 'mount -t tmpfs -o size=64k,mode=755 docsexec-netns /run/netns && exec "$@"'
-        return self.wrap(["unshare", "--mount", "--propagation", "private", "sh", "-c", private_netns, "sh", *argv])
+    def wrap_shell(self, argv: list[str], cwd: Path | None = None) -> list[str]:
+        """Like wrap(), for the page's shell: started in cwd (default: the page's folder
+        `work` in the root, else the root), without the capabilities no lesson needs. Its
+        /run is private, so `ip` finds an empty /run/netns: no other run's namespaces appear
+        there, and none appearing or going away can make `ip link` print "Peer netns
+        reference is invalid" (a race seen before /run was private)."""
+        where = cwd or (self.root / "work" if (self.root / "work").is_dir() else self.root)
+        return contain.shell_argv(self._require_init(), cgroups.procs_files(self.id), argv, where)
+
+    def _require_init(self) -> int:
+        if self.init_pid is None:
+            raise RuntimeError(f"sandbox {self.id} has no namespaces (not started)")
+        return self.init_pid
 
     def env(self) -> dict[str, str]:
         """Client settings for commands run against this engine, never the user's own config."""
@@ -162,12 +186,22 @@ class Sandbox:
         layout.RUN_DIR.mkdir(parents=True, exist_ok=True)
         staging = layout.RUN_DIR / f"{STAGING_PREFIX}{self.id}"
         staging.mkdir(mode=0o711)
-        for sub in ("data", "exec", "client"):
+        try:
+            self._fill_root(staging)
+            staging.rename(self.root)
+        except BaseException:  # a Ctrl-C here must not leave the staging folder behind
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+
+    def _fill_root(self, staging: Path) -> None:
+        for sub in ("data", "exec", "client", "etc"):
             (staging / sub).mkdir(mode=0o700)
+        for name, text in contain.etc_files().items():  # bound over /etc inside (contain.py)
+            (staging / "etc" / name).write_text(text)
+            (staging / "etc" / name).chmod(0o644)
         (staging / "daemon.json").write_text("{}\n")
         (staging / "containerd.toml").write_text(self._containerd_config())
         write_owner(staging / "owner.json", current_owner(self.netns_name, self.label))
-        staging.rename(self.root)
 
     def _make_netns(self) -> None:
         """The namespace, its loopback up, no IPv6 duplicate address detection, and a
@@ -220,7 +254,7 @@ class Sandbox:
             "--containerd", str(layout.containerd_socket(self.id)),
             "--data-root", str(root / "data"),
             "--exec-root", str(root / "exec"),
-            "--pidfile", str(layout.pid_file(self.id)),
+            "--pidfile", str(self.root / "exec" / "dockerd.pid"),  # its pid inside; ours: dockerd.pid
             "--host", self.docker_host,
             "--cgroup-parent", layout.cgroup_parent(self.id),
             "--exec-opt", "native.cgroupdriver=cgroupfs",  # the parent is a path, not a systemd slice
@@ -232,20 +266,79 @@ class Sandbox:
             "--shutdown-timeout", "2",
         ]
 
-    def _launch(self, daemon: str, argv: list[str]) -> None:
-        """Start a daemon inside the namespace, in its own session (a Ctrl-C meant for us must
-        not kill it before stop() has removed the containers), logging to dockerd.log."""
+    def _popen(self, daemon: str, argv: list[str]) -> subprocess.Popen:
+        """Start argv in its own session (a Ctrl-C meant for us must not kill it before stop()
+        has removed the containers), logging to dockerd.log."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("DOCKER_") and k not in _DROP_ENV}
         env["PATH"] = self.engine.path_env()
         with open(layout.log_file(self.id), "ab") as log:
             proc = subprocess.Popen(
-                self.wrap(argv), stdin=subprocess.DEVNULL, stdout=log,
+                argv, stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT, env=env, cwd=self.root, start_new_session=True,
             )
         self._children[daemon] = proc
-        if daemon != "dockerd":  # dockerd writes its own (--pidfile) and refuses a present one
-            # nsenter execs the daemon, so this is the daemon's own pid.
-            layout.pid_file(self.id, daemon).write_text(f"{proc.pid}\n")
+        return proc
+
+    def _launch(self, daemon: str, argv: list[str]) -> None:
+        """Start a daemon inside the namespaces. nsenter forks it (a PID namespace is entered
+        by children only), so its pidfile gets the daemon's own pid, found as nsenter's child."""
+        proc = self._popen(daemon, self.wrap(argv))
+        pid = self._child_of(proc, daemon, time.monotonic() + 5)
+        layout.pid_file(self.id, daemon).write_text(f"{pid}\n")
+
+    def _child_of(self, proc: subprocess.Popen, what: str, deadline: float) -> int:
+        while True:
+            found = procs.children(proc.pid)
+            if found:
+                return min(found)
+            if proc.poll() is not None:
+                raise EnvironmentProblem(f"{what} exited with code {proc.returncode} during start-up")
+            if time.monotonic() > deadline:
+                raise EnvironmentProblem(f"{what} did not start in time")
+            time.sleep(0.002)
+
+    def _start_namespaces(self, deadline: float) -> None:
+        """pid 1 of the sandbox's namespaces, in the network namespace and the page's cgroups
+        (joined before unshare runs, so every later process inherits them), set up and ready."""
+        init = contain.init_argv(self.root, cgroups.writable_dirs(self.id))
+        argv = contain.joined(cgroups.procs_files(self.id), ["nsenter", f"--net={self.netns_path}", *init])
+        proc = self._popen("init", argv)
+        self.init_pid = self._child_of(proc, "the sandbox's namespace setup", deadline)
+        layout.pid_file(self.id, "init").write_text(f"{self.init_pid}\n")
+        ready = self.root / contain.READY
+        self._wait_until("namespace setup", deadline, ready.exists)
+
+    def _start_watchdog(self) -> None:
+        """A thread that ends the sandbox as soon as a limit is reached: the wall-clock one,
+        or the memory or task limit (a fork bomb at its limit would otherwise spin on a CPU
+        until the command's timeout, and a page after an OOM kill shows nothing of value)."""
+        self._watchdog = threading.Thread(target=self._watch, name=f"docsexec-watchdog-{self.id}", daemon=True)
+        self._watchdog.start()
+
+    def _watch(self, every: float = 0.25) -> None:
+        deadline = time.monotonic() + self.limits.seconds
+        while not self._stopping.wait(every):
+            hits = self._hits() + ([Limit.SECONDS] if time.monotonic() >= deadline else [])
+            if hits:
+                self._end(hits)
+                return
+
+    def _end(self, hits: list[Limit]) -> None:
+        """SIGKILL to pid 1 of the namespaces ends the shell and every process of the engine."""
+        self._ended_for = hits
+        what = " and ".join(self.limits.describe(hit) for hit in hits)
+        self._log(f"sandbox {self.id} ({self.label}): {what} reached; ending it")
+        if self.init_pid is not None and procs.alive(self.init_pid):
+            os.kill(self.init_pid, signal.SIGKILL)
+
+    def _hits(self) -> list[Limit]:
+        """The limits reached so far (the wall-clock one only once the watchdog acted on it)."""
+        try:
+            found = cgroups.hits(self.id, self.limits)
+        except OSError as exc:
+            self._log(f"warning: sandbox {self.id}: reading its limits' counters: {exc}")
+            found = []
+        return sorted(set(found) | set(self._ended_for), key=list(Limit).index)
 
     def _wait_for_containerd(self, deadline: float) -> None:
         sock = layout.containerd_socket(self.id)
@@ -285,5 +378,5 @@ class Sandbox:
 
     def describe(self) -> dict:
         """For reports and `engine status`: what this sandbox is and where."""
-        return {"id": self.id, "label": self.label, "docker_host": self.docker_host,
+        return {"id": self.id, "label": self.label, "docker_host": self.docker_host, "hostname": contain.HOSTNAME,
                 "netns": self.netns_name, "lan_netns": self.lan_netns_name, "root": str(self.root), "server_version": self.server_version}

@@ -1,7 +1,9 @@
 """Complete removal of one sandbox, from whatever state it is in, given only its id.
 
 Used by Sandbox.stop() (normal end of a page) and by the reaper (after a run was killed), so
-both clean the same things the same way. Every step tolerates the thing being already gone,
+both clean the same things the same way: the engine's containers, its daemons, pid 1 of its
+namespaces (which ends every process left in them, and with the last one the mounts the
+engine made inside), the network namespaces, the cgroup tree, the root folder. Every step tolerates the thing being already gone,
 and a failing step is logged, never raised: teardown runs in `finally` paths and must not
 hide the error that got us there.
 """
@@ -15,7 +17,7 @@ import subprocess
 from pathlib import Path
 from typing import Callable
 
-from . import api, layout, procs
+from . import api, cgroups, layout, procs
 from .mounts import mounts_under, umount, umount_all_under
 
 Log = Callable[[str], None]
@@ -34,10 +36,11 @@ def teardown(sid: str, log: Log, children: dict[str, subprocess.Popen] | None = 
     _step(log, "empty the engine", lambda: _empty_engine(sid, log))
     for daemon in ("dockerd", "containerd"):  # dockerd first: it still talks to containerd
         _step(log, f"stop {daemon}", lambda d=daemon: _stop_daemon(sid, d, children.get(d), grace, log))
+    _step(log, "end the namespaces", lambda: _end_namespaces(sid, children, log))
     _step(log, "kill leftovers", lambda: _kill_leftovers(sid, netns, log))
     _step(log, "unmount", lambda: umount_all_under(root, log))
     _step(log, "delete netns", lambda: _delete_netns(sid, log))
-    _step(log, "remove cgroups", lambda: _remove_cgroups(sid, log))
+    _step(log, "remove cgroups", lambda: cgroups.remove(sid, log))
     _step(log, "remove root", lambda: _remove_root(root, log))
     return _problems(sid)
 
@@ -66,29 +69,40 @@ def _daemon_pid(sid: str, daemon: str) -> int | None:
 
 
 def _stop_daemon(sid: str, daemon: str, child: subprocess.Popen | None, grace: float, log: Log) -> None:
-    """SIGTERM, wait up to `grace`, then SIGKILL."""
-    if child is not None and child.poll() is not None:
-        return
-    pid = child.pid if child is not None else _daemon_pid(sid, daemon)
-    if pid is None or (child is None and not procs.alive(pid)):
-        return
-    os.kill(pid, signal.SIGTERM)
-    if _wait(pid, child, grace):
-        return
-    log(f"warning: {daemon} {pid} ignored SIGTERM for {grace:g} s; killing it")
-    os.kill(pid, signal.SIGKILL)
-    _wait(pid, child, 5.0)
+    """SIGTERM, wait up to `grace`, then SIGKILL. The signal goes to the daemon itself (its
+    pidfile), not to the nsenter that forked it into the PID namespace (it forwards nothing);
+    that nsenter, our child, ends with it and is reaped."""
+    pid = _daemon_pid(sid, daemon)
+    if pid is not None and procs.alive(pid):
+        os.kill(pid, signal.SIGTERM)
+        if procs.wait_gone({pid}, grace):
+            log(f"warning: {daemon} {pid} ignored SIGTERM for {grace:g} s; killing it")
+            os.kill(pid, signal.SIGKILL)
+            procs.wait_gone({pid}, 5.0)
+    _reap(child)
 
 
-def _wait(pid: int, child: subprocess.Popen | None, timeout: float) -> bool:
-    """True once the process has exited (reaped, if it is our child)."""
-    if child is None:
-        return not procs.wait_gone({pid}, timeout)
+def _reap(child: subprocess.Popen | None) -> None:
+    """Wait for a child we started (it has nothing left to wait for), killing it if need be."""
+    if child is None or child.poll() is not None:
+        return
     try:
-        child.wait(timeout)
-        return True
+        child.wait(2.0)
     except subprocess.TimeoutExpired:
-        return False
+        child.kill()
+        child.wait(5.0)
+
+
+def _end_namespaces(sid: str, children: dict[str, subprocess.Popen], log: Log) -> None:
+    """SIGKILL to pid 1 of the sandbox's PID namespace: the kernel then kills every process
+    left in it (the page's, containers' too) and no new one can start there, so even a fork
+    bomb ends here. Its mount namespace, with every mount the engine made, goes with them."""
+    pid = _daemon_pid(sid, "init")
+    if pid is not None and procs.alive(pid):
+        os.kill(pid, signal.SIGKILL)
+        if procs.wait_gone({pid}, 5.0):
+            log(f"warning: pid 1 of sandbox {sid} ({pid}) survived SIGKILL")
+    _reap(children.get("init"))
 
 
 def _kill_leftovers(sid: str, netns: list[tuple[int, int]], log: Log) -> None:
@@ -121,16 +135,6 @@ def _delete_netns(sid: str, log: Log) -> None:
             log(f"warning: ip netns del {name}: {done.stderr.strip()}; unmounting by hand")
             umount(str(path))
             path.unlink(missing_ok=True)
-
-
-def _remove_cgroups(sid: str, log: Log) -> None:
-    """rmdir, children first: cgroupfs only allows rmdir of empty groups."""
-    for top in layout.cgroup_dirs(sid):
-        for dirpath, _dirs, _files in os.walk(top, topdown=False):
-            try:
-                os.rmdir(dirpath)
-            except OSError as exc:
-                log(f"warning: rmdir {dirpath}: {exc.strerror}")
 
 
 def _remove_root(root: Path, log: Log) -> None:
