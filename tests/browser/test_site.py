@@ -502,10 +502,14 @@ def test_mermaid_is_loaded_only_where_there_is_a_diagram(page, base_url: str, si
         html = (site / url_of(md) / "index.html").read_text(encoding="utf-8")
         assert "mermaid.min.js" not in html, f"{md}: the HTML itself loads mermaid.min.js (render-blocking)"
         fetched: list[str] = []
-        page.on("request", lambda request: fetched.append(request.url))
+
+        def record(request, fetched=fetched) -> None:
+            fetched.append(request.url)
+
+        page.on("request", record)
         open_page(page, base_url, md)
         page.wait_for_load_state("networkidle")
-        page.remove_listener("request", page.listeners("request")[-1]) if hasattr(page, "listeners") else None
+        page.remove_listener("request", record)
         loaded = any(url.endswith("/mermaid.min.js") for url in fetched)
         weight = page.evaluate(
             "() => performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))"
