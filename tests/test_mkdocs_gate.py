@@ -1,20 +1,36 @@
-"""The MkDocs plugin: a real `mkdocs build` fails on unverified or edited blocks, shows a badge.
+"""The gate and the badge, in real builds with MkDocs and with Zensical.
 
+Both render through docsexec's Markdown extension (docsexec.markdown_ext): MkDocs with the
+thin plugin naming each page, Zensical through its own page context (it loads no MkDocs
+plugins). A build fails on unverified or edited blocks and shows the badge otherwise.
 No engine here: the gate only reads the pages, which is the point (the build never needs Docker).
 """
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from docsexec import provenance
 from docsexec.page import Page
 from docsexec.scan import scan_page
 
-BODY = "# P\n\n```console {#greet .docsexec}\n$ echo hello\nhello\n```\n"
-CONFIG = "site_name: t\nplugins:\n  - docsexec\nmarkdown_extensions:\n  - attr_list\n  - pymdownx.superfences\n"
+BODY = "# P\n\n```console {#greet .docsexec}\n$ echo hello\n# not a prompt\n```\n"
+CONFIG = (
+    "site_name: t\n"
+    "plugins:\n  - docsexec\n"
+    "markdown_extensions:\n  - attr_list\n  - pymdownx.highlight:\n      pygments_lang_class: true\n"
+    "  - pymdownx.superfences\n  - docsexec.markdown_ext\n"
+)
+ZENSICAL = shutil.which("zensical", path=str(Path(sys.executable).parent)) or "zensical"
+BUILDERS = {
+    "mkdocs": lambda: [sys.executable, "-m", "mkdocs", "build", "--strict"],
+    "zensical": lambda: [ZENSICAL, "build", "--clean"],
+}
 
 
 def verified(text: str) -> str:
@@ -23,37 +39,65 @@ def verified(text: str) -> str:
     return provenance.with_provenance(page, record).text()
 
 
-def build(tmp_path: Path, page_text: str) -> subprocess.CompletedProcess[str]:
-    (tmp_path / "docs").mkdir(exist_ok=True)
-    (tmp_path / "docs" / "index.md").write_text(page_text, encoding="utf-8")
+def build(tmp_path: Path, builder: str, page_text: str, extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    docs = tmp_path / "docs"
+    docs.mkdir(exist_ok=True)
+    (docs / "index.md").write_text(page_text, encoding="utf-8")
+    for name, text in (extra or {}).items():
+        (docs / name).write_text(text, encoding="utf-8")
     (tmp_path / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
-    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=tmp_path, capture_output=True, text=True)
+    return subprocess.run(BUILDERS[builder](), cwd=tmp_path, capture_output=True, text=True, timeout=120)
 
 
-def test_a_verified_page_builds_with_its_badge(tmp_path):
-    done = build(tmp_path, verified(BODY))
-    assert done.returncode == 0, done.stderr
-    html = (tmp_path / "site" / "index.html").read_text()
-    assert "Verified on Docker Engine 26.1.5+dfsg1 &middot; 2026-11-27" in html
+def html_of(tmp_path: Path) -> str:
+    return (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
 
 
-def test_a_never_verified_page_fails_the_build(tmp_path):
-    done = build(tmp_path, BODY)
+@pytest.fixture(params=sorted(BUILDERS))
+def builder(request) -> str:
+    return request.param
+
+
+def test_a_verified_page_builds_with_its_badge(tmp_path, builder):
+    done = build(tmp_path, builder, verified(BODY))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Verified on Docker Engine 26.1.5+dfsg1 \u00b7 2026-11-27" in html_of(tmp_path)
+
+
+def test_the_badge_links_to_the_verification_page_when_there_is_one(tmp_path, builder):
+    done = build(tmp_path, builder, verified(BODY), extra={"verification.md": "# How this site is verified\n"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    page = html_of(tmp_path)
+    assert 'class="docsexec-badge"' in page
+    assert 'href="verification/"' in page or 'href="verification/index.html"' in page, page
+
+
+def test_an_output_line_starting_with_hash_is_output_not_a_prompt(tmp_path, builder):
+    done = build(tmp_path, builder, verified(BODY))
+    assert done.returncode == 0, done.stdout + done.stderr
+    page = html_of(tmp_path)
+    assert '<span class="go"># not a prompt</span>' in page
+    assert '<span class="gp"># </span>' not in page
+
+
+def test_a_never_verified_page_fails_the_build(tmp_path, builder):
+    done = build(tmp_path, builder, BODY)
     assert done.returncode != 0
-    assert "index.md:1: page has tagged blocks but was never verified" in done.stderr
+    assert "index.md:1: page has tagged blocks but was never verified" in done.stdout + done.stderr
 
 
-def test_an_output_edited_by_hand_fails_the_build(tmp_path):
-    done = build(tmp_path, verified(BODY).replace("hello\n```", "hullo\n```"))
+def test_an_output_edited_by_hand_fails_the_build(tmp_path, builder):
+    done = build(tmp_path, builder, verified(BODY).replace("# not a prompt\n```", "# not a prompt!\n```"))
     assert done.returncode != 0
-    assert "tagged blocks changed since their last verified run" in done.stderr
+    assert "tagged blocks changed since their last verified run" in done.stdout + done.stderr
 
 
-def test_duplicate_ids_fail_the_build_with_file_and_line(tmp_path):
-    done = build(tmp_path, BODY + "\n```console {#greet .docsexec}\n$ true\n```\n")
+def test_duplicate_ids_fail_the_build_with_file_and_line(tmp_path, builder):
+    done = build(tmp_path, builder, BODY + "\n```console {#greet .docsexec}\n$ true\n```\n")
     assert done.returncode != 0
-    assert "index.md:8: duplicate block id 'greet'" in done.stderr
+    assert "index.md:8: duplicate block id 'greet'" in done.stdout + done.stderr
 
 
-def test_a_page_without_tagged_blocks_needs_no_provenance(tmp_path):
-    assert build(tmp_path, "# Plain\n\n```console\n$ anything\n```\n").returncode == 0
+def test_a_page_without_tagged_blocks_needs_no_provenance(tmp_path, builder):
+    done = build(tmp_path, builder, "# Plain\n\n```console\n$ anything\n```\n")
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -7,7 +7,18 @@ DOCSEXEC_SITE_DIR), serves it on 127.0.0.1 and drives Debian's Chromium with Pla
 * Material's search finds "bridge";
 * the copy button of every tagged block copies exactly the commands docsexec types
   (parsed from the Markdown source by docsexec's own scanner), untagged blocks copy as before;
-* Mermaid diagrams render offline (from the vendored mermaid.min.js);
+* Mermaid diagrams render offline (from the vendored mermaid.min.js), and Mermaid is loaded,
+  asynchronously, only on pages that have a diagram; a page without one weighs <= 600 KB;
+* diagrams stay legible on a 390 px wide phone;
+* no recorded output line is wider than 160 characters (unless the page says why), no
+  transcript runs off the right edge, and output lines starting with `# ` are output: a
+  reader who selects and copies them gets them whole;
+* the footer's "Next" links lead from the home page through every page in nav order, and
+  each page's own "Next" section points where the footer does;
+* every page has an edit link, each tutorial page links to Docker's documentation, the home
+  page credits the original; a search for `--network host` finds pages;
+* the site built with Zensical (the successor of Material) shows the badge and renders the
+  same blocks, and an edited block fails the Zensical build;
 * no page logs a console error or throws, and nothing is fetched from anywhere but 127.0.0.1.
 
 Screenshots go to test-artifacts/browser/. Needs: apt `chromium`, pip `playwright` (its own
@@ -51,6 +62,7 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 SITE_NAME = "Docker networking, verified"
+GITHUB_FACTS = '{"stargazers_count": 0, "forks_count": 0, "tag_name": "v0"}'
 COPY_BUTTON = 'button.md-code__button[data-md-type="copy"], button.md-clipboard'
 MERMAID_PRE = re.compile(r'<pre class="mermaid">')
 
@@ -85,8 +97,35 @@ def url_of(md: str) -> str:
     return md[: -len(".md")] + "/"
 
 
+TUTORIAL = [
+    "modes/index.md", "modes/bridge.md", "modes/host.md", "modes/none.md", "modes/container.md",
+    "user-defined-networks.md", "communication.md",
+]
+# Recorded output lines longer than 160 characters, each with the words of the page's note
+# that says why.
+WIDE_LINES_EXPLAINED = {
+    ("user-defined-networks.md", "rm-in-use"): "about 170 characters",
+}
+MAX_OUTPUT_WIDTH = 160
+MAX_PAGE_BYTES_WITHOUT_DIAGRAM = 600_000
+PHONE = {"width": 390, "height": 844}
+MIN_LEGIBLE_FONT_PX = 9.0
+
+
 def slug(md: str) -> str:
     return md[: -len(".md")].replace("/", "-")
+
+
+def recorded_outputs(docs: Path, md: str) -> dict[str, list[str]]:
+    """Per tagged block id: its recorded output lines (everything that is not typed)."""
+    from docsexec.scan import scan_file
+
+    _, blocks = scan_file(docs / md)
+    return {
+        block.id: [line for command in block.commands for line in command.expected]
+        + [line for command in block.commands for typed in command.inputs for line in typed.expected]
+        for block in blocks
+    }
 
 
 def commands_to_copy(docs: Path, md: str) -> dict[str, str]:
@@ -179,6 +218,11 @@ def browser(base_url: str, tmp_path_factory: pytest.TempPathFactory):
         host = urlsplit(route.request.url).hostname or ""
         if route.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost", "::1"):
             route.continue_()
+        elif host == "api.github.com" and urlsplit(route.request.url).path.startswith("/repos/"):
+            # The theme's header shows the repository's stars and latest release (repo_url),
+            # asked of GitHub's API by the reader's browser. The test answers for GitHub,
+            # here, so nothing leaves the machine; it is not one of the site's own requests.
+            route.fulfill(status=200, content_type="application/json", body=GITHUB_FACTS)
         else:
             blocked.append(route.request.url)
             route.abort()
@@ -378,3 +422,279 @@ def test_no_console_errors_on_any_page(page, base_url: str) -> None:
         open_page(page, base_url, md)
         page.wait_for_load_state("networkidle")
         page.wait_for_timeout(300)
+
+
+# --------------------------------------------------------------------------- readable outputs
+
+
+def test_no_recorded_output_line_is_wider_than_160_characters(docs: Path) -> None:
+    """Wide one-line JSON was 2,700-7,200 px wide in a 690 px column: outputs are pretty-printed
+    or selected with --format; a longer line needs a note on its page that says why."""
+    too_wide = []
+    for md in nav_pages():
+        text = (docs / md).read_text(encoding="utf-8")
+        for ident, lines in recorded_outputs(docs, md).items():
+            widest = max((len(line) for line in lines), default=0)
+            if widest <= MAX_OUTPUT_WIDTH:
+                continue
+            reason = WIDE_LINES_EXPLAINED.get((md, ident))
+            if reason is None or reason not in text:
+                too_wide.append(f"{md} [{ident}]: {widest} characters")
+    assert not too_wide, too_wide
+
+
+def test_no_transcript_runs_off_the_right_edge(page, base_url: str) -> None:
+    """Long lines (an error such as "... has active endpoints") wrap instead of being cut off."""
+    for md in nav_pages():
+        open_page(page, base_url, md)
+        overflowing = page.eval_on_selector_all(
+            ".language-console pre > code",
+            "els => els.filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.closest('[id]')?.id || e.textContent.slice(0, 40))",
+        )
+        assert not overflowing, f"{md}: transcripts wider than the column: {overflowing}"
+    open_page(page, base_url, "user-defined-networks.md")
+    page.locator('[id="rm-in-use"]').scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "wrapped-error-line.png"))
+
+
+SELECT_TEXT = """(el) => {
+  const range = document.createRange();
+  range.selectNodeContents(el);
+  const selection = window.getSelection();
+  selection.removeAllRanges();
+  selection.addRange(range);
+  return selection.toString();
+}"""
+
+
+def test_output_lines_starting_with_hash_are_output_and_copy_whole(page, base_url: str, docs: Path) -> None:
+    """resolv.conf's `# Generated by Docker Engine.` lines were highlighted as root prompts,
+    and a reader's selection dropped their `# ` (prompts are not selectable)."""
+    checked = 0
+    for md in nav_pages():
+        hash_lines = {ident: [line for line in lines if line.startswith("# ")] for ident, lines in recorded_outputs(docs, md).items()}
+        hash_lines = {ident: lines for ident, lines in hash_lines.items() if lines}
+        if not hash_lines:
+            continue
+        open_page(page, base_url, md)
+        for ident, lines in hash_lines.items():
+            code = page.locator(f'[id="{ident}"] pre > code')
+            prompts = code.evaluate("el => Array.from(el.querySelectorAll('.gp')).map(s => s.textContent)")
+            assert "# " not in prompts, f"{md} [{ident}]: an output line is highlighted as a root prompt"
+            selected = code.evaluate(SELECT_TEXT)
+            for line in lines:
+                assert line in selected.split("\n"), f"{md} [{ident}]: selecting the output lost {line!r}"
+                checked += 1
+    assert checked >= 4, "no output line starting with '# ' was checked (the communication page has several)"
+
+
+# --------------------------------------------------------------------------- weight and diagrams
+
+
+def _diagram_count(site: Path, md: str) -> int:
+    return len(MERMAID_PRE.findall((site / url_of(md) / "index.html").read_text(encoding="utf-8")))
+
+
+def test_mermaid_is_loaded_only_where_there_is_a_diagram(page, base_url: str, site: Path) -> None:
+    """The 3.57 MB mermaid.min.js was loaded, blocking, on every page."""
+    with_diagram = without = 0
+    for md in nav_pages():
+        html = (site / url_of(md) / "index.html").read_text(encoding="utf-8")
+        assert "mermaid.min.js" not in html, f"{md}: the HTML itself loads mermaid.min.js (render-blocking)"
+        fetched: list[str] = []
+
+        def record(request, fetched=fetched) -> None:
+            fetched.append(request.url)
+
+        page.on("request", record)
+        open_page(page, base_url, md)
+        page.wait_for_load_state("networkidle")
+        page.remove_listener("request", record)
+        loaded = any(url.endswith("/mermaid.min.js") for url in fetched)
+        weight = page.evaluate(
+            "() => performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))"
+            ".reduce((sum, e) => sum + (e.decodedBodySize || 0), 0)"
+        )
+        if _diagram_count(site, md):
+            with_diagram += 1
+            assert loaded, f"{md} has a diagram but mermaid.min.js was not loaded"
+        else:
+            without += 1
+            assert not loaded, f"{md} has no diagram but loaded mermaid.min.js"
+            assert weight <= MAX_PAGE_BYTES_WITHOUT_DIAGRAM, f"{md}: {weight} bytes without a diagram"
+        page.goto("about:blank")
+    assert with_diagram and without, (with_diagram, without)
+
+
+def _diagram_scales(page) -> list[dict]:
+    """For each rendered diagram: the svg's width on screen, its drawn width and the scale."""
+    session = page.context.new_cdp_session(page)
+    try:
+        document = session.send("DOM.getDocument", {"depth": -1, "pierce": True})["root"]
+        found: list[dict] = []
+
+        def walk(node) -> None:
+            if node.get("nodeName", "").lower() == "svg":
+                attributes = dict(zip(node.get("attributes", [])[::2], node.get("attributes", [])[1::2]))
+                view = attributes.get("viewBox", "").split()
+                if len(view) == 4 and "mermaid" in attributes.get("id", "") + attributes.get("aria-roledescription", "flowchart"):
+                    box = session.send("DOM.getBoxModel", {"nodeId": node["nodeId"]})["model"]
+                    found.append({"id": attributes.get("id"), "screen": box["width"], "drawn": float(view[2]),
+                                  "scale": box["width"] / float(view[2])})
+            for child in node.get("children", []) + node.get("shadowRoots", []):
+                walk(child)
+
+        walk(document)
+        return found
+    finally:
+        session.detach()
+
+
+def test_diagrams_are_legible_on_a_phone(browser, base_url: str, site: Path) -> None:
+    """At 390 px the home page's diagram text was about 3 px high: diagrams are drawn
+    top-down, and none may be shrunk so much that its 16 px labels fall below 9 px."""
+    tab = browser.new_page()
+    tab.set_viewport_size(PHONE)
+    try:
+        checked = 0
+        for md in nav_pages():
+            count = _diagram_count(site, md)
+            if not count:
+                continue
+            open_page(tab, base_url, md)
+            tab.wait_for_function("n => document.querySelectorAll('div.mermaid').length === n", arg=count, timeout=20_000)
+            scales = _diagram_scales(tab)
+            assert len(scales) == count, f"{md}: {len(scales)} svgs for {count} diagrams"
+            for diagram in scales:
+                font = 16 * diagram["scale"]
+                assert font >= MIN_LEGIBLE_FONT_PX, f"{md}: a diagram's labels are {font:.1f} px high at 390 px ({diagram})"
+                checked += 1
+            tab.locator("div.mermaid").first.scroll_into_view_if_needed()
+            tab.screenshot(path=str(ARTIFACTS / f"phone-mermaid-{slug(md)}.png"))
+        assert checked
+    finally:
+        tab.close()
+
+
+# --------------------------------------------------------------------------- the reader's path
+
+
+def test_next_links_lead_from_home_through_every_page(page, base_url: str) -> None:
+    expected = [base_url + url_of(md) for md in nav_pages()]
+    open_page(page, base_url, "index.md")
+    visited = [page.url]
+    while True:
+        footer_next = page.locator("a.md-footer__link--next")
+        if not footer_next.count():
+            break
+        target = footer_next.first.evaluate("a => a.href")
+        own_next = page.evaluate(
+            """() => { const h = Array.from(document.querySelectorAll('article h2')).find(h => h.textContent.trim().startsWith('Next'));
+                       if (!h) return null;
+                       for (let n = h.nextElementSibling; n && n.tagName !== 'H2'; n = n.nextElementSibling) {
+                         const a = n.querySelector('a[href]'); if (a) return a.href; }
+                       return null; }"""
+        )
+        if own_next is not None:
+            assert own_next == target, f"{page.url}: the page's Next section points to {own_next}, the footer to {target}"
+        with page.expect_navigation(wait_until="load"):
+            footer_next.first.click()
+        visited.append(page.url)
+        assert len(visited) <= len(expected), visited
+    assert visited == expected, visited
+
+
+def test_links_to_the_repository_docker_docs_and_the_original(page, base_url: str) -> None:
+    for md in nav_pages():
+        open_page(page, base_url, md)
+        edit = page.locator("a.md-content__button[href*='/edit/main/docs/']")
+        assert edit.count() == 1 and edit.first.get_attribute("href").endswith(md), f"{md}: no edit link"
+        if md in TUTORIAL:
+            docker_docs = page.eval_on_selector_all("article a[href^='https://docs.docker.com/']", "as => as.length")
+            assert docker_docs >= 1, f"{md}: no link to Docker's documentation"
+            credit = page.locator("article a[href$='#where-this-tutorial-comes-from']")
+            assert credit.count() >= 1, f"{md}: no credit to the original"
+    open_page(page, base_url, "index.md")
+    assert "docker网络模式以及容器间的网络通信" in page.locator("article").inner_text()
+    assert page.locator("a.md-source[href^='https://']").count() >= 1, "no repository link in the header"
+
+
+def test_search_finds_a_command_line_option(page, base_url: str) -> None:
+    open_page(page, base_url, "index.md")
+    page.locator("input.md-search__input").click()
+    page.keyboard.type("--network host", delay=30)
+    results = page.locator(".md-search-result__item")
+    results.first.wait_for(state="visible", timeout=15_000)
+    hrefs = page.eval_on_selector_all(".md-search-result__link", "as => as.map(a => a.href)")
+    assert any("/modes/host/" in href for href in hrefs), hrefs
+    assert page.locator("input.md-search__input").evaluate("el => el.matches(':focus')")
+    page.screenshot(path=str(ARTIFACTS / "search-network-host.png"))
+
+
+def test_the_badge_links_to_the_verification_page(page, base_url: str) -> None:
+    open_page(page, base_url, "modes/bridge.md")
+    badge = page.locator("article a.docsexec-badge")
+    assert badge.count() == 1 and badge.inner_text().startswith("Verified on Docker Engine ")
+    with page.expect_navigation(wait_until="load"):
+        badge.click()
+    assert page.url == base_url + url_of("verification.md")
+
+
+# --------------------------------------------------------------------------- Zensical
+
+
+def _zensical_config(tmp: Path, docs: Path) -> Path:
+    """The site's own mkdocs.yml in a temporary project (Zensical wants docs_dir inside the
+    project): tmp/docs is a copy of `docs` (unless it is already there), the site goes to tmp/site."""
+    if docs != tmp / "docs":
+        shutil.copytree(docs, tmp / "docs")
+    text = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    text = re.sub(r"^docs_dir: .*$", "docs_dir: docs", text, flags=re.M)
+    config = tmp / "mkdocs.yml"
+    config.write_text(text + "\nsite_dir: site\n", encoding="utf-8")
+    return config
+
+
+def _zensical(config: Path) -> subprocess.CompletedProcess[str]:
+    zensical = shutil.which("zensical", path=str(Path(sys.executable).parent)) or "zensical"
+    return subprocess.run([zensical, "build", "--clean", "-f", str(config)], cwd=config.parent,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_zensical_builds_the_site_with_badge_and_blocks(docs: Path, browser, tmp_path: Path) -> None:
+    site_dir = tmp_path / "site"
+    done = _zensical(_zensical_config(tmp_path, docs))
+    assert done.returncode == 0, done.stdout + done.stderr
+    handler = functools.partial(_QuietHandler, directory=str(site_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    tab = browser.new_page()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        for md in TUTORIAL:
+            response = tab.goto(url + url_of(md), wait_until="load")
+            assert response is not None and response.status == 200, md
+            badge = tab.locator("article .docsexec-badge")
+            assert badge.count() == 1 and badge.inner_text().startswith("Verified on Docker Engine "), f"{md}: no badge"
+            rendered = tab.eval_on_selector_all(".docsexec", "els => els.map(e => e.id)")
+            assert sorted(rendered) == sorted(commands_to_copy(docs, md)), f"{md}: tagged blocks differ"
+        tab.goto(url + url_of("communication.md"), wait_until="load")
+        prompts = tab.eval_on_selector_all(".docsexec .gp", "els => els.map(e => e.textContent)")
+        assert "# " not in prompts
+        tab.screenshot(path=str(ARTIFACTS / "zensical-communication.png"))
+    finally:
+        tab.close()
+        server.shutdown()
+        server.server_close()
+
+
+def test_zensical_build_fails_on_an_edited_block(docs: Path, tmp_path: Path) -> None:
+    edited = tmp_path / "docs"
+    shutil.copytree(docs, edited)
+    page = edited / "modes" / "bridge.md"
+    text = page.read_text(encoding="utf-8")
+    assert "172.17.0.1/16 brd 172.17.255.255 scope global docker0" in text
+    page.write_text(text.replace("172.17.0.1/16 brd 172.17.255.255 scope global docker0", "172.17.0.9/16 brd 172.17.255.255 scope global docker0", 1), encoding="utf-8")
+    done = _zensical(_zensical_config(tmp_path, edited))
+    assert done.returncode != 0, "zensical build accepted an edited block"
+    assert "modes/bridge.md:1: tagged blocks changed since their last verified run" in done.stdout + done.stderr

@@ -1,0 +1,175 @@
+"""The site's Python-Markdown extension: the docsexec gate, the "verified on" badge, and
+console output that reads (and copies) as output.
+
+It is a Markdown extension, not only an MkDocs plugin, because Zensical (the successor of
+Material for MkDocs) loads Markdown extensions but no MkDocs plugins; with both builds
+listing it under `markdown_extensions`, the badge and the gate work in either:
+
+    markdown_extensions:
+      - docsexec.markdown_ext:       # options: badge (true), gate (true),
+          verification_page: verification.md   # where the badge links (if that page exists)
+
+The gate needs the page's source file (its front matter holds the provenance line, which
+both builds strip before Markdown sees the text). Zensical tells extensions the page being
+rendered through its context preprocessor; under MkDocs the thin plugin
+(docsexec.mkdocs_plugin) names the page before each conversion.
+"""
+
+from __future__ import annotations
+
+import os
+from contextvars import ContextVar
+from dataclasses import dataclass
+from pathlib import Path
+
+from markdown import Extension, Markdown
+from markdown.postprocessors import Postprocessor
+from markdown.preprocessors import Preprocessor
+
+from . import provenance
+from .console_html import readable_console_outputs
+from .errors import DocsexecError
+from .page import Page
+from .scan import scan_page
+
+try:  # MkDocs ends a build cleanly ("Aborted with a BuildError") on its own error type
+    from mkdocs.exceptions import PluginError as _BuildError
+except ImportError:  # pragma: no cover - Zensical alone, or plain Python-Markdown
+    _BuildError = RuntimeError  # type: ignore[assignment,misc]
+
+
+class GateError(_BuildError):
+    """A page may not be published: its blocks do not parse, were never verified, or changed."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """The page being rendered: its file, and its path inside docs_dir (for relative links)."""
+
+    path: Path
+    docs_dir: Path
+
+    @property
+    def relative(self) -> str:
+        return self.path.relative_to(self.docs_dir).as_posix()
+
+
+# Set by the MkDocs plugin around each page's conversion (MkDocs tells extensions nothing).
+CURRENT_SOURCE: ContextVar[Source | None] = ContextVar("docsexec_current_source", default=None)
+
+
+def _zensical_source(md: Markdown) -> Source | None:
+    """The page Zensical is rendering, from its context preprocessor, if this is Zensical."""
+    context = next((p for p in md.preprocessors if type(p).__name__ == "ContextPreprocessor"), None)
+    if context is None:
+        return None
+    try:
+        from zensical.config import get_config
+    except ImportError:  # pragma: no cover - a context preprocessor without Zensical
+        return None
+    docs_dir = Path(get_config()["docs_dir"]).resolve()
+    path = Path(context.page.path)
+    return Source(path if path.is_absolute() else docs_dir / path, docs_dir)
+
+
+def current_source(md: Markdown) -> Source | None:
+    return CURRENT_SOURCE.get() or _zensical_source(md)
+
+
+def badge_text(engines: list[str], date: str) -> str:
+    """"Verified on Docker Engine 26.1.5+dfsg1 · 2026-11-27"; several engines joined by "and"."""
+    return f"Verified on Docker Engine {' and '.join(engines)} \u00b7 {date}"
+
+
+def badge_markdown(record: provenance.Provenance, count: int, link: str | None) -> str:
+    """A Markdown link (or span) with attr_list classes, so both builds resolve the link."""
+    text = badge_text([record.engine], record.date)
+    attrs = f'{{: .docsexec-badge title="{count} tagged blocks re-run by docsexec" }}'
+    if link:
+        return f"[{text}]({link}){attrs}"
+    return f'<span class="docsexec-badge" title="{count} tagged blocks re-run by docsexec">{text}</span>'
+
+
+def after_title(lines: list[str], inserted: str) -> list[str]:
+    """Insert below the page's `# Title`: both builds take a page's title from a leading h1."""
+    for index, line in enumerate(lines):
+        if line.startswith("# "):
+            return lines[: index + 1] + ["", inserted, ""] + lines[index + 1:]
+        if line.strip():
+            break
+    return [inserted, ""] + lines
+
+
+def gate(source: Page, blocks: list, record: provenance.Provenance | None) -> None:
+    """Refuse a page whose tagged blocks were never verified or changed since their last run."""
+    path = source.path
+    if record is None:
+        raise GateError(f"docsexec: {path}:1: page has tagged blocks but was never verified: run `docsexec update {path}`")
+    digest = provenance.blocks_digest(source, blocks)
+    if digest != record.digest:
+        raise GateError(
+            f"docsexec: {path}:1: tagged blocks changed since their last verified run "
+            f"(digest {digest} != {record.digest}): run `docsexec update {path}`"
+        )
+
+
+class GateAndBadge(Preprocessor):
+    """Reads the page's source file, gates it, and puts the badge below its h1."""
+
+    def __init__(self, md: Markdown, config: dict) -> None:
+        super().__init__(md)
+        self.config = config
+
+    def run(self, lines: list[str]) -> list[str]:
+        where = current_source(self.md)
+        if where is None:
+            if self.config["gate"]:
+                raise GateError("docsexec: cannot tell which page is being rendered (not MkDocs with the docsexec plugin, nor Zensical)")
+            return lines
+        source = Page.read(where.path)
+        try:
+            blocks = scan_page(source)
+        except DocsexecError as exc:
+            raise GateError(f"docsexec: {exc.one_line()}") from exc
+        if not blocks:
+            return lines
+        record = provenance.read(source)
+        if self.config["gate"]:
+            gate(source, blocks, record)
+        if self.config["badge"] and record is not None:
+            return after_title(lines, badge_markdown(record, len(blocks), self._link(where)))
+        return lines
+
+    def _link(self, where: Source) -> str | None:
+        """The verification page, relative to this page, if the site has one."""
+        target = self.config["verification_page"]
+        if not target or not (where.docs_dir / target).is_file():
+            return None
+        return os.path.relpath(target, start=os.path.dirname(where.relative) or ".").replace(os.sep, "/")
+
+
+class ConsoleOutputs(Postprocessor):
+    """Output lines of tagged blocks become plain output spans (see console_html)."""
+
+    def run(self, text: str) -> str:
+        return readable_console_outputs(text)
+
+
+class DocsexecExtension(Extension):
+    def __init__(self, **kwargs) -> None:
+        self.config = {
+            "badge": [True, "put a 'Verified on Docker Engine ...' badge below the h1 of verified pages"],
+            "gate": [True, "fail the build on unverified or edited tagged blocks"],
+            "verification_page": ["verification.md", "docs-relative page the badge links to (if it exists)"],
+        }
+        super().__init__(**kwargs)
+
+    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 - Python-Markdown's name
+        # Before everything else (normalize_whitespace is 30): the badge is Markdown to render.
+        md.preprocessors.register(GateAndBadge(md, self.getConfigs()), "docsexec_gate", 40)
+        # After raw HTML (the highlighted code) is put back (raw_html is 30).
+        md.postprocessors.register(ConsoleOutputs(md), "docsexec_console_outputs", 25)
+
+
+def makeExtension(**kwargs) -> DocsexecExtension:  # noqa: N802 - Python-Markdown's entry point
+    return DocsexecExtension(**kwargs)
