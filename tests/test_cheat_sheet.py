@@ -173,6 +173,20 @@ def test_placeholders_match_any_word_and_options_take_values():
     assert not matches("docker network ls", "docker ps")
 
 
+def test_a_heading_anchor_covers_the_blocks_of_its_section(tmp_path):
+    page = tmp_path / "p.md"
+    page.write_text(
+        "# Title\n\n## Step 1: create it\n\n```console {#one .docsexec}\n$ docker network create n\n```\n\n"
+        "### A sub-step\n\n```console {#two .docsexec}\n$ docker network ls\n```\n\n"
+        "## Step 2: other\n\n````markdown\n## not a heading\n````\n",
+        encoding="utf-8",
+    )
+    scanned = scan_docs_page(page)
+    assert [b.id for b in scanned.sections["step-1-create-it"]] == ["one", "two"]
+    assert [b.id for b in scanned.sections["a-sub-step"]] == ["two"]
+    assert scanned.sections["step-2-other"] == [] and "not-a-heading" not in scanned.sections
+
+
 def test_network_calls_stop_at_a_pipe():
     words = tokens("docker network create --help | grep -- --driver")
     assert _network_calls(words) == [("create", ""), ("create", "--help")]
