@@ -1,7 +1,7 @@
 """The `docsexec` command line. Scripts and CI depend on these names and exit codes:
 
     docsexec list   [PATHS] [--json]
-    docsexec check  [PATHS] [--engine sandbox|shared] [--timeout S] [--report F] [--junit F]
+    docsexec check  [PATHS] [--engine sandbox|shared] [--engine-source NAME] [--timeout S] [--report F] [--junit F]
     docsexec update [PATHS] (same options)
     docsexec engine install | status | reap
 
@@ -14,6 +14,7 @@ import argparse
 import json
 import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from .blocks import Block
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("paths", nargs="*", type=Path)
         cmd.add_argument("--engine", choices=("sandbox", "shared"), default="sandbox", help="sandbox: a private engine per page (default); shared: the caller's DOCKER_HOST")
+        cmd.add_argument("--engine-source", metavar="NAME", help="verify on this engine only (e.g. debian-trixie); default: every engine of [tool.docsexec] engines, or DOCSEXEC_ENGINE")
         cmd.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="default per-command timeout in seconds")
         cmd.add_argument("--report", type=Path, help="write a JSON report")
         cmd.add_argument("--junit", type=Path, help="write a JUnit XML report")
@@ -127,18 +129,21 @@ def _verify(paths: list[Path], args: argparse.Namespace) -> int:
 
     scanned = [(path, scan_file(path)) for path in paths]  # every page is validated before anything runs
     tagged = [(path, page_blocks) for path, page_blocks in scanned if page_blocks[1]]
+    sources, primary = _run_sources(args)
     if tagged:
-        preflight(args.engine, [blocks for _, (_, blocks) in tagged])  # and the machine checked, before any progress line
-    settings = RunSettings(engine=args.engine, default_timeout=args.timeout)
+        preflight(args.engine, [blocks for _, (_, blocks) in tagged], sources)  # and the machine checked, before any progress line
+    base = RunSettings(engine=args.engine, default_timeout=args.timeout, primary=primary)
     printer = ProgressPrinter(quiet=args.quiet)
     write = args.command == "update"
     reports: list[PageReport] = []
     try:
-        for path, page_blocks in tagged:
-            printer.page_started(str(path), len(page_blocks[1]), args.engine)
-            report, current = verify_page(path, settings, write=write, progress=printer, scanned=page_blocks)
+        for path, page_blocks, source in _jobs(tagged, sources):
+            settings = replace(base, engine_source=source)
+            printer.page_started(str(path), len(page_blocks[1]), args.engine, source)
+            # An update of a page's second engine compares against what the first one wrote.
+            report, current = verify_page(path, settings, write=write, progress=printer, scanned=None if write else page_blocks)
             reports.append(report)
-            _print_problems(report, current)
+            _print_problems(report, current, len(sources) > 1)
     finally:
         if args.report:
             write_json(args.report, reports, args.command)
@@ -148,7 +153,27 @@ def _verify(paths: list[Path], args: argparse.Namespace) -> int:
     return EXIT_OK if all(r.ok for r in reports) else EXIT_DIVERGED
 
 
-def _print_problems(report: PageReport, current: dict[str, list[str]]) -> None:
+def _run_sources(args: argparse.Namespace) -> tuple[tuple[str | None, ...], str | None]:
+    """The engine sources to verify on (--engine-source, DOCSEXEC_ENGINE or the site's list)
+    and the site's primary; shared mode has one engine, the caller's."""
+    from .engine.provision import check_source
+    from .siteconfig import run_sources
+
+    if args.engine == "shared":
+        return (None,), None
+    sources, primary = run_sources(args.engine_source and check_source(args.engine_source))
+    return sources, primary
+
+
+def _jobs(tagged: list, sources: tuple[str | None, ...]) -> list[tuple[Path, tuple, str | None]]:
+    """The run as a flat list of (page, scan, engine source) jobs, page by page, each page's
+    engines in the configured order: the unit a scheduler may run side by side (checks)."""
+    return [(path, page_blocks, source) for path, page_blocks in tagged for source in sources]
+
+
+def _print_problems(report: PageReport, current: dict[str, list[str]], name_engine: bool = False) -> None:
+    if name_engine and not report.ok:
+        print(f"=== {report.path} on {report.engine_source} (Engine {report.engine_version or '?'})")
     for verdict in report.verdicts:
         if verdict.status == OK:
             continue
@@ -164,8 +189,13 @@ def _engine(action: str) -> int:
     from .engine import provision, reaper
 
     if action == "install":
-        engine = provision.install_engine(log=lambda text: print(text, file=sys.stderr))
-        print(f"engine {engine.version} ({engine.source}) at {engine.dockerd}")
+        from .siteconfig import run_sources
+
+        sources = [s for s in run_sources(None)[0] if s is not None]
+        engine = provision.install_engine(log=lambda text: print(text, file=sys.stderr), sources=sources)
+        for source in sources or [engine.source]:
+            found = provision.find_engine(source)
+            print(f"engine {found.version} ({found.source}) at {found.dockerd}" if found else f"engine {source}: not installed")
     elif action == "status":
         print(json.dumps(reaper.engine_status(), indent=2, default=str))
     else:

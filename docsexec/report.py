@@ -24,6 +24,12 @@ class PageReport:
     verdicts: list[BlockVerdict] = field(default_factory=list)
     written: bool = False  # update rewrote the page
     error: str | None = None  # the page could not run at all
+    engine_source: str = ""  # which configured engine this run was on ("debian-forky")
+
+    @property
+    def name(self) -> str:
+        """The page and the engine it ran on: one page verified on two engines is two results."""
+        return f"{self.path} [{self.engine_source}]" if self.engine_source else str(self.path)
 
     @property
     def ok(self) -> bool:
@@ -66,13 +72,25 @@ def to_json(reports: list[PageReport], mode: str) -> dict:
         "mode": mode,
         "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "ok": all(r.ok for r in reports),
+        "engines": _engines_json(reports),
         "pages": [_page_json(r) for r in reports],
     }
+
+
+def _engines_json(reports: list[PageReport]) -> list[dict]:
+    """One entry per engine the run verified on, in order: its version and whether all passed."""
+    engines: dict[str, dict] = {}
+    for report in reports:
+        entry = engines.setdefault(report.engine_source, {"source": report.engine_source, "version": report.engine_version, "ok": True})
+        entry["version"] = entry["version"] or report.engine_version
+        entry["ok"] = entry["ok"] and report.ok
+    return list(engines.values())
 
 
 def _page_json(report: PageReport) -> dict:
     return {
         "file": str(report.path),
+        "engine_source": report.engine_source,
         "engine_version": report.engine_version,
         "seconds": report.seconds,
         "written": report.written,
@@ -102,17 +120,17 @@ def write_junit(path: Path, reports: list[PageReport]) -> None:
         failures = sum(v.status == DIVERGED for v in report.verdicts)
         errors = sum(v.status not in PASSING | {DIVERGED} for v in report.verdicts) + (1 if report.error else 0)
         suite = ElementTree.SubElement(
-            suites, "testsuite", name=str(report.path), tests=str(len(report.verdicts)),
+            suites, "testsuite", name=report.name, tests=str(len(report.verdicts)),
             failures=str(failures), errors=str(errors), time=f"{report.seconds:.3f}",
         )
-        ElementTree.SubElement(suite, "properties").append(
-            ElementTree.Element("property", name="engine_version", value=report.engine_version)
-        )
+        properties = ElementTree.SubElement(suite, "properties")
+        properties.append(ElementTree.Element("property", name="engine_source", value=report.engine_source))
+        properties.append(ElementTree.Element("property", name="engine_version", value=report.engine_version))
         if report.error:
-            ElementTree.SubElement(ElementTree.SubElement(suite, "testcase", name="(page)", classname=str(report.path)), "error", message=report.error)
+            ElementTree.SubElement(ElementTree.SubElement(suite, "testcase", name="(page)", classname=report.name), "error", message=report.error)
         for verdict in report.verdicts:
             case = ElementTree.SubElement(
-                suite, "testcase", name=verdict.block.id, classname=str(report.path), time=f"{verdict.seconds:.3f}",
+                suite, "testcase", name=verdict.block.id, classname=report.name, time=f"{verdict.seconds:.3f}",
             )
             if verdict.status == DIVERGED:
                 ElementTree.SubElement(case, "failure", message=(verdict.problems or ["output diverged"])[0]).text = "\n".join(verdict.problems)

@@ -151,7 +151,7 @@ class Sandbox:
         return {
             "DOCKER_HOST": self.docker_host,
             "DOCKER_CONFIG": str(self.root / "client"),
-            "PATH": self.engine.path_env(),
+            "PATH": self.engine.page_path_env(),  # the page client (forky's docker-cli) first
         }
 
     # --- steps of start() -----------------------------------------------------------------------
@@ -164,6 +164,8 @@ class Sandbox:
         staging.mkdir(mode=0o711)
         for sub in ("data", "exec", "client"):
             (staging / sub).mkdir(mode=0o700)
+        if self.engine.cli_plugins is not None:  # `docker compose`: found in DOCKER_CONFIG/cli-plugins
+            (staging / "client" / "cli-plugins").symlink_to(self.engine.cli_plugins)
         (staging / "daemon.json").write_text("{}\n")
         (staging / "containerd.toml").write_text(self._containerd_config())
         write_owner(staging / "owner.json", current_owner(self.netns_name, self.label))
