@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .blocks import Block
+from .engine.provision import CHOICES as ENGINE_SOURCES
 from .errors import EXIT_DIVERGED, EXIT_OK, DocsexecError, UsageError
 from .evaluate import OK, UPDATED
 from .page import find_pages
@@ -42,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("paths", nargs="*", type=Path)
         cmd.add_argument("--engine", choices=("sandbox", "shared"), default="sandbox", help="sandbox: a private engine per page (default); shared: the caller's DOCKER_HOST")
-        cmd.add_argument("--engine-source", metavar="NAME", help="verify on this engine only (e.g. debian-trixie); default: every engine of [tool.docsexec] engines, or DOCSEXEC_ENGINE")
+        cmd.add_argument("--engine-source", metavar="NAME", choices=ENGINE_SOURCES, help="verify on this engine only (e.g. debian-trixie); default: every engine of [tool.docsexec] engines, or DOCSEXEC_ENGINE")
         cmd.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="default per-command timeout in seconds")
         cmd.add_argument("--report", type=Path, help="write a JSON report")
         cmd.add_argument("--junit", type=Path, help="write a JUnit XML report")
@@ -129,21 +130,19 @@ def _verify(paths: list[Path], args: argparse.Namespace) -> int:
 
     scanned = [(path, scan_file(path)) for path in paths]  # every page is validated before anything runs
     tagged = [(path, page_blocks) for path, page_blocks in scanned if page_blocks[1]]
-    sources, primary = _run_sources(args)
-    if tagged:
-        preflight(args.engine, [blocks for _, (_, blocks) in tagged], sources)  # and the machine checked, before any progress line
-    base = RunSettings(engine=args.engine, default_timeout=args.timeout, primary=primary)
+    jobs = _jobs(tagged, args)
+    if tagged:  # and the machine checked, before any progress line
+        preflight(args.engine, [blocks for _, (_, blocks) in tagged], list(dict.fromkeys(s.engine_source for _, _, s in jobs)))
     printer = ProgressPrinter(quiet=args.quiet)
     write = args.command == "update"
     reports: list[PageReport] = []
     try:
-        for path, page_blocks, source in _jobs(tagged, sources):
-            settings = replace(base, engine_source=source)
-            printer.page_started(str(path), len(page_blocks[1]), args.engine, source)
+        for path, page_blocks, settings in jobs:
+            printer.page_started(str(path), len(page_blocks[1]), args.engine, settings.engine_source)
             # An update of a page's second engine compares against what the first one wrote.
             report, current = verify_page(path, settings, write=write, progress=printer, scanned=None if write else page_blocks)
             reports.append(report)
-            _print_problems(report, current, len(sources) > 1)
+            _print_problems(report, current, settings.engine_source is not None)
     finally:
         if args.report:
             write_json(args.report, reports, args.command)
@@ -153,22 +152,30 @@ def _verify(paths: list[Path], args: argparse.Namespace) -> int:
     return EXIT_OK if all(r.ok for r in reports) else EXIT_DIVERGED
 
 
-def _run_sources(args: argparse.Namespace) -> tuple[tuple[str | None, ...], str | None]:
-    """The engine sources to verify on (--engine-source, DOCSEXEC_ENGINE or the site's list)
-    and the site's primary; shared mode has one engine, the caller's."""
-    from .engine.provision import check_source
+def _jobs(tagged: list, args: argparse.Namespace) -> list[tuple[Path, tuple, RunSettings]]:
+    """The run as a flat list of (page, scan, settings) jobs, one per page and engine source:
+    the unit a scheduler may run side by side (checks; an update runs a page's jobs in order,
+    the primary's first). A page's engines are --engine-source, else DOCSEXEC_ENGINE, else
+    the [tool.docsexec] engines of the project the page belongs to; shared mode has one."""
     from .siteconfig import run_sources
 
-    if args.engine == "shared":
-        return (None,), None
-    sources, primary = run_sources(args.engine_source and check_source(args.engine_source))
-    return sources, primary
+    base = RunSettings(engine=args.engine, default_timeout=args.timeout)
+    explicit = args.engine_source
+    jobs = []
+    for path, page_blocks in tagged:
+        sources, primary = run_sources(explicit, path.parent) if args.engine == "sandbox" else ((None,), None)
+        sources = tuple(source or _auto_source() for source in sources) if args.engine == "sandbox" else sources
+        jobs.extend((path, page_blocks, replace(base, engine_source=source, primary=primary)) for source in sources)
+    return jobs
 
 
-def _jobs(tagged: list, sources: tuple[str | None, ...]) -> list[tuple[Path, tuple, str | None]]:
-    """The run as a flat list of (page, scan, engine source) jobs, page by page, each page's
-    engines in the configured order: the unit a scheduler may run side by side (checks)."""
-    return [(path, page_blocks, source) for path, page_blocks in tagged for source in sources]
+def _auto_source() -> str | None:
+    """The engine `auto` picks, so reports and variants name it; None when there is none
+    (the preflight then says so)."""
+    from .engine.provision import find_engine
+
+    found = find_engine()
+    return found.source if found is not None else None
 
 
 def _print_problems(report: PageReport, current: dict[str, list[str]], name_engine: bool = False) -> None:

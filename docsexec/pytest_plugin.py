@@ -1,9 +1,11 @@
 """pytest integration: each tagged block is a test item named `page.md::block-id`.
 
 Opt in with `--docsexec` or the ini option `docsexec_paths` (folders or files whose Markdown
-pages are collected). A page is still one shell session on one private engine: the first of
-its items to run runs the whole page, and every item then reports its own block's verdict,
-with the diff headed file:line. An engine that cannot start fails the items; it never skips.
+pages are collected). A page is still one shell session on one private engine per configured
+engine ([tool.docsexec] engines, or DOCSEXEC_ENGINE): the first of its items to run runs the
+whole page on each, and every item then reports its own block's verdicts, with the diff
+headed file:line and the engine named. A per-engine variant is checked on its engine only.
+An engine that cannot start fails the items; it never skips.
 """
 
 from __future__ import annotations
@@ -55,7 +57,8 @@ class MarkdownPage(pytest.File):
         for block in blocks:
             yield BlockItem.from_parent(self, name=block.id, block_id=block.id, line=block.fence_line)
 
-    def verdicts(self) -> tuple[PageReport, dict[str, list[str]]]:
+    def verdicts(self) -> list[tuple[PageReport, dict[str, list[str]]]]:
+        """The page's run on each engine (a block's variant appears in its engine's run only)."""
         cached: Any = getattr(self, "_docsexec_result", None)
         if cached is None:
             cached = self._run()
@@ -65,11 +68,15 @@ class MarkdownPage(pytest.File):
         return cached
 
     def _run(self):
+        from .siteconfig import run_sources
         from .verify import verify_page
 
-        settings = RunSettings(engine=self.config.getoption("--docsexec-engine"), default_timeout=DEFAULT_TIMEOUT)
+        mode = self.config.getoption("--docsexec-engine")
         try:
-            return verify_page(_display_path(self.path), settings, write=False)
+            sources, primary = run_sources(None, self.path.parent) if mode == "sandbox" else ((None,), None)
+            return [verify_page(_display_path(self.path), RunSettings(engine=mode, default_timeout=DEFAULT_TIMEOUT,
+                                                                     engine_source=source, primary=primary), write=False)
+                    for source in sources]
         except DocsexecError as exc:
             return DocsexecFailure(exc.one_line())
 
@@ -87,10 +94,13 @@ class BlockItem(pytest.Item):
     def runtest(self) -> None:
         page = self.parent
         assert isinstance(page, MarkdownPage)
-        report, current = page.verdicts()
-        verdict = next(v for v in report.verdicts if v.block.id == self.block_id)
-        if verdict.status not in PASSING:
-            raise DocsexecFailure("\n".join(_explain(verdict, current[self.block_id], report)))
+        problems = []
+        for report, current in page.verdicts():
+            verdict = next((v for v in report.verdicts if v.block.id == self.block_id), None)
+            if verdict is not None and verdict.status not in PASSING:
+                problems.extend(_explain(verdict, current[self.block_id], report))
+        if problems:
+            raise DocsexecFailure("\n".join(problems))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: str | None = None) -> str:
         if isinstance(excinfo.value, DocsexecFailure):
@@ -123,5 +133,5 @@ def _display_path(path: Path) -> Path:
 
 def _explain(verdict: BlockVerdict, current: list[str], report: PageReport) -> list[str]:
     lines = block_diff(verdict, current)
-    lines.append(f"(engine {report.engine_version or 'unknown'}; fix the page or run `docsexec update {verdict.block.path}`)")
+    lines.append(f"(engine {report.engine_source} {report.engine_version or 'unknown'}; fix the page or run `docsexec update {verdict.block.path}`)")
     return lines

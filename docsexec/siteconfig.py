@@ -1,12 +1,13 @@
 """The site's engines: the engine sources every page is verified on, the first the primary.
 
-They live in the project's pyproject.toml, so the core, the MkDocs gate and CI read one list
-and none of them needs MkDocs to do so:
+They live in the project's pyproject.toml (the nearest one above a page), so the core, the
+MkDocs gate and CI read one list and none of them needs MkDocs to do so:
 
     [tool.docsexec]
     engines = ["debian-forky", "debian-trixie"]
 
-Without that table, a run uses one engine: DOCSEXEC_ENGINE's choice (auto by default).
+Without that table (e.g. a page outside the project), a run uses one engine: DOCSEXEC_ENGINE's
+choice, auto by default.
 """
 
 from __future__ import annotations
