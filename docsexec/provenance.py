@@ -51,9 +51,11 @@ class Provenance:
         return next((r for r in self.records if r.source == source), None)
 
     def with_record(self, record: EngineRecord, today: str) -> "Provenance":
-        """This provenance with `record` replacing the same engine's entry (kept in order)."""
-        others = [r for r in self.records if r.source != record.source]
-        index = next((i for i, r in enumerate(self.records) if r.source == record.source), len(others))
+        """This provenance with `record` replacing the same engine's entry (kept in order); an
+        entry of the old one-engine line (no source) is dropped: it names no engine."""
+        kept = [r for r in self.records if r.source]
+        others = [r for r in kept if r.source != record.source]
+        index = next((i for i, r in enumerate(kept) if r.source == record.source), len(others))
         return replace(self, date=today, records=tuple(others[:index] + [record] + others[index:]))
 
 

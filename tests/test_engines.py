@@ -223,6 +223,8 @@ def test_provenance_line_round_trips_and_replaces_one_engine_entry():
     assert provenance.read(page) == one
     newer = one.with_record(provenance.EngineRecord("debian-forky", "28.5.3", "ffff"), "2026-12-02")
     assert [r.source for r in newer.records] == ["debian-forky", "debian-trixie"] and newer.date == "2026-12-02"
+    old = provenance.Provenance("2026-11-28", (provenance.EngineRecord("", "26.1.5+dfsg1", "cae055c3cc6a"),))
+    assert old.with_record(one.records[0], "2026-12-01").records == one.records[:1]  # the unsourced entry goes
 
 
 def test_a_bad_engine_configuration_is_bad_input_with_file_and_line(tmp_path):
