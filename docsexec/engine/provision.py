@@ -399,6 +399,6 @@ def busybox_rootfs_tar() -> Path:
     return images.rootfs_tar(cache_dir())
 
 
-def import_images(docker_host: str) -> None:
+def import_images(docker_host: str, client: Path | None = None) -> None:
     """Import busybox:latest into the engine at docker_host (no registry needed)."""
-    images.import_into(docker_host, busybox_rootfs_tar())
+    images.import_into(docker_host, busybox_rootfs_tar(), client)

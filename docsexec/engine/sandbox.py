@@ -43,11 +43,12 @@ def _stop_live_sandboxes() -> None:
             box.stop()
 
 
-def _require_tools() -> None:
-    """Fail with one clear line before creating anything, rather than half-way through."""
+def _require_tools(engine: EngineInstall) -> None:
+    """Fail with one clear line before creating anything, rather than half-way through.
+    The machine's `docker` is needed only when there is no page client (forky's)."""
     if os.geteuid() != 0:
         raise EnvironmentProblem("the engine sandbox needs root (network namespaces, dockerd)")
-    for tool in ("ip", "nsenter", "docker"):
+    for tool in ("ip", "nsenter", *(() if engine.client_dir else ("docker",))):
         if shutil.which(tool) is None:
             raise EnvironmentProblem(f"`{tool}` is not on PATH (run `docsexec engine install`)")
 
@@ -81,7 +82,7 @@ class Sandbox:
         """netns + dockerd + wait for the API + import images; cleans up after itself on failure."""
         if self._state != "new":
             raise RuntimeError(f"sandbox {self.id} was already started")
-        _require_tools()
+        _require_tools(self.engine)
         self._state = "starting"
         self.owner_pid = os.getpid()
         _LIVE.add(self)
@@ -98,7 +99,7 @@ class Sandbox:
             self._launch("dockerd", self.dockerd_argv())
             self._wait_for_api(begun + timeout)
             self.server_version = api.server_version(layout.socket_path(self.id))
-            import_images(self.docker_host)
+            import_images(self.docker_host, self.engine.client_dir)
         except Exception as exc:  # noqa: BLE001 - every failure becomes one EnvironmentProblem
             self._fail(exc)
         except BaseException:
