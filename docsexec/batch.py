@@ -13,6 +13,7 @@ from contextlib import closing
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from . import variants
 from .blocks import Block
 from .evaluate import OK, UPDATED, BlockVerdict
 from .jobs import Job, Outcome, Progress, run_ordered
@@ -33,18 +34,20 @@ class BatchOptions:
     write: bool = False  # update
 
 
-def verify_all(tagged: list[tuple[Path, Scanned]], settings: RunSettings, options: BatchOptions,
+def verify_all(work: list[tuple[Path, Scanned, RunSettings]], options: BatchOptions,
                printer: ProgressPrinter, reports: list[PageReport]) -> None:
-    """Verify every page, appending reports in page order (to `reports`, so a caller's
-    `finally` can still write what was done when a later page fails or Ctrl-C arrives)."""
-    jobs = [Job(index, path, settings, options.write) for index, (path, _) in enumerate(tagged)]
-    scans = {job.index: scanned for job, (_, scanned) in zip(jobs, tagged)}
-    keys, sources = _keys(jobs, scans) if settings.engine == "sandbox" and cache_enabled() else ({}, {})
+    """Verify every (page, scan, settings) job: one page on one engine. Reports are appended
+    in job order (to `reports`, so a caller's `finally` can still write what was done when a
+    later page fails or Ctrl-C arrives)."""
+    jobs = [Job(index, path, settings, options.write) for index, (path, _, settings) in enumerate(work)]
+    scans = {job.index: scanned for job, (_, scanned, _) in zip(jobs, work)}
+    several_engines = len({settings.engine_source for _, _, settings in work}) > 1
+    keys, sources = _keys([j for j in jobs if j.settings.engine == "sandbox"], scans) if cache_enabled() else ({}, {})
     cache = RunCache()
     known = _hits(jobs, scans, keys, cache) if options.use_cache and not options.write else {}
 
     def live(job: Job) -> Progress:
-        printer.page_started(str(job.path), len(scans[job.index][1]), job.settings.engine)
+        printer.page_started(str(job.path), len(scans[job.index][1]), job.settings.engine, job.settings.engine_source)
         return printer
 
     outcomes = run_ordered(jobs, lambda job, progress: _run(job, scans[job.index], progress), options.workers, known=known, live=live, waiting=printer.running)
@@ -57,7 +60,7 @@ def verify_all(tagged: list[tuple[Path, Scanned]], settings: RunSettings, option
                 raise KeyboardInterrupt
             assert outcome.report is not None
             reports.append(outcome.report)
-            print_problems(outcome.report, outcome.current)
+            print_problems(outcome.report, outcome.current, several_engines)
             if outcome.job.index in keys and outcome.report.cached is None:
                 _remember(cache, keys[outcome.job.index], sources[outcome.job.index], outcome.report)
 
@@ -65,7 +68,9 @@ def verify_all(tagged: list[tuple[Path, Scanned]], settings: RunSettings, option
 def _run(job: Job, scanned: Scanned, progress: Progress) -> Outcome:
     from .verify import verify_page
 
-    report, current = verify_page(job.path, job.settings, write=job.write, progress=progress, scanned=scanned)
+    # An update reads the page afresh: a second engine's update compares against what the
+    # primary's just wrote.
+    report, current = verify_page(job.path, job.settings, write=job.write, progress=progress, scanned=None if job.write else scanned)
     return Outcome(job=job, report=report, current=current)
 
 
@@ -100,12 +105,14 @@ def _hits(jobs: list[Job], scans: dict[int, Scanned], keys: dict[int, str], cach
     for job in jobs:
         if job.index not in keys:
             continue
-        page, blocks = scans[job.index]
+        page, all_blocks = scans[job.index]
+        blocks = variants.select(all_blocks, job.settings.source_name, job.settings.primary_name)
         entry = cache.lookup(keys[job.index], blocks)
         if entry is None:
             continue
         seconds = dict(entry.block_seconds)
-        report = PageReport(path=job.path, engine_version=entry.engine_version, seconds=entry.seconds, cached=entry)
+        report = PageReport(path=job.path, engine_version=entry.engine_version, seconds=entry.seconds, cached=entry,
+                            engine_source=job.settings.source_name)
         report.verdicts = [BlockVerdict(block=b, status=OK, seconds=seconds[b.id]) for b in blocks]
         known[job.index] = Outcome(job=job, report=report, current={b.id: body_lines(page, b) for b in blocks})
     return known
@@ -128,13 +135,16 @@ def _replay(printer: ProgressPrinter, outcome: Outcome, scanned: Scanned) -> Non
     if report is not None and report.cached is not None:
         printer.page_cached(str(outcome.job.path), report.verdicts, report.cached.describe())
         return
-    printer.page_started(str(outcome.job.path), len(scanned[1]), outcome.job.settings.engine)
+    printer.page_started(str(outcome.job.path), len(scanned[1]), outcome.job.settings.engine, outcome.job.settings.engine_source)
     for event, block, result in outcome.events:
         if event != "start":  # "running <block>" means nothing for a page that is done
             printer(event, block, result)
 
 
-def print_problems(report: PageReport, current: dict[str, list[str]]) -> None:
+def print_problems(report: PageReport, current: dict[str, list[str]], name_engine: bool = False) -> None:
+    """Diffs of the blocks that did not pass; headed by the engine when a run has several."""
+    if name_engine and not report.ok:
+        print(f"=== {report.path} on {report.engine_source} (Engine {report.engine_version or '?'})")
     for verdict in report.verdicts:
         if verdict.status == OK:
             continue

@@ -56,6 +56,8 @@ class BlockOptions:
     same_interfaces_as: str | None = None  # "block-id[:ifname]": same interfaces, MACs, addresses
     compare: dict[str, str] = field(default_factory=dict)  # options the comparator reads
     classes: tuple[str, ...] = ()
+    engine: str | None = None  # data-engine: this block is that engine's variant (variants.py)
+    engine_diff: str | None = None  # data-engine-diff: "error" forbids per-engine variants; None/"tabs" allows them
 
 
 @dataclass(frozen=True)

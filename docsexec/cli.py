@@ -1,7 +1,7 @@
 """The `docsexec` command line. Scripts and CI depend on these names and exit codes:
 
     docsexec list   [PATHS] [--json]
-    docsexec check  [PATHS] [--engine sandbox|shared] [--timeout S] [--report F] [--junit F]
+    docsexec check  [PATHS] [--engine sandbox|shared] [--engine-source NAME] [--timeout S] [--report F] [--junit F]
                     [-j N] [--no-cache] [--shard K/N [--shard-times F]] [--journey [--config F]]
     docsexec update [PATHS] (same options)
     docsexec report merge REPORTS... [--report F] [--junit F]
@@ -16,9 +16,11 @@ import argparse
 import json
 import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from .blocks import Block
+from .engine.provision import CHOICES as ENGINE_SOURCES
 from .errors import EXIT_DIVERGED, EXIT_OK, DocsexecError, UsageError
 from .jobs import default_workers
 from .page import find_pages
@@ -43,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("paths", nargs="*", type=Path)
         cmd.add_argument("--engine", choices=("sandbox", "shared"), default="sandbox", help="sandbox: a private engine per page (default); shared: the caller's DOCKER_HOST")
+        cmd.add_argument("--engine-source", metavar="NAME", choices=ENGINE_SOURCES, help="verify on this engine only (e.g. debian-trixie); default: every engine of [tool.docsexec] engines, or DOCSEXEC_ENGINE")
         cmd.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="default per-command timeout in seconds")
         cmd.add_argument("--report", type=Path, help="write a JSON report")
         cmd.add_argument("--junit", type=Path, help="write a JUnit XML report")
@@ -152,7 +155,7 @@ def _block_row(path: Path, block: Block) -> dict:
 
 
 def _verify(paths: list[Path], args: argparse.Namespace) -> int:
-    from .batch import BatchOptions, print_problems, verify_all
+    from .batch import BatchOptions, verify_all
     from .environments import preflight
     from .twins import source_of, split_translations
 
@@ -163,18 +166,19 @@ def _verify(paths: list[Path], args: argparse.Namespace) -> int:
     if shard is not None:  # a translation goes with its source page's shard
         tagged = [(path, page_blocks) for path, page_blocks in tagged if path in shard[1]]
         translations = [path for path in translations if source_of(path) in shard[1]]
-    if tagged:
-        preflight(args.engine, [blocks for _, (_, blocks) in tagged])  # and the machine checked, before any progress line
-    settings = RunSettings(engine=args.engine, default_timeout=args.timeout)
+    jobs = _jobs(tagged, args)
+    if tagged:  # and the machine checked, before any progress line
+        preflight(args.engine, [blocks for _, (_, blocks) in tagged], list(dict.fromkeys(s.engine_source for _, _, s in jobs)))
     printer = ProgressPrinter(quiet=args.quiet)
     workers = args.jobs if args.engine == "sandbox" else 1  # a shared engine takes one run at a time
     options = BatchOptions(workers=workers, use_cache=not args.no_cache, write=args.command == "update")
     reports: list[PageReport] = []
     try:
         if getattr(args, "journey", False):
-            reports.extend(_journey(tagged, settings, printer))
+            reports.extend(_journey(tagged, jobs, printer))
         else:
-            verify_all(tagged, settings, options, printer, reports)
+            for phase in _phases(jobs, options.write):
+                verify_all(phase, options, printer, reports)
         reports.extend(_translations(translations, options.write))
     finally:
         if args.report:
@@ -185,11 +189,15 @@ def _verify(paths: list[Path], args: argparse.Namespace) -> int:
     return EXIT_OK if all(r.ok for r in reports) else EXIT_DIVERGED
 
 
-def _journey(tagged, settings: RunSettings, printer: ProgressPrinter) -> list[PageReport]:
-    """The pages in reading order on one engine; problems printed once all have run."""
+def _journey(tagged, jobs: list, printer: ProgressPrinter) -> list[PageReport]:
+    """The pages in reading order on ONE engine, the primary one (the first configured):
+    problems printed once all have run."""
     from .batch import print_problems
     from .verify import verify_journey
 
+    if not jobs:
+        return []
+    settings = jobs[0][2]  # a page's first engine is the primary (or the one --engine-source names)
     results = verify_journey(tagged, settings, progress=printer, page_started=lambda path, count: printer.journey_page(str(path), count))
     for report, current in results:
         print_problems(report, current)
@@ -211,6 +219,48 @@ def _translations(paths: list[Path], write: bool) -> list[PageReport]:
             elif verdict.status != OK:
                 print("\n".join(verdict.problems))
         reports.append(report)
+def _jobs(tagged: list, args: argparse.Namespace) -> list[tuple[Path, tuple, RunSettings]]:
+    """The run as a flat list of (page, scan, settings) jobs, one per page and engine source:
+    the unit a scheduler may run side by side (checks; an update runs a page's jobs in order,
+    the primary's first). A page's engines are --engine-source, else DOCSEXEC_ENGINE, else
+    the [tool.docsexec] engines of the project the page belongs to; shared mode has one."""
+    from .siteconfig import run_sources
+
+    base = RunSettings(engine=args.engine, default_timeout=args.timeout)
+    explicit = args.engine_source
+    jobs = []
+    for path, page_blocks in tagged:
+        sources, primary = run_sources(explicit, path.parent) if args.engine == "sandbox" else ((None,), None)
+        sources = tuple(source or _auto_source() for source in sources) if args.engine == "sandbox" else sources
+        jobs.extend((path, page_blocks, replace(base, engine_source=source, primary=primary)) for source in sources)
+    return jobs
+
+
+def _auto_source() -> str | None:
+    """The engine `auto` picks, so reports and variants name it; None when there is none
+    (the preflight then says so)."""
+    from .engine.provision import find_engine
+
+    found = find_engine()
+    return found.source if found is not None else None
+
+
+def _phases(jobs: list, write: bool) -> list[list]:
+    """A check runs every (page, engine) job at once. An update runs a page's engines in
+    order, the primary's first, because a second engine's update compares against what the
+    first just wrote: so in phases, the k-th engine of every page at once."""
+    if not write:
+        return [jobs]
+    phases: list[list] = []
+    seen: dict[Path, int] = {}
+    for job in jobs:
+        index = seen[job[0]] = seen.get(job[0], -1) + 1
+        if index == len(phases):
+            phases.append([])
+        phases[index].append(job)
+    return phases
+
+
     sys.stdout.flush()
     return reports
 
@@ -232,8 +282,13 @@ def _engine(action: str) -> int:
     from .engine import provision, reaper
 
     if action == "install":
-        engine = provision.install_engine(log=lambda text: print(text, file=sys.stderr))
-        print(f"engine {engine.version} ({engine.source}) at {engine.dockerd}")
+        from .siteconfig import run_sources
+
+        sources = [s for s in run_sources(None)[0] if s is not None]
+        engine = provision.install_engine(log=lambda text: print(text, file=sys.stderr), sources=sources)
+        for source in sources or [engine.source]:
+            found = provision.find_engine(source)
+            print(f"engine {found.version} ({found.source}) at {found.dockerd}" if found else f"engine {source}: not installed")
     elif action == "status":
         print(json.dumps(reaper.engine_status(), indent=2, default=str))
     else:

@@ -59,11 +59,11 @@ def require_docker_client() -> None:
 class SandboxEnvironment:
     """A throwaway dockerd in its own namespaces, for one page (docsexec/engine/contain.py)."""
 
-    def __init__(self, label: str, blocks: Sequence[Block] = ()) -> None:
+    def __init__(self, label: str, blocks: Sequence[Block] = (), source: str | None = None) -> None:
         from .engine.sandbox import Sandbox
 
         self._page = str(blocks[0].path) if blocks else label  # for a limit's failure line
-        self._sandbox = Sandbox(label, _sandbox_engine())
+        self._sandbox = Sandbox(label, _sandbox_engine(source))
         self.server_version = ""
         # The page's folder lives inside the sandbox's root (made by __enter__), so whatever
         # removes the sandbox removes it too: stop(), or the reaper after a SIGKILL.
@@ -100,27 +100,32 @@ class SandboxEnvironment:
         return env
 
 
-def _sandbox_engine():
-    """The engine a sandbox would start, after checking the machine can start one."""
+def _sandbox_engine(source: str | None = None):
+    """The engine a sandbox would start (`source`, else DOCSEXEC_ENGINE's choice), after
+    checking the machine can start one."""
     from .engine.provision import find_engine
 
-    require_docker_client()
     if os.geteuid() != 0:
         raise EnvironmentProblem("the per-page engine sandbox needs root (network namespaces, dockerd): run as root, or use --engine shared")
-    engine = find_engine()
+    engine = find_engine(source)
     if engine is None:
-        raise EnvironmentProblem("no Docker engine installed for docsexec: run `docsexec engine install` (the README's set-up does)")
+        which = f" ({source})" if source else ""
+        raise EnvironmentProblem(f"no Docker engine installed for docsexec{which}: run `docsexec engine install` (the README's set-up does)")
+    if engine.client_dir is None:
+        require_docker_client()
     return engine
 
 
-def preflight(mode: str, pages: Sequence[Sequence[Block]] = ()) -> None:
+def preflight(mode: str, pages: Sequence[Sequence[Block]] = (), sources: Sequence[str | None] = (None,)) -> None:
     """Fail with one line before any page starts when this machine cannot run pages in `mode`
     (no docker client, not root, no engine; in shared mode, an engine that does not answer, or
     one of the pages would touch an object already on it), rather than after pages have begun."""
-    require_docker_client()
     if mode == "sandbox":
-        _sandbox_engine()
-    elif mode == "shared":
+        for source in sources:
+            _sandbox_engine(source)
+        return
+    require_docker_client()
+    if mode == "shared":
         from .shared import precheck
 
         _server_version(dict(os.environ))
@@ -201,9 +206,9 @@ def _server_version(env: dict[str, str]) -> str:
     return done.stdout.strip()
 
 
-def open_environment(mode: str, label: str, blocks: Sequence[Block] = ()) -> PageEnvironment:
+def open_environment(mode: str, label: str, blocks: Sequence[Block] = (), source: str | None = None) -> PageEnvironment:
     if mode == "sandbox":
-        return SandboxEnvironment(label, blocks)
+        return SandboxEnvironment(label, blocks, source)
     if mode == "shared":
         return SharedEnvironment(label, blocks)
     raise EnvironmentProblem(f"unknown engine mode {mode!r}")

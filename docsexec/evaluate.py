@@ -18,6 +18,7 @@ from .interfaces import interface_facts
 from .layout import separate
 from .runner import PageRun
 from .transcript import recorded_outputs, render_transcript
+from .variants import base_id
 
 OK, UPDATED, DIVERGED, ERROR, NOT_RUN = "ok", "updated", "diverged", "error", "not-run"
 PASSING = frozenset({OK, UPDATED})
@@ -39,7 +40,7 @@ def evaluate_page(run: PageRun) -> list[BlockVerdict]:
     by_id: dict[str, Block] = {}
     for result in run.results:
         verdicts.append(_evaluate_block(result, comparator, by_id))
-        by_id[result.block.id] = result.block
+        by_id[result.block.id] = by_id[base_id(result.block)] = result.block  # a relation may name a variant's group
     return verdicts
 
 

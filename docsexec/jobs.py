@@ -28,7 +28,7 @@ from pathlib import Path
 from .blocks import Block, BlockResult
 from .errors import DocsexecError
 from .report import PageReport
-from .runner import RunSettings
+from .runner import PageRun, RunSettings
 
 PR_SET_PDEATHSIG = 1
 
@@ -57,6 +57,7 @@ class Outcome:
     error: tuple[int, str] | None = None  # (exit code, one-line message)
     interrupted: bool = False
     printed: bool = False  # its progress was printed live (a serial run): do not replay it
+    run: PageRun | None = None  # the raw run, for callers that evaluate it themselves (pytest)
 
     def raise_error(self) -> None:
         if self.error is not None:

@@ -26,11 +26,12 @@ from markdown import Extension, Markdown
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
-from . import provenance
+from . import provenance, variants
 from .console_html import readable_console_outputs
 from .errors import DocsexecError
 from .page import Page
 from .scan import scan_page
+from .siteconfig import configured_engines
 
 try:  # MkDocs ends a build cleanly ("Aborted with a BuildError") on its own error type
     from mkdocs.exceptions import PluginError as _BuildError
@@ -77,17 +78,19 @@ def current_source(md: Markdown) -> Source | None:
 
 
 def badge_text(engines: list[str], date: str) -> str:
-    """"Verified on Docker Engine 26.1.5+dfsg1 · 2026-11-27"; several engines joined by "and"."""
-    return f"Verified on Docker Engine {' and '.join(engines)} \u00b7 {date}"
+    """"Verified on Docker Engine 28.5.2 and 26.1.5 · 2026-12-01": every engine named."""
+    named = " and ".join(engines) if len(engines) < 3 else ", ".join(engines[:-1]) + " and " + engines[-1]
+    return f"Verified on Docker Engine {named} \u00b7 {date}"
 
 
-def badge_markdown(record: provenance.Provenance, count: int, link: str | None) -> str:
+def badge_markdown(record: provenance.Provenance, engines: tuple[str, ...], count: int, link: str | None) -> str:
     """A Markdown link (or span) with attr_list classes, so both builds resolve the link."""
-    text = badge_text([record.engine], record.date)
-    attrs = f'{{: .docsexec-badge title="{count} tagged blocks re-run by docsexec" }}'
+    entries = [e for e in ([record.record(name) for name in engines] or list(record.records)) if e is not None]
+    text = badge_text([variants.short_version(e.version) for e in entries], record.date)
+    title = f"{count} tagged blocks re-run by docsexec on " + ", ".join(f"{e.source} {e.version}" for e in entries)
     if link:
-        return f"[{text}]({link}){attrs}"
-    return f'<span class="docsexec-badge" title="{count} tagged blocks re-run by docsexec">{text}</span>'
+        return f'[{text}]({link}){{: .docsexec-badge title="{title}" }}'
+    return f'<span class="docsexec-badge" title="{title}">{text}</span>'
 
 
 def after_title(lines: list[str], inserted: str) -> list[str]:
@@ -100,17 +103,35 @@ def after_title(lines: list[str], inserted: str) -> list[str]:
     return [inserted, ""] + lines
 
 
-def gate(source: Page, blocks: list, record: provenance.Provenance | None) -> None:
-    """Refuse a page whose tagged blocks were never verified or changed since their last run."""
-    path = source.path
+def page_engines(source: Page, record: provenance.Provenance | None) -> tuple[str, ...]:
+    """The engines the page must be verified on: the project's ([tool.docsexec] engines in
+    the pyproject.toml nearest the page); without a configuration, the ones the page names."""
+    try:
+        configured = configured_engines(source.path.parent)
+    except DocsexecError as exc:
+        raise GateError(f"docsexec: {exc.one_line()}") from exc
+    return configured or tuple(r.source for r in (record.records if record else ()))
+
+
+def gate_problem(path: Path, page: Page, blocks: list, record: provenance.Provenance | None, engines: tuple[str, ...]) -> str | None:
+    """Why the build must stop for this page (file:line first), or None. Each configured
+    engine needs an entry whose digest matches the blocks that engine runs."""
+    update = f"run `docsexec update {path}`"
     if record is None:
-        raise GateError(f"docsexec: {path}:1: page has tagged blocks but was never verified: run `docsexec update {path}`")
-    digest = provenance.blocks_digest(source, blocks)
-    if digest != record.digest:
-        raise GateError(
-            f"docsexec: {path}:1: tagged blocks changed since their last verified run "
-            f"(digest {digest} != {record.digest}): run `docsexec update {path}`"
-        )
+        return f"{path}:1: page has tagged blocks but was never verified: {update}"
+    missing = [e for e in engines if record.record(e) is None]
+    if missing:
+        done = len(engines) - len(missing)
+        return f"{path}:1: verified on {done} of the {len(engines)} configured engines (not on {', '.join(missing)}): {update}"
+    primary = engines[0] if engines else ""
+    for engine in engines:
+        entry = record.record(engine)
+        assert entry is not None
+        digest = provenance.blocks_digest(page, variants.select(blocks, engine, primary))
+        if digest != entry.digest:
+            return (f"{path}:1: tagged blocks changed since their last verified run on {engine} "
+                    f"(digest {digest} != {entry.digest}): {update}")
+    return None
 
 
 class GateAndBadge(Preprocessor):
@@ -134,10 +155,13 @@ class GateAndBadge(Preprocessor):
         if not blocks:
             return lines
         record = provenance.read(source)
+        engines = page_engines(source, record)
         if self.config["gate"]:
-            gate(source, blocks, record)
+            problem = gate_problem(source.path, source, blocks, record, engines)
+            if problem:
+                raise GateError(f"docsexec: {problem}")
         if self.config["badge"] and record is not None:
-            return after_title(lines, badge_markdown(record, len(blocks), self._link(where)))
+            return after_title(lines, badge_markdown(record, engines, len(blocks), self._link(where)))
         return lines
 
     def _link(self, where: Source) -> str | None:

@@ -20,7 +20,8 @@ from .errors import BadInput
 
 TAG_CLASS = "docsexec"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-RUNNER_OPTIONS = {"data-exit", "data-timeout", "data-prompt", "data-shown-prompt", "data-continue", "data-same-as", "data-same-interfaces-as"}
+RUNNER_OPTIONS = {"data-exit", "data-timeout", "data-prompt", "data-shown-prompt", "data-continue", "data-same-as",
+                  "data-same-interfaces-as", "data-engine", "data-engine-diff"}
 _LANG_AND_ATTRS = re.compile(r"^\s*(?P<lang>[\w#.+-]*)\s*(?:\{(?P<attrs>.*)\})?\s*$")
 
 
@@ -91,7 +92,25 @@ def _build_options(ident: str, classes: tuple[str, ...], values: dict[str, str],
         same_interfaces_as=_relation("data-same-interfaces-as", values.get("data-same-interfaces-as"), path, line),
         compare=compare,
         classes=classes,
+        engine=_engine(values.get("data-engine"), path, line),
+        engine_diff=_engine_diff(values.get("data-engine-diff"), path, line),
     )
+
+
+def _engine(raw: str | None, path: Path, line: int) -> str | None:
+    from .engine.provision import CHOICES
+
+    if raw is not None and raw not in CHOICES:
+        raise BadInput(path, line, f"data-engine={raw!r}: expected one of {', '.join(CHOICES)}")
+    return raw
+
+
+def _engine_diff(raw: str | None, path: Path, line: int) -> str | None:
+    from .variants import DIFF_MODES
+
+    if raw is not None and raw not in DIFF_MODES:
+        raise BadInput(path, line, f"data-engine-diff={raw!r}: expected {' or '.join(DIFF_MODES)}")
+    return raw
 
 
 def _exit_codes(raw: str | None, path: Path, line: int) -> tuple[int, ...] | None:

@@ -21,9 +21,10 @@ class ProgressPrinter:
         self._tty = self._stream.isatty()
         self._quiet = quiet
 
-    def page_started(self, path: str, count: int, engine: str = "sandbox") -> None:
+    def page_started(self, path: str, count: int, engine: str = "sandbox", source: str | None = None) -> None:
         if not self._quiet:
-            where = "starting a private engine" if engine == "sandbox" else "on the shared engine"
+            kind = f"{source} " if source else ""
+            where = f"starting a private {kind}engine" if engine == "sandbox" else "on the shared engine"
             self._print(f"{path}: {count} tagged block(s), {where} ...")
 
     def journey_page(self, path: str, count: int) -> None:
@@ -58,13 +59,13 @@ class ProgressPrinter:
         if self._quiet or not reports:
             return
         table = Table(title="docsexec summary", show_lines=False)
-        for column in ("page", "engine", "blocks", "passed", "status", "seconds"):
+        for column in ("page", "engine source", "engine", "blocks", "passed", "status", "seconds"):
             table.add_column(column)
         for report in reports:
             passed = sum(v.status in PASSING for v in report.verdicts)
             status = "error" if report.error else ("ok" if report.ok else "diverged")
             status += " (cached)" if report.cached is not None else ""
-            table.add_row(str(report.path), report.engine_version or "-", str(len(report.verdicts)), str(passed), status, f"{report.seconds:.1f}")
+            table.add_row(str(report.path), report.engine_source or "-", report.engine_version or "-", str(len(report.verdicts)), str(passed), status, f"{report.seconds:.1f}")
         self._console.print(table)
 
     def _print(self, text: str) -> None:

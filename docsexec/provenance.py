@@ -1,37 +1,62 @@
-"""The page's provenance line: which engine last verified it, when, and what exactly.
+"""The page's provenance line: which engines last verified it, when, and what exactly.
 
-`update` keeps one front-matter line per page:
+`update` keeps one front-matter line per page, with one entry per engine the page passed on:
 
-    docsexec: {engine: 26.1.5+dfsg1, date: 2026-11-27, blocks: 3f2a9c1b7d0e}
+    docsexec: {date: 2026-12-01, engines: [debian-forky 28.5.2+dfsg4 3f2a9c1b7d0e, debian-trixie 26.1.5+dfsg1 9a8b7c6d5e4f]}
 
-`blocks` is a digest of every tagged block's text (commands and outputs). The MkDocs gate
-recomputes it at build time: a block edited by hand since the last verified run, or a page
-never verified, fails the build without needing Docker. The line changes only when the
-digest or the engine changes, so a second `update` of an unchanged page writes nothing.
+Each entry is `source version digest`; the digest covers the tagged blocks that engine runs
+(untagged blocks plus its own variants, variants.select), so a variant recorded for one
+engine does not void the other engine's entry. The MkDocs gate recomputes the digests at build
+time: a block edited by hand since the last verified run, a page never verified, or a page
+verified on fewer engines than the site configures fails the build without needing Docker.
+The line changes only when a digest or version changes, so a second `update` writes nothing.
+
+The older one-engine line (`{engine: V, date: D, blocks: H}`) is still read, as an entry with
+no source: it satisfies no configured engine, so such a page must be updated again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .blocks import Block
 from .page import Page
 from .scan import dedented_body
 
 KEY = "docsexec"
-_LINE = re.compile(rf"^{KEY}:\s*\{{engine:\s*(?P<engine>[^,}}]+),\s*date:\s*(?P<date>[0-9-]+),\s*blocks:\s*(?P<digest>[0-9a-f]+)\}}\s*$")
+_LINE = re.compile(rf"^{KEY}:\s*\{{date:\s*(?P<date>[0-9-]+),\s*engines:\s*\[(?P<entries>[^\]]*)\]\}}\s*$")
+_ENTRY = re.compile(r"^(?P<source>[a-z][a-z0-9-]*) (?P<version>[^\s,]+) (?P<digest>[0-9a-f]+)$")
+_OLD_LINE = re.compile(rf"^{KEY}:\s*\{{engine:\s*(?P<engine>[^,}}]+),\s*date:\s*(?P<date>[0-9-]+),\s*blocks:\s*(?P<digest>[0-9a-f]+)\}}\s*$")
+
+
+@dataclass(frozen=True)
+class EngineRecord:
+    source: str  # "debian-forky"; "" for a line written before engines were named
+    version: str  # "28.5.2+dfsg4"
+    digest: str  # of the blocks this engine runs
 
 
 @dataclass(frozen=True)
 class Provenance:
-    engine: str
     date: str
-    digest: str
+    records: tuple[EngineRecord, ...]
 
     def line(self) -> str:
-        return f"{KEY}: {{engine: {self.engine}, date: {self.date}, blocks: {self.digest}}}"
+        entries = ", ".join(f"{r.source} {r.version} {r.digest}" for r in self.records)
+        return f"{KEY}: {{date: {self.date}, engines: [{entries}]}}"
+
+    def record(self, source: str) -> EngineRecord | None:
+        return next((r for r in self.records if r.source == source), None)
+
+    def with_record(self, record: EngineRecord, today: str) -> "Provenance":
+        """This provenance with `record` replacing the same engine's entry (kept in order); an
+        entry of the old one-engine line (no source) is dropped: it names no engine."""
+        kept = [r for r in self.records if r.source]
+        others = [r for r in kept if r.source != record.source]
+        index = next((i for i, r in enumerate(kept) if r.source == record.source), len(others))
+        return replace(self, date=today, records=tuple(others[:index] + [record] + others[index:]))
 
 
 def blocks_digest(page: Page, blocks: list[Block]) -> str:
@@ -59,9 +84,21 @@ def read(page: Page) -> Provenance | None:
     if bounds is None:
         return None
     for line in page.lines[bounds[0] + 1:bounds[1]]:
-        match = _LINE.match(line)
-        if match:
-            return Provenance(match.group("engine").strip(), match.group("date"), match.group("digest"))
+        parsed = _parse(line)
+        if parsed is not None:
+            return parsed
+    return None
+
+
+def _parse(line: str) -> Provenance | None:
+    match = _LINE.match(line)
+    if match:
+        entries = [_ENTRY.match(e.strip()) for e in match.group("entries").split(",") if e.strip()]
+        if all(entries):
+            return Provenance(match.group("date"), tuple(EngineRecord(*e.group("source", "version", "digest")) for e in entries))
+    old = _OLD_LINE.match(line)
+    if old:
+        return Provenance(old.group("date"), (EngineRecord("", old.group("engine").strip(), old.group("digest")),))
     return None
 
 

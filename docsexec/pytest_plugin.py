@@ -1,13 +1,18 @@
 """pytest integration: each tagged block is a test item named `page.md::block-id`.
 
 Opt in with `--docsexec` or the ini option `docsexec_paths` (folders or files whose Markdown
-pages are collected). A page is still one shell session on one private engine: the first of
-its items to run runs the whole page, and every item then reports its own block's verdict,
-with the diff headed file:line. An engine that cannot start fails the items; it never skips.
+pages are collected). A page is still one shell session on one private engine per configured
+engine ([tool.docsexec] engines, or DOCSEXEC_ENGINE): every item reports its own block's
+verdicts from the page's run on each engine, with the diff headed file:line and the engine
+named; a per-engine variant is checked on its engine only. A translation (`page.zh.md`) never
+runs: its items compare its blocks with its source page's. An engine that cannot start fails
+the items; it never skips.
 
-One run per page per pytest session: `shared_page_run` keeps each page's run on the session,
-so the page's items and any test that needs the same real run (the mutation test) share it
-instead of starting the page's engine again.
+One run per page and engine per pytest session, and those runs in parallel: when the first
+page item needs its run, every collected page's runs are made at once, `-j` style (each on its
+own private engine, DOCSEXEC_PYTEST_JOBS at a time, default the number of cores), and kept on
+the session, so the page's items and any test that needs the same real run (the mutation
+test) share them instead of starting the page's engine again.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from .rewrite import body_lines
 from .runner import DEFAULT_TIMEOUT, PageRun, RunSettings
 
 _RUNS = pytest.StashKey[dict]()
+_PAGES = pytest.StashKey[list]()
+_PREFETCHED = pytest.StashKey[bool]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -66,7 +73,9 @@ class MarkdownPage(pytest.File):
         if source_of(self.path) is not None:
             yield SourceBlocksItem.from_parent(self, name="(source blocks)")
 
-    def verdicts(self) -> tuple[PageReport, dict[str, list[str]]]:
+    def verdicts(self) -> list[tuple[PageReport, dict[str, list[str]]]]:
+        """The page's verdicts on each engine (a variant appears in its engine's run only);
+        a translation's one comparison with its source page."""
         cached: Any = getattr(self, "_docsexec_result", None)
         if cached is None:
             cached = self._run()
@@ -80,42 +89,85 @@ class MarkdownPage(pytest.File):
         from .twins import compare_translation, source_of
         from .verify import verify_page
 
-        if source_of(self.path) is not None:  # a translation never runs: its blocks are its source's
-            try:
-                report = compare_translation(_display_path(self.path), write=False)
-            except DocsexecError as exc:
-                return DocsexecFailure(exc.one_line())
-            page = scan_file(self.path)[0]
-            return report, {v.block.id: body_lines(page, v.block) for v in report.verdicts if v.block.path == report.path}
-        engine = self.config.getoption("--docsexec-engine")
-        settings = RunSettings(engine=engine, default_timeout=DEFAULT_TIMEOUT)
         try:
-            run = shared_page_run(self.config, self.path, engine)
-            return verify_page(_display_path(self.path), settings, write=False, scanned=scan_file(self.path), run=run)
+            if source_of(self.path) is not None:  # a translation never runs: its blocks are its source's
+                report = compare_translation(_display_path(self.path), write=False)
+                page = scan_file(self.path)[0]
+                return [(report, {v.block.id: body_lines(page, v.block) for v in report.verdicts if v.block.path == report.path})]
+            results = []
+            for settings in page_settings(self.config, self.path):
+                run = shared_page_run(self.config, self.path, settings)
+                results.append(verify_page(_display_path(self.path), settings, write=False, scanned=scan_file(self.path), run=run))
+            return results
         except DocsexecError as exc:
             return DocsexecFailure(exc.one_line())
 
 
-def shared_page_run(config: pytest.Config, path: Path, engine: str = "sandbox") -> PageRun:
-    """The page's one real run in this pytest session (made on first demand, then shared).
+def page_settings(config: pytest.Config, path: Path) -> list[RunSettings]:
+    """How a page runs in this session: once per configured engine, the primary first."""
+    from .siteconfig import run_sources
 
-    A run that raised raises the same error again for every caller, without a second try.
-    The run is made from the page as it is on disk when first asked for."""
-    from .runner import run_page
-    from .scan import scan_file
+    mode = config.getoption("--docsexec-engine")
+    sources, primary = run_sources(None, Path(path).parent) if mode == "sandbox" else ((None,), None)
+    return [RunSettings(engine=mode, default_timeout=DEFAULT_TIMEOUT, engine_source=source, primary=primary) for source in sources]
 
+
+def shared_page_run(config: pytest.Config, path: Path, settings: RunSettings | None = None) -> PageRun:
+    """The page's one real run on `settings`' engine (default: its primary) in this pytest
+    session, made with every other collected page's runs at first demand, then shared. A run
+    that raised raises the same error again for every caller, without a second try."""
+    settings = settings or page_settings(config, path)[0]
     runs = config.stash.setdefault(_RUNS, {})
-    key = (Path(path).resolve(), engine)
+    key = (Path(path).resolve(), settings.engine_source)
+    if key not in runs and not config.stash.get(_PREFETCHED, False):
+        config.stash[_PREFETCHED] = True
+        runs.update(_prefetch(config))
     if key not in runs:
-        display = _display_path(Path(path).resolve())
-        try:
-            runs[key] = run_page(display, scan_file(display)[1], RunSettings(engine=engine, default_timeout=DEFAULT_TIMEOUT))
-        except DocsexecError as exc:
-            runs[key] = exc
+        runs.update(_run_now([(Path(path).resolve(), settings)]))
     found = runs[key]
     if isinstance(found, DocsexecError):
         raise found
     return found
+
+
+def _prefetch(config: pytest.Config) -> dict:
+    """Every collected source page's runs, several at once (jobs.py), keyed (page, engine)."""
+    from .twins import source_of
+
+    pages = [p for p in config.stash.get(_PAGES, []) if source_of(p) is None]
+    return _run_now([(path, settings) for path in pages for settings in page_settings(config, path)])
+
+
+def _run_now(pairs: list[tuple[Path, RunSettings]]) -> dict:
+    from .jobs import Job, JobFailed, Outcome, run_ordered
+    from .runner import run_page
+    from .scan import scan_file
+    from .variants import select
+
+    def work(job: Job, progress) -> Outcome:
+        display = _display_path(job.path)
+        blocks = select(scan_file(display)[1], job.settings.source_name, job.settings.primary_name)
+        return Outcome(job=job, run=run_page(display, blocks, job.settings))
+
+    jobs = [Job(index, path, settings) for index, (path, settings) in enumerate(pairs)]
+    workers = int(os.environ.get("DOCSEXEC_PYTEST_JOBS", "0") or 0) or _cores()
+    found: dict = {}
+    for outcome in run_ordered(jobs, work, workers):
+        key = (outcome.job.path, outcome.job.settings.engine_source)
+        found[key] = JobFailed(*outcome.error) if outcome.error else outcome.run
+    return found  # a page after one that could not run is left out: it runs on its own demand
+
+
+def _cores() -> int:
+    from .jobs import default_workers
+
+    return default_workers()
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Remember which pages the session will check, for the one parallel round of runs."""
+    pages = {item.parent.path.resolve(): None for item in items if isinstance(item.parent, MarkdownPage)}
+    config.stash[_PAGES] = list(pages)
 
 
 class DocsexecFailure(Exception):
@@ -131,10 +183,13 @@ class BlockItem(pytest.Item):
     def runtest(self) -> None:
         page = self.parent
         assert isinstance(page, MarkdownPage)
-        report, current = page.verdicts()
-        verdict = next(v for v in report.verdicts if v.block.id == self.block_id)
-        if verdict.status not in PASSING:
-            raise DocsexecFailure("\n".join(_explain(verdict, current[self.block_id], report)))
+        problems = []
+        for report, current in page.verdicts():
+            verdict = next((v for v in report.verdicts if v.block.id == self.block_id), None)
+            if verdict is not None and verdict.status not in PASSING:
+                problems.extend(_explain(verdict, current[self.block_id], report))
+        if problems:
+            raise DocsexecFailure("\n".join(problems))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: str | None = None) -> str:
         if isinstance(excinfo.value, DocsexecFailure):
@@ -152,7 +207,7 @@ class SourceBlocksItem(pytest.Item):
     def runtest(self) -> None:
         page = self.parent
         assert isinstance(page, MarkdownPage)
-        report, _ = page.verdicts()
+        [(report, _)] = page.verdicts()
         missing = [p for v in report.verdicts if v.block.path != report.path for p in v.problems]
         if missing:
             raise DocsexecFailure("\n".join(missing))
@@ -183,5 +238,5 @@ def _display_path(path: Path) -> Path:
 
 def _explain(verdict: BlockVerdict, current: list[str], report: PageReport) -> list[str]:
     lines = block_diff(verdict, current)
-    lines.append(f"(engine {report.engine_version or 'unknown'}; fix the page or run `docsexec update {verdict.block.path}`)")
+    lines.append(f"(engine {report.engine_source} {report.engine_version or 'unknown'}; fix the page or run `docsexec update {verdict.block.path}`)")
     return lines

@@ -29,6 +29,12 @@ class PageReport:
     written: bool = False  # update rewrote the page
     error: str | None = None  # the page could not run at all
     cached: CachedRun | None = None  # not run: an identical earlier run passed (runcache.py)
+    engine_source: str = ""  # which configured engine this run was on ("debian-forky")
+
+    @property
+    def name(self) -> str:
+        """The page and the engine it ran on: one page verified on two engines is two results."""
+        return f"{self.path} [{self.engine_source}]" if self.engine_source else str(self.path)
 
     @property
     def ok(self) -> bool:
@@ -71,6 +77,7 @@ def to_json(reports: list[PageReport], mode: str, shard: str | None = None) -> d
         "mode": mode,
         "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "ok": all(r.ok for r in reports),
+        "engines": _engines_json(reports),
         "pages": [_page_json(r) for r in reports],
     }
     if shard is not None:
@@ -78,9 +85,20 @@ def to_json(reports: list[PageReport], mode: str, shard: str | None = None) -> d
     return data
 
 
+def _engines_json(reports: list[PageReport]) -> list[dict]:
+    """One entry per engine the run verified on, in order: its version and whether all passed."""
+    engines: dict[str, dict] = {}
+    for report in reports:
+        entry = engines.setdefault(report.engine_source, {"source": report.engine_source, "version": report.engine_version, "ok": True})
+        entry["version"] = entry["version"] or report.engine_version
+        entry["ok"] = entry["ok"] and report.ok
+    return list(engines.values())
+
+
 def _page_json(report: PageReport) -> dict:
     return {
         "file": str(report.path),
+        "engine_source": report.engine_source,
         "engine_version": report.engine_version,
         "seconds": report.seconds,
         "written": report.written,
@@ -128,7 +146,8 @@ def write_junit_data(path: Path, data: dict) -> None:
 
 
 def _junit_suite(suites: ElementTree.Element, page: dict) -> None:
-    blocks, name = page["blocks"], page["file"]
+    blocks, source = page["blocks"], page.get("engine_source", "")
+    name = f"{page['file']} [{source}]" if source else page["file"]  # one page on two engines: two suites
     failures = sum(b["status"] == DIVERGED for b in blocks)
     errors = sum(b["status"] not in PASSING | {DIVERGED} for b in blocks) + (1 if page["error"] else 0)
     suite = ElementTree.SubElement(
@@ -136,6 +155,7 @@ def _junit_suite(suites: ElementTree.Element, page: dict) -> None:
         failures=str(failures), errors=str(errors), time=f"{page['seconds']:.3f}",
     )
     properties = ElementTree.SubElement(suite, "properties")
+    properties.append(ElementTree.Element("property", name="engine_source", value=source))
     properties.append(ElementTree.Element("property", name="engine_version", value=page["engine_version"]))
     if page.get("cached"):
         properties.append(ElementTree.Element("property", name="cached", value=page["cached"]["note"]))

@@ -23,6 +23,17 @@ DEFAULT_TIMEOUT = 60.0
 class RunSettings:
     engine: str = "sandbox"  # "sandbox" (private engine per page) or "shared"
     default_timeout: float = DEFAULT_TIMEOUT
+    engine_source: str | None = None  # which engine a sandbox starts ("debian-forky"); None: DOCSEXEC_ENGINE/auto
+    primary: str | None = None  # the site's primary engine source (variants fall back to its blocks)
+
+    @property
+    def source_name(self) -> str:
+        """The engine source as variants and reports name it ("shared" for the caller's engine)."""
+        return "shared" if self.engine == "shared" else (self.engine_source or "auto")
+
+    @property
+    def primary_name(self) -> str:
+        return self.primary or self.source_name
 
 
 @dataclass
@@ -45,7 +56,7 @@ def run_page(path: Path, blocks: list[Block], settings: RunSettings, progress: P
     started = time.monotonic()
     if not blocks:
         return run
-    with open_environment(settings.engine, _label(path), blocks) as env:  # blocks: shared mode's guard reads them
+    with open_environment(settings.engine, _label(path), blocks, settings.engine_source) as env:  # blocks: shared mode's guard reads them
         run.engine_version = env.server_version
         session = ShellSession(env.shell_argv(), env.shell_env(), env.workdir)
         try:
@@ -64,7 +75,7 @@ def run_journey(pages: list[tuple[Path, list[Block]]], settings: RunSettings,
     stops (timeout, dead shell) stops the journey: later pages are reported as not run."""
     runs = [PageRun(path=path) for path, _ in pages]
     every_block = [block for _, blocks in pages for block in blocks]
-    with open_environment(settings.engine, "journey", every_block) as env:
+    with open_environment(settings.engine, "journey", every_block, settings.engine_source) as env:
         session = ShellSession(env.shell_argv(), env.shell_env(), env.workdir)
         try:
             session.start()

@@ -20,6 +20,7 @@ from .errors import BadInput
 from .options import is_tagged, looks_like_a_mistyped_tag, parse_options
 from .page import Page
 from .transcript import parse_transcript
+from .variants import base_id
 
 _OPENING = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 
@@ -141,7 +142,7 @@ def _check_relations(path: Path, blocks: list[Block]) -> None:
             ident = (target or "").partition(":")[0]
             if target is not None and ident not in earlier:
                 raise BadInput(path, block.fence_line, f"{key}={target!r}: no earlier block with id {ident!r} on this page")
-        earlier.add(block.id)
+        earlier.update((block.id, base_id(block)))
 
 
 def scan_file(path: Path) -> tuple[Page, list[Block]]:

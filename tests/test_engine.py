@@ -81,8 +81,13 @@ def test_host_network_containers_live_in_the_sandbox_namespace(sandbox):
 def test_client_env_is_private(sandbox):
     env = sandbox.env()
     assert env["DOCKER_HOST"] == sandbox.docker_host and len(sandbox.docker_host) < 100
-    assert Path(env["DOCKER_CONFIG"]).is_dir() and not any(Path(env["DOCKER_CONFIG"]).iterdir())
-    assert env["PATH"].startswith(str(sandbox.engine.bin_dirs[0])) if sandbox.engine.bin_dirs else True
+    config = Path(env["DOCKER_CONFIG"])
+    # Nothing of the user's: only the link to the page client's plugins (docker compose).
+    assert config.is_dir() and [p.name for p in config.iterdir()] == (["cli-plugins"] if sandbox.engine.cli_plugins else [])
+    if sandbox.engine.cli_plugins:
+        assert (config / "cli-plugins").resolve() == sandbox.engine.cli_plugins.resolve()
+    first = sandbox.engine.client_dir or (sandbox.engine.bin_dirs[0] if sandbox.engine.bin_dirs else None)
+    assert env["PATH"].startswith(str(first)) if first else True  # the page client (forky's docker-cli) first
 
 
 def test_failing_name_lookup_is_local_and_quick(sandbox):
@@ -206,21 +211,21 @@ def test_a_dockerd_on_path_is_used_as_a_system_engine(engine, visible_tmp, monke
     assert traces(box.id) == []
 
 
-def test_trixie_failure_falls_back_to_bookworm(monkeypatch):
+def test_forky_and_trixie_failures_fall_back_to_bookworm(monkeypatch):
     from docsexec.engine import provision
 
     fake = provision.EngineInstall(Path("/x/dockerd"), (), "20.10.24+dfsg1", "debian-bookworm")
 
     def install_debian(source, log):
-        if source == "debian-trixie":
-            raise EnvironmentProblem("trixie unavailable")
+        if source in ("debian-forky", "debian-trixie"):
+            raise EnvironmentProblem(f"{source.removeprefix('debian-')} unavailable")
         return fake
 
     monkeypatch.delenv("DOCSEXEC_ENGINE", raising=False)
     monkeypatch.setattr(provision, "install_debian", install_debian)
     lines: list[str] = []
     assert provision._install(lines.append, fallback=None) == fake
-    assert any("trixie unavailable" in line for line in lines)
+    assert any("forky unavailable" in line for line in lines) and any("trixie unavailable" in line for line in lines)
     old_system = replace(fake, source="system", dockerd=Path("/usr/sbin/dockerd"))
     assert provision._install(lines.append, fallback=old_system) == old_system
 

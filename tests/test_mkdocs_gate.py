@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from docsexec import provenance
+from docsexec import provenance, variants
 from docsexec.page import Page
 from docsexec.scan import scan_page
 
@@ -33,13 +33,23 @@ BUILDERS = {
 }
 
 
-def verified(text: str) -> str:
+ENGINES = '[tool.docsexec]\nengines = ["debian-forky", "debian-trixie"]\n'
+VERSIONS = {"debian-forky": "28.5.2+dfsg4", "debian-trixie": "26.1.5+dfsg1"}
+
+
+def verified(text: str, engines: tuple[str, ...] = ("debian-trixie",)) -> str:
+    """The page with a provenance entry per engine, as `update` on each would write it."""
     page = Page.parse(Path("index.md"), text)
-    record = provenance.Provenance("26.1.5+dfsg1", "2026-11-27", provenance.blocks_digest(page, scan_page(page)))
-    return provenance.with_provenance(page, record).text()
+    blocks = scan_page(page)
+    records = tuple(provenance.EngineRecord(e, VERSIONS[e], provenance.blocks_digest(page, variants.select(blocks, e, engines[0])))
+                    for e in engines)
+    return provenance.with_provenance(page, provenance.Provenance("2026-11-27", records)).text()
 
 
-def build(tmp_path: Path, builder: str, page_text: str, extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def build(tmp_path: Path, builder: str, page_text: str, extra: dict[str, str] | None = None,
+          pyproject: str | None = None) -> subprocess.CompletedProcess[str]:
+    if pyproject is not None:
+        (tmp_path / "pyproject.toml").write_text(pyproject, encoding="utf-8")
     docs = tmp_path / "docs"
     docs.mkdir(exist_ok=True)
     (docs / "index.md").write_text(page_text, encoding="utf-8")
@@ -61,7 +71,7 @@ def builder(request) -> str:
 def test_a_verified_page_builds_with_its_badge(tmp_path, builder):
     done = build(tmp_path, builder, verified(BODY))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "Verified on Docker Engine 26.1.5+dfsg1 \u00b7 2026-11-27" in html_of(tmp_path)
+    assert "Verified on Docker Engine 26.1.5 \u00b7 2026-11-27" in html_of(tmp_path)
 
 
 def test_the_badge_links_to_the_verification_page_when_there_is_one(tmp_path, builder):
@@ -101,3 +111,64 @@ def test_duplicate_ids_fail_the_build_with_file_and_line(tmp_path, builder):
 def test_a_page_without_tagged_blocks_needs_no_provenance(tmp_path, builder):
     done = build(tmp_path, builder, "# Plain\n\n```console\n$ anything\n```\n")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+VARIANTS = """# P
+
+=== "Engine 28.5"
+
+    ```console {#greet .docsexec data-engine="debian-forky"}
+    $ echo new
+    new
+    ```
+
+=== "Engine 26.1"
+
+    ```console {#greet-trixie .docsexec data-engine="debian-trixie"}
+    $ echo old
+    old
+    ```
+"""
+
+
+def test_both_configured_engines_verified_builds_with_both_versions_in_the_badge(tmp_path, builder):
+    done = build(tmp_path, builder, verified(BODY, ("debian-forky", "debian-trixie")), pyproject=ENGINES)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Verified on Docker Engine 28.5.2 and 26.1.5 \u00b7 2026-11-27" in html_of(tmp_path)
+
+
+def test_a_page_verified_on_fewer_engines_than_configured_fails_the_build(tmp_path, builder):
+    done = build(tmp_path, builder, verified(BODY, ("debian-forky",)), pyproject=ENGINES)
+    assert done.returncode != 0
+    assert "index.md:1: verified on 1 of the 2 configured engines (not on debian-trixie)" in done.stdout + done.stderr
+
+
+def test_an_old_one_engine_provenance_line_satisfies_no_configured_engine(tmp_path):
+    page = Page.parse(Path("index.md"), BODY)
+    digest = provenance.blocks_digest(page, scan_page(page))
+    old = f"---\ndocsexec: {{engine: 26.1.5+dfsg1, date: 2026-11-27, blocks: {digest}}}\n---\n\n" + BODY
+    assert build(tmp_path, "mkdocs", old).returncode == 0  # no configuration: the line is still honoured
+    done = build(tmp_path, "mkdocs", old, pyproject=ENGINES)
+    assert "verified on 0 of the 2 configured engines" in done.stderr
+
+
+def test_an_edited_variant_fails_the_build_naming_its_engine_only(tmp_path, builder):
+    text = verified(VARIANTS, ("debian-forky", "debian-trixie"))
+    assert build(tmp_path, builder, text, pyproject=ENGINES).returncode == 0
+    done = build(tmp_path, builder, text.replace("    old\n", "    odl\n"), pyproject=ENGINES)
+    assert done.returncode != 0
+    assert "changed since their last verified run on debian-trixie" in done.stdout + done.stderr
+
+
+def test_engine_tabs_render_as_material_content_tabs(tmp_path):
+    config = CONFIG + "  - pymdownx.tabbed:\n      alternate_style: true\n"
+    (tmp_path / "mkdocs.yml").write_text(config, encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(ENGINES, encoding="utf-8")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text(verified(VARIANTS, ("debian-forky", "debian-trixie")), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    html = (tmp_path / "site" / "index.html").read_text()
+    assert 'class="tabbed-set tabbed-alternate"' in html
+    assert ">Engine 28.5</label>" in html and ">Engine 26.1</label>" in html
+    assert 'id="greet"' in html and 'id="greet-trixie"' in html

@@ -55,7 +55,7 @@ def test_a_true_page_passes_and_the_report_names_the_engine(tmp_path, verified):
     assert done.returncode == 0, done.stdout + done.stderr
     data = json.loads(report.read_text())
     [entry] = data["pages"]
-    assert entry["engine_version"].startswith("26.")
+    assert entry["engine_source"] == "debian-forky" and entry["engine_version"].startswith("28.5.")  # auto: forky first
     assert [b["status"] for b in entry["blocks"]] == ["ok", "ok"]
     assert set(leftovers()) <= set(before)
 

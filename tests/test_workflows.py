@@ -161,8 +161,8 @@ def expectation_problems(folder: Path) -> list[str]:
     ci, nightly, pages = (load(folder / name) for name in NAMES)
 
     for name, workflow in zip(NAMES, (ci, nightly, pages)):
-        need((workflow.get("env") or {}).get("DOCSEXEC_ENGINE") == "debian-trixie",
-             f"{name}: must pin DOCSEXEC_ENGINE: debian-trixie, the engine the pages document")
+        need("DOCSEXEC_ENGINE" not in (workflow.get("env") or {}),
+             f"{name}: must not pin DOCSEXEC_ENGINE for the whole workflow: pages are verified on every engine of [tool.docsexec]")
         for job_name, job in workflow["jobs"].items():
             need(job.get("runs-on") == "ubuntu-latest", f"{name}: job {job_name} must run on ubuntu-latest")
         for action in uses(workflow):
@@ -210,6 +210,13 @@ def expectation_problems(folder: Path) -> list[str]:
         need("!cancelled()" in str(scripts[0].get("if", "")) or "always()" in str(scripts[0].get("if", "")),
              "nightly.yml: the issue step must run on failure and on success")
     need((nightly.get("permissions") or {}).get("issues") == "write", "nightly.yml: needs permissions issues: write")
+    check_job = (nightly.get("jobs") or {}).get("check") or {}
+    matrix = (check_job.get("strategy") or {}).get("matrix") or {}
+    need("needs.engines.outputs" in str(matrix.get("engine", "")) and "tomllib" in "\n".join(runs(nightly)),
+         "nightly.yml: the check matrix must come from [tool.docsexec] engines (read by an `engines` job)")
+    need({"engine": "system"} in (matrix.get("include") or []), "nightly.yml: the matrix must add a `system` job (newer engine drift)")
+    need((check_job.get("env") or {}).get("DOCSEXEC_ENGINE") == "${{ matrix.engine }}", "nightly.yml: each check job must set DOCSEXEC_ENGINE: ${{ matrix.engine }}")
+    need(bool(scripts) and "Newer engine drift" in scripts[0]["with"]["script"], "nightly.yml: the issue must report the system job as newer engine drift")
 
     # pages.yml: push to main + dispatch; .ci/site; configure, upload site/, deploy
     push = (pages["on"] or {}).get("push") or {}
@@ -321,7 +328,8 @@ def test_script_check_catches_broken_scripts(tmp_path: Path) -> None:
         ("ci.yml", "check docs/ --no-cache", "check docs/", "ci.yml: must run the docs check with --no-cache"),
         ("nightly.yml", 'state: "closed"', 'state: "open"', "nightly.yml: the script must close the issue"),
         ("pages.yml", "  id-token: write\n", "", "pages.yml: needs pages: write and id-token: write"),
-        ("nightly.yml", "DOCSEXEC_ENGINE: debian-trixie", "DOCSEXEC_ENGINE: system", "nightly.yml: must pin DOCSEXEC_ENGINE"),
+        ("nightly.yml", "          - engine: system\n", "", "nightly.yml: the matrix must add a `system` job"),
+        ("ci.yml", "  DOCSEXEC_BROWSER:", "  DOCSEXEC_ENGINE: debian-trixie\n  DOCSEXEC_BROWSER:", "ci.yml: must not pin DOCSEXEC_ENGINE"),
         ("pages.yml", 'run: sudo -E env "PATH=$PATH" bash .ci/site', "run: bash .ci/site", "pages.yml: needs root"),
     ],
 )

@@ -89,3 +89,38 @@ def download(specs: list[str], dest: Path, log: Log) -> subprocess.CompletedProc
     """apt-get download into dest (the debs are kept there, so re-extraction needs no network)."""
     dest.mkdir(parents=True, exist_ok=True)
     return run_apt(["download", *specs], log, cwd=dest)
+
+
+# --- scratch sources: a suite the host's apt never sees (forky) ---------------------------------
+
+def scratch_options(scratch: Path) -> list[str]:
+    """apt options that read sources, lists and package caches from `scratch` only.
+
+    Used for forky: its source is never written under /etc/apt, so the host's own
+    `apt-get upgrade` can never pick a forky package, and no pin is needed at all.
+    """
+    return ["-o", "Dir::Etc::SourceList=/dev/null", "-o", f"Dir::Etc::SourceParts={scratch / 'sources.list.d'}",
+            "-o", f"Dir::State::Lists={scratch / 'lists'}", "-o", f"Dir::Cache={scratch / 'cache'}",
+            "-o", "Dir::Etc::Preferences=/dev/null", "-o", "Dir::Etc::PreferencesParts=/dev/null"]
+
+
+def prepare_scratch(suite: str, scratch: Path, log: Log) -> None:
+    """The scratch folder with one deb822 source for `suite` (Debian's keys, main only)."""
+    if not KEYRING.exists():
+        install(["debian-archive-keyring"], log)
+    for sub in ("sources.list.d", "lists/partial", "cache/archives/partial"):
+        (scratch / sub).mkdir(parents=True, exist_ok=True)
+    source = f"Types: deb\nURIs: {MIRROR}\nSuites: {suite}\nComponents: main\nSigned-By: {KEYRING}\n"
+    path = scratch / "sources.list.d" / f"docsexec-{suite}.sources"
+    if not path.exists() or path.read_text() != source:
+        path.write_text(source)
+
+
+def update_scratch(scratch: Path, log: Log) -> None:
+    update(log, *scratch_options(scratch))
+
+
+def download_scratch(packages: list[str], scratch: Path, dest: Path, log: Log) -> subprocess.CompletedProcess:
+    """apt-get download from the scratch source only (its candidate is the suite's version)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    return run_apt([*scratch_options(scratch), "download", *packages], log, cwd=dest)

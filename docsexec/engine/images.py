@@ -123,10 +123,11 @@ def _info(name: str, kind: bytes, mode: int, mtime: int) -> tarfile.TarInfo:
     return info
 
 
-def import_into(docker_host: str, tar: Path) -> None:
-    """`docker import` the rootfs as busybox:latest, with a private empty client config."""
+def import_into(docker_host: str, tar: Path, client: Path | None = None) -> None:
+    """`docker import` the rootfs as busybox:latest, with a private empty client config, using
+    `client` (the page client's folder) when given, else the machine's `docker`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOCKER_")}
-    cmd = ["docker", "import"]
+    cmd = [str(client / "docker") if client else "docker", "import"]
     for change in CHANGES:
         cmd += ["-c", change]
     with tempfile.TemporaryDirectory(prefix="docsexec-client-") as config:

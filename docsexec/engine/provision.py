@@ -1,11 +1,16 @@
 """Getting a dockerd onto a machine that has only the docker client, without touching the host.
 
 Preference (DOCSEXEC_ENGINE=auto): a system dockerd of Engine 23.0 or later (e.g. a CI
-runner's), else Debian trixie's Engine 26.1.5, else an older dockerd already on the machine,
-else bookworm's 20.10. Debian engines are downloaded as .debs and extracted into a private
-cache folder (never installed), so the host's packages never change and the engine version
-is the same on every machine. DOCSEXEC_ENGINE=system|debian-trixie|debian-bookworm forces
-one choice, e.g. to make CI use the very engine the pages were recorded with.
+runner's), else Debian forky's Engine 28.5, else trixie's 26.1.5, else an older dockerd already
+on the machine, else bookworm's 20.10. Debian engines are downloaded as .debs and extracted
+into a private cache folder (never installed), so the host's packages never change and the
+engine version is the same on every machine. DOCSEXEC_ENGINE=system|debian-forky|debian-trixie|
+debian-bookworm forces one choice, e.g. to make CI use the very engine the pages were recorded
+with.
+
+The page client: forky's `docker-cli` 28.5 (and its `docker-compose` plugin) are extracted
+into forky's folder as well, and every sandbox, whatever its engine, gives that client to the
+page's shell, so what a page prints never depends on the client the machine happens to have.
 """
 
 from __future__ import annotations
@@ -15,9 +20,9 @@ import os
 import re
 import shutil
 import subprocess
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from ..errors import EnvironmentProblem
 from . import apt, images
@@ -25,7 +30,8 @@ from . import apt, images
 Log = Callable[[str], None]
 
 ENGINE_ENV = "DOCSEXEC_ENGINE"
-CHOICES = ("system", "debian-trixie", "debian-bookworm")
+CHOICES = ("system", "debian-forky", "debian-trixie", "debian-bookworm")
+CLIENT_SOURCE = "debian-forky"  # whose docker-cli every page runs
 MODERN = (23, 0)
 PROTO_FILES = (Path("/etc/apt/sources.list.d/trixie-proto.sources"), Path("/etc/apt/preferences.d/trixie-proto"))
 
@@ -39,9 +45,13 @@ class Release:
     suite: str
     packages: tuple[str, ...]  # downloaded and extracted into the cache
     host_libs: tuple[str, ...]  # shared libraries the engine links that bookworm may lack
+    scratch: bool = False  # looked up through a private apt source (apt.scratch_options), not /etc/apt
+    client: bool = False  # keep the package's docker client (and compose plugin) as the page client
 
 
 RELEASES = {
+    "debian-forky": Release("forky", ("docker.io", "containerd", "tini-static", "docker-cli", "docker-compose"), (),
+                            scratch=True, client=True),
     "debian-trixie": Release("trixie", ("docker.io", "containerd", "tini"), ()),
     "debian-bookworm": Release("bookworm", ("docker.io", "containerd", "tini"), ("libdevmapper1.02.1",)),
 }
@@ -52,35 +62,54 @@ class EngineInstall:
     dockerd: Path  # the dockerd binary to start
     bin_dirs: tuple[Path, ...]  # first on PATH for dockerd (containerd, shims, docker-proxy, docker-init); () for a system engine
     version: str  # e.g. "26.1.5+dfsg1"
-    source: str  # "debian-trixie" | "debian-bookworm" | "system"
+    source: str  # "debian-forky" | "debian-trixie" | "debian-bookworm" | "system"
+    client_dir: Path | None = None  # a folder holding only the page's `docker` client; None: the machine's
+    cli_plugins: Path | None = None  # the page client's plugins (docker-compose), linked into DOCKER_CONFIG
 
     def path_env(self, base: str | None = None) -> str:
         """PATH with the engine's own folders first, then the host's (iptables, runc, ip)."""
         base = base if base is not None else os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
         return os.pathsep.join([*map(str, self.bin_dirs), base])
 
+    def page_path_env(self, base: str | None = None) -> str:
+        """PATH for the page's shell: the page client first, then as for the daemons."""
+        engine_path = self.path_env(base)
+        return os.pathsep.join([str(self.client_dir), engine_path]) if self.client_dir else engine_path
+
 
 def cache_dir() -> Path:
     return Path(os.environ.get("DOCSEXEC_CACHE", "/var/cache/docsexec"))
 
 
-def _choice() -> str:
-    """DOCSEXEC_ENGINE, checked."""
-    choice = os.environ.get(ENGINE_ENV, "auto")
+def _choice(choice: str | None = None) -> str:
+    """The engine source asked for (else DOCSEXEC_ENGINE), checked."""
+    choice = choice or os.environ.get(ENGINE_ENV, "auto")
     if choice != "auto" and choice not in CHOICES:
         raise EnvironmentProblem(f"{ENGINE_ENV}={choice!r}: use auto, {', '.join(CHOICES)}")
     return choice
 
 
+def check_source(name: str) -> str:
+    """`name` if it is an engine source docsexec knows, else EnvironmentProblem naming them."""
+    if name not in CHOICES:
+        raise EnvironmentProblem(f"unknown engine source {name!r}: use {', '.join(CHOICES)}")
+    return name
+
+
 # --- lookup -----------------------------------------------------------------------------------
 
-def find_engine() -> EngineInstall | None:
-    """The engine to use if one is already there; never installs, never uses the network.
+def find_engine(source: str | None = None) -> EngineInstall | None:
+    """The engine to use if one is already there, with the page client attached; never
+    installs, never uses the network. `source` (else DOCSEXEC_ENGINE) picks one by name.
 
-    auto: a modern system dockerd, else the cached trixie engine, else the cached bookworm
-    one, else an old system dockerd (an old one is no better than our 20.10 fallback).
+    auto: a modern system dockerd, else the cached forky engine, else trixie's, else
+    bookworm's, else an old system dockerd (an old one is no better than our 20.10 fallback).
     """
-    choice = _choice()
+    found = _find_server(_choice(source))
+    return with_page_client(found) if found is not None else None
+
+
+def _find_server(choice: str) -> EngineInstall | None:
     if choice == "system":
         return system_engine()
     if choice != "auto":
@@ -88,7 +117,15 @@ def find_engine() -> EngineInstall | None:
     system = system_engine()
     if system is not None and is_modern(system.version):
         return system
-    return cached_engine("debian-trixie") or cached_engine("debian-bookworm") or system
+    return cached_engine("debian-forky") or cached_engine("debian-trixie") or cached_engine("debian-bookworm") or system
+
+
+def with_page_client(found: EngineInstall) -> EngineInstall:
+    """`found` with forky's client (and plugins) for the page, when forky is cached."""
+    client = cached_engine(CLIENT_SOURCE)
+    if client is None or client.client_dir is None:
+        return found
+    return replace(found, client_dir=client.client_dir, cli_plugins=client.cli_plugins)
 
 
 def is_modern(version: str) -> bool:
@@ -98,7 +135,7 @@ def is_modern(version: str) -> bool:
 
 
 def _is_preferred(found: EngineInstall) -> bool:
-    return found.source == "debian-trixie" or (found.source == "system" and is_modern(found.version))
+    return found.source in ("debian-forky", "debian-trixie") or (found.source == "system" and is_modern(found.version))
 
 
 def cached_engine(source: str) -> EngineInstall | None:
@@ -106,10 +143,17 @@ def cached_engine(source: str) -> EngineInstall | None:
     marker = cache_dir() / "engines" / source / "install.json"
     try:
         data = json.loads(marker.read_text())
-        found = EngineInstall(Path(data["dockerd"]), tuple(map(Path, data["bin_dirs"])), data["version"], data["source"])
+        found = EngineInstall(Path(data["dockerd"]), tuple(map(Path, data["bin_dirs"])), data["version"], data["source"],
+                              _optional_path(data.get("client_dir")), _optional_path(data.get("cli_plugins")))
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    if found.client_dir is not None and not os.access(found.client_dir / "docker", os.X_OK):
+        return None
     return found if os.access(found.dockerd, os.X_OK) else None
+
+
+def _optional_path(value: str | None) -> Path | None:
+    return Path(value) if value else None
 
 
 def system_engine() -> EngineInstall | None:
@@ -134,27 +178,42 @@ def _dockerd_version(dockerd: Path, path: str) -> str:
 
 # --- install ----------------------------------------------------------------------------------
 
-def install_engine(log: Log = print) -> EngineInstall:
-    """Make sure an engine, the host tools and the busybox rootfs are there; idempotent.
+def install_engine(log: Log = print, sources: Sequence[str] = ()) -> EngineInstall:
+    """Make sure an engine, the page client, the host tools and the busybox rootfs are there;
+    idempotent. With `sources` (e.g. the site's configured engines) each of them is installed
+    and the first is returned; without, the DOCSEXEC_ENGINE choice.
 
     A second call finds everything in the cache and returns in well under a second, without
     any network I/O or apt call.
     """
-    _require_root_and_client()
+    _require_root()
     ensure_host_packages(log)
-    found = find_engine()
-    if found is None or (_choice() == "auto" and not _is_preferred(found)):
+    installed = [_install_named(check_source(source), log) for source in sources]
+    found = installed[0] if installed else find_engine()
+    if not installed and (found is None or (_choice() == "auto" and not _is_preferred(found))):
         found = _install(log, fallback=found)
+    if cached_engine(CLIENT_SOURCE) is None:  # the page client comes with forky's packages
+        install_debian(CLIENT_SOURCE, log)
     busybox_rootfs_tar(log)  # builds the busybox binary once per machine (images.py)
-    log(f"engine: {found.source} {found.version} ({found.dockerd})")
-    return found
+    for engine in installed or [found]:
+        log(f"engine: {engine.source} {engine.version} ({engine.dockerd})")
+    return with_page_client(found)
 
 
-def _require_root_and_client() -> None:
+def _install_named(source: str, log: Log) -> EngineInstall:
+    """One named engine: the cached one, else installed now (`system` must already be there)."""
+    found = _find_server(source)
+    if found is not None:
+        return found
+    if source == "system":
+        raise EnvironmentProblem("engine source system: no dockerd and containerd that run are on PATH")
+    return install_debian(source, log)
+
+
+def _require_root() -> None:
+    """Root only: the page client comes with forky's packages, so no client is needed first."""
     if os.geteuid() != 0:
         raise EnvironmentProblem("installing the engine needs root (apt, and dockerd runs as root)")
-    if shutil.which("docker") is None:
-        raise EnvironmentProblem("the docker client is not on PATH: install it first (docker-ce-cli or docker.io)")
 
 
 def ensure_host_packages(log: Log) -> None:
@@ -165,13 +224,13 @@ def ensure_host_packages(log: Log) -> None:
 
 
 def _install(log: Log, fallback: EngineInstall | None) -> EngineInstall:
-    """Install the chosen Debian engine; in auto mode trixie's, then (if that fails) use the
-    old engine already there (fallback) or bookworm's."""
+    """Install the chosen Debian engine; in auto mode forky's, else trixie's, then (if both
+    fail) use the old engine already there (fallback) or bookworm's."""
     choice = _choice()
     if choice == "system":
         raise EnvironmentProblem(f"{ENGINE_ENV}=system, but no dockerd and containerd that run are on PATH")
     problems = []
-    for source in ([choice] if choice != "auto" else ["debian-trixie", "debian-bookworm"]):
+    for source in ([choice] if choice != "auto" else ["debian-forky", "debian-trixie", "debian-bookworm"]):
         if source == "debian-bookworm" and fallback is not None:
             log(f"falling back to the {fallback.source} engine {fallback.version}")
             return fallback
@@ -199,6 +258,8 @@ def _debs(source: str, release: Release, log: Log) -> list[Path]:
     found = _cached_debs(folder, release.packages)
     if found:
         return found
+    if release.scratch:
+        return _scratch_debs(release, folder, log)
     if release.suite == "trixie" and apt.ensure_trixie_source(log):
         _retire_proto_files(log)
     specs = [f"{pkg}/{release.suite}" for pkg in release.packages]
@@ -210,6 +271,23 @@ def _debs(source: str, release: Release, log: Log) -> list[Path]:
     found = _cached_debs(folder, release.packages)
     if done.returncode != 0 or not found:
         raise EnvironmentProblem(f"apt-get download {' '.join(specs)} failed: {apt.last_error(done)}")
+    return found
+
+
+def _scratch_debs(release: Release, folder: Path, log: Log) -> list[Path]:
+    """Download from a private apt source for the suite (lists refreshed when missing or stale)."""
+    scratch = cache_dir() / "apt" / release.suite
+    apt.prepare_scratch(release.suite, scratch, log)
+    if not any((scratch / "lists").glob("*_Packages")):
+        apt.update_scratch(scratch, log)
+    done = apt.download_scratch(list(release.packages), scratch, folder, log)
+    if done.returncode != 0:
+        log(f"apt-get download failed ({apt.last_error(done)}); refreshing the {release.suite} lists")
+        apt.update_scratch(scratch, log)
+        done = apt.download_scratch(list(release.packages), scratch, folder, log)
+    found = _cached_debs(folder, release.packages)
+    if done.returncode != 0 or not found:
+        raise EnvironmentProblem(f"apt-get download {' '.join(release.packages)} ({release.suite}) failed: {apt.last_error(done)}")
     return found
 
 
@@ -248,14 +326,33 @@ def _extract(source: str, debs: list[Path], dest: Path, log: Log) -> EngineInsta
         done = subprocess.run(["dpkg-deb", "-x", str(deb), str(staging)], capture_output=True, text=True)
         if done.returncode != 0:
             raise EnvironmentProblem(f"dpkg-deb -x {deb.name} failed: {done.stderr.strip()}")
-    # Never let an engine package's own client shadow the docker client the pages are run with.
-    (staging / "usr/bin/docker").unlink(missing_ok=True)
+    _set_client_aside(RELEASES[source], staging)
     found = _check_tree(source, staging, dest)
     (staging / "install.json").write_text(json.dumps(_marker(found), indent=1) + "\n")
     shutil.rmtree(dest, ignore_errors=True)
     staging.rename(dest)
     log(f"extracted {', '.join(d.name for d in debs)} into {dest}")
     return found
+
+
+def _set_client_aside(release: Release, staging: Path) -> None:
+    """The page client goes to client/, alone: on the page's PATH it must not bring the
+    engine's other tools along, and on the daemons' PATH it is not wanted. A release that is
+    not the client source drops its client."""
+    client = staging / "usr/bin/docker"
+    if release.client and client.exists():
+        (staging / "client").mkdir()
+        client.rename(staging / "client/docker")
+    else:
+        client.unlink(missing_ok=True)
+
+
+def _check_client(source: str, staging: Path) -> None:
+    """The page client and its compose plugin must run here (bookworm's glibc)."""
+    for cmd in ([str(staging / "client/docker"), "--version"],
+                [str(staging / "usr/libexec/docker/cli-plugins/docker-compose"), "version"]):
+        if not _runs(cmd, os.environ.get("PATH", "")):
+            raise EnvironmentProblem(f"{source}: the extracted {Path(cmd[0]).name} is missing or does not run here")
 
 
 def _check_tree(source: str, staging: Path, dest: Path) -> EngineInstall:
@@ -269,7 +366,11 @@ def _check_tree(source: str, staging: Path, dest: Path) -> EngineInstall:
     for tool, flag in (("containerd", "--version"), ("containerd-shim-runc-v2", "-v")):
         if shutil.which(tool, path=path) is None or not _runs([tool, flag], path):
             raise EnvironmentProblem(f"{source}: the extracted {tool} is missing or does not run here")
-    return EngineInstall(dest / "usr/sbin/dockerd", tuple(dest / d for d in rel_dirs), version, source)
+    if not RELEASES[source].client:
+        return EngineInstall(dest / "usr/sbin/dockerd", tuple(dest / d for d in rel_dirs), version, source)
+    _check_client(source, staging)
+    return EngineInstall(dest / "usr/sbin/dockerd", tuple(dest / d for d in rel_dirs), version, source,
+                         dest / "client", dest / "usr/libexec/docker/cli-plugins")
 
 
 def _runs(cmd: list[str], path: str) -> bool:
@@ -284,6 +385,8 @@ def _marker(found: EngineInstall) -> dict:
     data = asdict(found)
     data["dockerd"] = str(found.dockerd)
     data["bin_dirs"] = [str(d) for d in found.bin_dirs]
+    for key in ("client_dir", "cli_plugins"):
+        data[key] = str(data[key]) if data[key] is not None else None
     return data
 
 
@@ -294,6 +397,6 @@ def busybox_rootfs_tar(log: Log | None = None) -> Path:
     return images.rootfs_tar(cache_dir(), log)
 
 
-def import_images(docker_host: str) -> None:
+def import_images(docker_host: str, client: Path | None = None) -> None:
     """Import busybox:latest into the engine at docker_host (no registry needed)."""
-    images.import_into(docker_host, busybox_rootfs_tar())
+    images.import_into(docker_host, busybox_rootfs_tar(), client)

@@ -106,5 +106,19 @@ def engine_status() -> dict:
         "dockerd": str(found.dockerd) if found else None,
         "bin_dirs": [str(d) for d in found.bin_dirs] if found else [],
         "cache": str(cache_dir()),
+        "engines": _engines(),
         "sandboxes": live_sandboxes(),
     }
+
+
+def _engines() -> list[dict]:
+    """Every engine source docsexec knows, installed or not (forky's also carries the page client)."""
+    from .provision import CHOICES
+
+    rows = []
+    for source in CHOICES:
+        found = find_engine(source)
+        rows.append({"source": source, "installed": found is not None, "version": found.version if found else None,
+                     "dockerd": str(found.dockerd) if found else None,
+                     "client": str(found.client_dir / "docker") if found and found.client_dir else None})
+    return rows

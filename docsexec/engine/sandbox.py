@@ -50,11 +50,12 @@ def _stop_live_sandboxes() -> None:
             box.stop()
 
 
-def _require_tools() -> None:
-    """Fail with one clear line before creating anything, rather than half-way through."""
+def _require_tools(engine: EngineInstall) -> None:
+    """Fail with one clear line before creating anything, rather than half-way through.
+    The machine's `docker` is needed only when there is no page client (forky's)."""
     if os.geteuid() != 0:
         raise EnvironmentProblem("the engine sandbox needs root (network namespaces, dockerd)")
-    for tool in ("ip", "nsenter", "unshare", "setpriv", "docker"):
+    for tool in ("ip", "nsenter", "unshare", "setpriv", *(() if engine.client_dir else ("docker",))):
         if shutil.which(tool) is None:
             raise EnvironmentProblem(f"`{tool}` is not on PATH (run `docsexec engine install`)")
 
@@ -94,7 +95,7 @@ class Sandbox:
         """netns + dockerd + wait for the API + import images; cleans up after itself on failure."""
         if self._state != "new":
             raise RuntimeError(f"sandbox {self.id} was already started")
-        _require_tools()
+        _require_tools(self.engine)
         self._state = "starting"
         self.owner_pid = os.getpid()
         _LIVE.add(self)
@@ -114,7 +115,7 @@ class Sandbox:
             self._launch("dockerd", self.dockerd_argv())
             self._wait_for_api(begun + timeout)
             self.server_version = api.server_version(layout.socket_path(self.id))
-            import_images(self.docker_host)
+            import_images(self.docker_host, self.engine.client_dir)
         except Exception as exc:  # noqa: BLE001 - every failure becomes one EnvironmentProblem
             self._fail(exc)
         except BaseException:
@@ -175,7 +176,7 @@ class Sandbox:
         return {
             "DOCKER_HOST": self.docker_host,
             "DOCKER_CONFIG": str(self.root / "client"),
-            "PATH": self.engine.path_env(),
+            "PATH": self.engine.page_path_env(),  # the page client (forky's docker-cli) first
         }
 
     # --- steps of start() -----------------------------------------------------------------------
@@ -199,6 +200,8 @@ class Sandbox:
         for name, text in contain.etc_files().items():  # bound over /etc inside (contain.py)
             (staging / "etc" / name).write_text(text)
             (staging / "etc" / name).chmod(0o644)
+        if self.engine.cli_plugins is not None:  # `docker compose`: found in DOCKER_CONFIG/cli-plugins
+            (staging / "client" / "cli-plugins").symlink_to(self.engine.cli_plugins)
         (staging / "daemon.json").write_text("{}\n")
         (staging / "containerd.toml").write_text(self._containerd_config())
         write_owner(staging / "owner.json", current_owner(self.netns_name, self.label))

@@ -1,0 +1,242 @@
+"""Two engines per page: forky's Engine 28.5 (primary) and trixie's 26.1, each page run on a
+fresh private engine of each; per-engine variants as content tabs; reports name the engine.
+
+The engine tests start real daemons (and one downloads forky's packages from Debian's
+registry into an empty cache); they fail, never skip, when that cannot be done.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+from conftest import leftovers, run_docsexec
+from docsexec import provenance, variants
+from docsexec.page import Page
+from docsexec.scan import scan_page
+from docsexec.tabs import split_blocks
+
+ENGINES = '[tool.docsexec]\nengines = ["debian-forky", "debian-trixie"]\n'
+# Outputs left empty: `update` fills them from real runs. `ver` prints the server's version, so
+# it really differs between the engines; `same` prints the same on both.
+PAGE = """# Two engines
+
+```console {#same .docsexec}
+$ docker run --rm busybox echo same-everywhere
+```
+
+1. A step:
+
+    ```console {#ver .docsexec}
+    $ docker version --format '{{.Server.Version}}'
+    ```
+"""
+
+
+def project(folder: Path, page: str = PAGE) -> Path:
+    """A project with the site's two engines configured and one page in docs/."""
+    (folder / "pyproject.toml").write_text(ENGINES, encoding="utf-8")
+    (folder / "docs").mkdir()
+    path = folder / "docs" / "page.md"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory) -> str:
+    """The page after one real `update` on both engines."""
+    page = project(tmp_path_factory.mktemp("engines"))
+    done = run_docsexec("update", str(page))
+    assert done.returncode == 0, done.stdout + done.stderr
+    return page.read_text(encoding="utf-8")
+
+
+# --- engines and recording ----------------------------------------------------------------------
+
+@pytest.mark.engine
+@pytest.mark.usefixtures("engine_ready")
+def test_update_on_two_engines_shares_equal_outputs_and_tabs_different_ones(recorded):
+    page = Page.parse(Path("page.md"), recorded)
+    blocks = {b.id: b for b in scan_page(page)}
+    assert set(blocks) == {"same", "ver", "ver-trixie"}
+    assert blocks["same"].options.engine is None  # one output: identical on both engines
+    assert (blocks["ver"].options.engine, blocks["ver-trixie"].options.engine) == ("debian-forky", "debian-trixie")
+    assert '    === "Engine 28.5"' in recorded and '    === "Engine 26.1"' in recorded  # inside the list item
+    assert "        28.5.2" in recorded and "        26.1.5" in recorded
+    record = provenance.read(page)
+    assert [r.source for r in record.records] == ["debian-forky", "debian-trixie"]
+    assert record.records[0].version.startswith("28.5.") and record.records[1].version.startswith("26.1.")
+
+
+@pytest.mark.engine
+@pytest.mark.usefixtures("engine_ready")
+def test_plain_check_runs_every_page_on_both_engines_in_one_report(tmp_path, recorded):
+    page = project(tmp_path, recorded)
+    report, junit = tmp_path / "check.json", tmp_path / "junit.xml"
+    before = leftovers()
+    done = run_docsexec("check", str(page), "--report", str(report), "--junit", str(junit))
+    assert done.returncode == 0, done.stdout + done.stderr
+    data = json.loads(report.read_text())
+    assert [(p["engine_source"], p["engine_version"][:4]) for p in data["pages"]] == [("debian-forky", "28.5"), ("debian-trixie", "26.1")]
+    assert [e["source"] for e in data["engines"]] == ["debian-forky", "debian-trixie"]
+    assert [[b["id"] for b in p["blocks"]] for p in data["pages"]] == [["same", "ver"], ["same", "ver-trixie"]]
+    suites = ElementTree.parse(junit).getroot().findall("testsuite")
+    assert [s.get("name") for s in suites] == [f"{page} [debian-forky]", f"{page} [debian-trixie]"]
+    assert suites[1].find("properties/property[@name='engine_source']").get("value") == "debian-trixie"
+    assert set(leftovers()) <= set(before)
+
+
+@pytest.mark.engine
+@pytest.mark.usefixtures("engine_ready")
+@pytest.mark.parametrize("edited, failing", [("26.1.5", "debian-trixie"), ("28.5.2", "debian-forky")])
+def test_an_edited_variant_is_caught_on_its_engine_only(tmp_path, recorded, edited, failing):
+    page = project(tmp_path, recorded.replace(f"        {edited}", "        99.9.9"))
+    report = tmp_path / "check.json"
+    done = run_docsexec("check", str(page), "--report", str(report))
+    assert done.returncode == 1
+    results = {p["engine_source"]: p for p in json.loads(report.read_text())["pages"]}
+    assert {s for s, p in results.items() if any(b["status"] != "ok" for b in p["blocks"])} == {failing}
+    assert f"=== {page} on {failing}" in done.stdout and "-99.9.9" in done.stdout
+
+
+@pytest.mark.engine
+@pytest.mark.usefixtures("engine_ready")
+def test_engine_source_restricts_a_run_to_one_engine(tmp_path, recorded):
+    page = project(tmp_path, recorded)
+    report = tmp_path / "check.json"
+    done = run_docsexec("check", str(page), "--engine-source", "debian-trixie", "--report", str(report))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert [p["engine_source"] for p in json.loads(report.read_text())["pages"]] == ["debian-trixie"]
+    env = dict(os.environ, DOCSEXEC_ENGINE="debian-forky")
+    done = subprocess.run([*run_docsexec_argv(), "check", str(page), "--report", str(report)], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert [p["engine_version"][:4] for p in json.loads(report.read_text())["pages"]] == ["28.5"]
+
+
+def run_docsexec_argv() -> list[str]:
+    import sys
+    return [sys.executable, "-m", "docsexec"]
+
+
+@pytest.mark.engine
+@pytest.mark.usefixtures("engine_ready")
+def test_a_block_that_must_not_differ_fails_instead_of_getting_tabs(tmp_path):
+    page = project(tmp_path, PAGE.replace("{#ver .docsexec}", '{#ver .docsexec data-engine-diff="error"}'))
+    done = run_docsexec("update", str(page))
+    assert done.returncode == 1
+    assert 'output differs on debian-trixie and data-engine-diff="error" forbids per-engine variants' in done.stdout
+    assert "===" not in page.read_text()
+    assert "    28.5.2+dfsg4\n" in page.read_text()  # the primary's output was recorded
+
+
+@pytest.mark.engine
+@pytest.mark.usefixtures("engine_ready")
+def test_the_page_client_is_forkys_docker_cli_with_compose_on_either_engine(tmp_path):
+    page = project(tmp_path, "# C\n\n```console {#client .docsexec}\n$ command -v docker\n"
+                             "$ docker version --format '{{.Client.Version}}'\n$ docker compose version\n```\n")
+    done = run_docsexec("update", str(page))
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = page.read_text()
+    assert "/var/cache/docsexec/engines/debian-forky/client/docker\n" in text or "/engines/debian-forky/client/docker" in text
+    assert "28.5.2+dfsg4\n" in text and "Docker Compose version 2.40." in text
+    assert "===" not in text  # the same client on both engines: one output
+
+
+# --- provisioning: a real download into an empty cache ------------------------------------------
+
+@pytest.mark.engine
+def test_forky_is_provisioned_into_a_fresh_cache_without_touching_the_host(tmp_path):
+    from docsexec.engine import provision
+
+    assert os.geteuid() == 0, "provisioning needs root (apt-get, dockerd --version)"
+    apt_before = sorted(str(p) for p in Path("/etc/apt").rglob("*"))
+    cache = tmp_path / "cache"
+    env = dict(os.environ, DOCSEXEC_CACHE=str(cache))
+    code = ("from docsexec.engine import provision; e = provision.install_debian('debian-forky', print); "
+            "print('VERSION', e.version, e.client_dir, e.cli_plugins)")
+    done = subprocess.run([*run_docsexec_argv()[:1], "-c", code], env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "VERSION 28.5." in done.stdout
+    marker = json.loads((cache / "engines/debian-forky/install.json").read_text())
+    assert marker["source"] == "debian-forky" and marker["version"].startswith("28.5.")
+    tree = cache / "engines/debian-forky"
+    for tool in ("usr/sbin/dockerd", "usr/bin/containerd", "usr/bin/containerd-shim-runc-v2", "usr/sbin/docker-proxy",
+                 "usr/bin/docker-init", "client/docker", "usr/libexec/docker/cli-plugins/docker-compose"):
+        assert os.access(tree / tool, os.X_OK), tool
+    assert not (tree / "usr/bin/docker").exists()  # the client is set aside, alone, in client/
+    assert subprocess.run([str(tree / "client/docker"), "--version"], capture_output=True, text=True).stdout.startswith("Docker version 28.5.")
+    assert sorted(str(p) for p in Path("/etc/apt").rglob("*")) == apt_before  # no source, no pin on the host
+    assert provision.RELEASES["debian-forky"].scratch
+
+
+# --- no engine: selection, tabs, provenance, configuration -------------------------------------
+
+TABBED = """# P
+
+=== "Engine 28.5"
+
+    ```console {#a .docsexec data-engine="debian-forky"}
+    $ echo new
+    ```
+
+=== "Engine 26.1"
+
+    ```console {#a-trixie .docsexec data-engine="debian-trixie"}
+    $ echo old
+    ```
+
+```console {#b .docsexec data-same-as="a"}
+$ echo x
+```
+"""
+
+
+def test_each_engine_runs_its_own_variant_and_others_fall_back_to_the_primary():
+    blocks = scan_page(Page.parse(Path("p.md"), TABBED))
+    ids = lambda source: [b.id for b in variants.select(blocks, source, "debian-forky")]
+    assert ids("debian-forky") == ["a", "b"]
+    assert ids("debian-trixie") == ["a-trixie", "b"]
+    assert ids("system") == ["a", "b"]  # a newer engine is held to the primary's output
+    assert variants.base_id(blocks[1]) == "a"
+
+
+def test_a_split_keeps_the_primary_body_and_the_page_still_parses():
+    text = "# P\n\n- item\n\n    ```console {#n .docsexec data-exit=\"1\"}\n    $ false\n    primary\n    ```\n- next\n"
+    page = Page.parse(Path("p.md"), text)
+    [block] = scan_page(page)
+    split = split_blocks(page, [(block, ["$ false", "other"])], ("debian-forky", "Engine 28.5"), ("debian-trixie", "Engine 26.1"))
+    blocks = scan_page(split)
+    assert [(b.id, b.options.engine, b.options.exit_codes) for b in blocks] == [("n", "debian-forky", (1,)), ("n-trixie", "debian-trixie", (1,))]
+    assert '    === "Engine 28.5"' in split.lines and "        primary" in split.lines and "        other" in split.lines
+    assert split.lines[-1] == "- next"
+
+
+def test_provenance_line_round_trips_and_replaces_one_engine_entry():
+    one = provenance.Provenance("2026-12-01", (provenance.EngineRecord("debian-forky", "28.5.2+dfsg4", "0123456789ab"),
+                                               provenance.EngineRecord("debian-trixie", "26.1.5+dfsg1", "1e10aa")))
+    page = provenance.with_provenance(Page.parse(Path("p.md"), "# P\n"), one)
+    assert provenance.read(page) == one
+    newer = one.with_record(provenance.EngineRecord("debian-forky", "28.5.3", "ffff"), "2026-12-02")
+    assert [r.source for r in newer.records] == ["debian-forky", "debian-trixie"] and newer.date == "2026-12-02"
+    old = provenance.Provenance("2026-11-28", (provenance.EngineRecord("", "26.1.5+dfsg1", "cae055c3cc6a"),))
+    assert old.with_record(one.records[0], "2026-12-01").records == one.records[:1]  # the unsourced entry goes
+
+
+def test_a_bad_engine_configuration_is_bad_input_with_file_and_line(tmp_path):
+    page = project(tmp_path, "# P\n\n```console {#a .docsexec}\n$ true\n```\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.docsexec]\nengines = ["debian-forky", "podman"]\n')
+    done = run_docsexec("check", str(page))
+    assert done.returncode == 2
+    assert f"{tmp_path / 'pyproject.toml'}:1: [tool.docsexec] engines: ['podman']" in done.stderr
+
+
+def test_an_unknown_data_engine_is_bad_input(tmp_path):
+    page = project(tmp_path, '# P\n\n```console {#a .docsexec data-engine="debian-sid"}\n$ true\n```\n')
+    done = run_docsexec("check", str(page))
+    assert done.returncode == 2
+    assert f"{page}:3: data-engine='debian-sid'" in done.stderr
