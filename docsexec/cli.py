@@ -219,6 +219,10 @@ def _translations(paths: list[Path], write: bool) -> list[PageReport]:
             elif verdict.status != OK:
                 print("\n".join(verdict.problems))
         reports.append(report)
+    sys.stdout.flush()
+    return reports
+
+
 def _jobs(tagged: list, args: argparse.Namespace) -> list[tuple[Path, tuple, RunSettings]]:
     """The run as a flat list of (page, scan, settings) jobs, one per page and engine source:
     the unit a scheduler may run side by side (checks; an update runs a page's jobs in order,

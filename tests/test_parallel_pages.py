@@ -105,7 +105,7 @@ def test_an_unchanged_passing_page_is_not_run_again(site, tmp_path, monkeypatch)
     assert second.returncode == 1
     assert second.stdout == first.stdout  # beta still diverges: failures are never cached
     assert re.search(rf"{site}/alpha.md: 1 tagged block\(s\), cached, verified on 26\.\S+ \(\S+\) at 20\d\d-\d\d-\d\dT", second.stderr)
-    assert f"{site}/beta.md: 2 tagged block(s), starting a private engine" in second.stderr
+    assert f"{site}/beta.md: 2 tagged block(s), starting a private" in second.stderr
     assert f"{site}/alpha.md:7 [hello] cached" in second.stderr
     pages = {Path(p["file"]).name: p for p in json.loads(report.read_text())["pages"]}
     assert pages["alpha.md"]["cached"]["note"].startswith("cached, verified on")
@@ -126,7 +126,7 @@ def test_an_edited_page_and_no_cache_run_again(site, tmp_path, monkeypatch):
     assert done.returncode == 1 and f"--- {alpha}:7 [hello]" in done.stdout
     assert f"{copy}/gamma.md: 1 tagged block(s), cached" in done.stderr
     forced, _, _ = check(copy, tmp_path, "forced", "--no-cache")
-    assert "cached" not in forced.stderr and f"{copy}/gamma.md: 1 tagged block(s), starting a private engine" in forced.stderr
+    assert "cached" not in forced.stderr and f"{copy}/gamma.md: 1 tagged block(s), starting a private" in forced.stderr
 
 
 def test_two_parallel_runs_at_once_leave_nothing(site, tmp_path):
