@@ -21,7 +21,7 @@ from .blocks import Block
 from .errors import BadInput
 from .evaluate import DIVERGED, OK, UPDATED, BlockVerdict
 from .page import Page
-from . import provenance
+from . import provenance, variants
 from .report import PageReport
 from .rewrite import apply_bodies, body_lines
 from .scan import scan_file
@@ -77,6 +77,8 @@ def compare_translation(path: Path, *, write: bool) -> PageReport:
     """Compare (and with `write`, sync) one translation with its source page on disk."""
     source_path = source_of(path)
     assert source_path is not None, f"{path} is not a translation"
+    if write:
+        _sync_structure(path, source_path)
     source_page, source_blocks = scan_file(source_path)
     page, blocks = scan_file(path)
     report = PageReport(path=path, engine_version=f"blocks of {source_path}", seconds=0.0)
@@ -150,3 +152,67 @@ def _sync(page: Page, source_page: Page, syncs: list[tuple[Block, list[str]]], r
     if new_page.lines != page.lines:
         new_page.write_atomically()
         report.written = True
+
+
+# --- structure: per-engine tabs ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Region:
+    """The lines one block occupies, or one block's per-engine tabs (variants.py) with their
+    `=== "Engine ..."` headers: what `update` copies when the source page's structure changed."""
+
+    key: str  # the block's id, or the variants' base id
+    start: int  # 0-based index of the first line (a fence or a tab header)
+    end: int  # 0-based index of the last line (a closing fence)
+    indent: str  # of the fence, or of the tab headers
+
+
+def _regions(page: Page, blocks: list[Block]) -> list[_Region]:
+    regions: list[_Region] = []
+    for block in blocks:
+        key = variants.base_id(block)
+        if block.options.engine is not None and regions and regions[-1].key == key and regions[-1].start < block.fence_line - 1:
+            last = regions[-1]
+            regions[-1] = _Region(key, last.start, block.body_end, last.indent)
+            continue
+        start, indent = block.fence_line - 1, block.indent
+        if block.options.engine is not None:
+            start, indent = _tab_header(page, start, block.indent)
+        regions.append(_Region(key, start, block.body_end, indent))
+    return regions
+
+
+def _tab_header(page: Page, fence: int, indent: str) -> tuple[int, str]:
+    """The `=== "..."` line a variant's tab opens with (blank lines between), and its indent."""
+    index = fence - 1
+    while index >= 0 and not page.lines[index].strip():
+        index -= 1
+    header = page.lines[index] if index >= 0 else ""
+    if header.strip().startswith('=== "'):
+        return index, header[: len(header) - len(header.lstrip())]
+    return fence, indent
+
+
+def _region_text(page: Page, region: _Region) -> list[str]:
+    return [line[len(region.indent):] if line.startswith(region.indent) else line.lstrip()
+            for line in page.lines[region.start:region.end + 1]]
+
+
+def _sync_structure(path: Path, source_path: Path) -> None:
+    """Give the translation the source's block structure where it differs (a block the source
+    now shows as per-engine tabs, or options changed): the source's lines for that block,
+    re-indented to the translation's. Prose around blocks is never touched."""
+    source_page, source_blocks = scan_file(source_path)
+    page, blocks = scan_file(path)
+    theirs = {r.key: r for r in _regions(source_page, source_blocks)}
+    lines = list(page.lines)
+    for region in sorted(_regions(page, blocks), key=lambda r: r.start, reverse=True):
+        source = theirs.get(region.key)
+        if source is None:
+            continue
+        wanted = _region_text(source_page, source)
+        if wanted == _region_text(page, region):
+            continue
+        lines[region.start:region.end + 1] = [region.indent + line if line.strip() else "" for line in wanted]
+    if lines != page.lines:
+        Page(path=page.path, lines=lines, newline=page.newline, bom=page.bom, ends_with_newline=page.ends_with_newline).write_atomically()

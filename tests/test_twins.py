@@ -98,11 +98,17 @@ def test_a_deleted_block_fails_check_naming_where_it_belongs(tmp_path):
 def test_an_extra_block_and_changed_options_fail_check(tmp_path):
     extra = TRANSLATION.replace('data-exit="1"', 'data-exit="2"') + "\n```console {#mine .docsexec}\n$ echo mine\n```\n"
     _, twin = pages(tmp_path, extra)
-    report = compare_translation(twin, write=True)
+    report = compare_translation(twin, write=False)
     problems = [p for v in report.verdicts for p in v.problems]
     assert any("[fails]: options differ from its source" in p for p in problems)
     assert any("[mine]: no block with this id in the source page" in p for p in problems)
-    assert not report.ok and not report.written  # neither can be fixed by copying outputs
+    assert not report.ok and not report.written
+    # update copies the source's fence line (options are the source's), never removes a block
+    report = compare_translation(twin, write=True)
+    problems = [p for v in report.verdicts for p in v.problems]
+    assert not any("options differ" in p for p in problems)
+    assert any("[mine]: no block with this id in the source page" in p for p in problems)
+    assert not report.ok and 'data-exit="1"' in twin.read_text(encoding="utf-8")
 
 
 def test_update_copies_outputs_and_provenance_then_changes_nothing(tmp_path):
@@ -143,3 +149,35 @@ def test_pytest_items_of_a_translation_compare_and_catch_a_deleted_block(tmp_pat
     assert "2 failed" in done.stdout, done.stdout
     assert "greet.zh.md:8: block 'fails'" in done.stdout and "is missing from the translation" in done.stdout
     assert "greet.zh.md:5 [hello]: differs from its source" in done.stdout
+
+
+TABS_SOURCE = SOURCE.replace('''```console {#hello .docsexec}
+$ echo hello
+hello
+```''', '''=== "Engine 28.5"
+
+    ```console {#hello .docsexec data-engine="debian-forky"}
+    $ echo hello
+    hello
+    ```
+
+=== "Engine 26.1"
+
+    ```console {#hello-trixie .docsexec data-engine="debian-trixie"}
+    $ echo hello
+    hallo
+    ```''')
+
+
+def test_update_gives_a_translation_the_per_engine_tabs_of_its_source(tmp_path):
+    """When `update` split a source block into per-engine tabs, the translation's copy of that
+    block becomes the same tabs; its prose stays; a second update changes nothing."""
+    source, twin = pages(tmp_path)
+    source.write_text(TABS_SOURCE, encoding="utf-8")
+    assert compare_translation(twin, write=False).ok is False  # the structure differs
+    report = compare_translation(twin, write=True)
+    assert report.ok, [p for v in report.verdicts for p in v.problems]
+    text = twin.read_text(encoding="utf-8")
+    assert '=== "Engine 26.1"\n\n    ```console {#hello-trixie .docsexec data-engine="debian-trixie"}\n    $ echo hello\n    hallo\n' in text
+    assert "打个招呼。" in text and "然后失败。" in text
+    assert compare_translation(twin, write=True).written is False
