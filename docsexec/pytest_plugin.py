@@ -22,6 +22,7 @@ from .errors import DocsexecError
 from .evaluate import PASSING, BlockVerdict
 from .page import MARKDOWN_SUFFIXES
 from .report import PageReport, block_diff
+from .rewrite import body_lines
 from .runner import DEFAULT_TIMEOUT, PageRun, RunSettings
 
 _RUNS = pytest.StashKey[dict]()
@@ -60,6 +61,10 @@ class MarkdownPage(pytest.File):
             return
         for block in blocks:
             yield BlockItem.from_parent(self, name=block.id, block_id=block.id, line=block.fence_line)
+        from .twins import source_of
+
+        if source_of(self.path) is not None:
+            yield SourceBlocksItem.from_parent(self, name="(source blocks)")
 
     def verdicts(self) -> tuple[PageReport, dict[str, list[str]]]:
         cached: Any = getattr(self, "_docsexec_result", None)
@@ -72,8 +77,16 @@ class MarkdownPage(pytest.File):
 
     def _run(self):
         from .scan import scan_file
+        from .twins import compare_translation, source_of
         from .verify import verify_page
 
+        if source_of(self.path) is not None:  # a translation never runs: its blocks are its source's
+            try:
+                report = compare_translation(_display_path(self.path), write=False)
+            except DocsexecError as exc:
+                return DocsexecFailure(exc.one_line())
+            page = scan_file(self.path)[0]
+            return report, {v.block.id: body_lines(page, v.block) for v in report.verdicts if v.block.path == report.path}
         engine = self.config.getoption("--docsexec-engine")
         settings = RunSettings(engine=engine, default_timeout=DEFAULT_TIMEOUT)
         try:
@@ -130,6 +143,22 @@ class BlockItem(pytest.Item):
 
     def reportinfo(self):
         return self.path, self.line - 1, f"{self.path.name}:{self.line} [{self.block_id}]"
+
+
+class SourceBlocksItem(pytest.Item):
+    """A translation holds every block of its source page: one that was deleted from the
+    translation has no item of its own, so this item fails for it (file:line in the message)."""
+
+    def runtest(self) -> None:
+        page = self.parent
+        assert isinstance(page, MarkdownPage)
+        report, _ = page.verdicts()
+        missing = [p for v in report.verdicts if v.block.path != report.path for p in v.problems]
+        if missing:
+            raise DocsexecFailure("\n".join(missing))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: str | None = None) -> str:
+        return str(excinfo.value)
 
 
 class BrokenPage(pytest.Item):

@@ -128,3 +128,18 @@ def test_updating_both_runs_only_the_source_and_fills_the_translation(tmp_path):
     assert "from-a-container\n```" in twin.read_text(encoding="utf-8")
     assert run_docsexec("check", str(twin)).returncode == 0
     assert not leftovers()
+
+
+def test_pytest_items_of_a_translation_compare_and_catch_a_deleted_block(tmp_path):
+    """Through the pytest plugin: a translation's items never start an engine; a deleted
+    block fails the page's `(source blocks)` item, an edited output fails its block's item."""
+    import subprocess
+    import sys
+
+    _, twin = pages(tmp_path, TRANSLATION[: TRANSLATION.index("然后失败")].replace("hello\n```", "hallo\n```"))
+    (tmp_path / "pytest.ini").write_text("[pytest]\ndocsexec_paths = greet.zh.md\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", str(twin)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert "2 failed" in done.stdout, done.stdout
+    assert "greet.zh.md:8: block 'fails'" in done.stdout and "is missing from the translation" in done.stdout
+    assert "greet.zh.md:5 [hello]: differs from its source" in done.stdout
