@@ -45,3 +45,28 @@ class DocsexecPlugin(BasePlugin[DocsexecConfig]):
     def on_page_content(self, html: str, page, config, files) -> str:
         CURRENT_SOURCE.set(None)
         return html
+
+    def on_post_build(self, config) -> None:
+        """Every language edition gets a sitemap.xml of its own pages. mkdocs-static-i18n
+        writes one, for the default language, at the site's root; Material's language
+        selector asks the other edition's folder for its sitemap (`/zh/sitemap.xml`) to find
+        the page the reader is on, and a missing one is a 404 on every page view."""
+        site = Path(config.site_dir)
+        for folder in [site / locale for locale in _other_locales(config)]:
+            if folder.is_dir() and not (folder / "sitemap.xml").exists():
+                _write_sitemap(folder)
+
+
+def _other_locales(config) -> list[str]:
+    """The non-default languages of mkdocs-static-i18n, if the site uses it."""
+    i18n = config.plugins.get("i18n")
+    languages = getattr(getattr(i18n, "config", None), "languages", None) or []
+    return [lang.locale for lang in languages if not lang.default]
+
+
+def _write_sitemap(folder: Path) -> None:
+    pages = sorted(p.parent.relative_to(folder).as_posix() for p in folder.rglob("index.html"))
+    urls = "".join(f"  <url><loc>{'' if p == '.' else p + '/'}</loc></url>\n" for p in pages)
+    (folder / "sitemap.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{urls}</urlset>\n', encoding="utf-8")
