@@ -12,6 +12,8 @@ conversion, and adds the extension when mkdocs.yml lists only the plugin.
 
 from __future__ import annotations
 
+import posixpath
+import re
 from pathlib import Path
 
 from mkdocs.config import config_options
@@ -46,6 +48,17 @@ class DocsexecPlugin(BasePlugin[DocsexecConfig]):
         CURRENT_SOURCE.set(None)
         return html
 
+    def on_post_page(self, output: str, page, config) -> str:
+        """Point each `<link rel="alternate" hreflang>` at its edition's root, not at the same
+        page in that edition: Material's language selector fetches `sitemap.xml` next to
+        that link (mkdocs-material#6582), which exists only at an edition's root. The
+        selector's own `<a hreflang>` links still lead to the same page in the other edition."""
+        parts = [part for part in page.url.split("/") if part]
+        if parts and parts[0] in _other_locales(config):
+            parts = parts[1:]  # a page of another edition: its path below that edition's root
+        depth = len(parts)
+        return _ALTERNATE.sub(lambda m: m.group(1) + _root_of(m.group(2), depth) + m.group(3), output)
+
     def on_post_build(self, config) -> None:
         """Every language edition gets a sitemap.xml of its own pages. mkdocs-static-i18n
         writes one, for the default language, at the site's root; Material's language
@@ -55,6 +68,15 @@ class DocsexecPlugin(BasePlugin[DocsexecConfig]):
         for folder in [site / locale for locale in _other_locales(config)]:
             if folder.is_dir() and not (folder / "sitemap.xml").exists():
                 _write_sitemap(folder)
+
+
+_ALTERNATE = re.compile(r'(<link rel="alternate" href=")([^"]*)(" hreflang="[^"]+">)')
+
+
+def _root_of(href: str, depth: int) -> str:
+    """The edition root of `href`, a link to a page `depth` folders below that root."""
+    root = posixpath.normpath(href + "../" * depth) if depth else posixpath.normpath(href or ".")
+    return "./" if root == "." else root.rstrip("/") + "/"
 
 
 def _other_locales(config) -> list[str]:
