@@ -244,7 +244,7 @@ def test_unknown_engine_choice_is_an_environment_problem(monkeypatch):
 def test_interrupted_start_cleans_up_and_reraises(engine, monkeypatch):
     from docsexec.engine import sandbox as sandbox_module
 
-    def interrupted(docker_host):
+    def interrupted(docker_host, client=None):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(sandbox_module, "import_images", interrupted)
