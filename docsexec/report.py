@@ -72,26 +72,30 @@ def _renumber(diff: list[str], offset: int) -> list[str]:
 
 
 def to_json(reports: list[PageReport], mode: str, shard: str | None = None) -> dict:
+    pages = [_page_json(r) for r in reports]
     data = {
         "tool": "docsexec",
         "mode": mode,
         "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "ok": all(r.ok for r in reports),
-        "engines": _engines_json(reports),
-        "pages": [_page_json(r) for r in reports],
+        "engines": engines_json(pages),
+        "pages": pages,
     }
     if shard is not None:
         data["shard"] = shard
     return data
 
 
-def _engines_json(reports: list[PageReport]) -> list[dict]:
-    """One entry per engine the run verified on, in order: its version and whether all passed."""
+def engines_json(pages: list[dict]) -> list[dict]:
+    """One entry per engine the run verified on, in order: its version and whether all passed.
+    Made from the pages' JSON, so a merged report's entries are made exactly like a run's."""
     engines: dict[str, dict] = {}
-    for report in reports:
-        entry = engines.setdefault(report.engine_source, {"source": report.engine_source, "version": report.engine_version, "ok": True})
-        entry["version"] = entry["version"] or report.engine_version
-        entry["ok"] = entry["ok"] and report.ok
+    for page in pages:
+        source = page.get("engine_source", "")
+        entry = engines.setdefault(source, {"source": source, "version": page["engine_version"], "ok": True})
+        entry["version"] = entry["version"] or page["engine_version"]
+        passed = page["error"] is None and all(block["status"] in PASSING for block in page["blocks"])
+        entry["ok"] = entry["ok"] and passed
     return list(engines.values())
 
 

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from .errors import EXIT_DIVERGED, EXIT_OK, UsageError
-from .report import write_json_data, write_junit_data
+from .report import engines_json, write_json_data, write_junit_data
 
 
 def load(path: Path) -> dict:
@@ -34,20 +34,26 @@ def merge(reports: list[tuple[Path, dict]]) -> dict:
     if len(modes) != 1:
         raise UsageError(f"report merge: reports of different modes ({', '.join(sorted(modes))})")
     _check_shards(reports)
-    seen: dict[str, Path] = {}
+    seen: dict[tuple[str, str], Path] = {}
     pages = []
+    engine_order: list[str] = []
     for path, data in reports:
         for page in data["pages"]:
-            if page["file"] in seen:
-                raise UsageError(f"{path}: page {page['file']} is also in {seen[page['file']]}")
-            seen[page["file"]] = path
+            key = (page["file"], page.get("engine_source", ""))
+            if key in seen:
+                raise UsageError(f"{path}: page {page['file']} ({key[1] or 'one engine'}) is also in {seen[key]}")
+            seen[key] = path
             pages.append(page)
-    pages.sort(key=lambda page: Path(page["file"]))
+            if key[1] not in engine_order:
+                engine_order.append(key[1])
+    # as a single run orders them: page by page, each page's engines in the configured order
+    pages.sort(key=lambda page: (Path(page["file"]), engine_order.index(page.get("engine_source", ""))))
     return {
         "tool": "docsexec",
         "mode": modes.pop(),
         "finished": max(data["finished"] for _, data in reports),
         "ok": all(data["ok"] for _, data in reports),
+        "engines": engines_json(pages),
         "pages": pages,
         "merged_from": [str(path) for path, _ in reports],
     }

@@ -22,6 +22,7 @@ from docsexec.blocks import BlockResult
 from docsexec.evaluate import PASSING, evaluate_page
 from docsexec.page import Page
 from docsexec.pytest_plugin import shared_page_run
+from docsexec.errors import BadInput
 from docsexec.twins import source_of
 from docsexec.scan import scan_page
 
@@ -88,7 +89,10 @@ def _with_line(page: Page, index: int, text: str) -> Page:
 def caught(run, mutated: Page) -> bool:
     """The run's outcomes judged against the mutated page's blocks (matched by id: a run on
     one engine covers that engine's variants only)."""
-    by_id = {b.id: b for b in scan_page(mutated)}
+    try:
+        by_id = {b.id: b for b in scan_page(mutated)}
+    except BadInput:
+        return True  # the mutated page is refused outright (exit 2): caught
     results = [BlockResult(block=by_id[r.block.id], commands=r.commands, error=r.error) for r in run.results]
     return any(v.status not in PASSING for v in evaluate_page(replace(run, results=results)))
 

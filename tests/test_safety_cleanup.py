@@ -122,7 +122,8 @@ def _phase_reached(run: Run, phase: str) -> bool:
     if phase == "dockerd":
         return (root / "dockerd.pid").exists() or any("dockerd" in _cmd(p) for p in _children(run.pid))
     if phase == "image-import":
-        return any(_cmd(p).startswith("docker import") for p in _children(run.pid))
+        # the page client (forky's docker, by its full path) imports the busybox image
+        return any(_cmd(p).split(" ", 1)[0].endswith("/docker") and " import " in _cmd(p) for p in _children(run.pid))
     raise AssertionError(phase)
 
 

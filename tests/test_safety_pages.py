@@ -26,7 +26,7 @@ from test_safety_support import Run, left_by, processes_matching
 from test_safety_support import no_run_outlives_its_test  # noqa: F401 - autouse: no docsexec child outlives its test
 
 BOM = "\ufeff".encode()
-FRONT = re.compile(r"^\ufeff?---\r?\ndocsexec: \{engine: [^}]+\}\r?\n---\r?\n\r?\n")
+FRONT = re.compile(r"^\ufeff?---\r?\ndocsexec: \{date: [0-9-]+, engines: \[[^]]+\]\}\r?\n---\r?\n\r?\n")
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int, int]]:
