@@ -138,6 +138,17 @@ def _prefetch(config: pytest.Config) -> dict:
     return _run_now([(path, settings) for path in pages for settings in page_settings(config, path)])
 
 
+def prefetch_runs(config: pytest.Config, paths: list[Path]) -> None:
+    """Make the runs of these pages (each on every engine) that the session lacks, several at
+    once: a test that needs many pages' runs (the mutation test) asks for them together."""
+    runs = config.stash.setdefault(_RUNS, {})
+    if not config.stash.get(_PREFETCHED, False):
+        config.stash[_PREFETCHED] = True
+        runs.update(_prefetch(config))
+    wanted = [(Path(p).resolve(), settings) for p in paths for settings in page_settings(config, Path(p))]
+    runs.update(_run_now([(path, settings) for path, settings in wanted if (path, settings.engine_source) not in runs]))
+
+
 def _run_now(pairs: list[tuple[Path, RunSettings]]) -> dict:
     from .jobs import Job, JobFailed, Outcome, run_ordered
     from .runner import run_page
