@@ -51,10 +51,18 @@ def rewrite_code(code: str) -> str:
     return "\n".join(out)
 
 
+def _search_excluded(opening: str) -> str:
+    """Transcripts stay out of the search index (Material's `data-search-exclude`): their
+    outputs are IDs, MAC addresses and tables that match every query and made the index that
+    every page loads several times larger than the prose; the prose and the cheat sheet name
+    every command, so search still finds them."""
+    return opening if "data-search-exclude" in opening else opening.replace("<div ", "<div data-search-exclude ", 1)
+
+
 def readable_console_outputs(page_html: str) -> str:
     """The page's HTML with the output lines of every tagged block made plain output."""
 
     def fix(match: re.Match[str]) -> str:
-        return match.group("open") + rewrite_code(match.group("code")) + match.group("close")
+        return _search_excluded(match.group("open")) + rewrite_code(match.group("code")) + match.group("close")
 
     return _TAGGED_CODE.sub(fix, page_html)
