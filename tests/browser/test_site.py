@@ -302,14 +302,18 @@ def test_navigation_reaches_every_page(page, base_url: str) -> None:
         page.screenshot(path=str(ARTIFACTS / f"page-{slug(md)}.png"), full_page=True)
 
 
-def test_search_finds_bridge(page, base_url: str) -> None:
-    open_page(page, base_url, "index.md")
+def search(page, url: str, query: str) -> list[str]:
+    """Type `query` into the search box of the page at `url`; the result links, once shown."""
+    response = page.goto(url, wait_until="load")
+    assert response is not None and response.status == 200, f"{url}: HTTP {response and response.status}"
     page.locator("input.md-search__input").click()
-    page.keyboard.type("bridge", delay=30)
-    results = page.locator(".md-search-result__item")
-    results.first.wait_for(state="visible", timeout=15_000)
-    assert results.count() >= 1
-    hrefs = page.eval_on_selector_all(".md-search-result__link", "as => as.map(a => a.href)")
+    page.keyboard.type(query, delay=40)
+    page.locator(".md-search-result__item").first.wait_for(state="visible", timeout=15_000)
+    return page.eval_on_selector_all(".md-search-result__link", "as => as.map(a => a.href)")
+
+
+def test_search_finds_bridge(page, base_url: str) -> None:
+    hrefs = search(page, base_url, "bridge")
     assert any("/modes/bridge/" in href for href in hrefs), hrefs
     page.screenshot(path=str(ARTIFACTS / "search-bridge.png"))
 
@@ -635,12 +639,7 @@ def test_links_to_the_repository_docker_docs_and_the_original(page, base_url: st
 
 
 def test_search_finds_a_command_line_option(page, base_url: str) -> None:
-    open_page(page, base_url, "index.md")
-    page.locator("input.md-search__input").click()
-    page.keyboard.type("--network host", delay=30)
-    results = page.locator(".md-search-result__item")
-    results.first.wait_for(state="visible", timeout=15_000)
-    hrefs = page.eval_on_selector_all(".md-search-result__link", "as => as.map(a => a.href)")
+    hrefs = search(page, base_url, "--network host")
     assert any("/modes/host/" in href for href in hrefs), hrefs
     assert page.locator("input.md-search__input").evaluate("el => el.matches(':focus')")
     page.screenshot(path=str(ARTIFACTS / "search-network-host.png"))
@@ -694,12 +693,7 @@ def test_a_chinese_page_has_the_badge_and_copies_only_the_commands(page, base_ur
 
 
 def test_search_finds_chinese_words_in_the_chinese_edition(page, base_url: str) -> None:
-    page.goto(base_url + "zh/", wait_until="load")
-    page.locator("input.md-search__input").click()
-    page.keyboard.type("网桥", delay=60)
-    results = page.locator(".md-search-result__item")
-    results.first.wait_for(state="visible", timeout=15_000)
-    hrefs = page.eval_on_selector_all(".md-search-result__link", "as => as.map(a => a.href)")
+    hrefs = search(page, base_url + "zh/", "网桥")
     assert any("/zh/" in href for href in hrefs), hrefs
     page.screenshot(path=str(ARTIFACTS / "search-zh.png"))
 
