@@ -30,6 +30,7 @@ raw I/O, the clock, reboot-level ones) to make the obvious accidents impossible.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -106,11 +107,19 @@ def etc_files() -> dict[str, str]:
     }
 
 
+def _interpreter() -> str:
+    """The Python that pid 1 reaps with, by a path the sandbox still sees: the venv's own
+    `python` may live under /tmp (a clone in a `mktemp -d` folder), which the sandbox replaces
+    with a private one; the interpreter behind the venv is outside it (the reaper needs only
+    the standard library)."""
+    return os.path.realpath(sys.executable)
+
+
 def init_argv(root: Path, writable: list[Path]) -> list[str]:
     """`unshare` making the namespaces, its child (pid 1) setting them up, then reaping."""
     return [
         "unshare", "--mount", "--uts", "--pid", "--fork", "--propagation", "private", "--mount-proc",
-        "sh", "-c", SETUP, "docsexec-init", str(root), HOSTNAME, sys.executable, _REAPER, *map(str, writable),
+        "sh", "-c", SETUP, "docsexec-init", str(root), HOSTNAME, _interpreter(), _REAPER, *map(str, writable),
     ]
 
 
