@@ -20,7 +20,6 @@ import pytest
 
 from conftest import run_docsexec
 from docsexec.page import Page
-from docsexec.write.rewrite import body_lines
 from docsexec.scan.fences import scan_file
 from test_safety_support import Run, left_by, processes_matching
 from test_safety_support import no_run_outlives_its_test  # noqa: F401 - autouse: no docsexec child outlives its test
@@ -196,8 +195,8 @@ def test_an_output_with_fences_gets_a_longer_fence_and_the_page_still_parses(tmp
     assert "    `````console {#fence .docsexec}\n" in text and "\n    `````\n\nText after the block." in text
     parsed, blocks = scan_file(page)
     assert [b.id for b in blocks] == ["fence", "later"]
-    assert body_lines(parsed, blocks[0])[1:] == ["before", "```", "inside", "````", "~~~", "after"]
-    assert body_lines(parsed, blocks[1]) == ["$ echo later", "later"]
+    assert list(blocks[0].body)[1:] == ["before", "```", "inside", "````", "~~~", "after"]
+    assert list(blocks[1].body) == ["$ echo later", "later"]
     check = run_docsexec("check", str(page))
     assert check.returncode == 0, check.stdout + check.stderr
     before = snapshot(tmp_path)

@@ -128,7 +128,7 @@ def gate_problem(path: Path, page: Page, blocks: list, record: provenance.Proven
     for engine in engines:
         entry = record.record(engine)
         assert entry is not None
-        digest = provenance.blocks_digest(page, variants.select(blocks, engine, primary))
+        digest = provenance.blocks_digest(variants.select(blocks, engine, primary))
         if digest != entry.digest:
             return (f"{path}:1: tagged blocks changed since their last verified run on {engine} "
                     f"(digest {digest} != {entry.digest}): {update}")

@@ -24,11 +24,10 @@ from typing import Any
 import pytest
 
 from ..errors import DocsexecError
-from ..compare.evaluate import PASSING, BlockVerdict
+from ..model import BlockVerdict, EngineMode, PageReport, PageRun
 from ..page import MARKDOWN_SUFFIXES
-from ..report.report import PageReport, block_diff
-from ..write.rewrite import body_lines
-from ..run.runner import DEFAULT_TIMEOUT, PageRun, RunSettings
+from ..report.report import block_diff
+from ..run.runner import DEFAULT_TIMEOUT, RunSettings
 
 _RUNS = pytest.StashKey[dict]()
 _PAGES = pytest.StashKey[list]()
@@ -73,7 +72,7 @@ class MarkdownPage(pytest.File):
         if source_of(self.path) is not None:
             yield SourceBlocksItem.from_parent(self, name="(source blocks)")
 
-    def verdicts(self) -> list[tuple[PageReport, dict[str, list[str]]]]:
+    def verdicts(self) -> list[PageReport]:
         """The page's verdicts on each engine (a variant appears in its engine's run only);
         a translation's one comparison with its source page."""
         cached: Any = getattr(self, "_docsexec_result", None)
@@ -91,9 +90,7 @@ class MarkdownPage(pytest.File):
 
         try:
             if source_of(self.path) is not None:  # a translation never runs: its blocks are its source's
-                report = compare_translation(_display_path(self.path), write=False)
-                page = scan_file(self.path)[0]
-                return [(report, {v.block.id: body_lines(page, v.block) for v in report.verdicts if v.block.path == report.path})]
+                return [compare_translation(_display_path(self.path), write=False)]
             results = []
             for settings in page_settings(self.config, self.path):
                 run = shared_page_run(self.config, self.path, settings)
@@ -107,8 +104,8 @@ def page_settings(config: pytest.Config, path: Path) -> list[RunSettings]:
     """How a page runs in this session: once per configured engine, the primary first."""
     from ..pages.config import run_sources
 
-    mode = config.getoption("--docsexec-engine")
-    sources, primary = run_sources(None, Path(path).parent) if mode == "sandbox" else ((None,), None)
+    mode = EngineMode(config.getoption("--docsexec-engine"))
+    sources, primary = run_sources(None, Path(path).parent) if mode is EngineMode.SANDBOX else ((None,), None)
     return [RunSettings(engine=mode, default_timeout=DEFAULT_TIMEOUT, engine_source=source, primary=primary) for source in sources]
 
 
@@ -160,6 +157,8 @@ def _run_now(pairs: list[tuple[Path, RunSettings]]) -> dict:
         blocks = select(scan_file(display)[1], job.settings.source_name, job.settings.primary_name)
         return Outcome(job=job, run=run_page(display, blocks, job.settings))
 
+    if pairs:
+        _gate(pairs)
     jobs = [Job(index, path, settings) for index, (path, settings) in enumerate(pairs)]
     workers = int(os.environ.get("DOCSEXEC_PYTEST_JOBS", "0") or 0) or _cores()
     found: dict = {}
@@ -167,6 +166,16 @@ def _run_now(pairs: list[tuple[Path, RunSettings]]) -> dict:
         key = (outcome.job.path, outcome.job.settings.engine_source)
         found[key] = JobFailed(*outcome.error) if outcome.error else outcome.run
     return found  # a page after one that could not run is left out: it runs on its own demand
+
+
+def _gate(pairs: list[tuple[Path, RunSettings]]) -> None:
+    """The machine's check (run/environments.py), once, before the runs fork: they reuse it."""
+    from ..run.environments import environment_gate
+    from ..scan.fences import scan_file
+
+    mode = pairs[0][1].engine
+    pages = [scan_file(_display_path(path))[1] for path, _ in pairs] if mode is EngineMode.SHARED else []
+    environment_gate(mode, pages, list(dict.fromkeys(settings.engine_source for _, settings in pairs)))
 
 
 def _cores() -> int:
@@ -195,10 +204,10 @@ class BlockItem(pytest.Item):
         page = self.parent
         assert isinstance(page, MarkdownPage)
         problems = []
-        for report, current in page.verdicts():
+        for report in page.verdicts():
             verdict = next((v for v in report.verdicts if v.block.id == self.block_id), None)
-            if verdict is not None and verdict.status not in PASSING:
-                problems.extend(_explain(verdict, current[self.block_id], report))
+            if verdict is not None and not verdict.status.passing:
+                problems.extend(_explain(verdict, report))
         if problems:
             raise DocsexecFailure("\n".join(problems))
 
@@ -218,7 +227,7 @@ class SourceBlocksItem(pytest.Item):
     def runtest(self) -> None:
         page = self.parent
         assert isinstance(page, MarkdownPage)
-        [(report, _)] = page.verdicts()
+        [report] = page.verdicts()
         missing = [p for v in report.verdicts if v.block.path != report.path for p in v.problems]
         if missing:
             raise DocsexecFailure("\n".join(missing))
@@ -247,7 +256,7 @@ def _display_path(path: Path) -> Path:
     return path if relative.parts[:1] == ("..",) else relative
 
 
-def _explain(verdict: BlockVerdict, current: list[str], report: PageReport) -> list[str]:
-    lines = block_diff(verdict, current)
+def _explain(verdict: BlockVerdict, report: PageReport) -> list[str]:
+    lines = block_diff(verdict)
     lines.append(f"(engine {report.engine_source} {report.engine_version or 'unknown'}; fix the page or run `docsexec update {verdict.block.path}`)")
     return lines

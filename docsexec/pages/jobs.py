@@ -25,10 +25,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..model import Block, BlockResult
 from ..errors import DocsexecError
-from ..report.report import PageReport
-from ..run.runner import PageRun, RunSettings
+from ..model import Block, BlockResult, PageReport, PageRun, Progress, ProgressEvent
+from ..run.runner import RunSettings
 
 PR_SET_PDEATHSIG = 1
 
@@ -43,16 +42,15 @@ class Job:
     write: bool = False
 
 
-Event = tuple[str, Block, BlockResult | None]
+Event = tuple[ProgressEvent, Block, BlockResult | None]
 
 
 @dataclass
 class Outcome:
-    """What a job produced: its report and blocks' current bodies, or the error that ended it."""
+    """What a job produced: its report, or the error that ended it."""
 
     job: Job
     report: PageReport | None = None
-    current: dict[str, list[str]] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)  # progress, in the order it happened
     error: tuple[int, str] | None = None  # (exit code, one-line message)
     interrupted: bool = False
@@ -72,7 +70,6 @@ class JobFailed(DocsexecError):
         self.exit_code = exit_code
 
 
-Progress = Callable[[str, Block, BlockResult | None], None]
 Work = Callable[[Job, Progress], Outcome]
 
 
@@ -100,7 +97,10 @@ def _serial(jobs: list[Job], work: Work, known: dict[int, Outcome], live: Callab
             continue
         events: list[Event] = []
         progress = live(job) if live else (lambda event, block, result: events.append((event, block, result)))
-        outcome = work(job, progress)
+        try:
+            outcome = work(job, progress)
+        except DocsexecError as exc:  # as a child reports it: the caller decides what it ends
+            outcome = Outcome(job=job, error=(exc.exit_code, exc.one_line()))
         outcome.events = events
         outcome.printed = live is not None
         yield outcome

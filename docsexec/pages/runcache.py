@@ -29,31 +29,15 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
-from ..model import Block
+from ..model import Block, CachedRun
 from ..page import Page
-from ..scan.fences import dedented_body
 
 FORMAT = 1
 RUN_CACHE_ENV = "DOCSEXEC_RUN_CACHE"
 HOST_TOOLS = ("docker", "bash", "ip", "nsenter", "iptables", "runc")
-
-
-@dataclass(frozen=True)
-class CachedRun:
-    """What a cache hit tells: when and on which engine the page last passed, block by block."""
-
-    key: str
-    verified_at: str  # ISO 8601 UTC
-    engine_version: str
-    engine_source: str
-    seconds: float
-    block_seconds: tuple[tuple[str, float], ...]  # (block id, seconds) in page order
-
-    def describe(self) -> str:
-        return f"cached, verified on {self.engine_version} ({self.engine_source}) at {self.verified_at}"
 
 
 def cache_root() -> Path:
@@ -72,7 +56,7 @@ def cache_enabled() -> bool:
 def page_inputs(page: Page, blocks: list[Block]) -> list[list[str]]:
     """The page's part of the key: per block, its id, fence line and dedented body."""
     return [
-        [block.id, page.lines[block.body_start - 1].strip(), *dedented_body(page, block.body_start, block.body_end, block.indent)]
+        [block.id, page.lines[block.body_start - 1].strip(), *block.body]
         for block in blocks
     ]
 

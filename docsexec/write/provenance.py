@@ -23,7 +23,6 @@ from dataclasses import dataclass, replace
 
 from ..model import Block
 from ..page import Page
-from ..scan.fences import dedented_body
 
 KEY = "docsexec"
 _LINE = re.compile(rf"^{KEY}:\s*\{{date:\s*(?P<date>[0-9-]+),\s*engines:\s*\[(?P<entries>[^\]]*)\]\}}\s*$")
@@ -59,12 +58,12 @@ class Provenance:
         return replace(self, date=today, records=tuple(others[:index] + [record] + others[index:]))
 
 
-def blocks_digest(page: Page, blocks: list[Block]) -> str:
+def blocks_digest(blocks: list[Block]) -> str:
     """A short hash of the tagged blocks' bodies, indentation removed."""
     digest = hashlib.sha256()
     for block in blocks:
         digest.update(block.id.encode() + b"\0")
-        for line in dedented_body(page, block.body_start, block.body_end, block.indent):
+        for line in block.body:
             digest.update(line.rstrip().encode() + b"\n")
     return digest.hexdigest()[:12]
 
