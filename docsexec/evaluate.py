@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from .blocks import Block, BlockResult, Command, CommandResult
 from .compare import PageComparator
-from .interfaces import interface_facts
+from .compare.ipaddr import interface_facts
 from .layout import separate
 from .runner import PageRun
 from .transcript import recorded_outputs, render_transcript

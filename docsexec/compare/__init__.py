@@ -21,7 +21,7 @@ from .elision import ELISION, is_elision
 from .lines import INLINE_ELISION, LineMatcher
 from .options import KNOWN_OPTIONS, CompareOptions, parse_options, validate_options
 from .result import Comparison
-from .stanza import select_stanza
+from .ipaddr import interface_facts, select_stanza
 from .jsondata import compare_json
 from .textual import TextCompare, UnorderedCompare
 from .volatile import CLASSES, VolatileClass, find_tokens
@@ -34,6 +34,7 @@ __all__ = [
     "KNOWN_OPTIONS",
     "PageComparator",
     "VolatileClass",
+    "interface_facts",
     "is_elision",
     "select_stanza",
     "validate_options",

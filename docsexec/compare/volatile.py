@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
+from . import ipaddr
+
 
 def _always(_: str) -> bool:
     return True
@@ -218,7 +220,7 @@ CLASSES: tuple[VolatileClass, ...] = (
     VolatileClass(
         name="ifindex", bound=True, namespace="ifindex",
         detect=(
-            _c(r"^(?P<v>\d+)(?=: [\w.@-]+[:\s])"),
+            ipaddr.header_regex(index_group="v"),
             _c(r"(?<=@if)(?P<v>\d+)(?!\w)"),
         ),
         value_re=r"\d+",
