@@ -16,14 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from ..interfaces import interface_facts
 from ..model import CompareOptions, Relation, RelationKind
 from ..scan.options import compare_options
 from .bindings import Bindings
 from .elision import ELISION, is_elision
 from .lines import INLINE_ELISION, LineMatcher
 from .result import Comparison
-from .stanza import select_stanza
+from .ipaddr import interface_facts, select_stanza
 from .jsondata import compare_json
 from .textual import TextCompare, UnorderedCompare
 from .volatile import CLASSES, VolatileClass, find_tokens
@@ -35,6 +34,7 @@ __all__ = [
     "INLINE_ELISION",
     "PageComparator",
     "VolatileClass",
+    "interface_facts",
     "is_elision",
     "select_stanza",
 ]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from ..model import VOLATILE_CLASS_NAMES
+from . import ipaddr
 
 
 def _always(_: str) -> bool:
@@ -219,7 +220,7 @@ CLASSES: tuple[VolatileClass, ...] = (
     VolatileClass(
         name="ifindex", bound=True, namespace="ifindex",
         detect=(
-            _c(r"^(?P<v>\d+)(?=: [\w.@-]+[:\s])"),
+            ipaddr.header_regex(index_group="v"),
             _c(r"(?<=@if)(?P<v>\d+)(?!\w)"),
         ),
         value_re=r"\d+",
