@@ -23,7 +23,8 @@ from .scan.fences import scan_file
 from .scan.variants import select
 from .write.update import Target, Written, update_page
 
-Scanned = tuple[Page, list[Block]]
+Scanned = tuple[Page, list[Block]]  # a page and its tagged blocks, as scanned
+PageJob = tuple[Path, Scanned, RunSettings]  # one page on one engine: the unit of a run
 
 
 def verify_page(
@@ -79,7 +80,7 @@ def verify_journey(
     source = settings.source_name
     pages = [(path, select(blocks, source, settings.primary_name)) for path, (_, blocks) in scanned if blocks]
     runs = run_journey(pages, settings, progress, page_started)
-    return [_journey_report(path, run, source) for run, (path, _) in zip(runs, pages)]
+    return [_journey_report(path, run, source) for run, (path, _) in zip(runs, pages, strict=True)]
 
 
 def _journey_report(path: Path, run: PageRun, source: str) -> PageReport:

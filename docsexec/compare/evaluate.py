@@ -42,7 +42,7 @@ def evaluate_block(result: BlockResult, comparator: PageComparator, by_id: dict[
         return verdict
     pieces: list[list[list[str]]] = []
     changed = False
-    for command, outcome in zip(block.commands, result.commands):
+    for command, outcome in zip(block.commands, result.commands, strict=False):  # a stopped block ran fewer
         written, differs = _compare_command(command, outcome, block, comparator, verdict)
         pieces.append(written)
         changed = changed or differs
@@ -67,7 +67,7 @@ def _compare_command(command: Command, outcome: CommandResult, block: Block, com
     actual_regions = [outcome.output, *[i.output for i in outcome.inputs]]
     written: list[list[str]] = []
     differs = False
-    for index, (expected, actual) in enumerate(zip(expected_regions, actual_regions)):
+    for index, (expected, actual) in enumerate(zip(expected_regions, actual_regions, strict=False)):
         layout = separate(expected, actual)  # the author's blank separator lines are not output
         comparison = comparator.compare(layout.core, actual, options)
         written.append(layout.around(comparison.written))
@@ -98,7 +98,7 @@ def misplaced_echoes(command: Command) -> list[tuple[int, str]]:
     typed = {i.text.strip(): i for i in command.inputs if i.keys is None and i.text.strip()}
     owners = [None, *command.inputs]
     found: list[tuple[int, str]] = []
-    for owner, region in zip(owners, recorded_outputs(command)):
+    for owner, region in zip(owners, recorded_outputs(command), strict=True):
         start = owner.line if owner is not None else command.line + len(command.source) - 1
         for offset, text in enumerate(region, start=1):
             other = typed.get(text.strip())

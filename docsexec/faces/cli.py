@@ -13,11 +13,13 @@ Exit codes: 0 ok, 1 divergence, 2 bad input or usage, 3 environment.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, NoReturn
 
 from ..engine.provision import CHOICES as ENGINE_SOURCES
 from ..errors import EXIT_DIVERGED, EXIT_OK, DocsexecError, UsageError
@@ -28,11 +30,11 @@ from ..report.progress import ProgressPrinter
 from ..report.report import write_json, write_junit
 from ..run.runner import DEFAULT_TIMEOUT, RunSettings
 from ..scan.fences import scan_file
-from ..verify import Scanned
+from ..verify import PageJob, Scanned
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 too, but with our one-line style
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 too, but with our one-line style
         raise UsageError(f"usage: {message} (see docsexec --help)")
 
 
@@ -97,10 +99,8 @@ def _stop(signum: int, frame: object) -> None:
     _received.append(signum)
     if len(_received) == 1:
         raise KeyboardInterrupt
-    try:
+    with contextlib.suppress(OSError):  # the terminal that sent SIGHUP may be gone
         print("docsexec: still cleaning up, please wait", file=sys.stderr, flush=True)
-    except OSError:  # the terminal that sent SIGHUP may be gone
-        pass
 
 
 def _positive(text: str) -> int:
@@ -138,11 +138,11 @@ def _list(paths: list[Path], as_json: bool) -> int:
     return EXIT_OK
 
 
-def _block_row(path: Path, block: Block) -> dict:
+def _block_row(path: Path, block: Block) -> dict[str, Any]:
     """One block for `list --json`: where it is, what it types, where each output sits."""
     ends = [c.line for c in block.commands[1:]] + [block.body_end + 1]
-    commands = []
-    for command, end in zip(block.commands, ends):
+    commands: list[dict[str, Any]] = []
+    for command, end in zip(block.commands, ends, strict=True):
         first = command.line + len(command.source)
         commands.append({
             "line": command.line,
@@ -191,7 +191,7 @@ def _verify(paths: list[Path], args: argparse.Namespace) -> int:
     return EXIT_OK if all(r.ok for r in reports) else EXIT_DIVERGED
 
 
-def _journey(tagged, jobs: list, printer: ProgressPrinter) -> list[PageReport]:
+def _journey(tagged: list[tuple[Path, Scanned]], jobs: list[PageJob], printer: ProgressPrinter) -> list[PageReport]:
     """The pages in reading order on ONE engine, the primary one (the first configured):
     problems printed once all have run."""
     from ..pages.batch import print_problems
@@ -224,7 +224,7 @@ def _translations(paths: list[Path], write: bool) -> list[PageReport]:
     return reports
 
 
-def _jobs(tagged: list, args: argparse.Namespace) -> list[tuple[Path, tuple, RunSettings]]:
+def _jobs(tagged: list[tuple[Path, Scanned]], args: argparse.Namespace) -> list[PageJob]:
     """The run as a flat list of (page, scan, settings) jobs, one per page and engine source:
     the unit a scheduler may run side by side (checks; an update runs a page's jobs in order,
     the primary's first). A page's engines are --engine-source, else DOCSEXEC_ENGINE, else
@@ -233,7 +233,7 @@ def _jobs(tagged: list, args: argparse.Namespace) -> list[tuple[Path, tuple, Run
 
     base = RunSettings(engine=EngineMode(args.engine), default_timeout=args.timeout)
     sandbox = base.engine is EngineMode.SANDBOX
-    jobs = []
+    jobs: list[PageJob] = []
     for path, page_blocks in tagged:
         sources, primary = run_sources(args.engine_source, path.parent) if sandbox else ((None,), None)
         sources = tuple(source or _auto_source() for source in sources) if sandbox else sources
@@ -250,13 +250,13 @@ def _auto_source() -> str | None:
     return found.source if found is not None else None
 
 
-def _phases(jobs: list, write: bool) -> list[list]:
+def _phases(jobs: list[PageJob], write: bool) -> list[list[PageJob]]:
     """A check runs every (page, engine) job at once. An update runs a page's engines in
     order, the primary's first, because a second engine's update compares against what the
     first just wrote: so in phases, the k-th engine of every page at once."""
     if not write:
         return [jobs]
-    phases: list[list] = []
+    phases: list[list[PageJob]] = []
     seen: dict[Path, int] = {}
     for job in jobs:
         index = seen[job[0]] = seen.get(job[0], -1) + 1
@@ -266,11 +266,7 @@ def _phases(jobs: list, write: bool) -> list[list]:
     return phases
 
 
-    sys.stdout.flush()
-    return reports
-
-
-def _shard(args: argparse.Namespace, tagged: list) -> tuple[str, set[Path]] | None:
+def _shard(args: argparse.Namespace, tagged: list[tuple[Path, Scanned]]) -> tuple[str, set[Path]] | None:
     """(K/N, the pages of that shard), or None without --shard."""
     from ..pages import shards
 

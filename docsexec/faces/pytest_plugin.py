@@ -18,19 +18,24 @@ test) share them instead of starting the page's engine again.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from _pytest._code.code import TerminalRepr
 
-from ..errors import DocsexecError
-from ..model import BlockVerdict, EngineMode, PageReport, PageRun
+from ..errors import EXIT_ENVIRONMENT, DocsexecError
+from ..model import BlockVerdict, EngineMode, PageReport, PageRun, Progress
 from ..page import MARKDOWN_SUFFIXES
 from ..report.report import block_diff
 from ..run.runner import DEFAULT_TIMEOUT, RunSettings
 
-_RUNS = pytest.StashKey[dict]()
-_PAGES = pytest.StashKey[list]()
+RunKey = tuple[Path, str | None]  # (page, engine source)
+Runs = dict[RunKey, PageRun | DocsexecError]  # a run, or the error that ended it
+
+_RUNS = pytest.StashKey[Runs]()
+_PAGES = pytest.StashKey[list[Path]]()
 _PREFETCHED = pytest.StashKey[bool]()
 
 
@@ -57,7 +62,7 @@ def _wanted(config: pytest.Config, path: Path) -> bool:
 class MarkdownPage(pytest.File):
     """A page: collects one item per tagged block; runs the page once, on first demand."""
 
-    def collect(self):
+    def collect(self) -> Iterator[pytest.Item]:
         from ..scan.fences import scan_file
 
         try:
@@ -75,7 +80,7 @@ class MarkdownPage(pytest.File):
     def verdicts(self) -> list[PageReport]:
         """The page's verdicts on each engine (a variant appears in its engine's run only);
         a translation's one comparison with its source page."""
-        cached: Any = getattr(self, "_docsexec_result", None)
+        cached: list[PageReport] | DocsexecFailure | None = getattr(self, "_docsexec_result", None)
         if cached is None:
             cached = self._run()
             self._docsexec_result = cached
@@ -83,9 +88,9 @@ class MarkdownPage(pytest.File):
             raise cached
         return cached
 
-    def _run(self):
-        from ..scan.fences import scan_file
+    def _run(self) -> list[PageReport] | DocsexecFailure:
         from ..pages.twins import compare_translation, source_of
+        from ..scan.fences import scan_file
         from ..verify import verify_page
 
         try:
@@ -127,7 +132,7 @@ def shared_page_run(config: pytest.Config, path: Path, settings: RunSettings | N
     return found
 
 
-def _prefetch(config: pytest.Config) -> dict:
+def _prefetch(config: pytest.Config) -> Runs:
     """Every collected source page's runs, several at once (jobs.py), keyed (page, engine)."""
     from ..pages.twins import source_of
 
@@ -146,13 +151,13 @@ def prefetch_runs(config: pytest.Config, paths: list[Path]) -> None:
     runs.update(_run_now([(path, settings) for path, settings in wanted if (path, settings.engine_source) not in runs]))
 
 
-def _run_now(pairs: list[tuple[Path, RunSettings]]) -> dict:
+def _run_now(pairs: list[tuple[Path, RunSettings]]) -> Runs:
     from ..pages.jobs import Job, JobFailed, Outcome, run_ordered
     from ..run.runner import run_page
     from ..scan.fences import scan_file
     from ..scan.variants import select
 
-    def work(job: Job, progress) -> Outcome:
+    def work(job: Job, progress: Progress) -> Outcome:
         display = _display_path(job.path)
         blocks = select(scan_file(display)[1], job.settings.source_name, job.settings.primary_name)
         return Outcome(job=job, run=run_page(display, blocks, job.settings))
@@ -161,10 +166,15 @@ def _run_now(pairs: list[tuple[Path, RunSettings]]) -> dict:
         _gate(pairs)
     jobs = [Job(index, path, settings) for index, (path, settings) in enumerate(pairs)]
     workers = int(os.environ.get("DOCSEXEC_PYTEST_JOBS", "0") or 0) or _cores()
-    found: dict = {}
+    found: Runs = {}
     for outcome in run_ordered(jobs, work, workers):
         key = (outcome.job.path, outcome.job.settings.engine_source)
-        found[key] = JobFailed(*outcome.error) if outcome.error else outcome.run
+        if outcome.interrupted:  # the child was stopped (Ctrl-C): so is the session
+            raise KeyboardInterrupt
+        if outcome.error is not None or outcome.run is None:
+            found[key] = JobFailed(*(outcome.error or (EXIT_ENVIRONMENT, f"{outcome.job.path}: the page did not run")))
+        else:
+            found[key] = outcome.run
     return found  # a page after one that could not run is left out: it runs on its own demand
 
 
@@ -211,12 +221,12 @@ class BlockItem(pytest.Item):
         if problems:
             raise DocsexecFailure("\n".join(problems))
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: str | None = None) -> str:
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: str | None = None) -> str | TerminalRepr:
         if isinstance(excinfo.value, DocsexecFailure):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
 
-    def reportinfo(self):
+    def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.line - 1, f"{self.path.name}:{self.line} [{self.block_id}]"
 
 

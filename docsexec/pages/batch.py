@@ -11,7 +11,6 @@ from __future__ import annotations
 import sys
 from contextlib import closing
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 from ..engine.provision import EngineInstall
 from ..model import BlockVerdict, EngineMode, PageReport, Progress, ProgressEvent, Status
@@ -19,7 +18,7 @@ from ..report.progress import ProgressPrinter
 from ..report.report import block_diff
 from ..run.runner import RunSettings
 from ..scan.variants import select
-from ..verify import Scanned
+from ..verify import PageJob, Scanned
 from .jobs import Job, Outcome, run_ordered
 from .runcache import RunCache, cache_enabled, engine_identity, new_entry, run_key
 
@@ -31,13 +30,13 @@ class BatchOptions:
     write: bool = False  # update
 
 
-def verify_all(work: list[tuple[Path, Scanned, RunSettings]], options: BatchOptions,
+def verify_all(work: list[PageJob], options: BatchOptions,
                printer: ProgressPrinter, reports: list[PageReport]) -> None:
     """Verify every (page, scan, settings) job: one page on one engine. Reports are appended
     in job order (to `reports`, so a caller's `finally` can still write what was done when a
     later page fails or Ctrl-C arrives)."""
     jobs = [Job(index, path, settings, options.write) for index, (path, _, settings) in enumerate(work)]
-    scans = {job.index: scanned for job, (_, scanned, _) in zip(jobs, work)}
+    scans = {job.index: scanned for job, (_, scanned, _) in zip(jobs, work, strict=True)}
     several_engines = len({settings.engine_source for _, _, settings in work}) > 1
     keys, sources = _keys([j for j in jobs if j.settings.engine is EngineMode.SANDBOX], scans) if cache_enabled() else ({}, {})
     cache = RunCache()

@@ -31,9 +31,13 @@ import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
+from ..engine.provision import EngineInstall
 from ..model import Block, CachedRun
 from ..page import Page
+
+JsonData = dict[str, Any]
 
 FORMAT = 1
 RUN_CACHE_ENV = "DOCSEXEC_RUN_CACHE"
@@ -61,7 +65,7 @@ def page_inputs(page: Page, blocks: list[Block]) -> list[list[str]]:
     ]
 
 
-def run_key(page: Page, blocks: list[Block], settings: dict, engine: dict) -> str:
+def run_key(page: Page, blocks: list[Block], settings: JsonData, engine: JsonData) -> str:
     """The cache key of one (page, engine) job."""
     material = {
         "format": FORMAT,
@@ -74,7 +78,7 @@ def run_key(page: Page, blocks: list[Block], settings: dict, engine: dict) -> st
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def docsexec_digest() -> str:
     """A hash of docsexec's own source files: any change to the verifier is a new version."""
     package = PACKAGE_ROOT
@@ -92,22 +96,22 @@ def source_files() -> list[Path]:
     return sorted(PACKAGE_ROOT.rglob("*.py"))
 
 
-def engine_identity(engine: object) -> dict:
+def engine_identity(engine: EngineInstall) -> JsonData:
     """Source, exact version and dockerd identity of an EngineInstall."""
-    dockerd = Path(getattr(engine, "dockerd"))
+    dockerd = Path(engine.dockerd)
     return {
-        "source": getattr(engine, "source"),
-        "version": getattr(engine, "version"),
+        "source": engine.source,
+        "version": engine.version,
         "dockerd": _file_identity(dockerd),
     }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _machine_identity() -> str:
     return json.dumps(machine_identity(), sort_keys=True)
 
 
-def machine_identity() -> dict:
+def machine_identity() -> JsonData:
     """What of this machine a page's outcome depends on besides the engine."""
     return {
         "kernel": os.uname().release,
@@ -135,7 +139,7 @@ def _tar_digest(path: str, size: int, mtime_ns: int) -> str:
     return digest.hexdigest()
 
 
-def _file_identity(path: Path) -> list:
+def _file_identity(path: Path) -> list[object]:
     try:
         real = path.resolve()
         stat = real.stat()
@@ -190,12 +194,12 @@ def new_entry(key: str, engine_version: str, engine_source: str, seconds: float,
     return CachedRun(key, verified_at, engine_version, engine_source, seconds, tuple(block_seconds))
 
 
-def _checksum(body: dict) -> str:
+def _checksum(body: JsonData) -> str:
     content = {k: v for k, v in body.items() if k != "checksum"}
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
-def _entry_from(data: dict) -> CachedRun:
+def _entry_from(data: JsonData) -> CachedRun:
     """Parse an entry; raises ValueError for anything not exactly as written by store()."""
     if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("checksum") != _checksum(data):
         raise ValueError("not a valid cache entry")

@@ -10,9 +10,12 @@ import difflib
 import json
 import time
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 from ..model import BlockVerdict, PageReport, Status
+
+JsonData = dict[str, Any]  # a report as JSON: what write_json writes and merge reads
 
 PASSING = frozenset(status for status in Status if status.passing)
 
@@ -47,7 +50,7 @@ def _renumber(diff: list[str], offset: int) -> list[str]:
     return out
 
 
-def to_json(reports: list[PageReport], mode: str, shard: str | None = None) -> dict:
+def to_json(reports: list[PageReport], mode: str, shard: str | None = None) -> JsonData:
     pages = [_page_json(r) for r in reports]
     data = {
         "tool": "docsexec",
@@ -62,10 +65,10 @@ def to_json(reports: list[PageReport], mode: str, shard: str | None = None) -> d
     return data
 
 
-def engines_json(pages: list[dict]) -> list[dict]:
+def engines_json(pages: list[JsonData]) -> list[JsonData]:
     """One entry per engine the run verified on, in order: its version and whether all passed.
     Made from the pages' JSON, so a merged report's entries are made exactly like a run's."""
-    engines: dict[str, dict] = {}
+    engines: dict[str, JsonData] = {}
     for page in pages:
         source = page.get("engine_source", "")
         entry = engines.setdefault(source, {"source": source, "version": page["engine_version"], "ok": True})
@@ -75,7 +78,7 @@ def engines_json(pages: list[dict]) -> list[dict]:
     return list(engines.values())
 
 
-def _page_json(report: PageReport) -> dict:
+def _page_json(report: PageReport) -> JsonData:
     return {
         "file": str(report.path),
         "engine_source": report.engine_source,
@@ -106,7 +109,7 @@ def write_json(path: Path, reports: list[PageReport], mode: str, shard: str | No
     write_json_data(path, to_json(reports, mode, shard))
 
 
-def write_json_data(path: Path, data: dict) -> None:
+def write_json_data(path: Path, data: JsonData) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
@@ -115,7 +118,7 @@ def write_junit(path: Path, reports: list[PageReport]) -> None:
     write_junit_data(path, to_json(reports, "check"))
 
 
-def write_junit_data(path: Path, data: dict) -> None:
+def write_junit_data(path: Path, data: JsonData) -> None:
     """One testsuite per page, one testcase per block: the shape CI dashboards expect. Made from
     the JSON report's data, so a merged report's JUnit is made exactly like a single run's."""
     suites = ElementTree.Element("testsuites", name="docsexec")
@@ -125,7 +128,7 @@ def write_junit_data(path: Path, data: dict) -> None:
     ElementTree.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
 
 
-def _junit_suite(suites: ElementTree.Element, page: dict) -> None:
+def _junit_suite(suites: ElementTree.Element, page: JsonData) -> None:
     blocks, source = page["blocks"], page.get("engine_source", "")
     name = f"{page['file']} [{source}]" if source else page["file"]  # one page on two engines: two suites
     failures = sum(b["status"] == Status.DIVERGED for b in blocks)

@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, Self
 
 from ..engine.provision import EngineInstall
 from ..errors import EnvironmentProblem
@@ -38,9 +38,9 @@ class PageEnvironment(Protocol):
 
     def shell_env(self) -> dict[str, str]: ...
 
-    def __enter__(self) -> "PageEnvironment": ...
+    def __enter__(self) -> Self: ...
 
-    def __exit__(self, *exc: object) -> None: ...
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None: ...
 
 
 def _base_env(workdir: Path) -> dict[str, str]:
@@ -68,7 +68,7 @@ class SandboxEnvironment:
         # removes the sandbox removes it too: stop(), or the reaper after a SIGKILL.
         self.workdir = Path()
 
-    def __enter__(self) -> "SandboxEnvironment":
+    def __enter__(self) -> SandboxEnvironment:
         try:
             self._sandbox.start()
             self.workdir = self._sandbox.root / "work"
@@ -160,7 +160,7 @@ class SharedEnvironment:
         self._scratch: Path | None = None  # this run's folder: the page's workdir and the relay's socket
         self._guard: SharedGuard | None = None
 
-    def __enter__(self) -> "SharedEnvironment":
+    def __enter__(self) -> SharedEnvironment:
         try:
             self.server_version = _server_version(self._client_env())
             self._scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX))

@@ -66,7 +66,7 @@ def run_journey(pages: list[tuple[Path, list[Block]]], settings: RunSettings,
         try:
             session.start()
             stopped: str | None = None
-            for run, (path, blocks) in zip(runs, pages):
+            for run, (path, blocks) in zip(runs, pages, strict=True):
                 if page_started:
                     page_started(path, len(blocks))
                 started = time.monotonic()

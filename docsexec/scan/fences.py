@@ -15,10 +15,10 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..model import Block, BlockOptions
 from ..errors import BadInput
-from .options import is_tagged, looks_like_a_mistyped_tag, parse_fence_options
+from ..model import Block, BlockOptions
 from ..page import Page
+from .options import is_tagged, looks_like_a_mistyped_tag, parse_fence_options
 from .transcript import parse_transcript
 from .variants import base_id
 

@@ -67,7 +67,7 @@ def parse_transcript(body: Sequence[str], options: BlockOptions, path: Path, fen
             if not commands:
                 commands.append(Command(text="", line=line, source=(), continued=True))
             typed = _input(text, prompt, line, block)
-            commands[-1] = replace(commands[-1], inputs=commands[-1].inputs + (typed,))
+            commands[-1] = replace(commands[-1], inputs=(*commands[-1].inputs, typed))
         elif not commands:
             if text.strip():
                 raise BadInput(block.path, line, _first_line_hint(block, prompt))
@@ -115,7 +115,7 @@ def _close(commands: list[Command], output: list[str]) -> None:
         return
     last = commands[-1]
     if last.inputs:
-        inputs = last.inputs[:-1] + (replace(last.inputs[-1], expected=tuple(output)),)
+        inputs = (*last.inputs[:-1], replace(last.inputs[-1], expected=tuple(output)))
         commands[-1] = replace(last, inputs=inputs)
     else:
         commands[-1] = replace(last, expected=tuple(output))
@@ -133,7 +133,7 @@ def _with_exit_codes(commands: tuple[Command, ...], block: _Fence) -> tuple[Comm
         )
     if len(codes) != len(commands):
         raise BadInput(block.path, block.fence_line, f"data-exit lists {len(codes)} codes for {len(commands)} commands")
-    return tuple(replace(c, exit_code=code) for c, code in zip(commands, codes))
+    return tuple(replace(c, exit_code=code) for c, code in zip(commands, codes, strict=True))
 
 
 def render_transcript(commands: Sequence[Command], outputs: Sequence[Sequence[Sequence[str]]], prompt: str | None) -> list[str]:
@@ -142,10 +142,10 @@ def render_transcript(commands: Sequence[Command], outputs: Sequence[Sequence[Se
     `outputs[i]` holds, for command i, its own output followed by the output of each input.
     """
     body: list[str] = []
-    for command, pieces in zip(commands, outputs):
+    for command, pieces in zip(commands, outputs, strict=False):
         body.extend(command.source)
         body.extend(pieces[0])
-        for typed, piece in zip(command.inputs, pieces[1:]):
+        for typed, piece in zip(command.inputs, pieces[1:], strict=False):
             body.append(typed.source or f"{prompt}{typed.text}")
             body.extend(piece)
     return body

@@ -49,13 +49,13 @@ class Provenance:
     def record(self, source: str) -> EngineRecord | None:
         return next((r for r in self.records if r.source == source), None)
 
-    def with_record(self, record: EngineRecord, today: str) -> "Provenance":
+    def with_record(self, record: EngineRecord, today: str) -> Provenance:
         """This provenance with `record` replacing the same engine's entry (kept in order); an
         entry of the old one-engine line (no source) is dropped: it names no engine."""
         kept = [r for r in self.records if r.source]
         others = [r for r in kept if r.source != record.source]
         index = next((i for i, r in enumerate(kept) if r.source == record.source), len(others))
-        return replace(self, date=today, records=tuple(others[:index] + [record] + others[index:]))
+        return replace(self, date=today, records=tuple([*others[:index], record, *others[index:]]))
 
 
 def blocks_digest(blocks: list[Block]) -> str:
@@ -92,8 +92,9 @@ def read(page: Page) -> Provenance | None:
 def _parse(line: str) -> Provenance | None:
     match = _LINE.match(line)
     if match:
-        entries = [_ENTRY.match(e.strip()) for e in match.group("entries").split(",") if e.strip()]
-        if all(entries):
+        texts = [e.strip() for e in match.group("entries").split(",") if e.strip()]
+        entries = [found for found in map(_ENTRY.match, texts) if found is not None]
+        if len(entries) == len(texts):
             return Provenance(match.group("date"), tuple(EngineRecord(*e.group("source", "version", "digest")) for e in entries))
     old = _OLD_LINE.match(line)
     if old:
