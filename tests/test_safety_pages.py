@@ -22,8 +22,8 @@ from conftest import run_docsexec
 from docsexec.page import Page
 from docsexec.rewrite import body_lines
 from docsexec.scan import scan_file
-from test_safety_support import Run, left_by, processes_matching
-from test_safety_support import no_run_outlives_its_test  # noqa: F401 - autouse: no docsexec child outlives its test
+from safety_support import Run, left_by, processes_matching
+from safety_support import no_run_outlives_its_test  # noqa: F401 - autouse: no docsexec child outlives its test
 
 BOM = "\ufeff".encode()
 FRONT = re.compile(r"^\ufeff?---\r?\ndocsexec: \{date: [0-9-]+, engines: \[[^]]+\]\}\r?\n---\r?\n\r?\n")
