@@ -13,16 +13,17 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from . import provenance, variants
-from .blocks import Block
+from .write import provenance
+from .scan import variants
+from .model import Block
 from .errors import BadInput
-from .evaluate import DIVERGED, UPDATED, BlockVerdict, evaluate_page
+from .compare.evaluate import DIVERGED, UPDATED, BlockVerdict, evaluate_page
 from .page import Page
-from .report import PageReport
-from .rewrite import apply_bodies, body_lines
-from .runner import PageRun, Progress, RunSettings, run_journey, run_page
-from .scan import scan_file, scan_page
-from .tabs import split_blocks
+from .report.report import PageReport
+from .write.rewrite import apply_bodies, body_lines
+from .run.runner import PageRun, Progress, RunSettings, run_journey, run_page
+from .scan.fences import scan_file, scan_page
+from .write.tabs import split_blocks
 
 
 def verify_page(

@@ -27,7 +27,7 @@ def test_every_option_and_value_is_documented():
 
 
 def test_examples_are_not_runnable_blocks():
-    from docsexec.scan import scan_file
+    from docsexec.scan.fences import scan_file
 
     _, blocks = scan_file(DOC)
     assert blocks == []

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from docsexec.errors import BadInput
 from docsexec.page import Page
-from docsexec.rewrite import apply_bodies, body_lines
-from docsexec.scan import scan_page
+from docsexec.write.rewrite import apply_bodies, body_lines
+from docsexec.scan.fences import scan_page
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 PATH = Path("fuzz.md")

@@ -1,6 +1,6 @@
 """The gate and the badge, in real builds with MkDocs and with Zensical.
 
-Both render through docsexec's Markdown extension (docsexec.markdown_ext): MkDocs with the
+Both render through docsexec's Markdown extension (docsexec.faces.markdown_ext): MkDocs with the
 thin plugin naming each page, Zensical through its own page context (it loads no MkDocs
 plugins). A build fails on unverified or edited blocks and shows the badge otherwise.
 No engine here: the gate only reads the pages, which is the point (the build never needs Docker).
@@ -15,16 +15,17 @@ from pathlib import Path
 
 import pytest
 
-from docsexec import provenance, variants
+from docsexec.write import provenance
+from docsexec.scan import variants
 from docsexec.page import Page
-from docsexec.scan import scan_page
+from docsexec.scan.fences import scan_page
 
 BODY = "# P\n\n```console {#greet .docsexec}\n$ echo hello\n# not a prompt\n```\n"
 CONFIG = (
     "site_name: t\n"
     "plugins:\n  - docsexec\n"
     "markdown_extensions:\n  - attr_list\n  - pymdownx.highlight:\n      pygments_lang_class: true\n"
-    "  - pymdownx.superfences\n  - docsexec.markdown_ext\n"
+    "  - pymdownx.superfences\n  - docsexec.faces.markdown_ext\n"
 )
 ZENSICAL = shutil.which("zensical", path=str(Path(sys.executable).parent)) or "zensical"
 BUILDERS = {

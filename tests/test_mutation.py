@@ -18,13 +18,13 @@ from dataclasses import replace
 import pytest
 
 from conftest import REPO
-from docsexec.blocks import BlockResult
-from docsexec.evaluate import PASSING, evaluate_page
+from docsexec.model import BlockResult
+from docsexec.compare.evaluate import PASSING, evaluate_page
 from docsexec.page import Page
-from docsexec.pytest_plugin import page_settings, prefetch_runs, shared_page_run
+from docsexec.faces.pytest_plugin import page_settings, prefetch_runs, shared_page_run
 from docsexec.errors import BadInput
-from docsexec.twins import source_of
-from docsexec.scan import scan_page
+from docsexec.pages.twins import source_of
+from docsexec.scan.fences import scan_page
 
 pytestmark = [pytest.mark.engine, pytest.mark.usefixtures("engine_ready")]
 

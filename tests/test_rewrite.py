@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from docsexec.page import Page
-from docsexec.rewrite import apply_bodies, body_lines
-from docsexec.scan import scan_page
+from docsexec.write.rewrite import apply_bodies, body_lines
+from docsexec.scan.fences import scan_page
 
 PAGE = "Intro 你好\n\n1. Step\n\n    ```console {#a .docsexec}\n    $ echo a\n    old\n    ```\n\nEnd\n"
 
@@ -81,14 +81,14 @@ $ true
 
 
 def _results(block, outputs):
-    from docsexec.blocks import BlockResult, CommandResult
+    from docsexec.model import BlockResult, CommandResult
 
     return BlockResult(block=block, commands=[CommandResult(output=out, exit_code=0) for out in outputs])
 
 
 def test_blank_separator_lines_are_layout_not_output():
-    from docsexec.evaluate import OK, evaluate_page
-    from docsexec.runner import PageRun
+    from docsexec.compare.evaluate import OK, evaluate_page
+    from docsexec.run.runner import PageRun
 
     page = Page.parse(Path("p.md"), FOREIGN)
     [block] = scan_page(page)
@@ -98,8 +98,8 @@ def test_blank_separator_lines_are_layout_not_output():
 
 
 def test_an_update_keeps_the_blank_lines_around_new_outputs():
-    from docsexec.evaluate import DIVERGED, evaluate_page
-    from docsexec.runner import PageRun
+    from docsexec.compare.evaluate import DIVERGED, evaluate_page
+    from docsexec.run.runner import PageRun
 
     page = Page.parse(Path("p.md"), FOREIGN)
     [block] = scan_page(page)
@@ -111,7 +111,7 @@ def test_an_update_keeps_the_blank_lines_around_new_outputs():
 
 
 def test_blank_ends_are_layout_only_where_the_real_output_has_none():
-    from docsexec.layout import separate
+    from docsexec.compare.layout import separate
 
     assert separate(["", "a", ""], ["a"]).core == ("a",)
     assert separate(["", "a"], ["", "a"]).core == ("", "a")  # the program printed that blank line

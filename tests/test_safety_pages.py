@@ -21,8 +21,8 @@ import pytest
 
 from conftest import run_docsexec
 from docsexec.page import Page
-from docsexec.rewrite import body_lines
-from docsexec.scan import scan_file
+from docsexec.write.rewrite import body_lines
+from docsexec.scan.fences import scan_file
 from safety_support import Run, left_by, processes_matching
 from safety_support import no_run_outlives_its_test  # noqa: F401 - autouse: no docsexec child outlives its test
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from docsexec.blocks import Command, Input
-from docsexec.keys import parse_keys
-from docsexec.session import ShellSession, Unattributable, clean_output, waits_at_prompt
+from docsexec.model import Command, Input
+from docsexec.scan.keys import parse_keys
+from docsexec.run.session import ShellSession, Unattributable, clean_output, waits_at_prompt
 
 PROMPT = "/ # "
 

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from ..blocks import Block
+from ..model import Block
 from ..errors import EnvironmentProblem
 from .inventory import CONTAINER, IMAGE, NETWORK, VOLUME, Docker, Inventory, _image_exists, _last_line
 from .lock import EngineLock, engine_id

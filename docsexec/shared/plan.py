@@ -14,7 +14,7 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..blocks import Block
+from ..model import Block
 from .inventory import CONTAINER, IMAGE, NETWORK, VOLUME
 
 _WRAPPERS = {"sudo", "env", "time", "command", "exec", "nohup", "timeout", "nice"}

@@ -121,7 +121,7 @@ def slug(md: str) -> str:
 
 def recorded_outputs(docs: Path, md: str) -> dict[str, list[str]]:
     """Per tagged block id: its recorded output lines (everything that is not typed)."""
-    from docsexec.scan import scan_file
+    from docsexec.scan.fences import scan_file
 
     _, blocks = scan_file(docs / md)
     return {
@@ -137,7 +137,7 @@ def commands_to_copy(docs: Path, md: str) -> dict[str, str]:
     It is what docsexec types: each command's text (prompt removed, `\\` continuation lines
     kept) followed by the inputs typed at the interactive prompt, one per line.
     """
-    from docsexec.scan import scan_file
+    from docsexec.scan.fences import scan_file
 
     _, blocks = scan_file(docs / md)
     wanted: dict[str, str] = {}

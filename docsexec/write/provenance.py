@@ -21,9 +21,9 @@ import hashlib
 import re
 from dataclasses import dataclass, replace
 
-from .blocks import Block
-from .page import Page
-from .scan import dedented_body
+from ..model import Block
+from ..page import Page
+from ..scan.fences import dedented_body
 
 KEY = "docsexec"
 _LINE = re.compile(rf"^{KEY}:\s*\{{date:\s*(?P<date>[0-9-]+),\s*engines:\s*\[(?P<entries>[^\]]*)\]\}}\s*$")

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .blocks import Block
+from ..model import Block
 
 ENGINE_OPTION = "data-engine"
 DIFF_OPTION = "data-engine-diff"  # "tabs" (default): record per-engine variants; "error": a difference fails

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
-from .evaluate import DIVERGED, PASSING, BlockVerdict
+from ..compare.evaluate import DIVERGED, PASSING, BlockVerdict
 
 if TYPE_CHECKING:
-    from .runcache import CachedRun
+    from ..pages.runcache import CachedRun
 
 
 @dataclass

@@ -15,8 +15,8 @@ import re
 import shlex
 from pathlib import Path
 
-from .blocks import BlockOptions
-from .errors import BadInput
+from ..model import BlockOptions
+from ..errors import BadInput
 
 TAG_CLASS = "docsexec"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -70,7 +70,7 @@ def parse_options(info: str, path: Path, line: int) -> BlockOptions:
 
 
 def _build_options(ident: str, classes: tuple[str, ...], values: dict[str, str], path: Path, line: int) -> BlockOptions:
-    from .compare import validate_options
+    from ..compare import validate_options
 
     for key in values:
         if not key:
@@ -98,7 +98,7 @@ def _build_options(ident: str, classes: tuple[str, ...], values: dict[str, str],
 
 
 def _engine(raw: str | None, path: Path, line: int) -> str | None:
-    from .engine.provision import CHOICES
+    from ..engine.provision import CHOICES
 
     if raw is not None and raw not in CHOICES:
         raise BadInput(path, line, f"data-engine={raw!r}: expected one of {', '.join(CHOICES)}")

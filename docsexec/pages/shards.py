@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import UsageError
+from ..errors import UsageError
 
 DEFAULT_TIMES = Path(".ci/page-times.json")
 SECONDS_PER_COMMAND = 2.0

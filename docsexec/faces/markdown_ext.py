@@ -6,13 +6,13 @@ Material for MkDocs) loads Markdown extensions but no MkDocs plugins; with both 
 listing it under `markdown_extensions`, the badge and the gate work in either:
 
     markdown_extensions:
-      - docsexec.markdown_ext:       # options: badge (true), gate (true),
+      - docsexec.faces.markdown_ext:       # options: badge (true), gate (true),
           verification_page: verification.md   # where the badge links (if that page exists)
 
 The gate needs the page's source file (its front matter holds the provenance line, which
 both builds strip before Markdown sees the text). Zensical tells extensions the page being
 rendered through its context preprocessor; under MkDocs the thin plugin
-(docsexec.mkdocs_plugin) names the page before each conversion.
+(docsexec.faces.mkdocs_plugin) names the page before each conversion.
 """
 
 from __future__ import annotations
@@ -26,12 +26,13 @@ from markdown import Extension, Markdown
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
-from . import provenance, variants
+from ..write import provenance
+from ..scan import variants
 from .console_html import readable_console_outputs
-from .errors import DocsexecError
-from .page import Page
-from .scan import scan_page
-from .siteconfig import configured_engines
+from ..errors import DocsexecError
+from ..page import Page
+from ..scan.fences import scan_page
+from ..pages.config import configured_engines
 
 try:  # MkDocs ends a build cleanly ("Aborted with a BuildError") on its own error type
     from mkdocs.exceptions import PluginError as _BuildError

@@ -23,12 +23,12 @@ from typing import Any
 
 import pytest
 
-from .errors import DocsexecError
-from .evaluate import PASSING, BlockVerdict
-from .page import MARKDOWN_SUFFIXES
-from .report import PageReport, block_diff
-from .rewrite import body_lines
-from .runner import DEFAULT_TIMEOUT, PageRun, RunSettings
+from ..errors import DocsexecError
+from ..compare.evaluate import PASSING, BlockVerdict
+from ..page import MARKDOWN_SUFFIXES
+from ..report.report import PageReport, block_diff
+from ..write.rewrite import body_lines
+from ..run.runner import DEFAULT_TIMEOUT, PageRun, RunSettings
 
 _RUNS = pytest.StashKey[dict]()
 _PAGES = pytest.StashKey[list]()
@@ -59,7 +59,7 @@ class MarkdownPage(pytest.File):
     """A page: collects one item per tagged block; runs the page once, on first demand."""
 
     def collect(self):
-        from .scan import scan_file
+        from ..scan.fences import scan_file
 
         try:
             _, blocks = scan_file(self.path)
@@ -68,7 +68,7 @@ class MarkdownPage(pytest.File):
             return
         for block in blocks:
             yield BlockItem.from_parent(self, name=block.id, block_id=block.id, line=block.fence_line)
-        from .twins import source_of
+        from ..pages.twins import source_of
 
         if source_of(self.path) is not None:
             yield SourceBlocksItem.from_parent(self, name="(source blocks)")
@@ -85,9 +85,9 @@ class MarkdownPage(pytest.File):
         return cached
 
     def _run(self):
-        from .scan import scan_file
-        from .twins import compare_translation, source_of
-        from .verify import verify_page
+        from ..scan.fences import scan_file
+        from ..pages.twins import compare_translation, source_of
+        from ..verify import verify_page
 
         try:
             if source_of(self.path) is not None:  # a translation never runs: its blocks are its source's
@@ -105,7 +105,7 @@ class MarkdownPage(pytest.File):
 
 def page_settings(config: pytest.Config, path: Path) -> list[RunSettings]:
     """How a page runs in this session: once per configured engine, the primary first."""
-    from .siteconfig import run_sources
+    from ..pages.config import run_sources
 
     mode = config.getoption("--docsexec-engine")
     sources, primary = run_sources(None, Path(path).parent) if mode == "sandbox" else ((None,), None)
@@ -132,7 +132,7 @@ def shared_page_run(config: pytest.Config, path: Path, settings: RunSettings | N
 
 def _prefetch(config: pytest.Config) -> dict:
     """Every collected source page's runs, several at once (jobs.py), keyed (page, engine)."""
-    from .twins import source_of
+    from ..pages.twins import source_of
 
     pages = [p for p in config.stash.get(_PAGES, []) if source_of(p) is None]
     return _run_now([(path, settings) for path in pages for settings in page_settings(config, path)])
@@ -150,10 +150,10 @@ def prefetch_runs(config: pytest.Config, paths: list[Path]) -> None:
 
 
 def _run_now(pairs: list[tuple[Path, RunSettings]]) -> dict:
-    from .jobs import Job, JobFailed, Outcome, run_ordered
-    from .runner import run_page
-    from .scan import scan_file
-    from .variants import select
+    from ..pages.jobs import Job, JobFailed, Outcome, run_ordered
+    from ..run.runner import run_page
+    from ..scan.fences import scan_file
+    from ..scan.variants import select
 
     def work(job: Job, progress) -> Outcome:
         display = _display_path(job.path)
@@ -170,7 +170,7 @@ def _run_now(pairs: list[tuple[Path, RunSettings]]) -> dict:
 
 
 def _cores() -> int:
-    from .jobs import default_workers
+    from ..pages.jobs import default_workers
 
     return default_workers()
 

@@ -11,9 +11,9 @@ import difflib
 import re
 from collections.abc import Sequence
 
-from .blocks import Block
-from .page import Page
-from .scan import dedented_body
+from ..model import Block
+from ..page import Page
+from ..scan.fences import dedented_body
 
 _FENCE_RUN = re.compile(r"^\s*(`{3,}|~{3,})")
 

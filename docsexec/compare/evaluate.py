@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .blocks import Block, BlockResult, Command, CommandResult
-from .compare import PageComparator
-from .interfaces import interface_facts
+from ..model import Block, BlockResult, Command, CommandResult
+from . import PageComparator
+from ..interfaces import interface_facts
 from .layout import separate
-from .runner import PageRun
-from .transcript import recorded_outputs, render_transcript
-from .variants import base_id
+from ..run.runner import PageRun
+from ..scan.transcript import recorded_outputs, render_transcript
+from ..scan.variants import base_id
 
 OK, UPDATED, DIVERGED, ERROR, NOT_RUN = "ok", "updated", "diverged", "error", "not-run"
 PASSING = frozenset({OK, UPDATED})

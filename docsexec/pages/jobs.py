@@ -25,10 +25,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .blocks import Block, BlockResult
-from .errors import DocsexecError
-from .report import PageReport
-from .runner import PageRun, RunSettings
+from ..model import Block, BlockResult
+from ..errors import DocsexecError
+from ..report.report import PageReport
+from ..run.runner import PageRun, RunSettings
 
 PR_SET_PDEATHSIG = 1
 

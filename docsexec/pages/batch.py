@@ -13,16 +13,16 @@ from contextlib import closing
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import variants
-from .blocks import Block
-from .evaluate import OK, UPDATED, BlockVerdict
+from ..scan import variants
+from ..model import Block
+from ..compare.evaluate import OK, UPDATED, BlockVerdict
 from .jobs import Job, Outcome, Progress, run_ordered
-from .page import Page
-from .progress import ProgressPrinter
-from .report import PageReport, block_diff
-from .rewrite import body_lines
+from ..page import Page
+from ..report.progress import ProgressPrinter
+from ..report.report import PageReport, block_diff
+from ..write.rewrite import body_lines
 from .runcache import RunCache, cache_enabled, engine_identity, new_entry, run_key
-from .runner import RunSettings
+from ..run.runner import RunSettings
 
 Scanned = tuple[Page, list[Block]]
 
@@ -66,7 +66,7 @@ def verify_all(work: list[tuple[Path, Scanned, RunSettings]], options: BatchOpti
 
 
 def _run(job: Job, scanned: Scanned, progress: Progress) -> Outcome:
-    from .verify import verify_page
+    from ..verify import verify_page
 
     # An update reads the page afresh: a second engine's update compares against what the
     # primary's just wrote.
@@ -92,7 +92,7 @@ def _keys(jobs: list[Job], scans: dict[int, Scanned]) -> tuple[dict[int, str], d
 
 def _engine_for(settings: RunSettings):
     """The engine a job's pages run on: the one named by its settings, else the default."""
-    from .engine.provision import cached_engine, find_engine, system_engine
+    from ..engine.provision import cached_engine, find_engine, system_engine
 
     source = getattr(settings, "engine_source", None)
     if not source:

@@ -32,9 +32,9 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .blocks import Block
-from .page import Page
-from .scan import dedented_body
+from ..model import Block
+from ..page import Page
+from ..scan.fences import dedented_body
 
 FORMAT = 1
 RUN_CACHE_ENV = "DOCSEXEC_RUN_CACHE"
@@ -57,7 +57,7 @@ class CachedRun:
 
 
 def cache_root() -> Path:
-    from .engine.provision import cache_dir
+    from ..engine.provision import cache_dir
 
     configured = os.environ.get(RUN_CACHE_ENV)
     return Path(configured) if configured else cache_dir() / "runs"
@@ -93,11 +93,19 @@ def run_key(page: Page, blocks: list[Block], settings: dict, engine: dict) -> st
 @functools.lru_cache(maxsize=None)
 def docsexec_digest() -> str:
     """A hash of docsexec's own source files: any change to the verifier is a new version."""
-    package = Path(__file__).resolve().parent
+    package = PACKAGE_ROOT
     digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
+    for path in source_files():
         digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # all of docsexec/, not only pages/
+
+
+def source_files() -> list[Path]:
+    """Every Python file of docsexec, in a stable order: what docsexec_digest hashes."""
+    return sorted(PACKAGE_ROOT.rglob("*.py"))
 
 
 def engine_identity(engine: object) -> dict:
@@ -126,8 +134,8 @@ def machine_identity() -> dict:
 
 def image_digest() -> str:
     """A hash of the busybox rootfs tarball and the settings it is imported with."""
-    from .engine import images
-    from .engine.provision import busybox_rootfs_tar
+    from ..engine import images
+    from ..engine.provision import busybox_rootfs_tar
 
     tar = busybox_rootfs_tar()
     stat = tar.stat()

@@ -1,4 +1,4 @@
-"""A thin MkDocs plugin over docsexec's Markdown extension (docsexec.markdown_ext).
+"""A thin MkDocs plugin over docsexec's Markdown extension (docsexec.faces.markdown_ext).
 
 The gate and the badge live in the extension, so that Zensical, which loads Markdown
 extensions but not MkDocs plugins, builds the same site. MkDocs tells an extension nothing
@@ -22,7 +22,7 @@ from mkdocs.plugins import BasePlugin
 
 from .markdown_ext import CURRENT_SOURCE, Source
 
-EXTENSION = "docsexec.markdown_ext"
+EXTENSION = "docsexec.faces.markdown_ext"
 
 
 class DocsexecConfig(Config):

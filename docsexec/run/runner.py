@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .blocks import Block, BlockResult, Command
+from ..model import Block, BlockResult, Command
 from .environments import open_environment
 from .session import ShellDied, ShellSession, Unattributable
 

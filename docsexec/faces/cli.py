@@ -19,15 +19,15 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from .blocks import Block
-from .engine.provision import CHOICES as ENGINE_SOURCES
-from .errors import EXIT_DIVERGED, EXIT_OK, DocsexecError, UsageError
-from .jobs import default_workers
-from .page import find_pages
-from .progress import ProgressPrinter
-from .report import PageReport, write_json, write_junit
-from .runner import DEFAULT_TIMEOUT, RunSettings
-from .scan import scan_file
+from ..model import Block
+from ..engine.provision import CHOICES as ENGINE_SOURCES
+from ..errors import EXIT_DIVERGED, EXIT_OK, DocsexecError, UsageError
+from ..pages.jobs import default_workers
+from ..page import find_pages
+from ..report.progress import ProgressPrinter
+from ..report.report import PageReport, write_json, write_junit
+from ..run.runner import DEFAULT_TIMEOUT, RunSettings
+from ..scan.fences import scan_file
 
 
 class _Parser(argparse.ArgumentParser):
@@ -112,11 +112,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "engine":
         return _engine(args.action)
     if args.command == "report":
-        from .reportmerge import merge_files
+        from ..report.merge import merge_files
 
         return merge_files(args.inputs, args.report, args.junit)
     if getattr(args, "journey", False):
-        from .journey import journey_pages
+        from ..pages.journey import journey_pages
 
         return _verify(journey_pages(args.paths or [Path("docs")], args.config), args)
     paths = find_pages(args.paths or [Path("docs")])
@@ -155,9 +155,9 @@ def _block_row(path: Path, block: Block) -> dict:
 
 
 def _verify(paths: list[Path], args: argparse.Namespace) -> int:
-    from .batch import BatchOptions, verify_all
-    from .environments import preflight
-    from .twins import source_of, split_translations
+    from ..pages.batch import BatchOptions, verify_all
+    from ..run.environments import preflight
+    from ..pages.twins import source_of, split_translations
 
     scanned = [(path, scan_file(path)) for path in paths]  # every page is validated before anything runs
     sources, translations = split_translations(path for path, page_blocks in scanned if page_blocks[1])
@@ -192,8 +192,8 @@ def _verify(paths: list[Path], args: argparse.Namespace) -> int:
 def _journey(tagged, jobs: list, printer: ProgressPrinter) -> list[PageReport]:
     """The pages in reading order on ONE engine, the primary one (the first configured):
     problems printed once all have run."""
-    from .batch import print_problems
-    from .verify import verify_journey
+    from ..pages.batch import print_problems
+    from ..verify import verify_journey
 
     if not jobs:
         return []
@@ -207,8 +207,8 @@ def _journey(tagged, jobs: list, printer: ProgressPrinter) -> list[PageReport]:
 def _translations(paths: list[Path], write: bool) -> list[PageReport]:
     """Translations never run: their blocks are compared with (or, on update, copied from)
     their source pages, after those have run (twins.py)."""
-    from .evaluate import OK, UPDATED
-    from .twins import compare_translation
+    from ..compare.evaluate import OK, UPDATED
+    from ..pages.twins import compare_translation
 
     reports = []
     for path in paths:
@@ -228,7 +228,7 @@ def _jobs(tagged: list, args: argparse.Namespace) -> list[tuple[Path, tuple, Run
     the unit a scheduler may run side by side (checks; an update runs a page's jobs in order,
     the primary's first). A page's engines are --engine-source, else DOCSEXEC_ENGINE, else
     the [tool.docsexec] engines of the project the page belongs to; shared mode has one."""
-    from .siteconfig import run_sources
+    from ..pages.config import run_sources
 
     base = RunSettings(engine=args.engine, default_timeout=args.timeout)
     explicit = args.engine_source
@@ -243,7 +243,7 @@ def _jobs(tagged: list, args: argparse.Namespace) -> list[tuple[Path, tuple, Run
 def _auto_source() -> str | None:
     """The engine `auto` picks, so reports and variants name it; None when there is none
     (the preflight then says so)."""
-    from .engine.provision import find_engine
+    from ..engine.provision import find_engine
 
     found = find_engine()
     return found.source if found is not None else None
@@ -271,7 +271,7 @@ def _phases(jobs: list, write: bool) -> list[list]:
 
 def _shard(args: argparse.Namespace, tagged: list) -> tuple[str, set[Path]] | None:
     """(K/N, the pages of that shard), or None without --shard."""
-    from . import shards
+    from ..pages import shards
 
     if args.shard is None:
         if args.shard_times is not None:
@@ -283,10 +283,10 @@ def _shard(args: argparse.Namespace, tagged: list) -> tuple[str, set[Path]] | No
 
 
 def _engine(action: str) -> int:
-    from .engine import provision, reaper
+    from ..engine import provision, reaper
 
     if action == "install":
-        from .siteconfig import run_sources
+        from ..pages.config import run_sources
 
         sources = [s for s in run_sources(None)[0] if s is not None]
         engine = provision.install_engine(log=lambda text: print(text, file=sys.stderr), sources=sources)

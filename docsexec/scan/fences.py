@@ -15,10 +15,10 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .blocks import Block, BlockOptions
-from .errors import BadInput
+from ..model import Block, BlockOptions
+from ..errors import BadInput
 from .options import is_tagged, looks_like_a_mistyped_tag, parse_options
-from .page import Page
+from ..page import Page
 from .transcript import parse_transcript
 from .variants import base_id
 

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from .blocks import Block
-from .errors import EnvironmentProblem
+from ..model import Block
+from ..errors import EnvironmentProblem
 
 if TYPE_CHECKING:
-    from .shared import SharedGuard
+    from ..shared import SharedGuard
 
 BASE_ENV = {
     "LANG": "C.UTF-8",
@@ -60,7 +60,7 @@ class SandboxEnvironment:
     """A throwaway dockerd in its own namespaces, for one page (docsexec/engine/contain.py)."""
 
     def __init__(self, label: str, blocks: Sequence[Block] = (), source: str | None = None) -> None:
-        from .engine.sandbox import Sandbox
+        from ..engine.sandbox import Sandbox
 
         self._page = str(blocks[0].path) if blocks else label  # for a limit's failure line
         self._sandbox = Sandbox(label, _sandbox_engine(source))
@@ -84,7 +84,7 @@ class SandboxEnvironment:
         """Tear down; then, if the page reached one of its sandbox's limits (memory, tasks,
         wall-clock), fail the page with one line that names it and the limit (exit 1), in
         place of whatever its half-run blocks would have reported. A Ctrl-C goes on as it is."""
-        from .engine.limits import LimitExceeded
+        from ..engine.limits import LimitExceeded
 
         self._sandbox.stop()
         hits = self._sandbox.limit_hits
@@ -103,7 +103,7 @@ class SandboxEnvironment:
 def _sandbox_engine(source: str | None = None):
     """The engine a sandbox would start (`source`, else DOCSEXEC_ENGINE's choice), after
     checking the machine can start one."""
-    from .engine.provision import find_engine
+    from ..engine.provision import find_engine
 
     if os.geteuid() != 0:
         raise EnvironmentProblem("the per-page engine sandbox needs root (network namespaces, dockerd): run as root, or use --engine shared")
@@ -126,7 +126,7 @@ def preflight(mode: str, pages: Sequence[Sequence[Block]] = (), sources: Sequenc
         return
     require_docker_client()
     if mode == "shared":
-        from .shared import precheck
+        from ..shared import precheck
 
         _server_version(dict(os.environ))
         precheck(pages, dict(os.environ))
@@ -151,7 +151,7 @@ class SharedEnvironment:
         self._guard: SharedGuard | None = None
 
     def __enter__(self) -> "SharedEnvironment":
-        from .shared import SCRATCH_PREFIX, SharedGuard
+        from ..shared import SCRATCH_PREFIX, SharedGuard
 
         try:
             self.server_version = _server_version(self._client_env())
@@ -197,7 +197,7 @@ class SharedEnvironment:
 
 
 def _server_version(env: dict[str, str]) -> str:
-    from .shared import Docker
+    from ..shared import Docker
 
     done = Docker(env).run("version", "--format", "{{.Server.Version}}", timeout=20)
     if done.returncode != 0 or not done.stdout.strip():

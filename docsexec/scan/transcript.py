@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from .blocks import SHELL_PROMPT, Block, Command, Input
-from .errors import BadInput
+from ..model import SHELL_PROMPT, Block, Command, Input
+from ..errors import BadInput
 from .keys import BadKey, parse_keys
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from .errors import BadInput
+from ..errors import BadInput
 
 DEFAULT_CONFIG = Path("mkdocs.yml")
 

@@ -17,14 +17,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .blocks import Block
-from .errors import BadInput
-from .evaluate import DIVERGED, OK, UPDATED, BlockVerdict
-from .page import Page
-from . import provenance, variants
-from .report import PageReport
-from .rewrite import apply_bodies, body_lines
-from .scan import scan_file
+from ..model import Block
+from ..errors import BadInput
+from ..compare.evaluate import DIVERGED, OK, UPDATED, BlockVerdict
+from ..page import Page
+from ..write import provenance
+from ..scan import variants
+from ..report.report import PageReport
+from ..write.rewrite import apply_bodies, body_lines
+from ..scan.fences import scan_file
 
 # Languages whose pages are translations of the default (English) page beside them.
 TRANSLATION_LANGUAGES = ("zh",)

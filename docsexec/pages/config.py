@@ -16,7 +16,7 @@ import os
 import tomllib
 from pathlib import Path
 
-from .errors import BadInput
+from ..errors import BadInput
 
 CONFIG_FILE = "pyproject.toml"
 
@@ -33,7 +33,7 @@ def find_config(start: Path | None = None) -> Path | None:
 
 def configured_engines(start: Path | None = None) -> tuple[str, ...]:
     """[tool.docsexec] engines, checked; () when the project configures none."""
-    from .engine.provision import CHOICES
+    from ..engine.provision import CHOICES
 
     path = find_config(start)
     if path is None:

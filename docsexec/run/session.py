@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pexpect
 
-from .blocks import Command, CommandResult, Input, InputResult
-from .keys import caret
+from ..model import Command, CommandResult, Input, InputResult
+from ..scan.keys import caret
 
 COLUMNS = 200  # wide enough that `ip addr` and docker tables never wrap
 ROWS = 50

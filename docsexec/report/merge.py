@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .errors import EXIT_DIVERGED, EXIT_OK, UsageError
+from ..errors import EXIT_DIVERGED, EXIT_OK, UsageError
 from .report import engines_json, write_json_data, write_junit_data
 
 

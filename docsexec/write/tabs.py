@@ -20,9 +20,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .blocks import Block
-from .page import Page
-from .variants import ENGINE_OPTION, variant_id
+from ..model import Block
+from ..page import Page
+from ..scan.variants import ENGINE_OPTION, variant_id
 
 TAB_INDENT = "    "
 
