@@ -21,10 +21,14 @@ import pytest
 
 from conftest import run_docsexec
 from docsexec.page import Page
-from docsexec.write.rewrite import body_lines
 from docsexec.scan.fences import scan_file
-from safety_support import Run, left_by, processes_matching
-from safety_support import no_run_outlives_its_test  # noqa: F401 - autouse: no docsexec child outlives its test
+from docsexec.write.rewrite import body_lines
+from safety_support import (
+    Run,
+    left_by,
+    no_run_outlives_its_test,  # noqa: F401 - autouse: no docsexec child outlives its test
+    processes_matching,
+)
 
 BOM = "\ufeff".encode()
 FRONT = re.compile(r"^\ufeff?---\r?\ndocsexec: \{date: [0-9-]+, engines: \[[^]]+\]\}\r?\n---\r?\n\r?\n")
@@ -73,7 +77,7 @@ def test_an_interrupted_write_leaves_the_old_page_and_no_temporary_file(tmp_path
     assert snapshot(tmp_path) == before
     monkeypatch.undo()
     page.write_atomically()
-    assert path.read_bytes().startswith(BOM + "# changed\r\n".encode())
+    assert path.read_bytes().startswith(BOM + b"# changed\r\n")
     assert path.stat().st_mode & 0o777 == 0o640
     assert [p.name for p in tmp_path.iterdir()] == ["p.md"]
 

@@ -9,8 +9,8 @@ from typing import TextIO
 from rich.console import Console
 from rich.table import Table
 
-from ..model import Block, BlockResult
 from ..compare.evaluate import PASSING
+from ..model import Block, BlockResult
 from .report import PageReport
 
 

@@ -11,6 +11,7 @@ per-session random token and the exit status, so output can never be mistaken fo
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 import time
@@ -90,9 +91,9 @@ class ShellSession:
             maxread=65536,
         )
         setup = (
-            "set +H; stty -echo cols %d rows %d 2>/dev/null; "
-            "PROMPT_COMMAND='__dx_rc=$?; printf \"\\036DX%s:%%d\\036\\n\" \"$__dx_rc\"'"
-        ) % (COLUMNS, ROWS, self._token)
+            f"set +H; stty -echo cols {COLUMNS} rows {ROWS} 2>/dev/null; "
+            f"PROMPT_COMMAND='__dx_rc=$?; printf \"\\036DX{self._token}:%d\\036\\n\" \"$__dx_rc\"'"
+        )
         self._child.sendline(setup)
         self._collect(None, time.monotonic() + timeout)
 
@@ -130,10 +131,8 @@ class ShellSession:
         if self._child is not None and self._child.isalive():
             if not self._busy:
                 self._child.sendline("exit")
-                try:
+                with contextlib.suppress(pexpect.TIMEOUT, pexpect.EOF):
                     self._child.expect(pexpect.EOF, timeout=3)
-                except (pexpect.TIMEOUT, pexpect.EOF):
-                    pass
             self._child.terminate(force=True)
         self._child = None
 

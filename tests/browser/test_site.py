@@ -186,7 +186,7 @@ def site(docs: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args) -> None:  # `format`: the base class's name
         pass
 
 
@@ -292,7 +292,7 @@ def test_navigation_reaches_every_page(page, base_url: str) -> None:
     links = page.eval_on_selector_all(".md-nav--primary a.md-nav__link[href]", "as => as.map(a => a.href)")
     missing = [url for url in expected if url not in links]
     assert not missing, f"not in the navigation: {missing}"
-    for md, url in zip(nav_pages(), expected):
+    for md, url in zip(nav_pages(), expected, strict=True):
         link = page.locator(".md-nav--primary a.md-nav__link[href]")
         index = page.eval_on_selector_all(
             ".md-nav--primary a.md-nav__link[href]", "(as, url) => as.findIndex(a => a.href === url)", url
@@ -395,7 +395,7 @@ def _mermaid_svgs(page) -> list[int]:
 
     def classes(node) -> list[str]:
         attributes = node.get("attributes", [])
-        pairs = dict(zip(attributes[::2], attributes[1::2]))
+        pairs = dict(zip(attributes[::2], attributes[1::2], strict=True))  # DOM.getDocument: name, value, name, ...
         return pairs.get("class", "").split()
 
     def count_svg(node) -> int:
@@ -446,11 +446,11 @@ def test_no_console_errors_on_any_page(browser, base_url: str) -> None:
     try:
         open_page(tab, base_url, "index.md")
         before = len(browser.blocked)
-        tab.evaluate("""() => {
+        tab.evaluate("""host => {
             console.error("docsexec probe: logged");
             setTimeout(() => { throw new Error("docsexec probe: thrown"); });
-            fetch("http://%s/probe").catch(() => {});
-        }""" % PROBE_HOST)
+            fetch(`http://${host}/probe`).catch(() => {});
+        }""", PROBE_HOST)
         tab.wait_for_timeout(500)
         assert any(e.startswith("console: docsexec probe: logged") for e in errors), errors
         assert any(e.startswith("page error: ") and "docsexec probe: thrown" in e for e in errors), errors
@@ -588,7 +588,7 @@ def _diagram_scales(page) -> list[dict]:
 
         def walk(node) -> None:
             if node.get("nodeName", "").lower() == "svg":
-                attributes = dict(zip(node.get("attributes", [])[::2], node.get("attributes", [])[1::2]))
+                attributes = dict(zip(node.get("attributes", [])[::2], node.get("attributes", [])[1::2], strict=True))
                 view = attributes.get("viewBox", "").split()
                 if len(view) == 4 and "mermaid" in attributes.get("id", "") + attributes.get("aria-roledescription", "flowchart"):
                     box = session.send("DOM.getBoxModel", {"nodeId": node["nodeId"]})["model"]
