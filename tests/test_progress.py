@@ -143,7 +143,7 @@ def test_pages_say_where_they_run(page):
 
 def test_the_pages_running_at_the_moment_are_shown_on_a_terminal_only(page, terminal):
     log = io.StringIO()
-    ProgressPrinter(stream=log).running(["a.md", "b.md"])
+    ProgressPrinter(stream=log).running([Path("a.md"), Path("b.md")])
     assert log.getvalue() == ""
     ProgressPrinter(stream=terminal.stream).running([Path("a.md"), Path("b.md")])
     live = terminal.read()

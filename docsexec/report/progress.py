@@ -4,12 +4,13 @@ and a table of durations at the end. Written to stderr so stdout stays the diff/
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from rich.console import Console
 from rich.table import Table
 
-from ..compare.evaluate import PASSING
+from ..compare.evaluate import PASSING, BlockVerdict
 from ..model import Block, BlockResult
 from .report import PageReport
 
@@ -32,12 +33,12 @@ class ProgressPrinter:
         if not self._quiet:
             self._print(f"{path}: {count} tagged block(s), continuing on the journey's engine ...")
 
-    def running(self, paths: list) -> None:
+    def running(self, paths: list[Path]) -> None:
         """On a terminal only: which pages run at the moment (their lines come when done)."""
         if self._tty and not self._quiet:
             self._console.print(f"  [dim]running {', '.join(str(p) for p in paths)} ...[/dim]", end="\r", markup=True)
 
-    def page_cached(self, path: str, verdicts: list, note: str) -> None:
+    def page_cached(self, path: str, verdicts: list[BlockVerdict], note: str) -> None:
         """A page not run because an identical run passed: said on its line and each block's."""
         if self._quiet:
             return

@@ -71,7 +71,7 @@ class ShellSession:
         self._cwd = cwd
         self._token = secrets.token_hex(6)
         self._sentinel = re.compile(rf"\x1eDX{self._token}:(\d+)\x1e\r?\n")
-        self._child: pexpect.spawn | None = None
+        self._child: pexpect.spawn[str] | None = None
         self._pending = ""  # bytes read past the last sentinel
         self._busy = False  # a command was typed and the shell has not come back yet
         self._open = False  # an interactive program waits at its prompt (left for a later block)
@@ -145,7 +145,7 @@ class ShellSession:
         """An interactive program waits at its prompt for a block that continues it."""
         return self._open
 
-    def _require_child(self) -> pexpect.spawn:
+    def _require_child(self) -> pexpect.spawn[str]:
         if self._child is None or not self._child.isalive():
             raise ShellDied("the page's shell is not running")
         return self._child
