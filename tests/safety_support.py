@@ -25,7 +25,7 @@ from docsexec.engine.reaper import STAGING_PREFIX
 from engine_fixtures import traces
 
 REPO = Path(__file__).resolve().parent.parent
-_STARTED: list["Run"] = []  # every Run not yet known to be over
+_STARTED: list[Run] = []  # every Run not yet known to be over
 
 
 @pytest.fixture(autouse=True)
