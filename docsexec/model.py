@@ -60,6 +60,8 @@ VOLATILE_CLASS_NAMES: frozenset[str] = frozenset({
     "timestamp", "mac", "bridge", "id", "swarm-id", "ipv6", "ipv4", "port", "veth", "ifindex",
     "netnsid", "ping-time", "lifetime", "age", "duration", "size", "pid",
 })
+# The engine sources docsexec can start (data-engine, --engine-source; engine/provision.py).
+ENGINE_SOURCES = ("system", "debian-forky", "debian-trixie", "debian-bookworm")
 JsonMode = Literal["auto", "off", "strict"]
 TableMode = Literal["cells", "exact"]
 OrderMode = Literal["fixed", "any"]

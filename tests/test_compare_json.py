@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from docsexec.compare import PageComparator
 from test_compare_samples import NETWORK_INSPECT, NEXT_RUN, rerun
+
+from docsexec.compare import PageComparator
 
 OLD_CONTAINER = "4b3e7302489a0ec41796c29aea74dadea358ebb54156055c082fee3da68f7848"
 NEW_CONTAINER = NEXT_RUN[OLD_CONTAINER]

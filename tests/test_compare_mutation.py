@@ -8,9 +8,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from docsexec.compare import PageComparator
-from docsexec.compare.volatile import ALL_CLASS_NAMES, find_tokens
 from test_compare_samples import (
     CONTAINER_IP_ADDR,
     DOCKER_PS,
@@ -21,6 +18,9 @@ from test_compare_samples import (
     PING,
     rerun,
 )
+
+from docsexec.compare import PageComparator
+from docsexec.compare.volatile import ALL_CLASS_NAMES, find_tokens
 
 ERRORS = """\
 docker: Error response from daemon: conflicting options: port publishing and the container type network mode

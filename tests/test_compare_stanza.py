@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from docsexec.compare import select_stanza
 from test_compare_samples import CONTAINER_IP_ADDR, HOST_IP_ADDR
+
+from docsexec.compare import select_stanza
 
 
 def test_eth0_stanza_of_a_container():

@@ -3,8 +3,9 @@ volatile value of another length, which re-pads the columns, is not a divergence
 
 from __future__ import annotations
 
-from docsexec.compare import PageComparator
 from test_compare_samples import DOCKER_PS, NETWORK_LS
+
+from docsexec.compare import PageComparator
 
 PS_LATER = [
     "CONTAINER ID   IMAGE     COMMAND       CREATED              STATUS              PORTS     NAMES",

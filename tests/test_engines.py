@@ -14,12 +14,12 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-
 from conftest import leftovers, run_docsexec
-from docsexec.write import provenance
-from docsexec.scan import variants
+
 from docsexec.page import Page
+from docsexec.scan import variants
 from docsexec.scan.fences import scan_page
+from docsexec.write import provenance
 from docsexec.write.tabs import split_blocks
 
 ENGINES = '[tool.docsexec]\nengines = ["debian-forky", "debian-trixie"]\n'

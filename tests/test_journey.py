@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import leftovers, run_docsexec
+
 from docsexec.errors import BadInput
 from docsexec.pages.journey import journey_pages, reading_order
 

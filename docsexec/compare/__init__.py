@@ -20,18 +20,18 @@ from ..model import CompareOptions, Relation, RelationKind
 from ..scan.options import compare_options
 from .bindings import Bindings
 from .elision import ELISION, is_elision
-from .lines import INLINE_ELISION, LineMatcher
-from .result import Comparison
 from .ipaddr import interface_facts, select_stanza
 from .jsondata import compare_json
+from .lines import INLINE_ELISION, LineMatcher
+from .result import Comparison
 from .textual import TextCompare, UnorderedCompare
 from .volatile import CLASSES, VolatileClass, find_tokens
 
 __all__ = [
     "CLASSES",
-    "Comparison",
     "ELISION",
     "INLINE_ELISION",
+    "Comparison",
     "PageComparator",
     "VolatileClass",
     "interface_facts",

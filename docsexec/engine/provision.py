@@ -25,12 +25,13 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import EnvironmentProblem
+from ..model import ENGINE_SOURCES
 from . import apt, images
 from ..common import Log
 
 
 ENGINE_ENV = "DOCSEXEC_ENGINE"
-CHOICES = ("system", "debian-forky", "debian-trixie", "debian-bookworm")
+CHOICES = ENGINE_SOURCES  # the engines docsexec can start (model.py: the names a page may write)
 CLIENT_SOURCE = "debian-forky"  # whose docker-cli every page runs
 MODERN = (23, 0)
 PROTO_FILES = (Path("/etc/apt/sources.list.d/trixie-proto.sources"), Path("/etc/apt/preferences.d/trixie-proto"))

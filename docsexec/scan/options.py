@@ -21,6 +21,7 @@ from typing import Any
 from ..errors import BadInput
 from ..model import (
     DEFAULT_COMPARE,
+    ENGINE_SOURCES,
     KNOWN_OPTIONS,
     MODE_CHOICES,
     VOLATILE_CLASS_NAMES,
@@ -107,10 +108,8 @@ def _build_options(ident: str, classes: tuple[str, ...], values: dict[str, str],
 
 
 def _engine(raw: str | None, path: Path, line: int) -> str | None:
-    from ..engine.provision import CHOICES
-
-    if raw is not None and raw not in CHOICES:
-        raise BadInput(path, line, f"data-engine={raw!r}: expected one of {', '.join(CHOICES)}")
+    if raw is not None and raw not in ENGINE_SOURCES:
+        raise BadInput(path, line, f"data-engine={raw!r}: expected one of {', '.join(ENGINE_SOURCES)}")
     return raw
 
 
