@@ -253,7 +253,7 @@ class PageRun:
     seconds: float = 0.0
 
 
-Progress = Callable[[ProgressEvent, Block, "BlockResult | None"], None]
+Progress = Callable[[ProgressEvent, Block, BlockResult | None], None]  # told of each block as it starts and ends
 
 
 # --- verdicts and reports ------------------------------------------------------------------------

@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, text in (("check", "run pages and report divergences; writes nothing"), ("update", "run pages and write real outputs into them")):
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("paths", nargs="*", type=Path)
-        cmd.add_argument("--engine", choices=("sandbox", "shared"), default="sandbox", help="sandbox: a private engine per page (default); shared: the caller's DOCKER_HOST")
+        cmd.add_argument("--engine", choices=[mode.value for mode in EngineMode], default=EngineMode.SANDBOX.value, help="sandbox: a private engine per page (default); shared: the caller's DOCKER_HOST")
         cmd.add_argument("--engine-source", metavar="NAME", choices=ENGINE_SOURCES, help="verify on this engine only (e.g. debian-trixie); default: every engine of [tool.docsexec] engines, or DOCSEXEC_ENGINE")
         cmd.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="default per-command timeout in seconds")
         cmd.add_argument("--report", type=Path, help="write a JSON report")

@@ -42,7 +42,7 @@ _PREFETCHED = pytest.StashKey[bool]()
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("docsexec")
     group.addoption("--docsexec", action="store_true", help="collect tagged blocks of Markdown pages as test items")
-    group.addoption("--docsexec-engine", default="sandbox", choices=("sandbox", "shared"), help="engine for pages (default: a private engine per page)")
+    group.addoption("--docsexec-engine", default=EngineMode.SANDBOX.value, choices=[mode.value for mode in EngineMode], help="engine for pages (default: a private engine per page)")
     parser.addini("docsexec_paths", type="paths", default=[], help="Markdown files or folders whose tagged blocks are collected")
 
 
