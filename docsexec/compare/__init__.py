@@ -14,24 +14,25 @@ Contributor documentation: docs/contributing/matching.md.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
-from .bindings import Bindings
+from .bindings import Bindings, bind_slots
 from .elision import ELISION, is_elision
-from .lines import INLINE_ELISION, LineMatcher
-from .options import KNOWN_OPTIONS, CompareOptions, parse_options, validate_options
-from .result import Comparison
 from .ipaddr import interface_facts, select_stanza
-from .jsondata import compare_json
+from .json import compare_document
+from .lines import LineMatcher
+from .options import KNOWN_OPTIONS, CompareOptions, parse_options, validate_options
+from .pattern import INLINE_ELISION, LineSyntax
+from .result import Comparison
 from .textual import TextCompare, UnorderedCompare
-from .volatile import CLASSES, VolatileClass, find_tokens
+from .volatile import CLASSES, Slot, VolatileClass, find_tokens
 
 __all__ = [
     "CLASSES",
-    "Comparison",
     "ELISION",
     "INLINE_ELISION",
     "KNOWN_OPTIONS",
+    "Comparison",
     "PageComparator",
     "VolatileClass",
     "interface_facts",
@@ -86,15 +87,15 @@ class PageComparator:
         """Pin bound volatile values the author typed in a command (`--ip 10.210.0.10`) to
         themselves: the shell uses them literally, so the output must show them literally."""
         opts = parse_options(options)
-        for tok in find_tokens(command, opts.classes):
-            if tok.cls.bound:
-                self.bindings.bind(tok.cls.namespace, tok.value, tok.value)
+        typed = [(Slot(tok.cls, tok.value), tok.value) for tok in find_tokens(command, opts.classes)]
+        bind_slots(self.bindings, typed, keep_going=True)
 
     def _compare(self, expected: list[str], actual: list[str], opts: CompareOptions) -> Comparison:
-        matcher = LineMatcher(opts.classes, opts.table == "cells", opts.elisions, opts.json)
+        syntax = LineSyntax(opts.classes, opts.elisions)
         if opts.json != "off":
-            result = compare_json(expected, actual, matcher, self.bindings, opts.json == "strict")
+            result = compare_document(expected, actual, syntax, self.bindings, opts.json == "strict")
             if result is not None:
                 return result
+        matcher = LineMatcher(syntax, opts.table == "cells", opts.json)
         kind = UnorderedCompare if opts.order == "any" else TextCompare
         return kind(expected, actual, matcher, self.bindings, opts.elisions).run()

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from . import ipaddr
 
@@ -51,7 +51,6 @@ class VolatileClass:
     valid: Callable[[str], bool] = _always
     actual_ok: Callable[[str], bool] = _always
     constant: Callable[[str], bool] = _never
-    prefix_len: int = field(default=0)  # >0: a long value also binds its short prefix
 
     def accepts_actual(self, value: str) -> bool:
         """Whether a real value may stand where this class was recorded."""
@@ -70,6 +69,15 @@ class Token:
     start: int
     end: int
     value: str
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A volatile value as recorded in the page, at one place in a line: the real output must
+    put a value of the same class there, and (for a bound class) the one it stands for."""
+
+    cls: VolatileClass
+    recorded: str
 
 
 # --- validity helpers -------------------------------------------------------------------
@@ -156,7 +164,7 @@ CLASSES: tuple[VolatileClass, ...] = (
         example="5: br-7a90a431cd30: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500",
     ),
     VolatileClass(
-        name="id", bound=True, namespace="id", prefix_len=12,
+        name="id", bound=True, namespace="id",
         detect=(_c(r"(?<![\w.-])(?P<v>[0-9a-f]{64}|[0-9a-f]{12})(?!\w)"),),
         value_re=r"[0-9a-f]{64}|[0-9a-f]{12}",
         description="Container, network, endpoint, image and layer IDs and `sha256:` digests: "
