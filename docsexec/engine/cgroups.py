@@ -17,6 +17,7 @@ processes" rule). Limits on `/docsexec-<id>` count everything below it, containe
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -189,7 +190,7 @@ def _field(path: Path, key: str) -> int:
     return 0
 
 
-def remove(sid: str, log, wait: float = 3.0) -> None:
+def remove(sid: str, log: Callable[[str], None], wait: float = 3.0) -> None:
     """rmdir every group of the sandbox, children first; retries while the kernel still
     counts tasks that have just exited (a few ms after SIGKILL)."""
     deadline = time.monotonic() + wait

@@ -45,7 +45,7 @@ _SYNTAX: dict[tuple[str, ...], tuple[set[str], bool]] = {
     ("volume", "rm"): ({"-f", "--force", "--help"}, True),
     ("image", "rm"): ({"-f", "--force", "--no-prune", "--help"}, True),
 }
-_ALIASES = {
+_ALIASES: dict[tuple[str, ...], tuple[str, ...]] = {
     **{(verb,): ("container", verb) for verb in ("run", "create", "exec", "start", "stop", "restart",
                                                 "kill", "rm", "pause", "unpause", "rename", "update",
                                                 "attach", "cp")},
