@@ -57,9 +57,9 @@ def test_order_any():
     assert not PageComparator().compare(recorded, real).matched
     result = PageComparator().compare(recorded, real, {"order": "any"})
     assert result.matched and result.written == recorded
-    result = PageComparator().compare(recorded, real + ["dx-prune3"], {"order": "any"})
+    result = PageComparator().compare(recorded, [*real, "dx-prune3"], {"order": "any"})
     assert not result.matched and result.notes == ["output line 4: new line 'dx-prune3'"]
-    assert PageComparator().compare(recorded + ["..."], real + ["dx-prune3"], {"order": "any"}).matched
+    assert PageComparator().compare([*recorded, "..."], [*real, "dx-prune3"], {"order": "any"}).matched
 
 
 def test_order_any_with_bindings_backtracks():
