@@ -9,6 +9,20 @@ Used by the runner once per page run::
     # and for data-same-as="A" / "A:eth0":
         result = cmp.compare_relation(recorded_of_A, real_of_B, stanza="eth0", options)
 
+Modules, in the order a comparison uses them (each imports only those listed before it):
+
+    ipaddr      the `ip addr` model: headers, stanzas, interface facts
+    volatile    volatile value classes, and Slot (a recorded value)
+    bindings    page-wide recorded <-> real bijection; bind_slots, the one bind loop
+    options     the block's comparator attributes, parsed
+    elision     `...` alignments (exact, then best effort)
+    result      Comparison, what every comparison returns
+    pattern     a recorded line as a pattern (LineSyntax: classes, `[..]`)
+    writeback   real text written in the page's names
+    json/       JSON documents and JSON Lines lines, one matcher (parse, match, write)
+    lines       LineMatcher: one recorded line against one real line
+    textual     a region as lines, in order or in any order
+
 Contributor documentation: docs/contributing/matching.md.
 """
 
