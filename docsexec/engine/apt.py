@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ..errors import EnvironmentProblem
 
@@ -34,7 +34,7 @@ def run_apt(args: list[str], log: Log, cwd: Path | None = None) -> subprocess.Co
 
 
 def last_error(done: subprocess.CompletedProcess[str]) -> str:
-    lines = [l for l in (done.stderr + done.stdout).splitlines() if l.startswith(("E:", "W:"))]
+    lines = [line for line in (done.stderr + done.stdout).splitlines() if line.startswith(("E:", "W:"))]
     return str((lines or (done.stderr.strip().splitlines() or ["apt-get failed"]))[-1])
 
 

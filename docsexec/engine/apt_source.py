@@ -10,8 +10,8 @@ exactly as it checks binary packages.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ..errors import EnvironmentProblem
 from . import apt

@@ -31,9 +31,9 @@ import struct
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 from ..errors import EnvironmentProblem
 from . import apt, apt_source

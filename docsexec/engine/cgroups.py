@@ -136,9 +136,8 @@ def hits(sid: str, limits: Limits) -> list[Limit]:
         top = _top(h, sid)
         if "memory" in h.controllers and _memory_hit(top, h.v2):
             found.append(Limit.MEMORY)
-        if "pids" in h.controllers:
-            if _tasks_hit(top, h.v2, limits.tasks):
-                found.append(Limit.TASKS)
+        if "pids" in h.controllers and _tasks_hit(top, h.v2, limits.tasks):
+            found.append(Limit.TASKS)
     return sorted(set(found), key=lambda limit: list(Limit).index(limit))
 
 
@@ -197,7 +196,7 @@ def remove(sid: str, log: Callable[[str], None], wait: float = 3.0) -> None:
     while True:
         left = []
         for top in layout.cgroup_dirs(sid):
-            for dirpath in sorted((p for p in top.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True) + [top]:
+            for dirpath in [*sorted((p for p in top.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True), top]:
                 try:
                     dirpath.rmdir()
                 except FileNotFoundError:

@@ -19,8 +19,8 @@ import os
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ..errors import EnvironmentProblem
 from . import apt, busybox_build

@@ -13,8 +13,9 @@ from __future__ import annotations
 import fcntl
 import shutil
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from . import layout
 from .owner import owner_alive, read_owner

@@ -14,9 +14,9 @@ import os
 import shutil
 import signal
 import subprocess
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Callable
 
 from . import api, cgroups, layout, procs
 from .mounts import mounts_under, umount, umount_all_under

@@ -12,8 +12,8 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from ..errors import EnvironmentProblem
 from .inventory import Docker, _last_line
