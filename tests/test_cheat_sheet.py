@@ -25,9 +25,9 @@ from pathlib import Path
 import pytest
 from markdown.extensions.toc import slugify
 
-from docsexec.blocks import Block
+from docsexec.model import Block
 from docsexec.page import Page
-from docsexec.scan import find_fences, scan_page
+from docsexec.scan.fences import find_fences, scan_page
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 CHEAT_SHEET = DOCS / "cheat-sheet.md"

@@ -21,8 +21,8 @@ def _pages() -> list[Path]:
 
 def _outputs(path: Path) -> list[tuple[list[str], dict[str, str]]]:
     """(recorded output, comparator options) of every command of the page, in order."""
-    from docsexec.scan import scan_file
-    from docsexec.transcript import recorded_outputs
+    from docsexec.scan.fences import scan_file
+    from docsexec.scan.transcript import recorded_outputs
 
     _, blocks = scan_file(path)
     return [(list(region), block.options.compare) for block in blocks for c in block.commands for region in recorded_outputs(c)]

@@ -175,7 +175,7 @@ def test_engine_status_lists_live_sandboxes(engine, sandbox):
 
 
 def test_engine_cli_status(engine):
-    done = subprocess.run([sys.executable, "-m", "docsexec.engine", "status"], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "docsexec", "engine", "status"], capture_output=True, text=True)
     assert done.returncode == 0 and engine.version in done.stdout
 
 

@@ -22,7 +22,7 @@ import pexpect
 import pytest
 
 from docsexec.engine import busybox_build, images
-from docsexec.keys import parse_keys
+from docsexec.scan.keys import parse_keys
 from docsexec.engine.provision import busybox_rootfs_tar, cache_dir, install_engine
 from docsexec.errors import EXIT_ENVIRONMENT, EnvironmentProblem
 

@@ -16,10 +16,11 @@ from xml.etree import ElementTree
 import pytest
 
 from conftest import leftovers, run_docsexec
-from docsexec import provenance, variants
+from docsexec.write import provenance
+from docsexec.scan import variants
 from docsexec.page import Page
-from docsexec.scan import scan_page
-from docsexec.tabs import split_blocks
+from docsexec.scan.fences import scan_page
+from docsexec.write.tabs import split_blocks
 
 ENGINES = '[tool.docsexec]\nengines = ["debian-forky", "debian-trixie"]\n'
 # Outputs left empty: `update` fills them from real runs. `ver` prints the server's version, so

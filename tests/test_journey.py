@@ -12,7 +12,7 @@ import pytest
 
 from conftest import leftovers, run_docsexec
 from docsexec.errors import BadInput
-from docsexec.journey import journey_pages, reading_order
+from docsexec.pages.journey import journey_pages, reading_order
 
 CONFIG = """site_name: t
 site_url: !ENV [SITE_URL, null]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from docsexec.blocks import Block, BlockOptions, Command
+from docsexec.model import Block, BlockOptions, Command
 from docsexec.errors import EnvironmentProblem
 from docsexec.shared import CONTAINER, IMAGE, NETWORK, VOLUME, EngineLock, lock_path, plan_page, simple_commands
 

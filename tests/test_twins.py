@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import leftovers, run_docsexec
-from docsexec.twins import compare_translation, source_of, split_translations
+from docsexec.pages.twins import compare_translation, source_of, split_translations
 from docsexec.errors import BadInput
 
 SOURCE = """---

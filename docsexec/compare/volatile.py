@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from ..model import VOLATILE_CLASS_NAMES
 from . import ipaddr
 
 
@@ -305,6 +306,8 @@ CLASSES: tuple[VolatileClass, ...] = (
 
 BY_NAME: dict[str, VolatileClass] = {c.name: c for c in CLASSES}
 ALL_CLASS_NAMES: frozenset[str] = frozenset(BY_NAME)
+if ALL_CLASS_NAMES != VOLATILE_CLASS_NAMES:  # the names authors may write are the model's
+    raise ImportError(f"compare/volatile.py and model.VOLATILE_CLASS_NAMES disagree: {sorted(ALL_CLASS_NAMES ^ VOLATILE_CLASS_NAMES)}")
 
 
 def find_tokens(line: str, enabled: Iterable[str]) -> list[Token]:

@@ -11,12 +11,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
+from ..common import Log
 from ..errors import EnvironmentProblem
-
-Log = Callable[[str], None]
 
 TRIXIE_SOURCES = Path("/etc/apt/sources.list.d/docsexec-trixie.sources")
 TRIXIE_PIN = Path("/etc/apt/preferences.d/docsexec-trixie")

@@ -10,13 +10,11 @@ exactly as it checks binary packages.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
+from ..common import Log
 from ..errors import EnvironmentProblem
 from . import apt
-
-Log = Callable[[str], None]
 
 
 def scratch_options(root: Path) -> list[str]:

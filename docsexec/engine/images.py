@@ -19,14 +19,12 @@ import os
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
+from ..common import Log
 from ..errors import EnvironmentProblem
 from . import apt, busybox_build
 from .busybox_build import is_static_elf
-
-Log = Callable[[str], None]
 
 BUSYBOX = Path("/bin/busybox")  # Debian's busybox-static: the fallback only
 SOURCE_ENV = "DOCSEXEC_BUSYBOX"

@@ -20,14 +20,13 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from ..common import Log
 from ..errors import EnvironmentProblem
 from . import apt, images
-
-Log = Callable[[str], None]
 
 ENGINE_ENV = "DOCSEXEC_ENGINE"
 CHOICES = ("system", "debian-forky", "debian-trixie", "debian-bookworm")

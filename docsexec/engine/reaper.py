@@ -13,16 +13,16 @@ from __future__ import annotations
 import fcntl
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from ..common import Log
 from . import layout
 from .owner import owner_alive, read_owner
 from .provision import find_engine
 from .teardown import teardown
 
-Log = Callable[[str], None]
 STAGING_PREFIX = ".new-"
 STAGING_MAX_AGE = 120.0  # seconds; a start takes a few ms to fill its staging folder
 
