@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from docsexec.compare import KNOWN_OPTIONS, PageComparator, validate_options
+from docsexec.compare import PageComparator
+from docsexec.model import KNOWN_OPTIONS
+from docsexec.scan.options import validate_compare_options as validate_options
 
 
 def test_known_options():

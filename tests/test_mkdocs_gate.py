@@ -42,7 +42,7 @@ def verified(text: str, engines: tuple[str, ...] = ("debian-trixie",)) -> str:
     """The page with a provenance entry per engine, as `update` on each would write it."""
     page = Page.parse(Path("index.md"), text)
     blocks = scan_page(page)
-    records = tuple(provenance.EngineRecord(e, VERSIONS[e], provenance.blocks_digest(page, variants.select(blocks, e, engines[0])))
+    records = tuple(provenance.EngineRecord(e, VERSIONS[e], provenance.blocks_digest(variants.select(blocks, e, engines[0])))
                     for e in engines)
     return provenance.with_provenance(page, provenance.Provenance("2026-11-27", records)).text()
 
@@ -146,7 +146,7 @@ def test_a_page_verified_on_fewer_engines_than_configured_fails_the_build(tmp_pa
 
 def test_an_old_one_engine_provenance_line_satisfies_no_configured_engine(tmp_path):
     page = Page.parse(Path("index.md"), BODY)
-    digest = provenance.blocks_digest(page, scan_page(page))
+    digest = provenance.blocks_digest(scan_page(page))
     old = f"---\ndocsexec: {{engine: 26.1.5+dfsg1, date: 2026-11-27, blocks: {digest}}}\n---\n\n" + BODY
     assert build(tmp_path, "mkdocs", old).returncode == 0  # no configuration: the line is still honoured
     done = build(tmp_path, "mkdocs", old, pyproject=ENGINES)

@@ -19,7 +19,7 @@ import pytest
 
 from conftest import REPO
 from docsexec.model import BlockResult
-from docsexec.compare.evaluate import PASSING, evaluate_page
+from docsexec.compare.evaluate import evaluate_page
 from docsexec.page import Page
 from docsexec.faces.pytest_plugin import page_settings, prefetch_runs, shared_page_run
 from docsexec.errors import BadInput
@@ -93,8 +93,8 @@ def caught(run, mutated: Page) -> bool:
         by_id = {b.id: b for b in scan_page(mutated)}
     except BadInput:
         return True  # the mutated page is refused outright (exit 2): caught
-    results = [BlockResult(block=by_id[r.block.id], commands=r.commands, error=r.error) for r in run.results]
-    return any(v.status not in PASSING for v in evaluate_page(replace(run, results=results)))
+    results = [BlockResult(block=by_id[r.block.id], commands=r.commands, problem=r.problem) for r in run.results]
+    return any(not v.status.passing for v in evaluate_page(replace(run, results=results)))
 
 
 def test_check_catches_at_least_95_percent_of_mutations(request):

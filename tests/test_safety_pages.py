@@ -225,8 +225,8 @@ def test_an_output_with_fences_gets_a_longer_fence_and_the_page_still_parses(tmp
     assert "    `````console {#fence .docsexec}\n" in text and "\n    `````\n\nText after the block." in text
     parsed, blocks = scan_file(page)
     assert [b.id for b in blocks] == ["fence", "later"]
-    assert body_lines(parsed, blocks[0])[1:] == ["before", "```", "inside", "````", "~~~", "after"]
-    assert body_lines(parsed, blocks[1]) == ["$ echo later", "later"]
+    assert list(blocks[0].body)[1:] == ["before", "```", "inside", "````", "~~~", "after"]
+    assert list(blocks[1].body) == ["$ echo later", "later"]
     check = run_docsexec("check", str(page))
     assert check.returncode == 0, check.stdout + check.stderr
     before = snapshot(tmp_path)

@@ -37,9 +37,6 @@ class Bindings:
         """The recorded value standing for `real`, if bound."""
         return self._reverse.get((namespace, real))
 
-    def __len__(self) -> int:
-        return len(self._journal)
-
     def pairs(self) -> list[tuple[str, str, str]]:
         """Every binding, in the order it was made: (namespace, recorded, real)."""
         return list(self._journal)

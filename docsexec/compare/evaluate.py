@@ -5,33 +5,19 @@ Three kinds of check, all with file:line in every message:
   binds volatile values consistently across the whole page);
 - exit codes: every command's status against the one the page declares (0 unless data-exit);
 - relations: data-same-as / data-same-interfaces-as tie a block's output to an earlier one's.
+
+It reads run results (model.PageRun), never runs anything: the verdicts of given results.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
-from ..model import Block, BlockResult, Command, CommandResult
-from . import PageComparator
-from ..interfaces import interface_facts
-from .layout import separate
-from ..run.runner import PageRun
+from ..model import Block, BlockResult, BlockVerdict, Command, CommandResult, PageRun, ProblemKind, RelationKind, Status
 from ..scan.transcript import recorded_outputs, render_transcript
 from ..scan.variants import base_id
-
-OK, UPDATED, DIVERGED, ERROR, NOT_RUN = "ok", "updated", "diverged", "error", "not-run"
-PASSING = frozenset({OK, UPDATED})
-
-
-@dataclass
-class BlockVerdict:
-    block: Block
-    status: str
-    seconds: float = 0.0
-    problems: list[str] = field(default_factory=list)  # one line each, file:line first
-    written: list[str] | None = None  # new dedented body when outputs diverged; else None
-    fixable: bool = True  # False when update cannot fix it (exit code, relation, error)
+from . import PageComparator
+from .layout import separate
 
 
 def evaluate_page(run: PageRun) -> list[BlockVerdict]:
@@ -39,64 +25,69 @@ def evaluate_page(run: PageRun) -> list[BlockVerdict]:
     verdicts: list[BlockVerdict] = []
     by_id: dict[str, Block] = {}
     for result in run.results:
-        verdicts.append(_evaluate_block(result, comparator, by_id))
+        verdicts.append(evaluate_block(result, comparator, by_id))
         by_id[result.block.id] = by_id[base_id(result.block)] = result.block  # a relation may name a variant's group
     return verdicts
 
 
-def _evaluate_block(result: BlockResult, comparator: PageComparator, by_id: dict[str, Block]) -> BlockVerdict:
-    block = result.block
-    verdict = BlockVerdict(block=block, status=OK, seconds=round(result.seconds, 3))
-    if result.error and not result.commands:
-        verdict.status = NOT_RUN if result.error.startswith("not run") else ERROR
-        verdict.problems.append(result.error if not verdict.status == NOT_RUN else f"{block.where}: {result.error}")
+def evaluate_block(result: BlockResult, comparator: PageComparator, by_id: dict[str, Block]) -> BlockVerdict:
+    """One block's verdict; `by_id` holds the earlier blocks a relation may name."""
+    block, problem = result.block, result.problem
+    verdict = BlockVerdict(block=block, status=Status.OK, seconds=round(result.seconds, 3))
+    if problem is not None and not result.commands:
+        not_run = problem.kind is ProblemKind.NOT_RUN
+        verdict.status = Status.NOT_RUN if not_run else Status.ERROR
+        verdict.problems.append(f"{block.where}: {problem.message}" if not_run else problem.message)
         verdict.fixable = False
         return verdict
     pieces: list[list[list[str]]] = []
     changed = False
-    for command, outcome in zip(block.commands, result.commands):
+    for command, outcome in zip(block.commands, result.commands, strict=False):  # a stopped block ran fewer
         written, differs = _compare_command(command, outcome, block, comparator, verdict)
         pieces.append(written)
         changed = changed or differs
     _check_relations(block, result, comparator, by_id, verdict)
-    if result.error:
-        verdict.status = ERROR
-        verdict.problems.append(result.error)
+    if problem is not None:
+        verdict.status = Status.ERROR
+        verdict.problems.append(problem.message)
         verdict.fixable = False
     elif changed or verdict.problems:
-        verdict.status = DIVERGED
-    if changed and not result.error:
+        verdict.status = Status.DIVERGED
+    if changed and problem is None:
         verdict.written = render_transcript(block.commands, pieces, block.options.prompt)
     return verdict
 
 
 def _compare_command(command: Command, outcome: CommandResult, block: Block, comparator: PageComparator, verdict: BlockVerdict) -> tuple[list[list[str]], bool]:
-    comparator.note_command(command.text, block.options.compare)
+    options = block.options.matching
+    comparator.note_command(command.text, options)
     for typed in command.inputs:
-        comparator.note_command(typed.text, block.options.compare)
+        comparator.note_command(typed.text, options)
     expected_regions = recorded_outputs(command)
     actual_regions = [outcome.output, *[i.output for i in outcome.inputs]]
     written: list[list[str]] = []
     differs = False
-    for index, (expected, actual) in enumerate(zip(expected_regions, actual_regions)):
+    for index, (expected, actual) in enumerate(zip(expected_regions, actual_regions, strict=False)):
         layout = separate(expected, actual)  # the author's blank separator lines are not output
-        comparison = comparator.compare(layout.core, actual, block.options.compare)
+        comparison = comparator.compare(layout.core, actual, options)
         written.append(layout.around(comparison.written))
         if not comparison.matched:
             differs = True
             line = command.line if index == 0 else command.inputs[index - 1].line
-            for note in comparison.notes[:3]:
-                verdict.problems.append(f"{block.path}:{line} [{block.id}]: {note}")
+            verdict.problems.extend(f"{block.path}:{line} [{block.id}]: {note}" for note in comparison.notes[:3])
     written.extend(expected_regions[len(written):])
     misplaced = misplaced_echoes(command)
     verdict.problems.extend(f"{block.path}:{line} [{block.id}]: {note}" for line, note in misplaced)
-    differs = differs or bool(misplaced)
+    _check_exit_code(command, outcome, block, verdict)
+    return written, differs or bool(misplaced)
+
+
+def _check_exit_code(command: Command, outcome: CommandResult, block: Block, verdict: BlockVerdict) -> None:
     if outcome.exit_code is not None and outcome.exit_code != command.exit_code and not outcome.timed_out:
         verdict.problems.append(
             f"{block.path}:{command.line} [{block.id}]: exit code {outcome.exit_code}, the page expects {command.exit_code}"
         )
         verdict.fixable = False
-    return written, differs
 
 
 def misplaced_echoes(command: Command) -> list[tuple[int, str]]:
@@ -107,7 +98,7 @@ def misplaced_echoes(command: Command) -> list[tuple[int, str]]:
     typed = {i.text.strip(): i for i in command.inputs if i.keys is None and i.text.strip()}
     owners = [None, *command.inputs]
     found: list[tuple[int, str]] = []
-    for owner, region in zip(owners, recorded_outputs(command)):
+    for owner, region in zip(owners, recorded_outputs(command), strict=True):
         start = owner.line if owner is not None else command.line + len(command.source) - 1
         for offset, text in enumerate(region, start=1):
             other = typed.get(text.strip())
@@ -119,18 +110,12 @@ def misplaced_echoes(command: Command) -> list[tuple[int, str]]:
 
 def _check_relations(block: Block, result: BlockResult, comparator: PageComparator, by_id: dict[str, Block], verdict: BlockVerdict) -> None:
     actual = _last_output(result)
-    for target, facts in ((block.options.same_as, False), (block.options.same_interfaces_as, True)):
-        if target is None:
-            continue
-        ident, _, stanza = target.partition(":")
-        reference = _last_recorded(by_id[ident])
-        if facts:
-            comparison = comparator.compare_relation(interface_facts(reference, stanza or None), interface_facts(actual, stanza or None), None, block.options.compare)
-        else:
-            comparison = comparator.compare_relation(reference, actual, stanza or None, block.options.compare)
+    for relation in block.options.relations:
+        reference = _last_recorded(by_id[relation.block_id])
+        comparison = comparator.relate(reference, actual, relation, block.options.matching)
         if not comparison.matched:
-            what = "interfaces" if facts else "output"
-            verdict.problems.append(f"{block.where}: {what} differs from block {target!r}, which it must equal")
+            what = "interfaces" if relation.kind is RelationKind.SAME_INTERFACES else "output"
+            verdict.problems.append(f"{block.where}: {what} differs from block {relation.target!r}, which it must equal")
             verdict.problems.extend(f"{block.where}: {note}" for note in comparison.notes[:3])
             verdict.fixable = False
 

@@ -12,11 +12,10 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Callable
 
 from ..errors import EnvironmentProblem
+from ..common import Log
 
-Log = Callable[[str], None]
 
 TRIXIE_SOURCES = Path("/etc/apt/sources.list.d/docsexec-trixie.sources")
 TRIXIE_PIN = Path("/etc/apt/preferences.d/docsexec-trixie")

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
-from typing import Callable
 
 from ..errors import EnvironmentProblem
 from . import apt
+from ..common import Log
 
-Log = Callable[[str], None]
 
 
 def scratch_options(root: Path) -> list[str]:

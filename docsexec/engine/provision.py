@@ -22,12 +22,12 @@ import shutil
 import subprocess
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 from ..errors import EnvironmentProblem
 from . import apt, images
+from ..common import Log
 
-Log = Callable[[str], None]
 
 ENGINE_ENV = "DOCSEXEC_ENGINE"
 CHOICES = ("system", "debian-forky", "debian-trixie", "debian-bookworm")

@@ -14,14 +14,14 @@ import fcntl
 import shutil
 import time
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import Iterator
 
 from . import layout
 from .owner import owner_alive, read_owner
 from .provision import find_engine
 from .teardown import teardown
+from ..common import Log
 
-Log = Callable[[str], None]
 STAGING_PREFIX = ".new-"
 STAGING_MAX_AGE = 120.0  # seconds; a start takes a few ms to fill its staging folder
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-import re
 import secrets
 import shutil
 import signal
@@ -32,8 +31,8 @@ from .owner import current_owner, write_owner
 from .provision import EngineInstall, import_images
 from .reaper import STAGING_PREFIX, reap_lock, reap_stale
 from .teardown import teardown
+from ..common import Log, slug
 
-Log = Callable[[str], None]
 _logger = logging.getLogger("docsexec.engine")
 # Environment a dockerd must not inherit: client settings, and systemd's readiness protocol
 # (dockerd would tell a unit that runs docsexec that *it* is ready).
@@ -50,25 +49,11 @@ def _stop_live_sandboxes() -> None:
             box.stop()
 
 
-def _require_tools(engine: EngineInstall) -> None:
-    """Fail with one clear line before creating anything, rather than half-way through.
-    The machine's `docker` is needed only when there is no page client (forky's)."""
-    if os.geteuid() != 0:
-        raise EnvironmentProblem("the engine sandbox needs root (network namespaces, dockerd)")
-    for tool in ("ip", "nsenter", "unshare", "setpriv", *(() if engine.client_dir else ("docker",))):
-        if shutil.which(tool) is None:
-            raise EnvironmentProblem(f"`{tool}` is not on PATH (run `docsexec engine install`)")
-
-
-def _clean_label(label: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")[:24] or "page"
-
-
 class Sandbox:
     """A private dockerd in its own namespaces and control groups, for one page."""
 
     def __init__(self, label: str, engine: EngineInstall, log: Log | None = None) -> None:
-        self.label = _clean_label(label)
+        self.label = slug(label, 24)
         self.engine = engine
         self.id = secrets.token_hex(4)
         self.root = layout.root_dir(self.id)
@@ -95,7 +80,6 @@ class Sandbox:
         """netns + dockerd + wait for the API + import images; cleans up after itself on failure."""
         if self._state != "new":
             raise RuntimeError(f"sandbox {self.id} was already started")
-        _require_tools(self.engine)
         self._state = "starting"
         self.owner_pid = os.getpid()
         _LIVE.add(self)
@@ -378,8 +362,3 @@ class Sandbox:
         except OSError:
             return ""
         return "\n".join(text.splitlines()[-lines:])
-
-    def describe(self) -> dict:
-        """For reports and `engine status`: what this sandbox is and where."""
-        return {"id": self.id, "label": self.label, "docker_host": self.docker_host, "hostname": contain.HOSTNAME,
-                "netns": self.netns_name, "lan_netns": self.lan_netns_name, "root": str(self.root), "server_version": self.server_version}

@@ -13,25 +13,28 @@ Exit codes: 0 ok, 1 divergence, 2 bad input or usage, 3 environment.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, NoReturn
 
-from ..model import Block
 from ..engine.provision import CHOICES as ENGINE_SOURCES
 from ..errors import EXIT_DIVERGED, EXIT_OK, DocsexecError, UsageError
-from ..pages.jobs import default_workers
+from ..model import Block, EngineMode, PageReport, Status
 from ..page import find_pages
+from ..pages.jobs import default_workers
 from ..report.progress import ProgressPrinter
-from ..report.report import PageReport, write_json, write_junit
+from ..report.report import write_json, write_junit
 from ..run.runner import DEFAULT_TIMEOUT, RunSettings
 from ..scan.fences import scan_file
+from ..verify import PageJob, Scanned
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 too, but with our one-line style
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 too, but with our one-line style
         raise UsageError(f"usage: {message} (see docsexec --help)")
 
 
@@ -96,10 +99,8 @@ def _stop(signum: int, frame: object) -> None:
     _received.append(signum)
     if len(_received) == 1:
         raise KeyboardInterrupt
-    try:
+    with contextlib.suppress(OSError):  # the terminal that sent SIGHUP may be gone
         print("docsexec: still cleaning up, please wait", file=sys.stderr, flush=True)
-    except OSError:  # the terminal that sent SIGHUP may be gone
-        pass
 
 
 def _positive(text: str) -> int:
@@ -137,11 +138,11 @@ def _list(paths: list[Path], as_json: bool) -> int:
     return EXIT_OK
 
 
-def _block_row(path: Path, block: Block) -> dict:
+def _block_row(path: Path, block: Block) -> dict[str, Any]:
     """One block for `list --json`: where it is, what it types, where each output sits."""
     ends = [c.line for c in block.commands[1:]] + [block.body_end + 1]
-    commands = []
-    for command, end in zip(block.commands, ends):
+    commands: list[dict[str, Any]] = []
+    for command, end in zip(block.commands, ends, strict=True):
         first = command.line + len(command.source)
         commands.append({
             "line": command.line,
@@ -150,14 +151,14 @@ def _block_row(path: Path, block: Block) -> dict:
             "inputs": [{"line": i.line, "text": i.text} for i in command.inputs],
             "output_lines": [first, end - 1] if end > first else None,
         })
-    options = {k: v for k, v in vars(block.options).items() if v not in (None, {}, ()) and k != "id"}
+    options = {k: v for k, v in vars(block.options).items() if v not in (None, {}, ()) and k not in ("id", "matching")}
     return {"file": str(path), "line": block.fence_line, "id": block.id, "commands": commands, "options": options}
 
 
 def _verify(paths: list[Path], args: argparse.Namespace) -> int:
     from ..pages.batch import BatchOptions, verify_all
-    from ..run.environments import preflight
     from ..pages.twins import source_of, split_translations
+    from ..run.environments import environment_gate
 
     scanned = [(path, scan_file(path)) for path in paths]  # every page is validated before anything runs
     sources, translations = split_translations(path for path, page_blocks in scanned if page_blocks[1])
@@ -167,10 +168,11 @@ def _verify(paths: list[Path], args: argparse.Namespace) -> int:
         tagged = [(path, page_blocks) for path, page_blocks in tagged if path in shard[1]]
         translations = [path for path in translations if source_of(path) in shard[1]]
     jobs = _jobs(tagged, args)
-    if tagged:  # and the machine checked, before any progress line
-        preflight(args.engine, [blocks for _, (_, blocks) in tagged], list(dict.fromkeys(s.engine_source for _, _, s in jobs)))
+    mode = EngineMode(args.engine)
+    if tagged:  # and the machine checked, once, before any progress line
+        environment_gate(mode, [blocks for _, (_, blocks) in tagged], list(dict.fromkeys(s.engine_source for _, _, s in jobs)))
     printer = ProgressPrinter(quiet=args.quiet)
-    workers = args.jobs if args.engine == "sandbox" else 1  # a shared engine takes one run at a time
+    workers = args.jobs if mode is EngineMode.SANDBOX else 1  # a shared engine takes one run at a time
     options = BatchOptions(workers=workers, use_cache=not args.no_cache, write=args.command == "update")
     reports: list[PageReport] = []
     try:
@@ -189,7 +191,7 @@ def _verify(paths: list[Path], args: argparse.Namespace) -> int:
     return EXIT_OK if all(r.ok for r in reports) else EXIT_DIVERGED
 
 
-def _journey(tagged, jobs: list, printer: ProgressPrinter) -> list[PageReport]:
+def _journey(tagged: list[tuple[Path, Scanned]], jobs: list[PageJob], printer: ProgressPrinter) -> list[PageReport]:
     """The pages in reading order on ONE engine, the primary one (the first configured):
     problems printed once all have run."""
     from ..pages.batch import print_problems
@@ -198,64 +200,63 @@ def _journey(tagged, jobs: list, printer: ProgressPrinter) -> list[PageReport]:
     if not jobs:
         return []
     settings = jobs[0][2]  # a page's first engine is the primary (or the one --engine-source names)
-    results = verify_journey(tagged, settings, progress=printer, page_started=lambda path, count: printer.journey_page(str(path), count))
-    for report, current in results:
-        print_problems(report, current)
-    return [report for report, _ in results]
+    reports = verify_journey(tagged, settings, progress=printer, page_started=lambda path, count: printer.journey_page(str(path), count))
+    for report in reports:
+        print_problems(report)
+    return reports
 
 
 def _translations(paths: list[Path], write: bool) -> list[PageReport]:
     """Translations never run: their blocks are compared with (or, on update, copied from)
     their source pages, after those have run (twins.py)."""
-    from ..compare.evaluate import OK, UPDATED
     from ..pages.twins import compare_translation
 
     reports = []
     for path in paths:
         report = compare_translation(path, write=write)
         for verdict in report.verdicts:
-            if verdict.status == UPDATED:
+            if verdict.status is Status.UPDATED:
                 print(f"updated {verdict.block.where} (from its source page)")
-            elif verdict.status != OK:
+            elif verdict.status is not Status.OK:
                 print("\n".join(verdict.problems))
         reports.append(report)
     sys.stdout.flush()
     return reports
 
 
-def _jobs(tagged: list, args: argparse.Namespace) -> list[tuple[Path, tuple, RunSettings]]:
+def _jobs(tagged: list[tuple[Path, Scanned]], args: argparse.Namespace) -> list[PageJob]:
     """The run as a flat list of (page, scan, settings) jobs, one per page and engine source:
     the unit a scheduler may run side by side (checks; an update runs a page's jobs in order,
     the primary's first). A page's engines are --engine-source, else DOCSEXEC_ENGINE, else
     the [tool.docsexec] engines of the project the page belongs to; shared mode has one."""
     from ..pages.config import run_sources
 
-    base = RunSettings(engine=args.engine, default_timeout=args.timeout)
-    explicit = args.engine_source
-    jobs = []
+    base = RunSettings(engine=EngineMode(args.engine), default_timeout=args.timeout)
+    sandbox = base.engine is EngineMode.SANDBOX
+    jobs: list[PageJob] = []
     for path, page_blocks in tagged:
-        sources, primary = run_sources(explicit, path.parent) if args.engine == "sandbox" else ((None,), None)
-        sources = tuple(source or _auto_source() for source in sources) if args.engine == "sandbox" else sources
+        sources, primary = run_sources(args.engine_source, path.parent) if sandbox else ((None,), None)
+        sources = tuple(source or _auto_source() for source in sources) if sandbox else sources
         jobs.extend((path, page_blocks, replace(base, engine_source=source, primary=primary)) for source in sources)
     return jobs
 
 
 def _auto_source() -> str | None:
     """The engine `auto` picks, so reports and variants name it; None when there is none
-    (the preflight then says so)."""
+    (the environment gate then says so)."""
     from ..engine.provision import find_engine
 
     found = find_engine()
     return found.source if found is not None else None
 
 
-def _phases(jobs: list, write: bool) -> list[list]:
+def _phases(jobs: list[PageJob], write: bool) -> list[list[PageJob]]:
     """A check runs every (page, engine) job at once. An update runs a page's engines in
     order, the primary's first, because a second engine's update compares against what the
     first just wrote: so in phases, the k-th engine of every page at once."""
     if not write:
         return [jobs]
-    phases: list[list] = []
+    phases: list[list[PageJob]] = []
     seen: dict[Path, int] = {}
     for job in jobs:
         index = seen[job[0]] = seen.get(job[0], -1) + 1
@@ -265,11 +266,7 @@ def _phases(jobs: list, write: bool) -> list[list]:
     return phases
 
 
-    sys.stdout.flush()
-    return reports
-
-
-def _shard(args: argparse.Namespace, tagged: list) -> tuple[str, set[Path]] | None:
+def _shard(args: argparse.Namespace, tagged: list[tuple[Path, Scanned]]) -> tuple[str, set[Path]] | None:
     """(K/N, the pages of that shard), or None without --shard."""
     from ..pages import shards
 

@@ -21,18 +21,20 @@ import os
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from markdown import Extension, Markdown
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
-from ..write import provenance
-from ..scan import variants
-from .console_html import readable_console_outputs
 from ..errors import DocsexecError
+from ..model import Block
 from ..page import Page
-from ..scan.fences import scan_page
 from ..pages.config import configured_engines
+from ..scan import variants
+from ..scan.fences import scan_page
+from ..write import provenance
+from .console_html import readable_console_outputs
 
 try:  # MkDocs ends a build cleanly ("Aborted with a BuildError") on its own error type
     from mkdocs.exceptions import PluginError as _BuildError
@@ -70,7 +72,7 @@ def _zensical_source(md: Markdown) -> Source | None:
     except ImportError:  # pragma: no cover - a context preprocessor without Zensical
         return None
     docs_dir = Path(get_config()["docs_dir"]).resolve()
-    path = Path(context.page.path)
+    path = Path(context.page.path)  # type: ignore[attr-defined]  # Zensical's preprocessor carries the page
     return Source(path if path.is_absolute() else docs_dir / path, docs_dir)
 
 
@@ -98,10 +100,10 @@ def after_title(lines: list[str], inserted: str) -> list[str]:
     """Insert below the page's `# Title`: both builds take a page's title from a leading h1."""
     for index, line in enumerate(lines):
         if line.startswith("# "):
-            return lines[: index + 1] + ["", inserted, ""] + lines[index + 1:]
+            return [*lines[:index + 1], "", inserted, "", *lines[index + 1:]]
         if line.strip():
             break
-    return [inserted, ""] + lines
+    return [inserted, "", *lines]
 
 
 def page_engines(source: Page, record: provenance.Provenance | None) -> tuple[str, ...]:
@@ -114,7 +116,7 @@ def page_engines(source: Page, record: provenance.Provenance | None) -> tuple[st
     return configured or tuple(r.source for r in (record.records if record else ()))
 
 
-def gate_problem(path: Path, page: Page, blocks: list, record: provenance.Provenance | None, engines: tuple[str, ...]) -> str | None:
+def gate_problem(path: Path, page: Page, blocks: list[Block], record: provenance.Provenance | None, engines: tuple[str, ...]) -> str | None:
     """Why the build must stop for this page (file:line first), or None. Each configured
     engine needs an entry whose digest matches the blocks that engine runs."""
     update = f"run `docsexec update {path}`"
@@ -128,7 +130,7 @@ def gate_problem(path: Path, page: Page, blocks: list, record: provenance.Proven
     for engine in engines:
         entry = record.record(engine)
         assert entry is not None
-        digest = provenance.blocks_digest(page, variants.select(blocks, engine, primary))
+        digest = provenance.blocks_digest(variants.select(blocks, engine, primary))
         if digest != entry.digest:
             return (f"{path}:1: tagged blocks changed since their last verified run on {engine} "
                     f"(digest {digest} != {entry.digest}): {update}")
@@ -138,7 +140,7 @@ def gate_problem(path: Path, page: Page, blocks: list, record: provenance.Proven
 class GateAndBadge(Preprocessor):
     """Reads the page's source file, gates it, and puts the badge below its h1."""
 
-    def __init__(self, md: Markdown, config: dict) -> None:
+    def __init__(self, md: Markdown, config: dict[str, Any]) -> None:
         super().__init__(md)
         self.config = config
 
@@ -181,7 +183,7 @@ class ConsoleOutputs(Postprocessor):
 
 
 class DocsexecExtension(Extension):
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         self.config = {
             "badge": [True, "put a 'Verified on Docker Engine ...' badge below the h1 of verified pages"],
             "gate": [True, "fail the build on unverified or edited tagged blocks"],
@@ -189,12 +191,12 @@ class DocsexecExtension(Extension):
         }
         super().__init__(**kwargs)
 
-    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 - Python-Markdown's name
+    def extendMarkdown(self, md: Markdown) -> None:
         # Before everything else (normalize_whitespace is 30): the badge is Markdown to render.
         md.preprocessors.register(GateAndBadge(md, self.getConfigs()), "docsexec_gate", 40)
         # After raw HTML (the highlighted code) is put back (raw_html is 30).
         md.postprocessors.register(ConsoleOutputs(md), "docsexec_console_outputs", 25)
 
 
-def makeExtension(**kwargs) -> DocsexecExtension:  # noqa: N802 - Python-Markdown's entry point
+def makeExtension(**kwargs: Any) -> DocsexecExtension:
     return DocsexecExtension(**kwargs)

@@ -18,20 +18,23 @@ from pathlib import Path
 
 from mkdocs.config import config_options
 from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
 
 from .markdown_ext import CURRENT_SOURCE, Source
 
 EXTENSION = "docsexec.faces.markdown_ext"
 
 
-class DocsexecConfig(Config):
+class DocsexecConfig(Config):  # type: ignore[no-untyped-call]  # mkdocs: untyped __init_subclass__
     badge = config_options.Type(bool, default=True)
     gate = config_options.Type(bool, default=True)
 
 
-class DocsexecPlugin(BasePlugin[DocsexecConfig]):
-    def on_config(self, config):
+class DocsexecPlugin(BasePlugin[DocsexecConfig]):  # type: ignore[no-untyped-call]  # the same
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Make sure the extension runs, with the plugin's options unless mkdocs.yml gives its own."""
         if EXTENSION not in config.markdown_extensions:
             config.markdown_extensions.append(EXTENSION)
@@ -40,15 +43,16 @@ class DocsexecPlugin(BasePlugin[DocsexecConfig]):
         options.setdefault("gate", self.config.gate)
         return config
 
-    def on_page_markdown(self, markdown: str, page, config, files) -> str:
-        CURRENT_SOURCE.set(Source(Path(page.file.abs_src_path).resolve(), Path(config.docs_dir).resolve()))
+    def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        source = page.file.abs_src_path  # None only for a page a plugin made up: nothing to gate
+        CURRENT_SOURCE.set(Source(Path(source).resolve(), Path(config.docs_dir).resolve()) if source else None)
         return markdown
 
-    def on_page_content(self, html: str, page, config, files) -> str:
+    def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         CURRENT_SOURCE.set(None)
         return html
 
-    def on_post_page(self, output: str, page, config) -> str:
+    def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         """Point each `<link rel="alternate" hreflang>` at its edition's root, not at the same
         page in that edition: Material's language selector fetches `sitemap.xml` next to
         that link (mkdocs-material#6582), which exists only at an edition's root. The
@@ -59,7 +63,7 @@ class DocsexecPlugin(BasePlugin[DocsexecConfig]):
         depth = len(parts)
         return _ALTERNATE.sub(lambda m: m.group(1) + _root_of(m.group(2), depth) + m.group(3), output)
 
-    def on_post_build(self, config) -> None:
+    def on_post_build(self, config: MkDocsConfig) -> None:
         """Every language edition gets a sitemap.xml of its own pages. mkdocs-static-i18n
         writes one, for the default language, at the site's root; Material's language
         selector asks the other edition's folder for its sitemap (`/zh/sitemap.xml`) to find
@@ -79,7 +83,7 @@ def _root_of(href: str, depth: int) -> str:
     return "./" if root == "." else root.rstrip("/") + "/"
 
 
-def _other_locales(config) -> list[str]:
+def _other_locales(config: MkDocsConfig) -> list[str]:
     """The non-default languages of mkdocs-static-i18n, if the site uses it."""
     i18n = config.plugins.get("i18n")
     languages = getattr(getattr(i18n, "config", None), "languages", None) or []

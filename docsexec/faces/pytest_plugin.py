@@ -18,20 +18,24 @@ test) share them instead of starting the page's engine again.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from _pytest._code.code import TerminalRepr
 
-from ..errors import DocsexecError
-from ..compare.evaluate import PASSING, BlockVerdict
+from ..errors import EXIT_ENVIRONMENT, DocsexecError
+from ..model import BlockVerdict, EngineMode, PageReport, PageRun, Progress
 from ..page import MARKDOWN_SUFFIXES
-from ..report.report import PageReport, block_diff
-from ..write.rewrite import body_lines
-from ..run.runner import DEFAULT_TIMEOUT, PageRun, RunSettings
+from ..report.report import block_diff
+from ..run.runner import DEFAULT_TIMEOUT, RunSettings
 
-_RUNS = pytest.StashKey[dict]()
-_PAGES = pytest.StashKey[list]()
+RunKey = tuple[Path, str | None]  # (page, engine source)
+Runs = dict[RunKey, PageRun | DocsexecError]  # a run, or the error that ended it
+
+_RUNS = pytest.StashKey[Runs]()
+_PAGES = pytest.StashKey[list[Path]]()
 _PREFETCHED = pytest.StashKey[bool]()
 
 
@@ -58,7 +62,7 @@ def _wanted(config: pytest.Config, path: Path) -> bool:
 class MarkdownPage(pytest.File):
     """A page: collects one item per tagged block; runs the page once, on first demand."""
 
-    def collect(self):
+    def collect(self) -> Iterator[pytest.Item]:
         from ..scan.fences import scan_file
 
         try:
@@ -73,10 +77,10 @@ class MarkdownPage(pytest.File):
         if source_of(self.path) is not None:
             yield SourceBlocksItem.from_parent(self, name="(source blocks)")
 
-    def verdicts(self) -> list[tuple[PageReport, dict[str, list[str]]]]:
+    def verdicts(self) -> list[PageReport]:
         """The page's verdicts on each engine (a variant appears in its engine's run only);
         a translation's one comparison with its source page."""
-        cached: Any = getattr(self, "_docsexec_result", None)
+        cached: list[PageReport] | DocsexecFailure | None = getattr(self, "_docsexec_result", None)
         if cached is None:
             cached = self._run()
             self._docsexec_result = cached
@@ -84,16 +88,14 @@ class MarkdownPage(pytest.File):
             raise cached
         return cached
 
-    def _run(self):
-        from ..scan.fences import scan_file
+    def _run(self) -> list[PageReport] | DocsexecFailure:
         from ..pages.twins import compare_translation, source_of
+        from ..scan.fences import scan_file
         from ..verify import verify_page
 
         try:
             if source_of(self.path) is not None:  # a translation never runs: its blocks are its source's
-                report = compare_translation(_display_path(self.path), write=False)
-                page = scan_file(self.path)[0]
-                return [(report, {v.block.id: body_lines(page, v.block) for v in report.verdicts if v.block.path == report.path})]
+                return [compare_translation(_display_path(self.path), write=False)]
             results = []
             for settings in page_settings(self.config, self.path):
                 run = shared_page_run(self.config, self.path, settings)
@@ -107,8 +109,8 @@ def page_settings(config: pytest.Config, path: Path) -> list[RunSettings]:
     """How a page runs in this session: once per configured engine, the primary first."""
     from ..pages.config import run_sources
 
-    mode = config.getoption("--docsexec-engine")
-    sources, primary = run_sources(None, Path(path).parent) if mode == "sandbox" else ((None,), None)
+    mode = EngineMode(config.getoption("--docsexec-engine"))
+    sources, primary = run_sources(None, Path(path).parent) if mode is EngineMode.SANDBOX else ((None,), None)
     return [RunSettings(engine=mode, default_timeout=DEFAULT_TIMEOUT, engine_source=source, primary=primary) for source in sources]
 
 
@@ -130,7 +132,7 @@ def shared_page_run(config: pytest.Config, path: Path, settings: RunSettings | N
     return found
 
 
-def _prefetch(config: pytest.Config) -> dict:
+def _prefetch(config: pytest.Config) -> Runs:
     """Every collected source page's runs, several at once (jobs.py), keyed (page, engine)."""
     from ..pages.twins import source_of
 
@@ -149,24 +151,41 @@ def prefetch_runs(config: pytest.Config, paths: list[Path]) -> None:
     runs.update(_run_now([(path, settings) for path, settings in wanted if (path, settings.engine_source) not in runs]))
 
 
-def _run_now(pairs: list[tuple[Path, RunSettings]]) -> dict:
+def _run_now(pairs: list[tuple[Path, RunSettings]]) -> Runs:
     from ..pages.jobs import Job, JobFailed, Outcome, run_ordered
     from ..run.runner import run_page
     from ..scan.fences import scan_file
     from ..scan.variants import select
 
-    def work(job: Job, progress) -> Outcome:
+    def work(job: Job, progress: Progress) -> Outcome:
         display = _display_path(job.path)
         blocks = select(scan_file(display)[1], job.settings.source_name, job.settings.primary_name)
         return Outcome(job=job, run=run_page(display, blocks, job.settings))
 
+    if pairs:
+        _gate(pairs)
     jobs = [Job(index, path, settings) for index, (path, settings) in enumerate(pairs)]
     workers = int(os.environ.get("DOCSEXEC_PYTEST_JOBS", "0") or 0) or _cores()
-    found: dict = {}
+    found: Runs = {}
     for outcome in run_ordered(jobs, work, workers):
         key = (outcome.job.path, outcome.job.settings.engine_source)
-        found[key] = JobFailed(*outcome.error) if outcome.error else outcome.run
+        if outcome.interrupted:  # the child was stopped (Ctrl-C): so is the session
+            raise KeyboardInterrupt
+        if outcome.error is not None or outcome.run is None:
+            found[key] = JobFailed(*(outcome.error or (EXIT_ENVIRONMENT, f"{outcome.job.path}: the page did not run")))
+        else:
+            found[key] = outcome.run
     return found  # a page after one that could not run is left out: it runs on its own demand
+
+
+def _gate(pairs: list[tuple[Path, RunSettings]]) -> None:
+    """The machine's check (run/environments.py), once, before the runs fork: they reuse it."""
+    from ..run.environments import environment_gate
+    from ..scan.fences import scan_file
+
+    mode = pairs[0][1].engine
+    pages = [scan_file(_display_path(path))[1] for path, _ in pairs] if mode is EngineMode.SHARED else []
+    environment_gate(mode, pages, list(dict.fromkeys(settings.engine_source for _, settings in pairs)))
 
 
 def _cores() -> int:
@@ -195,19 +214,19 @@ class BlockItem(pytest.Item):
         page = self.parent
         assert isinstance(page, MarkdownPage)
         problems = []
-        for report, current in page.verdicts():
+        for report in page.verdicts():
             verdict = next((v for v in report.verdicts if v.block.id == self.block_id), None)
-            if verdict is not None and verdict.status not in PASSING:
-                problems.extend(_explain(verdict, current[self.block_id], report))
+            if verdict is not None and not verdict.status.passing:
+                problems.extend(_explain(verdict, report))
         if problems:
             raise DocsexecFailure("\n".join(problems))
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: str | None = None) -> str:
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: str | None = None) -> str | TerminalRepr:
         if isinstance(excinfo.value, DocsexecFailure):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
 
-    def reportinfo(self):
+    def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.line - 1, f"{self.path.name}:{self.line} [{self.block_id}]"
 
 
@@ -218,7 +237,7 @@ class SourceBlocksItem(pytest.Item):
     def runtest(self) -> None:
         page = self.parent
         assert isinstance(page, MarkdownPage)
-        [(report, _)] = page.verdicts()
+        [report] = page.verdicts()
         missing = [p for v in report.verdicts if v.block.path != report.path for p in v.problems]
         if missing:
             raise DocsexecFailure("\n".join(missing))
@@ -247,7 +266,7 @@ def _display_path(path: Path) -> Path:
     return path if relative.parts[:1] == ("..",) else relative
 
 
-def _explain(verdict: BlockVerdict, current: list[str], report: PageReport) -> list[str]:
-    lines = block_diff(verdict, current)
+def _explain(verdict: BlockVerdict, report: PageReport) -> list[str]:
+    lines = block_diff(verdict)
     lines.append(f"(engine {report.engine_source} {report.engine_version or 'unknown'}; fix the page or run `docsexec update {verdict.block.path}`)")
     return lines

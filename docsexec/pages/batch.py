@@ -11,20 +11,16 @@ from __future__ import annotations
 import sys
 from contextlib import closing
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
-from ..scan import variants
-from ..model import Block
-from ..compare.evaluate import OK, UPDATED, BlockVerdict
-from .jobs import Job, Outcome, Progress, run_ordered
-from ..page import Page
+from ..engine.provision import EngineInstall
+from ..model import BlockVerdict, EngineMode, PageReport, Progress, ProgressEvent, Status
 from ..report.progress import ProgressPrinter
-from ..report.report import PageReport, block_diff
-from ..write.rewrite import body_lines
-from .runcache import RunCache, cache_enabled, engine_identity, new_entry, run_key
+from ..report.report import block_diff
 from ..run.runner import RunSettings
-
-Scanned = tuple[Page, list[Block]]
+from ..scan.variants import select
+from ..verify import PageJob, Scanned
+from .jobs import Job, Outcome, run_ordered
+from .runcache import RunCache, cache_enabled, engine_identity, new_entry, run_key
 
 
 @dataclass(frozen=True)
@@ -34,15 +30,15 @@ class BatchOptions:
     write: bool = False  # update
 
 
-def verify_all(work: list[tuple[Path, Scanned, RunSettings]], options: BatchOptions,
+def verify_all(work: list[PageJob], options: BatchOptions,
                printer: ProgressPrinter, reports: list[PageReport]) -> None:
     """Verify every (page, scan, settings) job: one page on one engine. Reports are appended
     in job order (to `reports`, so a caller's `finally` can still write what was done when a
     later page fails or Ctrl-C arrives)."""
     jobs = [Job(index, path, settings, options.write) for index, (path, _, settings) in enumerate(work)]
-    scans = {job.index: scanned for job, (_, scanned, _) in zip(jobs, work)}
+    scans = {job.index: scanned for job, (_, scanned, _) in zip(jobs, work, strict=True)}
     several_engines = len({settings.engine_source for _, _, settings in work}) > 1
-    keys, sources = _keys([j for j in jobs if j.settings.engine == "sandbox"], scans) if cache_enabled() else ({}, {})
+    keys, sources = _keys([j for j in jobs if j.settings.engine is EngineMode.SANDBOX], scans) if cache_enabled() else ({}, {})
     cache = RunCache()
     known = _hits(jobs, scans, keys, cache) if options.use_cache and not options.write else {}
 
@@ -55,14 +51,21 @@ def verify_all(work: list[tuple[Path, Scanned, RunSettings]], options: BatchOpti
         for outcome in outcomes:
             if not outcome.printed:
                 _replay(printer, outcome, scans[outcome.job.index])
+            if outcome.error is not None:  # the page could not run: it is in the reports, then the run stops
+                reports.append(_failed(outcome.job, outcome.error[1]))
             outcome.raise_error()
             if outcome.interrupted:
                 raise KeyboardInterrupt
             assert outcome.report is not None
             reports.append(outcome.report)
-            print_problems(outcome.report, outcome.current, several_engines)
+            print_problems(outcome.report, several_engines)
             if outcome.job.index in keys and outcome.report.cached is None:
                 _remember(cache, keys[outcome.job.index], sources[outcome.job.index], outcome.report)
+
+
+def _failed(job: Job, message: str) -> PageReport:
+    """The report of a page that could not run at all (its engine did not start, say)."""
+    return PageReport(path=job.path, engine_version="", seconds=0.0, error=message, engine_source=job.settings.source_name)
 
 
 def _run(job: Job, scanned: Scanned, progress: Progress) -> Outcome:
@@ -70,8 +73,8 @@ def _run(job: Job, scanned: Scanned, progress: Progress) -> Outcome:
 
     # An update reads the page afresh: a second engine's update compares against what the
     # primary's just wrote.
-    report, current = verify_page(job.path, job.settings, write=job.write, progress=progress, scanned=None if job.write else scanned)
-    return Outcome(job=job, report=report, current=current)
+    report = verify_page(job.path, job.settings, write=job.write, progress=progress, scanned=None if job.write else scanned)
+    return Outcome(job=job, report=report)
 
 
 def _keys(jobs: list[Job], scans: dict[int, Scanned]) -> tuple[dict[int, str], dict[int, str]]:
@@ -90,7 +93,7 @@ def _keys(jobs: list[Job], scans: dict[int, Scanned]) -> tuple[dict[int, str], d
     return keys, sources
 
 
-def _engine_for(settings: RunSettings):
+def _engine_for(settings: RunSettings) -> EngineInstall | None:
     """The engine a job's pages run on: the one named by its settings, else the default."""
     from ..engine.provision import cached_engine, find_engine, system_engine
 
@@ -101,26 +104,26 @@ def _engine_for(settings: RunSettings):
 
 
 def _hits(jobs: list[Job], scans: dict[int, Scanned], keys: dict[int, str], cache: RunCache) -> dict[int, Outcome]:
-    known = {}
+    known: dict[int, Outcome] = {}
     for job in jobs:
         if job.index not in keys:
             continue
-        page, all_blocks = scans[job.index]
-        blocks = variants.select(all_blocks, job.settings.source_name, job.settings.primary_name)
+        _, all_blocks = scans[job.index]
+        blocks = select(all_blocks, job.settings.source_name, job.settings.primary_name)
         entry = cache.lookup(keys[job.index], blocks)
         if entry is None:
             continue
         seconds = dict(entry.block_seconds)
         report = PageReport(path=job.path, engine_version=entry.engine_version, seconds=entry.seconds, cached=entry,
                             engine_source=job.settings.source_name)
-        report.verdicts = [BlockVerdict(block=b, status=OK, seconds=seconds[b.id]) for b in blocks]
-        known[job.index] = Outcome(job=job, report=report, current={b.id: body_lines(page, b) for b in blocks})
+        report.verdicts = [BlockVerdict(block=b, status=Status.OK, seconds=seconds[b.id]) for b in blocks]
+        known[job.index] = Outcome(job=job, report=report)
     return known
 
 
 def _remember(cache: RunCache, key: str, source: str, report: PageReport) -> None:
     """Store a run that passed with nothing to write (an updated block is not verified yet)."""
-    if report.error is not None or not report.verdicts or any(v.status != OK for v in report.verdicts):
+    if report.error is not None or not report.verdicts or any(v.status is not Status.OK for v in report.verdicts):
         return
     entry = new_entry(key, report.engine_version, source, report.seconds, [(v.block.id, v.seconds) for v in report.verdicts])
     try:
@@ -137,20 +140,20 @@ def _replay(printer: ProgressPrinter, outcome: Outcome, scanned: Scanned) -> Non
         return
     printer.page_started(str(outcome.job.path), len(scanned[1]), outcome.job.settings.engine, outcome.job.settings.engine_source)
     for event, block, result in outcome.events:
-        if event != "start":  # "running <block>" means nothing for a page that is done
+        if event is not ProgressEvent.START:  # "running <block>" means nothing for a page that is done
             printer(event, block, result)
 
 
-def print_problems(report: PageReport, current: dict[str, list[str]], name_engine: bool = False) -> None:
+def print_problems(report: PageReport, name_engine: bool = False) -> None:
     """Diffs of the blocks that did not pass; headed by the engine when a run has several."""
     if name_engine and not report.ok:
         print(f"=== {report.path} on {report.engine_source} (Engine {report.engine_version or '?'})")
     for verdict in report.verdicts:
-        if verdict.status == OK:
+        if verdict.status is Status.OK:
             continue
-        if verdict.status == UPDATED:
+        if verdict.status is Status.UPDATED:
             print(f"updated {verdict.block.where}")
             continue
-        for line in block_diff(verdict, current[verdict.block.id]):
+        for line in block_diff(verdict):
             print(line)
     sys.stdout.flush()

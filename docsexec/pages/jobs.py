@@ -15,20 +15,20 @@ records the child's own pid as its owner, so the reaper of another run spares it
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import pickle
 import selectors
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..model import Block, BlockResult
 from ..errors import DocsexecError
-from ..report.report import PageReport
-from ..run.runner import PageRun, RunSettings
+from ..model import Block, BlockResult, PageReport, PageRun, Progress, ProgressEvent
+from ..run.runner import RunSettings
 
 PR_SET_PDEATHSIG = 1
 
@@ -43,16 +43,15 @@ class Job:
     write: bool = False
 
 
-Event = tuple[str, Block, BlockResult | None]
+Event = tuple[ProgressEvent, Block, BlockResult | None]
 
 
 @dataclass
 class Outcome:
-    """What a job produced: its report and blocks' current bodies, or the error that ended it."""
+    """What a job produced: its report, or the error that ended it."""
 
     job: Job
     report: PageReport | None = None
-    current: dict[str, list[str]] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)  # progress, in the order it happened
     error: tuple[int, str] | None = None  # (exit code, one-line message)
     interrupted: bool = False
@@ -72,7 +71,6 @@ class JobFailed(DocsexecError):
         self.exit_code = exit_code
 
 
-Progress = Callable[[str, Block, BlockResult | None], None]
 Work = Callable[[Job, Progress], Outcome]
 
 
@@ -80,7 +78,7 @@ def run_ordered(
     jobs: list[Job], work: Work, workers: int, *,
     known: dict[int, Outcome] | None = None, live: Callable[[Job], Progress] | None = None,
     waiting: Callable[[list[Path]], None] | None = None,
-) -> Iterator[Outcome]:
+) -> Generator[Outcome, None, None]:
     """Outcomes of `jobs` in order; at most `workers` run at once (1: in this process, with
     progress printed live through `live(job)`). `known` holds outcomes that need no run
     (cache hits): they are delivered in their turn too. `waiting(paths)` is told which pages
@@ -99,13 +97,25 @@ def _serial(jobs: list[Job], work: Work, known: dict[int, Outcome], live: Callab
             yield known[job.index]
             continue
         events: list[Event] = []
-        progress = live(job) if live else (lambda event, block, result: events.append((event, block, result)))
-        outcome = work(job, progress)
+        progress = live(job) if live else _recorder(events)
+        try:
+            outcome = work(job, progress)
+        except DocsexecError as exc:  # as a child reports it: the caller decides what it ends
+            outcome = Outcome(job=job, error=(exc.exit_code, exc.one_line()))
         outcome.events = events
         outcome.printed = live is not None
         yield outcome
         if outcome.error is not None:
             return
+
+
+def _recorder(events: list[Event]) -> Progress:
+    """A progress callback that records its events, to be replayed in job order."""
+
+    def record(event: ProgressEvent, block: Block, result: BlockResult | None) -> None:
+        events.append((event, block, result))
+
+    return record
 
 
 class _Pool:
@@ -171,7 +181,7 @@ class _Pool:
         _, status = os.waitpid(pid, 0)
         try:
             outcome = pickle.loads(data)
-        except Exception:  # noqa: BLE001 - a child killed mid-write sends half an outcome
+        except Exception:
             code = os.waitstatus_to_exitcode(status)
             outcome = Outcome(job=job, error=(3, f"{job.path}: the process verifying this page died (exit {code})"))
         self._done[job.index] = outcome
@@ -180,10 +190,8 @@ class _Pool:
         """Interrupted or failed: one SIGTERM to each child (it tears its engine down), then wait."""
         self._pending.clear()
         for _, pid, _ in self._live.values():
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
         for fd, (_, pid, _) in list(self._live.items()):
             _wait_through_signals(pid)
             self._selector.unregister(fd)
@@ -212,18 +220,16 @@ def _child(job: Job, work: Work, write_fd: int) -> None:
         _die_with_parent()
         events: list[Event] = []
         try:
-            outcome = work(job, lambda event, block, result: events.append((event, block, result)))
+            outcome = work(job, _recorder(events))
             outcome.events = events + outcome.events
         except KeyboardInterrupt:
             outcome, code = Outcome(job=job, interrupted=True), 130
         except DocsexecError as exc:
             outcome = Outcome(job=job, error=(exc.exit_code, exc.one_line()))
         _send(write_fd, outcome)
-    except BaseException as exc:  # noqa: BLE001 - the child must never return into the parent's code
-        try:
+    except BaseException as exc:
+        with contextlib.suppress(BaseException):
             _send(write_fd, Outcome(job=job, error=(3, f"{job.path}: {type(exc).__name__}: {exc}")))
-        except BaseException:  # noqa: BLE001
-            pass
         code = 70
     finally:
         sys.stdout.flush()

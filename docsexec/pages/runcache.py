@@ -29,31 +29,19 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
-from ..model import Block
+from ..engine.provision import EngineInstall
+from ..model import Block, CachedRun
 from ..page import Page
-from ..scan.fences import dedented_body
+
+JsonData = dict[str, Any]
 
 FORMAT = 1
 RUN_CACHE_ENV = "DOCSEXEC_RUN_CACHE"
 HOST_TOOLS = ("docker", "bash", "ip", "nsenter", "iptables", "runc")
-
-
-@dataclass(frozen=True)
-class CachedRun:
-    """What a cache hit tells: when and on which engine the page last passed, block by block."""
-
-    key: str
-    verified_at: str  # ISO 8601 UTC
-    engine_version: str
-    engine_source: str
-    seconds: float
-    block_seconds: tuple[tuple[str, float], ...]  # (block id, seconds) in page order
-
-    def describe(self) -> str:
-        return f"cached, verified on {self.engine_version} ({self.engine_source}) at {self.verified_at}"
 
 
 def cache_root() -> Path:
@@ -72,12 +60,12 @@ def cache_enabled() -> bool:
 def page_inputs(page: Page, blocks: list[Block]) -> list[list[str]]:
     """The page's part of the key: per block, its id, fence line and dedented body."""
     return [
-        [block.id, page.lines[block.body_start - 1].strip(), *dedented_body(page, block.body_start, block.body_end, block.indent)]
+        [block.id, page.lines[block.body_start - 1].strip(), *block.body]
         for block in blocks
     ]
 
 
-def run_key(page: Page, blocks: list[Block], settings: dict, engine: dict) -> str:
+def run_key(page: Page, blocks: list[Block], settings: JsonData, engine: JsonData) -> str:
     """The cache key of one (page, engine) job."""
     material = {
         "format": FORMAT,
@@ -90,7 +78,7 @@ def run_key(page: Page, blocks: list[Block], settings: dict, engine: dict) -> st
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def docsexec_digest() -> str:
     """A hash of docsexec's own source files: any change to the verifier is a new version."""
     package = PACKAGE_ROOT
@@ -108,22 +96,22 @@ def source_files() -> list[Path]:
     return sorted(PACKAGE_ROOT.rglob("*.py"))
 
 
-def engine_identity(engine: object) -> dict:
+def engine_identity(engine: EngineInstall) -> JsonData:
     """Source, exact version and dockerd identity of an EngineInstall."""
-    dockerd = Path(getattr(engine, "dockerd"))
+    dockerd = Path(engine.dockerd)
     return {
-        "source": getattr(engine, "source"),
-        "version": getattr(engine, "version"),
+        "source": engine.source,
+        "version": engine.version,
         "dockerd": _file_identity(dockerd),
     }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _machine_identity() -> str:
     return json.dumps(machine_identity(), sort_keys=True)
 
 
-def machine_identity() -> dict:
+def machine_identity() -> JsonData:
     """What of this machine a page's outcome depends on besides the engine."""
     return {
         "kernel": os.uname().release,
@@ -151,7 +139,7 @@ def _tar_digest(path: str, size: int, mtime_ns: int) -> str:
     return digest.hexdigest()
 
 
-def _file_identity(path: Path) -> list:
+def _file_identity(path: Path) -> list[object]:
     try:
         real = path.resolve()
         stat = real.stat()
@@ -206,12 +194,12 @@ def new_entry(key: str, engine_version: str, engine_source: str, seconds: float,
     return CachedRun(key, verified_at, engine_version, engine_source, seconds, tuple(block_seconds))
 
 
-def _checksum(body: dict) -> str:
+def _checksum(body: JsonData) -> str:
     content = {k: v for k, v in body.items() if k != "checksum"}
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
-def _entry_from(data: dict) -> CachedRun:
+def _entry_from(data: JsonData) -> CachedRun:
     """Parse an entry; raises ValueError for anything not exactly as written by store()."""
     if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("checksum") != _checksum(data):
         raise ValueError("not a valid cache entry")

@@ -14,18 +14,16 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..model import Block
 from ..errors import BadInput
-from ..compare.evaluate import DIVERGED, OK, UPDATED, BlockVerdict
+from ..model import Block, BlockVerdict, PageReport, Status
 from ..page import Page
-from ..write import provenance
 from ..scan import variants
-from ..report.report import PageReport
-from ..write.rewrite import apply_bodies, body_lines
 from ..scan.fences import scan_file
+from ..write import provenance
+from ..write.rewrite import apply_bodies
 
 # Languages whose pages are translations of the default (English) page beside them.
 TRANSLATION_LANGUAGES = ("zh",)
@@ -90,7 +88,7 @@ def compare_translation(path: Path, *, write: bool) -> PageReport:
         if block is None:
             report.verdicts.append(_missing(path, ours, theirs, key))
             continue
-        verdict, sync = _compare_block(block, page, source_block, source_page)
+        verdict, sync = _compare_block(block, source_block)
         report.verdicts.append(verdict)
         if sync is not None:
             syncs.append((block, sync))
@@ -101,17 +99,17 @@ def compare_translation(path: Path, *, write: bool) -> PageReport:
     return report
 
 
-def _compare_block(block: Block, page: Page, source_block: Block, source_page: Page) -> tuple[BlockVerdict, list[str] | None]:
+def _compare_block(block: Block, source_block: Block) -> tuple[BlockVerdict, list[str] | None]:
     """The verdict for one translated block, and the body to copy when only outputs differ."""
-    verdict = BlockVerdict(block=block, status=OK)
+    verdict = BlockVerdict(block=block, status=Status.OK)
     if block.options != source_block.options:
-        verdict.status, verdict.fixable = DIVERGED, False
+        verdict.status, verdict.fixable = Status.DIVERGED, False
         verdict.problems.append(f"{block.where}: options differ from its source {source_block.where}: copy the fence line from the source")
         return verdict, None
-    ours, theirs = body_lines(page, block), body_lines(source_page, source_block)
+    ours, theirs = list(block.body), list(source_block.body)
     if ours == theirs:
         return verdict, None
-    verdict.status = DIVERGED
+    verdict.status = Status.DIVERGED
     verdict.written = theirs
     verdict.problems.append(f"{block.where}: differs from its source {source_block.where} (run `docsexec update` to copy it)")
     verdict.problems.extend(f"{block.where}: {line}" for line in _short_diff(ours, theirs))
@@ -130,22 +128,22 @@ def _missing(path: Path, ours: dict[_Key, Block], theirs: dict[_Key, Block], key
     earlier = [ours[k] for k in keys[: keys.index(key)] if k in ours]
     line, after = (earlier[-1].body_end + 1, f" (it belongs after block {earlier[-1].id!r})") if earlier else (1, "")
     source_block = theirs[key]
-    verdict = BlockVerdict(block=source_block, status=DIVERGED, fixable=False)
+    verdict = BlockVerdict(block=source_block, status=Status.DIVERGED, fixable=False)
     verdict.problems.append(f"{path}:{line}: block {source_block.id!r} of {source_block.where} is missing from the translation{after}")
     return verdict
 
 
 def _extra(block: Block) -> BlockVerdict:
-    verdict = BlockVerdict(block=block, status=DIVERGED, fixable=False)
+    verdict = BlockVerdict(block=block, status=Status.DIVERGED, fixable=False)
     verdict.problems.append(f"{block.where}: no block with this id in the source page: a translation shows only the source's blocks")
     return verdict
 
 
 def _sync(page: Page, source_page: Page, syncs: list[tuple[Block, list[str]]], report: PageReport) -> None:
-    """Copy the source's bodies and provenance line into the translation, atomically."""
-    for verdict in report.verdicts:
-        if verdict.status == DIVERGED and verdict.fixable and verdict.written is not None:
-            verdict.status = UPDATED
+    """Copy the source's bodies and provenance line into the translation, atomically; the
+    blocks copied are reported UPDATED."""
+    copied = {id(block) for block, _ in syncs}
+    report.verdicts = [replace(v, status=Status.UPDATED) if id(v.block) in copied else v for v in report.verdicts]
     new_page = apply_bodies(page, syncs) if syncs else page
     source_line = provenance.line_of(source_page)
     if report.ok and source_line is not None and source_line != provenance.line_of(new_page):

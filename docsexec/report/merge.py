@@ -13,10 +13,10 @@ import json
 from pathlib import Path
 
 from ..errors import EXIT_DIVERGED, EXIT_OK, UsageError
-from .report import engines_json, write_json_data, write_junit_data
+from .report import JsonData, engines_json, write_json_data, write_junit_data
 
 
-def load(path: Path) -> dict:
+def load(path: Path) -> JsonData:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -26,7 +26,7 @@ def load(path: Path) -> dict:
     return data
 
 
-def merge(reports: list[tuple[Path, dict]]) -> dict:
+def merge(reports: list[tuple[Path, JsonData]]) -> JsonData:
     """The merged report; UsageError naming the input at fault when they do not fit together."""
     if not reports:
         raise UsageError("report merge: give at least one JSON report")
@@ -59,7 +59,7 @@ def merge(reports: list[tuple[Path, dict]]) -> dict:
     }
 
 
-def _check_shards(reports: list[tuple[Path, dict]]) -> None:
+def _check_shards(reports: list[tuple[Path, JsonData]]) -> None:
     """Sharded reports must be exactly shards 1..N of one N."""
     shards = [(path, data.get("shard")) for path, data in reports]
     if all(shard is None for _, shard in shards):
@@ -67,11 +67,12 @@ def _check_shards(reports: list[tuple[Path, dict]]) -> None:
     unsharded = [str(path) for path, shard in shards if shard is None]
     if unsharded:
         raise UsageError(f"report merge: {unsharded[0]} is not a shard's report, the others are")
-    counts = {int(shard.split("/")[1]) for _, shard in shards}
+    names = [str(shard) for _, shard in shards]
+    counts = {int(shard.split("/")[1]) for shard in names}
     if len(counts) != 1:
-        raise UsageError("report merge: shards of different splits (" + ", ".join(sorted({s for _, s in shards})) + ")")
+        raise UsageError("report merge: shards of different splits (" + ", ".join(sorted(set(names))) + ")")
     count = counts.pop()
-    indexes = sorted(int(shard.split("/")[0]) for _, shard in shards)
+    indexes = sorted(int(shard.split("/")[0]) for shard in names)
     missing = sorted(set(range(1, count + 1)) - set(indexes))
     if missing:
         raise UsageError(f"report merge: shard(s) {', '.join(f'{i}/{count}' for i in missing)} missing")

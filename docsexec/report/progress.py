@@ -10,9 +10,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.table import Table
 
-from ..compare.evaluate import PASSING, BlockVerdict
-from ..model import Block, BlockResult
-from .report import PageReport
+from ..model import Block, BlockResult, BlockVerdict, EngineMode, PageReport, ProblemKind, ProgressEvent
 
 
 class ProgressPrinter:
@@ -22,10 +20,10 @@ class ProgressPrinter:
         self._tty = self._stream.isatty()
         self._quiet = quiet
 
-    def page_started(self, path: str, count: int, engine: str = "sandbox", source: str | None = None) -> None:
+    def page_started(self, path: str, count: int, engine: EngineMode = EngineMode.SANDBOX, source: str | None = None) -> None:
         if not self._quiet:
             kind = f"{source} " if source else ""
-            where = f"starting a private {kind}engine" if engine == "sandbox" else "on the shared engine"
+            where = f"starting a private {kind}engine" if engine is EngineMode.SANDBOX else "on the shared engine"
             self._print(f"{path}: {count} tagged block(s), {where} ...")
 
     def journey_page(self, path: str, count: int) -> None:
@@ -47,13 +45,14 @@ class ProgressPrinter:
             block = verdict.block
             self._print(f"  {block.path}:{block.fence_line} [{block.id}] cached {verdict.seconds:.2f}s")
 
-    def __call__(self, event: str, block: Block, result: BlockResult | None) -> None:
+    def __call__(self, event: ProgressEvent, block: Block, result: BlockResult | None) -> None:
         if self._quiet:
             return
-        if event == "start" and self._tty:
+        if event is ProgressEvent.START and self._tty:
             self._console.print(f"  [dim]running {block.id} ...[/dim]", end="\r")
-        elif event == "done" and result is not None:
-            state = "ran" if result.error is None else ("stopped" if result.error.startswith("not run") else "error")
+        elif event is ProgressEvent.DONE and result is not None:
+            problem = result.problem
+            state = "ran" if problem is None else ("stopped" if problem.kind is ProblemKind.NOT_RUN else "error")
             self._print(f"  {block.path}:{block.fence_line} [{block.id}] {state} {result.seconds:.2f}s")
 
     def summary(self, reports: list[PageReport]) -> None:
@@ -63,7 +62,7 @@ class ProgressPrinter:
         for column in ("page", "engine source", "engine", "blocks", "passed", "status", "seconds"):
             table.add_column(column)
         for report in reports:
-            passed = sum(v.status in PASSING for v in report.verdicts)
+            passed = sum(v.status.passing for v in report.verdicts)
             status = "error" if report.error else ("ok" if report.ok else "diverged")
             status += " (cached)" if report.cached is not None else ""
             table.add_row(str(report.path), report.engine_source or "-", report.engine_version or "-", str(len(report.verdicts)), str(passed), status, f"{report.seconds:.1f}")

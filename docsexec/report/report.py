@@ -9,46 +9,25 @@ from __future__ import annotations
 import difflib
 import json
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 from xml.etree import ElementTree
 
-from ..compare.evaluate import DIVERGED, PASSING, BlockVerdict
+from ..model import BlockVerdict, PageReport, Status
 
-if TYPE_CHECKING:
-    from ..pages.runcache import CachedRun
+JsonData = dict[str, Any]  # a report as JSON: what write_json writes and merge reads
 
+PASSING = frozenset(status for status in Status if status.passing)
 
-@dataclass
-class PageReport:
-    path: Path
-    engine_version: str
-    seconds: float
-    verdicts: list[BlockVerdict] = field(default_factory=list)
-    written: bool = False  # update rewrote the page
-    error: str | None = None  # the page could not run at all
-    cached: CachedRun | None = None  # not run: an identical earlier run passed (runcache.py)
-    engine_source: str = ""  # which configured engine this run was on ("debian-forky")
-
-    @property
-    def name(self) -> str:
-        """The page and the engine it ran on: one page verified on two engines is two results."""
-        return f"{self.path} [{self.engine_source}]" if self.engine_source else str(self.path)
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and all(v.status in PASSING for v in self.verdicts)
-
-
-def block_diff(verdict: BlockVerdict, current: list[str]) -> list[str]:
-    """A unified diff of one block, headed with where it is, in page line numbers."""
+def block_diff(verdict: BlockVerdict) -> list[str]:
+    """A unified diff of one block (the body the page records against the one a run wrote),
+    headed with where it is, in page line numbers."""
     block = verdict.block
     lines = [f"--- {block.where}"]
     lines.extend(verdict.problems)
     if verdict.written is not None:
         diff = difflib.unified_diff(
-            current, verdict.written,
+            list(block.body), verdict.written,
             fromfile=f"{block.path}:{block.fence_line} [{block.id}] recorded",
             tofile="actual", lineterm="", n=2,
         )
@@ -71,7 +50,7 @@ def _renumber(diff: list[str], offset: int) -> list[str]:
     return out
 
 
-def to_json(reports: list[PageReport], mode: str, shard: str | None = None) -> dict:
+def to_json(reports: list[PageReport], mode: str, shard: str | None = None) -> JsonData:
     pages = [_page_json(r) for r in reports]
     data = {
         "tool": "docsexec",
@@ -86,10 +65,10 @@ def to_json(reports: list[PageReport], mode: str, shard: str | None = None) -> d
     return data
 
 
-def engines_json(pages: list[dict]) -> list[dict]:
+def engines_json(pages: list[JsonData]) -> list[JsonData]:
     """One entry per engine the run verified on, in order: its version and whether all passed.
     Made from the pages' JSON, so a merged report's entries are made exactly like a run's."""
-    engines: dict[str, dict] = {}
+    engines: dict[str, JsonData] = {}
     for page in pages:
         source = page.get("engine_source", "")
         entry = engines.setdefault(source, {"source": source, "version": page["engine_version"], "ok": True})
@@ -99,7 +78,7 @@ def engines_json(pages: list[dict]) -> list[dict]:
     return list(engines.values())
 
 
-def _page_json(report: PageReport) -> dict:
+def _page_json(report: PageReport) -> JsonData:
     return {
         "file": str(report.path),
         "engine_source": report.engine_source,
@@ -117,7 +96,7 @@ def _page_json(report: PageReport) -> dict:
             {
                 "id": v.block.id,
                 "line": v.block.fence_line,
-                "status": v.status,
+                "status": v.status.value,
                 "seconds": v.seconds,
                 "problems": v.problems,
             }
@@ -130,7 +109,7 @@ def write_json(path: Path, reports: list[PageReport], mode: str, shard: str | No
     write_json_data(path, to_json(reports, mode, shard))
 
 
-def write_json_data(path: Path, data: dict) -> None:
+def write_json_data(path: Path, data: JsonData) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
@@ -139,7 +118,7 @@ def write_junit(path: Path, reports: list[PageReport]) -> None:
     write_junit_data(path, to_json(reports, "check"))
 
 
-def write_junit_data(path: Path, data: dict) -> None:
+def write_junit_data(path: Path, data: JsonData) -> None:
     """One testsuite per page, one testcase per block: the shape CI dashboards expect. Made from
     the JSON report's data, so a merged report's JUnit is made exactly like a single run's."""
     suites = ElementTree.Element("testsuites", name="docsexec")
@@ -149,11 +128,11 @@ def write_junit_data(path: Path, data: dict) -> None:
     ElementTree.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
 
 
-def _junit_suite(suites: ElementTree.Element, page: dict) -> None:
+def _junit_suite(suites: ElementTree.Element, page: JsonData) -> None:
     blocks, source = page["blocks"], page.get("engine_source", "")
     name = f"{page['file']} [{source}]" if source else page["file"]  # one page on two engines: two suites
-    failures = sum(b["status"] == DIVERGED for b in blocks)
-    errors = sum(b["status"] not in PASSING | {DIVERGED} for b in blocks) + (1 if page["error"] else 0)
+    failures = sum(b["status"] == Status.DIVERGED for b in blocks)
+    errors = sum(b["status"] not in PASSING | {Status.DIVERGED} for b in blocks) + (1 if page["error"] else 0)
     suite = ElementTree.SubElement(
         suites, "testsuite", name=name, tests=str(len(blocks)),
         failures=str(failures), errors=str(errors), time=f"{page['seconds']:.3f}",
@@ -168,7 +147,7 @@ def _junit_suite(suites: ElementTree.Element, page: dict) -> None:
     for block in blocks:
         case = ElementTree.SubElement(suite, "testcase", name=block["id"], classname=name, time=f"{block['seconds']:.3f}")
         problems = block["problems"]
-        if block["status"] == DIVERGED:
+        if block["status"] == Status.DIVERGED:
             ElementTree.SubElement(case, "failure", message=(problems or ["output diverged"])[0]).text = "\n".join(problems)
         elif block["status"] not in PASSING:
             ElementTree.SubElement(case, "error", message=(problems or [block["status"]])[0])

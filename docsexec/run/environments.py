@@ -12,13 +12,12 @@ import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol, Self
 
-from ..model import Block
+from ..engine.provision import EngineInstall
 from ..errors import EnvironmentProblem
-
-if TYPE_CHECKING:
-    from ..shared import SharedGuard
+from ..model import Block, EngineMode
+from ..shared import SCRATCH_PREFIX, Docker, SharedGuard, precheck
 
 BASE_ENV = {
     "LANG": "C.UTF-8",
@@ -39,9 +38,9 @@ class PageEnvironment(Protocol):
 
     def shell_env(self) -> dict[str, str]: ...
 
-    def __enter__(self) -> "PageEnvironment": ...
+    def __enter__(self) -> Self: ...
 
-    def __exit__(self, *exc: object) -> None: ...
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None: ...
 
 
 def _base_env(workdir: Path) -> dict[str, str]:
@@ -63,13 +62,13 @@ class SandboxEnvironment:
         from ..engine.sandbox import Sandbox
 
         self._page = str(blocks[0].path) if blocks else label  # for a limit's failure line
-        self._sandbox = Sandbox(label, _sandbox_engine(source))
+        self._sandbox = Sandbox(label, sandbox_engine(source))
         self.server_version = ""
         # The page's folder lives inside the sandbox's root (made by __enter__), so whatever
         # removes the sandbox removes it too: stop(), or the reaper after a SIGKILL.
         self.workdir = Path()
 
-    def __enter__(self) -> "SandboxEnvironment":
+    def __enter__(self) -> SandboxEnvironment:
         try:
             self._sandbox.start()
             self.workdir = self._sandbox.root / "work"
@@ -100,9 +99,20 @@ class SandboxEnvironment:
         return env
 
 
-def _sandbox_engine(source: str | None = None):
-    """The engine a sandbox would start (`source`, else DOCSEXEC_ENGINE's choice), after
-    checking the machine can start one."""
+_GATED: dict[str | None, EngineInstall] = {}  # engine source -> the engine the gate let through
+SANDBOX_TOOLS = ("ip", "nsenter", "unshare", "setpriv")
+
+
+def sandbox_engine(source: str | None = None) -> EngineInstall:
+    """The engine a sandbox of `source` starts (None: DOCSEXEC_ENGINE's choice). The first call
+    for a source is the gate (environment_gate); later ones return what it let through."""
+    if source not in _GATED:
+        _GATED[source] = _check_sandbox(source)
+    return _GATED[source]
+
+
+def _check_sandbox(source: str | None) -> EngineInstall:
+    """Root, an installed engine, and the tools the sandbox runs, or one line saying which is missing."""
     from ..engine.provision import find_engine
 
     if os.geteuid() != 0:
@@ -113,23 +123,24 @@ def _sandbox_engine(source: str | None = None):
         raise EnvironmentProblem(f"no Docker engine installed for docsexec{which}: run `docsexec engine install` (the README's set-up does)")
     if engine.client_dir is None:
         require_docker_client()
+    for tool in SANDBOX_TOOLS:
+        if shutil.which(tool) is None:
+            raise EnvironmentProblem(f"`{tool}` is not on PATH (run `docsexec engine install`)")
     return engine
 
 
-def preflight(mode: str, pages: Sequence[Sequence[Block]] = (), sources: Sequence[str | None] = (None,)) -> None:
-    """Fail with one line before any page starts when this machine cannot run pages in `mode`
-    (no docker client, not root, no engine; in shared mode, an engine that does not answer, or
-    one of the pages would touch an object already on it), rather than after pages have begun."""
-    if mode == "sandbox":
+def environment_gate(mode: EngineMode, pages: Sequence[Sequence[Block]] = (), sources: Sequence[str | None] = (None,)) -> None:
+    """THE check that this machine can run pages in `mode`, once, before any page starts: fail
+    with one line (no docker client, not root, no engine, a tool missing; in shared mode, an
+    engine that does not answer, or a page that would touch an object already on it) rather
+    than after pages have begun. Sandboxes opened later reuse its result (sandbox_engine)."""
+    if mode is EngineMode.SANDBOX:
         for source in sources:
-            _sandbox_engine(source)
+            sandbox_engine(source)
         return
     require_docker_client()
-    if mode == "shared":
-        from ..shared import precheck
-
-        _server_version(dict(os.environ))
-        precheck(pages, dict(os.environ))
+    _server_version(dict(os.environ))
+    precheck(pages, dict(os.environ))
 
 
 class SharedEnvironment:
@@ -142,7 +153,6 @@ class SharedEnvironment:
     """
 
     def __init__(self, label: str, blocks: Sequence[Block] = ()) -> None:
-        require_docker_client()
         self.workdir = Path()  # made by __enter__, once the engine has been checked
         self.server_version = ""
         self._label = label
@@ -150,9 +160,7 @@ class SharedEnvironment:
         self._scratch: Path | None = None  # this run's folder: the page's workdir and the relay's socket
         self._guard: SharedGuard | None = None
 
-    def __enter__(self) -> "SharedEnvironment":
-        from ..shared import SCRATCH_PREFIX, SharedGuard
-
+    def __enter__(self) -> SharedEnvironment:
         try:
             self.server_version = _server_version(self._client_env())
             self._scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX))
@@ -197,8 +205,6 @@ class SharedEnvironment:
 
 
 def _server_version(env: dict[str, str]) -> str:
-    from ..shared import Docker
-
     done = Docker(env).run("version", "--format", "{{.Server.Version}}", timeout=20)
     if done.returncode != 0 or not done.stdout.strip():
         message = (done.stderr.strip().splitlines() or ["no answer"])[-1]
@@ -206,9 +212,7 @@ def _server_version(env: dict[str, str]) -> str:
     return done.stdout.strip()
 
 
-def open_environment(mode: str, label: str, blocks: Sequence[Block] = (), source: str | None = None) -> PageEnvironment:
-    if mode == "sandbox":
+def open_environment(mode: EngineMode, label: str, blocks: Sequence[Block] = (), source: str | None = None) -> PageEnvironment:
+    if mode is EngineMode.SANDBOX:
         return SandboxEnvironment(label, blocks, source)
-    if mode == "shared":
-        return SharedEnvironment(label, blocks)
-    raise EnvironmentProblem(f"unknown engine mode {mode!r}")
+    return SharedEnvironment(label, blocks)

@@ -6,13 +6,13 @@ the evaluator's job (evaluate.py), so both stay small and testable on their own.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..model import Block, BlockResult, Command
+from ..common import slug
+from ..model import Block, BlockProblem, BlockResult, Command, EngineMode, PageRun, Progress, ProgressEvent
 from .environments import open_environment
 from .session import ShellDied, ShellSession, Unattributable
 
@@ -21,7 +21,7 @@ DEFAULT_TIMEOUT = 60.0
 
 @dataclass
 class RunSettings:
-    engine: str = "sandbox"  # "sandbox" (private engine per page) or "shared"
+    engine: EngineMode = EngineMode.SANDBOX  # a private engine per page, or the caller's (shared)
     default_timeout: float = DEFAULT_TIMEOUT
     engine_source: str | None = None  # which engine a sandbox starts ("debian-forky"); None: DOCSEXEC_ENGINE/auto
     primary: str | None = None  # the site's primary engine source (variants fall back to its blocks)
@@ -29,34 +29,20 @@ class RunSettings:
     @property
     def source_name(self) -> str:
         """The engine source as variants and reports name it ("shared" for the caller's engine)."""
-        return "shared" if self.engine == "shared" else (self.engine_source or "auto")
+        return "shared" if self.engine is EngineMode.SHARED else (self.engine_source or "auto")
 
     @property
     def primary_name(self) -> str:
         return self.primary or self.source_name
 
 
-@dataclass
-class PageRun:
-    """Everything that happened while a page ran."""
-
-    path: Path
-    engine_version: str = ""
-    results: list[BlockResult] = field(default_factory=list)
-    stopped: str | None = None  # why the page stopped early, with file:line
-    seconds: float = 0.0
-
-
-Progress = Callable[[str, Block, BlockResult | None], None]
-
-
 def run_page(path: Path, blocks: list[Block], settings: RunSettings, progress: Progress | None = None) -> PageRun:
     """Run the blocks in order in one shell against one engine; always tear the engine down."""
-    run = PageRun(path=path)
+    run = PageRun()
     started = time.monotonic()
     if not blocks:
         return run
-    with open_environment(settings.engine, _label(path), blocks, settings.engine_source) as env:  # blocks: shared mode's guard reads them
+    with open_environment(settings.engine, slug(path.stem, 16), blocks, settings.engine_source) as env:  # blocks: shared mode's guard reads them
         run.engine_version = env.server_version
         session = ShellSession(env.shell_argv(), env.shell_env(), env.workdir)
         try:
@@ -73,14 +59,14 @@ def run_journey(pages: list[tuple[Path, list[Block]]], settings: RunSettings,
     """Run several pages, in order, in ONE shell against ONE engine, as a reader who follows
     the whole site would: whatever a page leaves behind is there for the next. A page that
     stops (timeout, dead shell) stops the journey: later pages are reported as not run."""
-    runs = [PageRun(path=path) for path, _ in pages]
+    runs = [PageRun() for _ in pages]
     every_block = [block for _, blocks in pages for block in blocks]
     with open_environment(settings.engine, "journey", every_block, settings.engine_source) as env:
         session = ShellSession(env.shell_argv(), env.shell_env(), env.workdir)
         try:
             session.start()
             stopped: str | None = None
-            for run, (path, blocks) in zip(runs, pages):
+            for run, (path, blocks) in zip(runs, pages, strict=True):
                 if page_started:
                     page_started(path, len(blocks))
                 started = time.monotonic()
@@ -96,18 +82,18 @@ def run_journey(pages: list[tuple[Path, list[Block]]], settings: RunSettings,
 def _run_blocks(session: ShellSession, blocks: list[Block], settings: RunSettings, run: PageRun, progress: Progress | None) -> None:
     for index, block in enumerate(blocks):
         if progress:
-            progress("start", block, None)
+            progress(ProgressEvent.START, block, None)
         result = BlockResult(block=block)
         run.results.append(result)
-        continued_by = blocks[index + 1].id if index + 1 < len(blocks) and blocks[index + 1].options.continues == block.id else None
+        continued = index + 1 < len(blocks) and blocks[index + 1].options.continues == block.id
         if run.stopped:
-            result.error = "not run: " + run.stopped
+            result.problem = BlockProblem.not_run(run.stopped)
         elif block.options.continues and not session.program_open:
-            result.error = f"not run: the block it continues ({block.options.continues!r}) did not leave its program open"
+            result.problem = BlockProblem.not_run(f"the block it continues ({block.options.continues!r}) did not leave its program open")
         else:
-            _run_block(session, block, settings, result, run, keep_open=continued_by is not None)
+            _run_block(session, block, settings, result, run, keep_open=continued)
         if progress:
-            progress("done", block, result)
+            progress(ProgressEvent.DONE, block, result)
 
 
 def _run_block(session: ShellSession, block: Block, settings: RunSettings, result: BlockResult, run: PageRun, *, keep_open: bool = False) -> None:
@@ -119,25 +105,20 @@ def _run_block(session: ShellSession, block: Block, settings: RunSettings, resul
         try:
             outcome = session.run(command, block.options.prompt, timeout, keep_open=keep_open and last)
         except ShellDied as exc:
-            result.error = f"{block.path}:{command.line}: {exc}"
-            run.stopped = result.error
+            result.problem = BlockProblem.failed(f"{block.path}:{command.line}: {exc}")
+            run.stopped = result.problem.message
             return
         except Unattributable as exc:
-            result.error = f"{block.path}:{exc.line}: {exc}"
+            result.problem = BlockProblem.failed(f"{block.path}:{exc.line}: {exc}")
             if not session.alive:
-                run.stopped = result.error
+                run.stopped = result.problem.message
             return
         result.commands.append(outcome)
         if outcome.timed_out:
-            result.error = f"{block.path}:{command.line}: timed out after {timeout:g} s: {_first_line(command)}"
+            result.problem = BlockProblem.failed(f"{block.path}:{command.line}: timed out after {timeout:g} s: {_first_line(command)}")
             run.stopped = f"an earlier command timed out ({block.path}:{command.line})"
             return
 
 
 def _first_line(command: Command) -> str:
     return command.text.splitlines()[0] if command.text else "(the continued session)"
-
-
-def _label(path: Path) -> str:
-    """A short name for the engine's folder and namespace, derived from the page."""
-    return re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:16] or "page"

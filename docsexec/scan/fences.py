@@ -15,10 +15,10 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..model import Block, BlockOptions
 from ..errors import BadInput
-from .options import is_tagged, looks_like_a_mistyped_tag, parse_options
+from ..model import Block, BlockOptions
 from ..page import Page
+from .options import is_tagged, looks_like_a_mistyped_tag, parse_fence_options
 from .transcript import parse_transcript
 from .variants import base_id
 
@@ -75,29 +75,29 @@ def scan_page(page: Page) -> list[Block]:
             if looks_like_a_mistyped_tag(fence.info):
                 raise BadInput(page.path, line, f"fence mentions docsexec but is not tagged: write {{#id .docsexec}} (got {fence.info.strip()!r})")
             continue
-        options = parse_options(fence.info, page.path, line)
+        options = parse_fence_options(fence.info, page.path, line)
         if options.id in seen:
             raise BadInput(page.path, line, f"duplicate block id {options.id!r} (first used on line {seen[options.id]})")
         seen[options.id] = line
-        options = _continuing(options, blocks, page.path, line)
-        body = _dedent(page, fence)
-        block = Block(
-            path=page.path,
-            options=options,
-            fence_line=line,
-            body_start=fence.start + 1,
-            body_end=fence.end,
-            indent=fence.indent,
-            fence=fence.fence,
-        )
-        commands = parse_transcript(body, block)
-        blocks.append(replace(block, commands=commands))
+        blocks.append(_block(page, fence, _continuing(options, blocks, page.path, line)))
     _check_relations(page.path, blocks)
     return blocks
 
 
-def _dedent(page: Page, fence: Fence) -> list[str]:
-    return dedented_body(page, fence.start + 1, fence.end, fence.indent)
+def _block(page: Page, fence: Fence, options: BlockOptions) -> Block:
+    """The block of a tagged fence, whole: its dedented body and the commands parsed from it."""
+    body = tuple(dedented_body(page, fence.start + 1, fence.end, fence.indent))
+    return Block(
+        path=page.path,
+        options=options,
+        fence_line=fence.start + 1,
+        body_start=fence.start + 1,
+        body_end=fence.end,
+        indent=fence.indent,
+        fence=fence.fence,
+        commands=parse_transcript(body, options, page.path, fence.start + 1),
+        body=body,
+    )
 
 
 def dedented_body(page: Page, start: int, end: int, indent: str) -> list[str]:
@@ -138,10 +138,9 @@ def _check_relations(path: Path, blocks: list[Block]) -> None:
     """A relation must name an earlier block of the same page: that block's output is the reference."""
     earlier: set[str] = set()
     for block in blocks:
-        for key, target in (("data-same-as", block.options.same_as), ("data-same-interfaces-as", block.options.same_interfaces_as)):
-            ident = (target or "").partition(":")[0]
-            if target is not None and ident not in earlier:
-                raise BadInput(path, block.fence_line, f"{key}={target!r}: no earlier block with id {ident!r} on this page")
+        for relation in block.options.relations:
+            if relation.block_id not in earlier:
+                raise BadInput(path, block.fence_line, f"{relation.kind.value}={relation.target!r}: no earlier block with id {relation.block_id!r} on this page")
         earlier.update((block.id, base_id(block)))
 
 

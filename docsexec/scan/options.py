@@ -11,12 +11,22 @@ page and line, because a silently ignored option is a check that silently does n
 
 from __future__ import annotations
 
+import difflib
 import re
 import shlex
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from ..model import BlockOptions
 from ..errors import BadInput
+from ..model import (
+    DEFAULT_COMPARE,
+    KNOWN_OPTIONS,
+    MODE_CHOICES,
+    VOLATILE_CLASS_NAMES,
+    BlockOptions,
+    CompareOptions,
+)
 
 TAG_CLASS = "docsexec"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -36,7 +46,7 @@ def looks_like_a_mistyped_tag(info: str) -> bool:
     return TAG_CLASS in info and not is_tagged(info)
 
 
-def parse_options(info: str, path: Path, line: int) -> BlockOptions:
+def parse_fence_options(info: str, path: Path, line: int) -> BlockOptions:
     """Validate a tagged fence's attributes into BlockOptions, or raise BadInput."""
     attrs = _attribute_text(info)
     if attrs is None:
@@ -70,15 +80,13 @@ def parse_options(info: str, path: Path, line: int) -> BlockOptions:
 
 
 def _build_options(ident: str, classes: tuple[str, ...], values: dict[str, str], path: Path, line: int) -> BlockOptions:
-    from ..compare import validate_options
-
     for key in values:
         if not key:
             raise BadInput(path, line, "an attribute has '=' but no name: write data-name=\"value\"")
         if not key.startswith("data-"):
             raise BadInput(path, line, f"unknown option {key!r}: options are data-* attributes (data-{key}?)")
     compare = {key[len("data-"):]: value for key, value in values.items() if key not in RUNNER_OPTIONS}
-    problems = validate_options(compare)
+    problems = validate_compare_options(compare)
     if problems:
         raise BadInput(path, line, problems[0])
     return BlockOptions(
@@ -94,6 +102,7 @@ def _build_options(ident: str, classes: tuple[str, ...], values: dict[str, str],
         classes=classes,
         engine=_engine(values.get("data-engine"), path, line),
         engine_diff=_engine_diff(values.get("data-engine-diff"), path, line),
+        matching=compare_options(compare),
     )
 
 
@@ -196,3 +205,86 @@ def _split_attributes(attrs: str, path: Path, line: int) -> list[str]:
         return list(lexer)
     except ValueError as exc:
         raise BadInput(path, line, f"malformed fence attributes: {exc}") from exc
+
+
+# --- the comparator's options ------------------------------------------------------------------
+# Every knob that loosens or tightens matching is a visible attribute on the block, so a reader
+# of the Markdown source can see what was not compared literally. Unknown keys and values are
+# errors, never ignored: a typo such as `data-volatle="-ipv4"` must not silently leave IPv4
+# addresses volatile.
+
+def validate_compare_options(options: Mapping[str, str] | None) -> list[str]:
+    """Error messages for unknown keys or bad values (keys without `data-`); empty when all is well."""
+    errors: list[str] = []
+    for key, value in (options or {}).items():
+        if key == "volatile":
+            errors.extend(_volatile_errors(value))
+        elif key in MODE_CHOICES:
+            if value not in MODE_CHOICES[key]:
+                allowed = ", ".join(repr(c) for c in MODE_CHOICES[key])
+                errors.append(f"data-{key}: {value!r} is not one of {allowed}")
+        else:
+            hint = difflib.get_close_matches(key, sorted(KNOWN_OPTIONS), n=1)
+            known = ", ".join(f"data-{k}" for k in sorted(KNOWN_OPTIONS))
+            errors.append(
+                f"unknown option data-{key}"
+                + (f" (did you mean data-{hint[0]}?)" if hint else "")
+                + f"; comparator options are: {known}"
+            )
+    return errors
+
+
+def compare_options(options: Mapping[str, str] | None) -> CompareOptions:
+    """A block's comparator attributes as CompareOptions; ValueError if invalid."""
+    if not options:
+        return DEFAULT_COMPARE
+    errors = validate_compare_options(options)
+    if errors:
+        raise ValueError("; ".join(errors))
+    return CompareOptions(
+        classes=_parse_volatile(options.get("volatile", "")),
+        json=_choice(options, "json", DEFAULT_COMPARE.json),
+        table=_choice(options, "table", DEFAULT_COMPARE.table),
+        order=_choice(options, "order", DEFAULT_COMPARE.order),
+        elisions=options.get("elisions", "on") == "on",
+    )
+
+
+def _choice(options: Mapping[str, str], key: str, default: Any) -> Any:
+    """The validated value of a mode option (one of MODE_CHOICES[key]), else the default."""
+    return options.get(key, default)
+
+
+def _volatile_items(value: str) -> list[str]:
+    return [item for item in re.split(r"[\s,]+", value.strip()) if item]
+
+
+def _volatile_errors(value: str) -> list[str]:
+    errors = []
+    for item in _volatile_items(value):
+        name = item.lstrip("+-")
+        if name in ("all", "none") and item == name:
+            continue
+        if name not in VOLATILE_CLASS_NAMES:
+            hint = difflib.get_close_matches(name, sorted(VOLATILE_CLASS_NAMES), n=1)
+            known = ", ".join(sorted(VOLATILE_CLASS_NAMES))
+            errors.append(
+                f"data-volatile: unknown class {name!r}"
+                + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                + f"; known classes: {known}; also 'all' and 'none'"
+            )
+    return errors
+
+
+def _parse_volatile(value: str) -> frozenset[str]:
+    enabled = set(VOLATILE_CLASS_NAMES)
+    for item in _volatile_items(value):
+        if item == "all":
+            enabled = set(VOLATILE_CLASS_NAMES)
+        elif item == "none":
+            enabled = set()
+        elif item.startswith("-"):
+            enabled.discard(item[1:])
+        else:
+            enabled.add(item.lstrip("+"))
+    return frozenset(enabled)

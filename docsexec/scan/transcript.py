@@ -17,25 +17,40 @@ Parsing and rendering are inverses: render(parse(body)) == body, which is what l
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from pathlib import Path
 
-from ..model import SHELL_PROMPT, Block, Command, Input
 from ..errors import BadInput
+from ..model import SHELL_PROMPT, BlockOptions, Command, Input
 from .keys import BadKey, parse_keys
 
 
-def parse_transcript(body: Sequence[str], block: Block) -> tuple[Command, ...]:
-    """Split a dedented body into Commands. `block` gives the path, lines and options.
+@dataclass(frozen=True)
+class _Fence:
+    """Where the body sits (for messages) and what its fence says."""
+
+    path: Path
+    fence_line: int  # 1-based; the body's first line is the next one
+    options: BlockOptions
+
+    @property
+    def prompt(self) -> str | None:
+        return self.options.shown_prompt or self.options.prompt
+
+
+def parse_transcript(body: Sequence[str], options: BlockOptions, path: Path, fence_line: int) -> tuple[Command, ...]:
+    """Split a dedented body into Commands; `options`, `path` and `fence_line` are its fence's.
 
     A block with data-continue has no `$ ` line first: its first line is a prompt line, and
     its inputs go to the program an earlier block left open (a Command with `continued`)."""
-    prompt = block.page_prompt
+    block = _Fence(path, fence_line, options)
+    prompt = block.prompt
     commands: list[Command] = []
     index = 0
     output: list[str] = []
     while index < len(body):
         text = body[index]
-        line = block.body_start + index + 1
+        line = fence_line + index + 1
         if _is_command(text):
             _close(commands, output)
             output = []
@@ -52,7 +67,7 @@ def parse_transcript(body: Sequence[str], block: Block) -> tuple[Command, ...]:
             if not commands:
                 commands.append(Command(text="", line=line, source=(), continued=True))
             typed = _input(text, prompt, line, block)
-            commands[-1] = replace(commands[-1], inputs=commands[-1].inputs + (typed,))
+            commands[-1] = replace(commands[-1], inputs=(*commands[-1].inputs, typed))
         elif not commands:
             if text.strip():
                 raise BadInput(block.path, line, _first_line_hint(block, prompt))
@@ -69,7 +84,7 @@ def _is_prompt_line(text: str, prompt: str) -> bool:
     return text.startswith(prompt) or text == prompt.rstrip()
 
 
-def _input(text: str, prompt: str, line: int, block: Block) -> Input:
+def _input(text: str, prompt: str, line: int, block: _Fence) -> Input:
     """One prompt line: typed text, or control keys such as `<CTRL-p><CTRL-q>`."""
     typed = text[len(prompt):]
     try:
@@ -79,7 +94,7 @@ def _input(text: str, prompt: str, line: int, block: Block) -> Input:
     return Input(text=typed, line=line, source=text, keys=keys)
 
 
-def _first_line_hint(block: Block, prompt: str | None) -> str:
+def _first_line_hint(block: _Fence, prompt: str | None) -> str:
     if block.options.continues:
         return f"a block that continues {block.options.continues!r} starts at its program's prompt: the first line must start with {prompt!r}"
     return "output before the first command: command lines start with '$ '"
@@ -100,13 +115,13 @@ def _close(commands: list[Command], output: list[str]) -> None:
         return
     last = commands[-1]
     if last.inputs:
-        inputs = last.inputs[:-1] + (replace(last.inputs[-1], expected=tuple(output)),)
+        inputs = (*last.inputs[:-1], replace(last.inputs[-1], expected=tuple(output)))
         commands[-1] = replace(last, inputs=inputs)
     else:
         commands[-1] = replace(last, expected=tuple(output))
 
 
-def _with_exit_codes(commands: tuple[Command, ...], block: Block) -> tuple[Command, ...]:
+def _with_exit_codes(commands: tuple[Command, ...], block: _Fence) -> tuple[Command, ...]:
     codes = block.options.exit_codes
     if codes is None:
         return commands
@@ -118,7 +133,7 @@ def _with_exit_codes(commands: tuple[Command, ...], block: Block) -> tuple[Comma
         )
     if len(codes) != len(commands):
         raise BadInput(block.path, block.fence_line, f"data-exit lists {len(codes)} codes for {len(commands)} commands")
-    return tuple(replace(c, exit_code=code) for c, code in zip(commands, codes))
+    return tuple(replace(c, exit_code=code) for c, code in zip(commands, codes, strict=True))
 
 
 def render_transcript(commands: Sequence[Command], outputs: Sequence[Sequence[Sequence[str]]], prompt: str | None) -> list[str]:
@@ -127,10 +142,10 @@ def render_transcript(commands: Sequence[Command], outputs: Sequence[Sequence[Se
     `outputs[i]` holds, for command i, its own output followed by the output of each input.
     """
     body: list[str] = []
-    for command, pieces in zip(commands, outputs):
+    for command, pieces in zip(commands, outputs, strict=False):
         body.extend(command.source)
         body.extend(pieces[0])
-        for typed, piece in zip(command.inputs, pieces[1:]):
+        for typed, piece in zip(command.inputs, pieces[1:], strict=False):
             body.append(typed.source or f"{prompt}{typed.text}")
             body.extend(piece)
     return body

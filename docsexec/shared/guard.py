@@ -14,7 +14,7 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..model import Block
@@ -23,8 +23,8 @@ from .inventory import CONTAINER, IMAGE, NETWORK, VOLUME, Docker, Inventory, _im
 from .lock import EngineLock, engine_id
 from .plan import Mention, Plan, plan_page
 from .relay import ApiRelay, engine_socket
+from ..common import Log
 
-Log = Callable[[str], None]
 
 
 def refuse_forbidden(path: Path, plan: Plan) -> None:

@@ -23,7 +23,6 @@ from dataclasses import dataclass, replace
 
 from ..model import Block
 from ..page import Page
-from ..scan.fences import dedented_body
 
 KEY = "docsexec"
 _LINE = re.compile(rf"^{KEY}:\s*\{{date:\s*(?P<date>[0-9-]+),\s*engines:\s*\[(?P<entries>[^\]]*)\]\}}\s*$")
@@ -50,21 +49,21 @@ class Provenance:
     def record(self, source: str) -> EngineRecord | None:
         return next((r for r in self.records if r.source == source), None)
 
-    def with_record(self, record: EngineRecord, today: str) -> "Provenance":
+    def with_record(self, record: EngineRecord, today: str) -> Provenance:
         """This provenance with `record` replacing the same engine's entry (kept in order); an
         entry of the old one-engine line (no source) is dropped: it names no engine."""
         kept = [r for r in self.records if r.source]
         others = [r for r in kept if r.source != record.source]
         index = next((i for i, r in enumerate(kept) if r.source == record.source), len(others))
-        return replace(self, date=today, records=tuple(others[:index] + [record] + others[index:]))
+        return replace(self, date=today, records=tuple([*others[:index], record, *others[index:]]))
 
 
-def blocks_digest(page: Page, blocks: list[Block]) -> str:
+def blocks_digest(blocks: list[Block]) -> str:
     """A short hash of the tagged blocks' bodies, indentation removed."""
     digest = hashlib.sha256()
     for block in blocks:
         digest.update(block.id.encode() + b"\0")
-        for line in dedented_body(page, block.body_start, block.body_end, block.indent):
+        for line in block.body:
             digest.update(line.rstrip().encode() + b"\n")
     return digest.hexdigest()[:12]
 
@@ -93,8 +92,9 @@ def read(page: Page) -> Provenance | None:
 def _parse(line: str) -> Provenance | None:
     match = _LINE.match(line)
     if match:
-        entries = [_ENTRY.match(e.strip()) for e in match.group("entries").split(",") if e.strip()]
-        if all(entries):
+        texts = [e.strip() for e in match.group("entries").split(",") if e.strip()]
+        entries = [found for found in map(_ENTRY.match, texts) if found is not None]
+        if len(entries) == len(texts):
             return Provenance(match.group("date"), tuple(EngineRecord(*e.group("source", "version", "digest")) for e in entries))
     old = _OLD_LINE.match(line)
     if old:

@@ -13,21 +13,16 @@ from collections.abc import Sequence
 
 from ..model import Block
 from ..page import Page
-from ..scan.fences import dedented_body
 
 _FENCE_RUN = re.compile(r"^\s*(`{3,}|~{3,})")
 
 
-def body_lines(page: Page, block: Block) -> list[str]:
-    """The block's current body, dedented, as the author wrote it."""
-    return dedented_body(page, block.body_start, block.body_end, block.indent)
-
-
 def apply_bodies(page: Page, updates: Sequence[tuple[Block, list[str]]]) -> Page:
-    """A new Page with each block's body replaced; later blocks first so indexes stay valid."""
+    """A new Page with each block's body replaced; later blocks first so indexes stay valid.
+    The blocks are the page's as scanned (their `body` is what the page holds now)."""
     lines = list(page.lines)
     for block, body in sorted(updates, key=lambda item: item[0].body_start, reverse=True):
-        current = body_lines(page, block)
+        current = list(block.body)
         if list(body) == current:
             continue  # unchanged: not even the fence is touched
         fence = _fence_for(block.fence, body)
