@@ -18,11 +18,17 @@ from pathlib import Path
 import pytest
 
 from docsexec.compare.evaluate import evaluate_page
-from docsexec.model import BlockResult, CommandResult
-from docsexec.pages.runcache import CachedRun
+from docsexec.model import (
+    BlockProblem,
+    BlockResult,
+    CachedRun,
+    CommandResult,
+    EngineMode,
+    PageReport,
+    PageRun,
+    ProgressEvent,
+)
 from docsexec.report.progress import ProgressPrinter
-from docsexec.report.report import PageReport
-from docsexec.run.runner import PageRun
 from docsexec.scan.fences import scan_file
 
 PAGE = """# Progress
@@ -91,7 +97,7 @@ def ran(block, seconds: float = 1.25) -> BlockResult:
 
 
 def report(page: Path, results: list[BlockResult], **fields) -> PageReport:
-    verdicts = evaluate_page(PageRun(path=page, results=results))
+    verdicts = evaluate_page(PageRun(results=results))
     return PageReport(verdicts=verdicts, **{"path": page, "engine_version": "28.5.2", "seconds": 3.0, **fields})
 
 
@@ -102,11 +108,11 @@ def test_in_a_log_each_finished_block_is_one_plain_line(page):
     one, two = blocks_of(page)
     log = io.StringIO()
     printer = ProgressPrinter(stream=log)
-    printer("start", one, None)
+    printer(ProgressEvent.START, one, None)
     assert log.getvalue() == "", "a log gets no live line"
-    printer("done", one, ran(one))
-    printer("done", two, BlockResult(two, error=f"{page}:9: the page's shell exited"))
-    printer("done", two, BlockResult(two, error="not run: an earlier command timed out"))
+    printer(ProgressEvent.DONE, one, ran(one))
+    printer(ProgressEvent.DONE, two, BlockResult(two, problem=BlockProblem.failed(f"{page}:9: the page's shell exited")))
+    printer(ProgressEvent.DONE, two, BlockResult(two, problem=BlockProblem.not_run("an earlier command timed out")))
     assert log.getvalue() == (
         f"  {page}:3 [one] ran 1.25s\n"
         f"  {page}:8 [two] error 0.00s\n"
@@ -117,21 +123,21 @@ def test_in_a_log_each_finished_block_is_one_plain_line(page):
 def test_on_a_terminal_a_running_line_is_overwritten_by_the_blocks_line(page, terminal):
     one, _ = blocks_of(page)
     printer = ProgressPrinter(stream=terminal.stream)
-    printer("start", one, None)
+    printer(ProgressEvent.START, one, None)
     live = terminal.read()
     assert live.endswith("\r") and "\n" not in live, repr(live)  # the cursor goes back: the next line overwrites it
     assert ESCAPE.sub("", live) == "  running one ...\r"
     assert ESCAPE.search(live), "on a terminal the running line is dimmed"
-    printer("done", one, ran(one, seconds=0.5))
+    printer(ProgressEvent.DONE, one, ran(one, seconds=0.5))
     assert ESCAPE.sub("", terminal.read()) == f"  {page}:3 [one] ran 0.50s\r\n"
 
 
 def test_pages_say_where_they_run(page):
     log = io.StringIO()
     printer = ProgressPrinter(stream=log)
-    printer.page_started(str(page), 2, "sandbox", "debian-forky")
-    printer.page_started(str(page), 2, "sandbox")
-    printer.page_started(str(page), 1, "shared")
+    printer.page_started(str(page), 2, EngineMode.SANDBOX, "debian-forky")
+    printer.page_started(str(page), 2, EngineMode.SANDBOX)
+    printer.page_started(str(page), 1, EngineMode.SHARED)
     printer.journey_page(str(page), 2)
     assert log.getvalue().splitlines() == [
         f"{page}: 2 tagged block(s), starting a private debian-forky engine ...",
@@ -214,11 +220,11 @@ def test_quiet_prints_nothing_at_all_on_a_terminal_or_in_a_log(page, terminal):
     log = io.StringIO()
     for stream in (log, terminal.stream):
         printer = ProgressPrinter(stream=stream, quiet=True)
-        printer.page_started(str(page), 2, "sandbox", "debian-forky")
+        printer.page_started(str(page), 2, EngineMode.SANDBOX, "debian-forky")
         printer.journey_page(str(page), 2)
         printer.running([page])
-        printer("start", one, None)
-        printer("done", one, ran(one))
+        printer(ProgressEvent.START, one, None)
+        printer(ProgressEvent.DONE, one, ran(one))
         printer.page_cached(str(page), report(page, [ran(one)]).verdicts, "cached")
         printer.summary([report(page, [ran(one)])])
     assert log.getvalue() == "" and terminal.read() == ""

@@ -16,10 +16,8 @@ from xml.etree import ElementTree
 import pytest
 
 from docsexec.compare.evaluate import evaluate_page
-from docsexec.model import BlockResult, CommandResult
-from docsexec.pages.runcache import CachedRun
-from docsexec.report.report import PageReport, to_json, write_json, write_junit
-from docsexec.run.runner import PageRun
+from docsexec.model import BlockProblem, BlockResult, CachedRun, CommandResult, PageReport, PageRun
+from docsexec.report.report import to_json, write_json, write_junit
 from docsexec.scan.fences import scan_file
 
 PAGE = """# A page for the reports
@@ -75,10 +73,10 @@ def forky_report(page: Path) -> PageReport:
         BlockResult(by_id["same"], [ran(["same"], seconds=0.5)]),
         BlockResult(by_id["wrong"], [ran(["real"]), ran(["two"])]),
         BlockResult(by_id["exit"], [ran([], code=1)]),
-        BlockResult(by_id["stuck"], [ran([], code=None, seconds=1.0, timed_out=True)], error=stopped),
-        BlockResult(by_id["after"], error=f"not run: an earlier command timed out ({page}:20)"),
+        BlockResult(by_id["stuck"], [ran([], code=None, seconds=1.0, timed_out=True)], BlockProblem.failed(stopped)),
+        BlockResult(by_id["after"], problem=BlockProblem.not_run(f"an earlier command timed out ({page}:20)")),
     ]
-    run = PageRun(path=page, engine_version="28.5.2", results=results, seconds=3.5)
+    run = PageRun(engine_version="28.5.2", results=results, seconds=3.5)
     return PageReport(path=page, engine_version="28.5.2", seconds=3.5, verdicts=evaluate_page(run), engine_source="debian-forky")
 
 
@@ -90,7 +88,7 @@ def trixie_report(page: Path) -> PageReport:
     cached = CachedRun(key="k", verified_at="2026-12-01T10:00:00Z", engine_version="26.1.5",
                        engine_source="debian-trixie", seconds=2.0, block_seconds=())
     report = PageReport(path=page, engine_version="26.1.5", seconds=2.0, engine_source="debian-trixie", cached=cached,
-                        verdicts=evaluate_page(PageRun(path=page, results=results)))
+                        verdicts=evaluate_page(PageRun(results=results)))
     return report
 
 

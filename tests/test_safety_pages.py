@@ -22,7 +22,6 @@ import pytest
 from conftest import run_docsexec
 from docsexec.page import Page
 from docsexec.scan.fences import scan_file
-from docsexec.write.rewrite import body_lines
 from safety_support import (
     Run,
     left_by,
@@ -223,7 +222,7 @@ def test_an_output_with_fences_gets_a_longer_fence_and_the_page_still_parses(tmp
     assert done.returncode == 0, done.stdout + done.stderr
     text = page.read_text(encoding="utf-8")
     assert "    `````console {#fence .docsexec}\n" in text and "\n    `````\n\nText after the block." in text
-    parsed, blocks = scan_file(page)
+    _, blocks = scan_file(page)
     assert [b.id for b in blocks] == ["fence", "later"]
     assert list(blocks[0].body)[1:] == ["before", "```", "inside", "````", "~~~", "after"]
     assert list(blocks[1].body) == ["$ echo later", "later"]
