@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import EnvironmentProblem
 
@@ -78,12 +79,12 @@ class Inventory:
             return set(self.volumes)
         return set(self.images)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"containers": self.containers, "networks": self.networks,
                 "volumes": sorted(self.volumes), "images": sorted(self.images)}
 
     @classmethod
-    def from_json(cls, data: Mapping) -> "Inventory":
+    def from_json(cls, data: Mapping[str, Any]) -> "Inventory":
         return cls(dict(data.get("containers", {})), dict(data.get("networks", {})),
                    set(data.get("volumes", [])), set(data.get("images", [])))
 
