@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from docsexec.errors import BadInput
 from docsexec.page import Page
-from docsexec.write.rewrite import apply_bodies
 from docsexec.scan.fences import scan_page
+from docsexec.write.rewrite import apply_bodies
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 PATH = Path("fuzz.md")
@@ -174,7 +174,7 @@ def test_new_outputs_with_fences_keep_the_page_parsing_into_the_same_blocks(text
     new = apply_bodies(page, updates)
     again = scan_page(new)
     assert [b.id for b in again] == [b.id for b in blocks]
-    for (block, body), fresh in zip(updates, again):
+    for (_, body), fresh in zip(updates, again, strict=True):
         assert list(fresh.body) == body
     # Everything outside the blocks' bodies and fences is untouched, in order.
     outside_old = _outside(page.lines, blocks)

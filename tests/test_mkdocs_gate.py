@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from docsexec.write import provenance
-from docsexec.scan import variants
 from docsexec.page import Page
+from docsexec.scan import variants
 from docsexec.scan.fences import scan_page
+from docsexec.write import provenance
 
 BODY = "# P\n\n```console {#greet .docsexec}\n$ echo hello\n# not a prompt\n```\n"
 CONFIG = (

@@ -16,13 +16,13 @@ import re
 from dataclasses import replace
 
 import pytest
-
 from conftest import REPO
-from docsexec.model import BlockResult
+
 from docsexec.compare.evaluate import evaluate_page
-from docsexec.page import Page
-from docsexec.faces.pytest_plugin import page_settings, prefetch_runs, shared_page_run
 from docsexec.errors import BadInput
+from docsexec.faces.pytest_plugin import page_settings, prefetch_runs, shared_page_run
+from docsexec.model import BlockResult
+from docsexec.page import Page
 from docsexec.pages.twins import source_of
 from docsexec.scan.fences import scan_page
 

@@ -73,7 +73,7 @@ def forky_report(page: Path) -> PageReport:
         BlockResult(by_id["same"], [ran(["same"], seconds=0.5)]),
         BlockResult(by_id["wrong"], [ran(["real"]), ran(["two"])]),
         BlockResult(by_id["exit"], [ran([], code=1)]),
-        BlockResult(by_id["stuck"], [ran([], code=None, seconds=1.0, timed_out=True)], BlockProblem.failed(stopped)),
+        BlockResult(by_id["stuck"], [ran([], code=None, seconds=1.0, timed_out=True)], problem=BlockProblem.failed(stopped)),
         BlockResult(by_id["after"], problem=BlockProblem.not_run(f"an earlier command timed out ({page}:20)")),
     ]
     run = PageRun(engine_version="28.5.2", results=results, seconds=3.5)

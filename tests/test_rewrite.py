@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from docsexec.page import Page
-from docsexec.write.rewrite import apply_bodies
 from docsexec.scan.fences import scan_page
+from docsexec.write.rewrite import apply_bodies
 
 PAGE = "Intro 你好\n\n1. Step\n\n    ```console {#a .docsexec}\n    $ echo a\n    old\n    ```\n\nEnd\n"
 

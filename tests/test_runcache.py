@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from docsexec.pages import runcache
 from docsexec.page import Page
+from docsexec.pages import runcache
 from docsexec.pages.runcache import RunCache, new_entry, run_key
 from docsexec.scan.fences import scan_page
 

@@ -208,7 +208,7 @@ def _journey(tagged: list[tuple[Path, Scanned]], jobs: list[PageJob], printer: P
 
 def _translations(paths: list[Path], write: bool) -> list[PageReport]:
     """Translations never run: their blocks are compared with (or, on update, copied from)
-    their source pages, after those have run (twins.py)."""
+    their source pages, after those have run (pages/twins.py)."""
     from ..pages.twins import compare_translation
 
     reports = []

@@ -5,7 +5,7 @@ Pygments' console lexer takes any line starting with `# ` for a root prompt: the
 code", highlighted as commands, and since prompts are not selectable (docsexec.css), a
 reader who selected the output and copied it lost the `# `. In a tagged block only `$ `
 lines (and their `\\` continuations) are commands, so every other line is re-rendered here
-as one plain output span (`.go`), exactly as docsexec/transcript.py reads the block.
+as one plain output span (`.go`), exactly as docsexec/scan/transcript.py reads the block.
 
 Works on the HTML both builds produce (pymdownx.highlight closes its spans at each line end).
 """

@@ -1,7 +1,7 @@
 """Run one page: open its engine, type every block's commands into one shell, close it all.
 
 The runner only executes and records; deciding whether the page still tells the truth is
-the evaluator's job (evaluate.py), so both stay small and testable on their own.
+the evaluator's job (compare/evaluate.py), so both stay small and testable on their own.
 """
 
 from __future__ import annotations

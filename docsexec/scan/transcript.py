@@ -4,7 +4,7 @@
     <output of the command>
     / # ip addr                                <- input typed at the program's prompt
     <output of that input>                        (only with data-prompt="/ # ")
-    / # <CTRL-p><CTRL-q>                       <- control keys (docsexec/keys.py)
+    / # <CTRL-p><CTRL-q>                       <- control keys (scan/keys.py)
 
 With data-shown-prompt="# " the page writes `# ip addr` for the real `/ # ` prompt; with
 data-continue="other-id" the body starts at a prompt line, continuing the program that an

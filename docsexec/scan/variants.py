@@ -1,6 +1,6 @@
 """Per-engine variants of a block: which blocks a page runs on which engine.
 
-A page is verified on every engine the site configures (siteconfig.py). A block whose real
+A page is verified on every engine the site configures (pages/config.py). A block whose real
 output differs between engines is recorded once per engine, as Material content tabs, each
 variant tagged with the engine it belongs to:
 
