@@ -12,8 +12,6 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from ..common import Log
-
 
 class _UnixConnection(http.client.HTTPConnection):
     def __init__(self, path: Path, timeout: float) -> None:
@@ -62,7 +60,7 @@ def can_connect(sock: Path) -> bool:
 
 def ping(sock: Path) -> bool:
     try:
-        return bool(request(sock, "GET", "/_ping", timeout=1.0) == "OK")
+        return request(sock, "GET", "/_ping", timeout=1.0) == "OK"
     except ApiError:
         return False
 
@@ -71,7 +69,7 @@ def server_version(sock: Path) -> str:
     return str(request(sock, "GET", "/version")["Version"])
 
 
-def remove_everything(sock: Path, log: Log) -> None:
+def remove_everything(sock: Path, log) -> None:
     """Leave a swarm and force-remove all containers, so dockerd then stops at once
     (a running `sh` ignores SIGTERM and would hold the daemon's shutdown for ~10 s)."""
     info = request(sock, "GET", "/info")

@@ -24,7 +24,7 @@ MIRROR = os.environ.get("DOCSEXEC_DEBIAN_MIRROR", "http://deb.debian.org/debian"
 _APT_OPTS = ["-y", "-q", "-o", "DPkg::Lock::Timeout=300", "-o", "Acquire::Retries=2"]
 
 
-def run_apt(args: list[str], log: Log, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_apt(args: list[str], log: Log, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run apt-get non-interactively; returns the result (callers decide what failure means)."""
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     cmd = ["apt-get", *_APT_OPTS, *args]
@@ -32,7 +32,7 @@ def run_apt(args: list[str], log: Log, cwd: Path | None = None) -> subprocess.Co
     return subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
 
 
-def last_error(done: subprocess.CompletedProcess[str]) -> str:
+def last_error(done: subprocess.CompletedProcess) -> str:
     lines = [l for l in (done.stderr + done.stdout).splitlines() if l.startswith(("E:", "W:"))]
     return (lines or (done.stderr.strip().splitlines() or ["apt-get failed"]))[-1]
 
@@ -84,7 +84,7 @@ def update_trixie_only(log: Log, scratch: Path) -> None:
            "-o", "APT::Get::List-Cleanup=0")
 
 
-def download(specs: list[str], dest: Path, log: Log) -> subprocess.CompletedProcess[str]:
+def download(specs: list[str], dest: Path, log: Log) -> subprocess.CompletedProcess:
     """apt-get download into dest (the debs are kept there, so re-extraction needs no network)."""
     dest.mkdir(parents=True, exist_ok=True)
     return run_apt(["download", *specs], log, cwd=dest)
@@ -119,7 +119,7 @@ def update_scratch(scratch: Path, log: Log) -> None:
     update(log, *scratch_options(scratch))
 
 
-def download_scratch(packages: list[str], scratch: Path, dest: Path, log: Log) -> subprocess.CompletedProcess[str]:
+def download_scratch(packages: list[str], scratch: Path, dest: Path, log: Log) -> subprocess.CompletedProcess:
     """apt-get download from the scratch source only (its candidate is the suite's version)."""
     dest.mkdir(parents=True, exist_ok=True)
     return run_apt([*scratch_options(scratch), "download", *packages], log, cwd=dest)

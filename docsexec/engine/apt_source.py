@@ -59,6 +59,6 @@ def download_source(package: str, suite: str, root: Path, dest: Path, log: Log) 
     return dscs[-1]
 
 
-def _checked(done: subprocess.CompletedProcess[str], what: str) -> None:
+def _checked(done: subprocess.CompletedProcess, what: str) -> None:
     if done.returncode != 0:
         raise EnvironmentProblem(f"apt-get {what} failed: {apt.last_error(done)}")

@@ -20,7 +20,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..common import Log
 from . import layout
 from .limits import Limit, Limits
 from .mounts import mount_table
@@ -190,7 +189,7 @@ def _field(path: Path, key: str) -> int:
     return 0
 
 
-def remove(sid: str, log: Log, wait: float = 3.0) -> None:
+def remove(sid: str, log, wait: float = 3.0) -> None:
     """rmdir every group of the sandbox, children first; retries while the kernel still
     counts tasks that have just exited (a few ms after SIGKILL)."""
     deadline = time.monotonic() + wait

@@ -22,7 +22,7 @@ import shutil
 import subprocess
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 from ..errors import EnvironmentProblem
 from . import apt, images
@@ -189,7 +189,9 @@ def install_engine(log: Log = print, sources: Sequence[str] = ()) -> EngineInsta
     _require_root()
     ensure_host_packages(log)
     installed = [_install_named(check_source(source), log) for source in sources]
-    found = installed[0] if installed else _chosen_engine(log)
+    found = installed[0] if installed else find_engine()
+    if not installed and (found is None or (_choice() == "auto" and not _is_preferred(found))):
+        found = _install(log, fallback=found)
     if cached_engine(CLIENT_SOURCE) is None:  # the page client comes with forky's packages
         install_debian(CLIENT_SOURCE, log)
     busybox_rootfs_tar(log)  # builds the busybox binary once per machine (images.py)
@@ -219,15 +221,6 @@ def ensure_host_packages(log: Log) -> None:
     missing = [pkg for pkg, cmd in HOST_PACKAGES.items() if shutil.which(cmd) is None]
     if missing:
         apt.install(sorted(set(missing)), log)
-
-
-def _chosen_engine(log: Log) -> EngineInstall:
-    """The DOCSEXEC_ENGINE choice: the engine already in the cache, unless there is none or, in
-    auto mode, it is not a preferred one; then the choice is installed (the cached one is the fallback)."""
-    found = find_engine()
-    if found is None or (_choice() == "auto" and not _is_preferred(found)):
-        return _install(log, fallback=found)
-    return found
 
 
 def _install(log: Log, fallback: EngineInstall | None) -> EngineInstall:
@@ -388,7 +381,7 @@ def _runs(cmd: list[str], path: str) -> bool:
     return done.returncode == 0
 
 
-def _marker(found: EngineInstall) -> dict[str, Any]:
+def _marker(found: EngineInstall) -> dict:
     data = asdict(found)
     data["dockerd"] = str(found.dockerd)
     data["bin_dirs"] = [str(d) for d in found.bin_dirs]

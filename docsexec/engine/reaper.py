@@ -14,7 +14,7 @@ import fcntl
 import shutil
 import time
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Iterator
 
 from . import layout
 from .owner import owner_alive, read_owner
@@ -75,7 +75,7 @@ def _remove_old_staging(log: Log) -> None:
             log(f"removed abandoned {path}")
 
 
-def live_sandboxes() -> list[dict[str, Any]]:
+def live_sandboxes() -> list[dict]:
     """Every sandbox on the machine, with its owner and whether that owner still runs."""
     rows = []
     for sid in sorted(layout.known_ids()):
@@ -94,7 +94,7 @@ def live_sandboxes() -> list[dict[str, Any]]:
     return rows
 
 
-def engine_status() -> dict[str, Any]:
+def engine_status() -> dict:
     """For `docsexec engine status`: the install that would be used, and all sandboxes."""
     from .provision import cache_dir
 
@@ -111,7 +111,7 @@ def engine_status() -> dict[str, Any]:
     }
 
 
-def _engines() -> list[dict[str, Any]]:
+def _engines() -> list[dict]:
     """Every engine source docsexec knows, installed or not (forky's also carries the page client)."""
     from .provision import CHOICES
 

@@ -64,7 +64,7 @@ class Sandbox:
         self.server_version = ""
         self.log_tail = ""  # last lines of dockerd's log, kept after stop() removed the root
         self._log = log or (lambda line: _logger.info("%s", line))
-        self._children: dict[str, subprocess.Popen[bytes]] = {}
+        self._children: dict[str, subprocess.Popen] = {}
         self._state = "new"
         self.owner_pid = os.getpid()
         self.limits = Limits.from_env()
@@ -253,7 +253,7 @@ class Sandbox:
             "--shutdown-timeout", "2",
         ]
 
-    def _popen(self, daemon: str, argv: list[str]) -> subprocess.Popen[bytes]:
+    def _popen(self, daemon: str, argv: list[str]) -> subprocess.Popen:
         """Start argv in its own session (a Ctrl-C meant for us must not kill it before stop()
         has removed the containers), logging to dockerd.log."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("DOCKER_") and k not in _DROP_ENV}
@@ -273,7 +273,7 @@ class Sandbox:
         pid = self._child_of(proc, daemon, time.monotonic() + 5)
         layout.pid_file(self.id, daemon).write_text(f"{pid}\n")
 
-    def _child_of(self, proc: subprocess.Popen[bytes], what: str, deadline: float) -> int:
+    def _child_of(self, proc: subprocess.Popen, what: str, deadline: float) -> int:
         while True:
             found = procs.children(proc.pid)
             if found:

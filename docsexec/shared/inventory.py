@@ -10,7 +10,6 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..errors import EnvironmentProblem
 
@@ -79,12 +78,12 @@ class Inventory:
             return set(self.volumes)
         return set(self.images)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict:
         return {"containers": self.containers, "networks": self.networks,
                 "volumes": sorted(self.volumes), "images": sorted(self.images)}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "Inventory":
+    def from_json(cls, data: Mapping) -> "Inventory":
         return cls(dict(data.get("containers", {})), dict(data.get("networks", {})),
                    set(data.get("volumes", [])), set(data.get("images", [])))
 

@@ -87,7 +87,7 @@ class ApiRelay:
             self._server.close()
         self.path.unlink(missing_ok=True)
 
-    def _spawn(self, target: Callable[..., object], *args: object) -> None:
+    def _spawn(self, target: Callable, *args: object) -> None:
         thread = threading.Thread(target=target, args=args, daemon=True, name="docsexec-api-relay")
         with self._mutex:
             self._threads = [t for t in self._threads if t.is_alive()] + [thread]
