@@ -21,8 +21,13 @@ import pytest
 from docsexec.engine import contain, layout
 from docsexec.engine.limits import MEMORY_ENV, SECONDS_ENV, TASKS_ENV
 from engine_fixtures import engine, sandbox  # noqa: F401 - fixtures
-from safety_support import Run, left_by, processes_matching, write_page
-from safety_support import no_run_outlives_its_test  # noqa: F401 - autouse: no docsexec child outlives its test
+from safety_support import (
+    Run,
+    left_by,
+    no_run_outlives_its_test,  # noqa: F401 - autouse: no docsexec child outlives its test
+    processes_matching,
+    write_page,
+)
 
 pytestmark = [pytest.mark.engine, pytest.mark.usefixtures("engine_ready")]
 REPO = Path(__file__).resolve().parent.parent
