@@ -19,10 +19,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
-from engine_fixtures import traces
 
 from docsexec.engine import layout
 from docsexec.engine.reaper import STAGING_PREFIX
+from engine_fixtures import traces
 
 REPO = Path(__file__).resolve().parent.parent
 _STARTED: list[Run] = []  # every Run not yet known to be over

@@ -4,8 +4,8 @@ every option is documented in the README and the contributor guide."""
 from __future__ import annotations
 
 import pytest
-from conftest import REPO, run_docsexec
 
+from conftest import REPO, run_docsexec
 from docsexec.faces.cli import build_parser
 
 SPEED_OPTIONS = ("-j", "--no-cache", "--shard", "--shard-times")

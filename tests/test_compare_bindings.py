@@ -4,9 +4,8 @@ values, and how `written` keeps bound values on divergence."""
 
 from __future__ import annotations
 
-from test_compare_samples import CONTAINER_IP_ADDR, HOST_IP_ADDR, NEXT_RUN, PING, rerun
-
 from docsexec.compare import PageComparator
+from test_compare_samples import CONTAINER_IP_ADDR, HOST_IP_ADDR, NEXT_RUN, PING, rerun
 
 
 def test_consistent_values_across_outputs_match():

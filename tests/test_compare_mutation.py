@@ -8,6 +8,9 @@ from __future__ import annotations
 import re
 
 import pytest
+
+from docsexec.compare import PageComparator
+from docsexec.compare.volatile import ALL_CLASS_NAMES, find_tokens
 from test_compare_samples import (
     CONTAINER_IP_ADDR,
     DOCKER_PS,
@@ -18,9 +21,6 @@ from test_compare_samples import (
     PING,
     rerun,
 )
-
-from docsexec.compare import PageComparator
-from docsexec.compare.volatile import ALL_CLASS_NAMES, find_tokens
 
 ERRORS = """\
 docker: Error response from daemon: conflicting options: port publishing and the container type network mode
@@ -66,7 +66,7 @@ def _mutations(lines: list[str]):
                 continue
             word = m.group(0)
             new = str(int(word) + 1) if word.isdigit() else word[:-1] + ("x" if word[-1] != "x" else "y")
-            yield f"line {n + 1}: {word!r} -> {new!r}", lines[:n] + [line[: m.start()] + new + line[m.end():]] + lines[n + 1:]
+            yield f"line {n + 1}: {word!r} -> {new!r}", [*lines[:n], line[:m.start()] + new + line[m.end():], *lines[n + 1:]]
         yield f"line {n + 1} deleted", lines[:n] + lines[n + 1:]
         yield f"line {n + 1} doubled", lines[: n + 1] + lines[n:]
 

@@ -85,7 +85,7 @@ class NextRun:
         for tok in find_tokens(line, ALL_CLASS_NAMES):
             out += [line[last : tok.start], self.name(tok.cls.name, tok.cls.namespace, tok.cls.bound, tok.value)]
             last = tok.end
-        return "".join(out + [line[last:]])
+        return "".join([*out, line[last:]])
 
 
 @pytest.mark.parametrize("path", _pages(), ids=lambda p: str(p.relative_to(DOCS)))

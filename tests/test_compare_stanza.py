@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from test_compare_samples import CONTAINER_IP_ADDR, HOST_IP_ADDR
-
 from docsexec.compare import select_stanza
+from test_compare_samples import CONTAINER_IP_ADDR, HOST_IP_ADDR
 
 
 def test_eth0_stanza_of_a_container():

@@ -26,7 +26,7 @@ from docsexec.engine.sandbox import Sandbox
 from docsexec.errors import EnvironmentProblem
 
 try:
-    from engine_fixtures import docker0_address, engine, fake_dockerd, run, sandbox, traces, visible_tmp  # noqa: F401
+    from engine_fixtures import docker0_address, engine, fake_dockerd, run, sandbox, traces, visible_tmp
 except ImportError:  # tests/ collected as a package
     from tests.engine_fixtures import docker0_address, engine, fake_dockerd, run, sandbox, traces, visible_tmp  # noqa: F401
 

@@ -27,7 +27,7 @@ from docsexec.errors import EXIT_ENVIRONMENT, EnvironmentProblem
 from docsexec.scan.keys import parse_keys
 
 try:
-    from engine_fixtures import engine, run, sandbox  # noqa: F401
+    from engine_fixtures import engine, run, sandbox
 except ImportError:  # tests/ collected as a package
     from tests.engine_fixtures import engine, run, sandbox  # noqa: F401
 

@@ -16,8 +16,8 @@ import re
 from dataclasses import replace
 
 import pytest
-from conftest import REPO
 
+from conftest import REPO
 from docsexec.compare.evaluate import evaluate_page
 from docsexec.errors import BadInput
 from docsexec.faces.pytest_plugin import page_settings, prefetch_runs, shared_page_run

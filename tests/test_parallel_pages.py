@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from conftest import leftovers, run_docsexec
 from safety_support import (
     Run,

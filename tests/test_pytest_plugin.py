@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import run_docsexec
 
 pytestmark = [pytest.mark.engine, pytest.mark.usefixtures("engine_ready")]

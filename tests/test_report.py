@@ -16,15 +16,8 @@ from xml.etree import ElementTree
 import pytest
 
 from docsexec.compare.evaluate import evaluate_page
-from docsexec.model import (
-    BlockProblem,
-    BlockResult,
-    CachedRun,
-    CommandResult,
-    PageReport,
-    PageRun,
-)
-from docsexec.report.report import to_json, write_json, write_junit
+from docsexec.model import BlockProblem, BlockResult, CachedRun, CommandResult, PageReport, PageRun
+from docsexec.report.report import block_diff, to_json, write_json, write_junit
 from docsexec.scan.fences import scan_file
 
 PAGE = """# A page for the reports
@@ -231,3 +224,43 @@ def test_junit_and_json_count_the_same(page, tmp_path):
         assert int(suite.get("failures")) == statuses.count("diverged") == len(suite.findall("testcase/failure"))
         errors = sum(s not in ("ok", "updated", "diverged") for s in statuses) + (1 if entry["error"] else 0)
         assert int(suite.get("errors")) == errors == len(suite.findall("testcase/error"))
+
+
+# --- the diff ----------------------------------------------------------------------------------
+
+
+def test_the_diff_of_a_block_is_headed_with_where_it_is_and_counts_page_lines(page):
+    verdicts = {v.block.id: v for v in forky_report(page).verdicts}
+    assert block_diff(verdicts["wrong"]) == [
+        f"--- {page}:8 [wrong]",
+        f"{page}:9 [wrong]: line 1: 'recorded' became 'real'",
+        f"{page}:11 [wrong]: line 1: 'recorded too' became 'two'",
+        f"--- {page}:8 [wrong] recorded",
+        "+++ actual",
+        "@@ -9,4 +9,4 @@",  # page line 9 is the block's first line, `$ echo real`
+        " $ echo real",
+        "-recorded",
+        "+real",
+        " $ echo two",
+        "-recorded too",
+        "+two",
+    ]
+    # update cannot fix an exit code: no diff, only the problem
+    assert block_diff(verdicts["exit"]) == [f"--- {page}:15 [exit]", f"{page}:16 [exit]: exit code 1, the page expects 0"]
+
+
+def test_a_hunk_deep_in_a_block_starts_at_its_own_page_line(tmp_path):
+    body = "".join(f"$ echo {n}\n{n}\n" for n in range(1, 9))
+    path = tmp_path / "long.md"
+    path.write_text(f"# Long\n\nSome text.\n\n```console {{#long .docsexec}}\n{body}```\n", encoding="utf-8")
+    [block] = scan_file(path)[1]
+    outputs = [[str(n)] for n in range(1, 8)] + [["eight"]]
+    run = PageRun(results=[BlockResult(block, [ran(out) for out in outputs])])
+    [verdict] = evaluate_page(run)
+    diff = block_diff(verdict)
+    [hunk] = [line for line in diff if line.startswith("@@")]
+    assert hunk == "@@ -19,3 +19,3 @@"
+    page_lines = path.read_text(encoding="utf-8").splitlines()
+    first = diff[diff.index(hunk) + 1]
+    assert page_lines[19 - 1] == first[1:] == "7", "the hunk's first line is that page line"
+    assert diff[diff.index(hunk) + 1:] == [" 7", " $ echo 8", "-8", "+eight"]

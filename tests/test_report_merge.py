@@ -7,8 +7,8 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from conftest import run_docsexec
 
+from conftest import run_docsexec
 from docsexec.errors import UsageError
 from docsexec.report.merge import merge
 

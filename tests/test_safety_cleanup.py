@@ -14,7 +14,11 @@ import time
 from pathlib import Path
 
 import pytest
+
 from conftest import run_docsexec
+from docsexec.engine import layout
+from docsexec.engine.provision import find_engine
+from docsexec.engine.sandbox import Sandbox
 from engine_fixtures import run as run_in
 from engine_fixtures import traces
 from safety_support import (
@@ -25,10 +29,6 @@ from safety_support import (
     processes_matching,
     write_page,
 )
-
-from docsexec.engine import layout
-from docsexec.engine.provision import find_engine
-from docsexec.engine.sandbox import Sandbox
 
 pytestmark = [pytest.mark.engine, pytest.mark.usefixtures("engine_ready")]
 

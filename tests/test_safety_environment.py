@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
 from conftest import REPO
 from public_install import base_interpreter, make_public_install
 

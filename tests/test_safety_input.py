@@ -4,6 +4,7 @@ the real CLI, before any engine starts (so these need no engine and run in a sec
 from __future__ import annotations
 
 import pytest
+
 from conftest import run_docsexec
 
 # name -> (page text, line the message must name, a word the message must contain)

@@ -18,16 +18,16 @@ import time
 from pathlib import Path
 
 import pytest
+
 from conftest import run_docsexec
+from docsexec.page import Page
+from docsexec.scan.fences import scan_file
 from safety_support import (
     Run,
     left_by,
     no_run_outlives_its_test,  # noqa: F401 - autouse: no docsexec child outlives its test
     processes_matching,
 )
-
-from docsexec.page import Page
-from docsexec.scan.fences import scan_file
 
 BOM = "\ufeff".encode()
 FRONT = re.compile(r"^\ufeff?---\r?\ndocsexec: \{date: [0-9-]+, engines: \[[^]]+\]\}\r?\n---\r?\n\r?\n")

@@ -16,14 +16,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
+from docsexec.shared import Docker, Inventory, lock_path
 from safety_support import (
     Run,
     no_run_outlives_its_test,  # noqa: F401 - autouse: no docsexec child outlives its test
     processes_matching,
     write_page,
 )
-
-from docsexec.shared import Docker, Inventory, lock_path
 
 pytestmark = [pytest.mark.engine, pytest.mark.usefixtures("engine_ready")]
 

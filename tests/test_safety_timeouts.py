@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 
 import pytest
+
 from safety_support import (
     Run,
     left_by,

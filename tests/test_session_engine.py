@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from conftest import leftovers, run_docsexec
 
 pytestmark = [pytest.mark.engine, pytest.mark.usefixtures("engine_ready")]

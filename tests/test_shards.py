@@ -32,7 +32,7 @@ def test_the_split_is_deterministic_and_does_not_depend_on_dict_order():
 
 
 def test_shards_are_balanced_by_recorded_time():
-    times = {str(p): t for p, t in zip((p for p, _ in PAGES), [30, 10, 10, 10, 10, 5, 5, 5, 5])}
+    times = {str(p): t for p, t in zip((p for p, _ in PAGES), [30, 10, 10, 10, 10, 5, 5, 5, 5], strict=True)}
     loads = [sum(times[str(p)] for p in select(PAGES, Shard(k, 2), times)) for k in (1, 2)]
     assert loads == [45, 45]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import leftovers, run_docsexec
 
+from conftest import leftovers, run_docsexec
 from docsexec.errors import BadInput
 from docsexec.pages.twins import compare_translation, source_of, split_translations
 

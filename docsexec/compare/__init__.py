@@ -9,6 +9,25 @@ Used by the runner once per page run::
     # and for data-same-as="A" / "A:eth0" (a model.Relation):
         result = cmp.relate(recorded_of_A, real_of_B, relation, options)
 
+Modules, in the order a comparison uses them (each imports only those listed before it;
+the block's comparator options, CompareOptions, are the model's, parsed by scan/options.py):
+
+    ipaddr      the `ip addr` model: headers, stanzas, interface facts
+    volatile    volatile value classes, and Slot (a recorded value)
+    bindings    page-wide recorded <-> real bijection; bind_slots, the one bind loop
+    elision     `...` alignments (exact, then best effort)
+    result      Comparison, what every comparison returns
+    pattern     a recorded line as a pattern (LineSyntax: classes, `[..]`)
+    writeback   real text written in the page's names
+    json/       JSON documents and JSON Lines lines, one matcher (parse, match, write)
+    lines       LineMatcher: one recorded line against one real line
+    textual     a region as lines, in order or in any order
+
+and two modules for the evaluator, beside the comparator:
+
+    layout      blank separator lines around a recorded output, kept through `update`
+    evaluate    a page run's verdicts, block by block (outputs, exit codes, relations)
+
 Contributor documentation: docs/contributing/matching.md.
 """
 
@@ -18,14 +37,15 @@ from collections.abc import Mapping, Sequence
 
 from ..model import CompareOptions, Relation, RelationKind
 from ..scan.options import compare_options
-from .bindings import Bindings
+from .bindings import Bindings, bind_slots
 from .elision import ELISION, is_elision
 from .ipaddr import interface_facts, select_stanza
-from .jsondata import compare_json
-from .lines import INLINE_ELISION, LineMatcher
+from .json import compare_document
+from .lines import LineMatcher
+from .pattern import INLINE_ELISION, LineSyntax
 from .result import Comparison
 from .textual import TextCompare, UnorderedCompare
-from .volatile import CLASSES, VolatileClass, find_tokens
+from .volatile import CLASSES, Slot, VolatileClass, find_tokens
 
 __all__ = [
     "CLASSES",
@@ -99,16 +119,16 @@ class PageComparator:
         """Pin bound volatile values the author typed in a command (`--ip 10.210.0.10`) to
         themselves: the shell uses them literally, so the output must show them literally."""
         opts = _options(options)
-        for tok in find_tokens(command, opts.classes):
-            if tok.cls.bound:
-                self.bindings.bind(tok.cls.namespace, tok.value, tok.value)
+        typed = [(Slot(tok.cls, tok.value), tok.value) for tok in find_tokens(command, opts.classes)]
+        bind_slots(self.bindings, typed, keep_going=True)
 
     def _compare(self, expected: list[str], actual: list[str], opts: CompareOptions) -> Comparison:
-        matcher = LineMatcher(opts.classes, opts.table == "cells", opts.elisions, opts.json)
+        syntax = LineSyntax(opts.classes, opts.elisions)
         if opts.json != "off":
-            result = compare_json(expected, actual, matcher, self.bindings, opts.json == "strict")
+            result = compare_document(expected, actual, syntax, self.bindings, opts.json == "strict")
             if result is not None:
                 return result
+        matcher = LineMatcher(syntax, opts.table == "cells", opts.json)
         kind = UnorderedCompare if opts.order == "any" else TextCompare
         return kind(expected, actual, matcher, self.bindings, opts.elisions).run()
 

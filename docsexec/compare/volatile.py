@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from ..model import VOLATILE_CLASS_NAMES
 from . import ipaddr
@@ -70,6 +70,15 @@ class Token:
     start: int
     end: int
     value: str
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A volatile value as recorded in the page, at one place in a line: the real output must
+    put a value of the same class there, and (for a bound class) the one it stands for."""
+
+    cls: VolatileClass
+    recorded: str
 
 
 # --- validity helpers -------------------------------------------------------------------

@@ -12,10 +12,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from ..common import Log
 from ..errors import EnvironmentProblem
 from . import apt
-from ..common import Log
-
 
 
 def scratch_options(root: Path) -> list[str]:
@@ -59,6 +58,6 @@ def download_source(package: str, suite: str, root: Path, dest: Path, log: Log) 
     return dscs[-1]
 
 
-def _checked(done: subprocess.CompletedProcess, what: str) -> None:
+def _checked(done: subprocess.CompletedProcess[str], what: str) -> None:
     if done.returncode != 0:
         raise EnvironmentProblem(f"apt-get {what} failed: {apt.last_error(done)}")

@@ -34,10 +34,9 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..common import Log
 from ..errors import EnvironmentProblem
 from . import apt, apt_source
-from ..common import Log
-
 
 PACKAGE = "busybox"
 SUITE = "trixie"  # its busybox is 1.37.0, the version of Docker Hub's busybox:latest

@@ -21,11 +21,10 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from ..common import Log
 from ..errors import EnvironmentProblem
 from . import apt, busybox_build
 from .busybox_build import is_static_elf
-from ..common import Log
-
 
 BUSYBOX = Path("/bin/busybox")  # Debian's busybox-static: the fallback only
 SOURCE_ENV = "DOCSEXEC_BUSYBOX"

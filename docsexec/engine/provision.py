@@ -20,15 +20,14 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Sequence
 
+from ..common import Log
 from ..errors import EnvironmentProblem
 from ..model import ENGINE_SOURCES
 from . import apt, images
-from ..common import Log
-
 
 ENGINE_ENV = "DOCSEXEC_ENGINE"
 CHOICES = ENGINE_SOURCES  # the engines docsexec can start (model.py: the names a page may write)
@@ -196,6 +195,7 @@ def install_engine(log: Log = print, sources: Sequence[str] = ()) -> EngineInsta
     if cached_engine(CLIENT_SOURCE) is None:  # the page client comes with forky's packages
         install_debian(CLIENT_SOURCE, log)
     busybox_rootfs_tar(log)  # builds the busybox binary once per machine (images.py)
+    assert found is not None  # installed[0], find_engine()'s, or the one _install made
     for engine in installed or [found]:
         log(f"engine: {engine.source} {engine.version} ({engine.dockerd})")
     return with_page_client(found)
@@ -382,7 +382,7 @@ def _runs(cmd: list[str], path: str) -> bool:
     return done.returncode == 0
 
 
-def _marker(found: EngineInstall) -> dict:
+def _marker(found: EngineInstall) -> dict[str, object]:
     data = asdict(found)
     data["dockerd"] = str(found.dockerd)
     data["bin_dirs"] = [str(d) for d in found.bin_dirs]

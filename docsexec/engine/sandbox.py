@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from ..common import Log, slug
 from ..errors import EnvironmentProblem
 from . import api, cgroups, contain, layout, nic, procs
 from .limits import Limit, Limits
@@ -31,7 +32,6 @@ from .owner import current_owner, write_owner
 from .provision import EngineInstall, import_images
 from .reaper import STAGING_PREFIX, reap_lock, reap_stale
 from .teardown import teardown
-from ..common import Log, slug
 
 _logger = logging.getLogger("docsexec.engine")
 # Environment a dockerd must not inherit: client settings, and systemd's readiness protocol
@@ -64,7 +64,7 @@ class Sandbox:
         self.server_version = ""
         self.log_tail = ""  # last lines of dockerd's log, kept after stop() removed the root
         self._log = log or (lambda line: _logger.info("%s", line))
-        self._children: dict[str, subprocess.Popen] = {}
+        self._children: dict[str, subprocess.Popen[bytes]] = {}
         self._state = "new"
         self.owner_pid = os.getpid()
         self.limits = Limits.from_env()
@@ -253,7 +253,7 @@ class Sandbox:
             "--shutdown-timeout", "2",
         ]
 
-    def _popen(self, daemon: str, argv: list[str]) -> subprocess.Popen:
+    def _popen(self, daemon: str, argv: list[str]) -> subprocess.Popen[bytes]:
         """Start argv in its own session (a Ctrl-C meant for us must not kill it before stop()
         has removed the containers), logging to dockerd.log."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("DOCKER_") and k not in _DROP_ENV}
@@ -273,7 +273,7 @@ class Sandbox:
         pid = self._child_of(proc, daemon, time.monotonic() + 5)
         layout.pid_file(self.id, daemon).write_text(f"{pid}\n")
 
-    def _child_of(self, proc: subprocess.Popen, what: str, deadline: float) -> int:
+    def _child_of(self, proc: subprocess.Popen[bytes], what: str, deadline: float) -> int:
         while True:
             found = procs.children(proc.pid)
             if found:

@@ -191,12 +191,12 @@ class DocsexecExtension(Extension):
         }
         super().__init__(**kwargs)
 
-    def extendMarkdown(self, md: Markdown) -> None:
+    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 - Python-Markdown's name
         # Before everything else (normalize_whitespace is 30): the badge is Markdown to render.
         md.preprocessors.register(GateAndBadge(md, self.getConfigs()), "docsexec_gate", 40)
         # After raw HTML (the highlighted code) is put back (raw_html is 30).
         md.postprocessors.register(ConsoleOutputs(md), "docsexec_console_outputs", 25)
 
 
-def makeExtension(**kwargs: Any) -> DocsexecExtension:
+def makeExtension(**kwargs: Any) -> DocsexecExtension:  # noqa: N802 - the name Markdown looks up
     return DocsexecExtension(**kwargs)

@@ -181,7 +181,7 @@ class _Pool:
         _, status = os.waitpid(pid, 0)
         try:
             outcome = pickle.loads(data)
-        except Exception:
+        except Exception:  # noqa: BLE001 - a cut-off pickle fails in many ways; each means the child died
             code = os.waitstatus_to_exitcode(status)
             outcome = Outcome(job=job, error=(3, f"{job.path}: the process verifying this page died (exit {code})"))
         self._done[job.index] = outcome
@@ -227,7 +227,7 @@ def _child(job: Job, work: Work, write_fd: int) -> None:
         except DocsexecError as exc:
             outcome = Outcome(job=job, error=(exc.exit_code, exc.one_line()))
         _send(write_fd, outcome)
-    except BaseException as exc:
+    except BaseException as exc:  # noqa: BLE001 - a forked child must never return into the parent's code
         with contextlib.suppress(BaseException):
             _send(write_fd, Outcome(job=job, error=(3, f"{job.path}: {type(exc).__name__}: {exc}")))
         code = 70

@@ -199,8 +199,9 @@ def _checksum(body: JsonData) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
-def _entry_from(data: JsonData) -> CachedRun:
-    """Parse an entry; raises ValueError for anything not exactly as written by store()."""
+def _entry_from(data: object) -> CachedRun:
+    """Parse an entry (whatever JSON the file held: a list or a string too); raises ValueError
+    for anything not exactly as written by store()."""
     if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("checksum") != _checksum(data):
         raise ValueError("not a valid cache entry")
     blocks = tuple((str(ident), float(seconds)) for ident, seconds in data["block_seconds"])

@@ -186,7 +186,7 @@ def site(docs: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args) -> None:  # `format`: the base class's name
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
         pass
 
 

@@ -1,16 +1,30 @@
-"""Reading JSON outputs: the recorded one may contain `...` elision lines, which are
-turned into markers so the rest still parses; repeated keys are refused (Docker never prints
-them, and `json` would silently keep the last one)."""
+"""Reading JSON outputs: whole documents, and one document per line (JSON Lines).
+
+The recorded document may contain `...` elision lines, which are turned into markers so the
+rest still parses; repeated keys are refused (Docker never prints them, and `json` would
+silently keep the last one), so such a document is compared as text, where the repeat shows.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from . import elision as el
+from ..elision import is_elision
+
+JsonValue = Any  # what json.loads returns: dict, list, str, int, float, bool or None
 
 ELIDED = "\u2026docsexec-elision\u2026"
-MISSING = object()
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed JSON output (an object or a list at the top)."""
+
+    value: JsonValue
+    elided: bool = False  # the recording had `...` lines, now ELIDED markers in `value`
 
 
 def looks_like_json(lines: Sequence[str]) -> bool:
@@ -56,7 +70,7 @@ class _DuplicateKey(ValueError):
     pass
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
+def _no_duplicates(pairs: list[tuple[str, JsonValue]]) -> dict[str, JsonValue]:
     """JSON allows repeated keys (the last wins); Docker never prints them, so a document
     with one is compared as text, where the repeat shows."""
     keys = [k for k, _ in pairs if k != ELIDED]
@@ -65,18 +79,21 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
     return dict(pairs)
 
 
-def _loads(text: str) -> Any:
-    return json.loads(text, object_pairs_hook=_no_duplicates)
+def _loads(text: str) -> Document | None:
+    try:
+        return Document(json.loads(text, object_pairs_hook=_no_duplicates))
+    except ValueError:
+        return None
 
 
-def parse_recorded(lines: Sequence[str], elisions: bool = True) -> tuple[Any, bool] | None:
-    """The recorded JSON with `...` lines turned into ELIDED markers, and whether any were."""
+def parse_recorded(lines: Sequence[str], elisions: bool = True) -> Document | None:
+    """The recorded JSON with `...` lines turned into ELIDED markers; None if not JSON."""
     if not looks_like_json(lines):
         return None
     out: list[str] = []
     had = False
     for k, line in enumerate(lines):
-        if elisions and el.is_elision(line):
+        if elisions and is_elision(line):
             entry = _elision_entry("\n".join(out), "\n".join(lines[k + 1 :]))
             if entry is None:
                 return None
@@ -84,23 +101,21 @@ def parse_recorded(lines: Sequence[str], elisions: bool = True) -> tuple[Any, bo
             had = True
         else:
             out.append(line)
-    try:
-        return _loads("\n".join(out)), had
-    except ValueError:
-        return None
+    document = _loads("\n".join(out))
+    return Document(document.value, had) if document is not None else None
 
 
-def parse_real(lines: Sequence[str]) -> Any:
-    """The real output as JSON, or MISSING when it is not one JSON document."""
-    if not looks_like_json(lines):
-        return MISSING
-    try:
-        return _loads("\n".join(lines))
-    except ValueError:
-        return MISSING
+def parse_real(lines: Sequence[str]) -> Document | None:
+    """The real output as one JSON document, or None when it is not one."""
+    return _loads("\n".join(lines)) if looks_like_json(lines) else None
 
 
-def named_list(items: list) -> bool:
+def parse_line(line: str) -> Document | None:
+    """One line of JSON Lines (`--format '{{json .}}'`): an object or a list on one line."""
+    return _loads(line) if line[:1] in ("[", "{") else None
+
+
+def named_list(items: list[JsonValue]) -> bool:
     """A list whose elements are all objects with a distinct `"Name"`: order is not meaning."""
     if not items or not all(isinstance(x, dict) and "Name" in x for x in items):
         return False
