@@ -6,6 +6,9 @@
     <output of that input>                        (only with data-prompt="/ # ")
     / # <CTRL-p><CTRL-q>                       <- control keys (docsexec/keys.py)
 
+A command that opens a here-document (`$ cat > f <<'EOF'`) also takes the lines of its
+body, up to the delimiter line: they are typed, not output (heredoc.py).
+
 With data-shown-prompt="# " the page writes `# ip addr` for the real `/ # ` prompt; with
 data-continue="other-id" the body starts at a prompt line, continuing the program that an
 earlier block left open.
@@ -19,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from . import heredoc
 from .blocks import SHELL_PROMPT, Block, Command, Input
 from .errors import BadInput
 from .keys import BadKey, parse_keys
@@ -43,6 +47,7 @@ def parse_transcript(body: Sequence[str], block: Block) -> tuple[Command, ...]:
             while source[-1].endswith("\\") and index + 1 < len(body):
                 index += 1
                 source.append(body[index])
+            index = _here_documents(body, index, source, line, block)
             commands.append(Command(text=_command_text(source), line=line, source=tuple(source)))
             if not commands[-1].text.strip():
                 raise BadInput(block.path, line, "empty command after '$ '")
@@ -63,6 +68,21 @@ def parse_transcript(body: Sequence[str], block: Block) -> tuple[Command, ...]:
     if not commands:
         raise BadInput(block.path, block.fence_line, "tagged block has no command: add a line starting with '$ '")
     return _with_exit_codes(tuple(commands), block)
+
+
+def _here_documents(body: Sequence[str], index: int, source: list[str], line: int, block: Block) -> int:
+    """Append the bodies of the here-documents the command opens (heredoc.py) to `source`;
+    the index of the command's last line. An unclosed one is bad input: without its
+    delimiter the shell would wait for more lines, and every later line would be typed."""
+    for delimiter in heredoc.delimiters(_command_text(source)):
+        while True:
+            if index + 1 >= len(body):
+                raise BadInput(block.path, line, f"here-document not closed: no line {delimiter.word!r} after the command before the block ends")
+            index += 1
+            source.append(body[index])
+            if delimiter.closes(body[index]):
+                break
+    return index
 
 
 def _is_prompt_line(text: str, prompt: str) -> bool:
