@@ -58,6 +58,12 @@ class BlockOptions:
     classes: tuple[str, ...] = ()
     engine: str | None = None  # data-engine: this block is that engine's variant (variants.py)
     engine_diff: str | None = None  # data-engine-diff: "error" forbids per-engine variants; None/"tabs" allows them
+    host: str | None = None  # data-host: "lan-peer" runs the block on the LAN peer; None/"docker-host": the page's host
+
+    @property
+    def on_peer(self) -> bool:
+        """The block runs in the LAN peer's shell (options.LAN_PEER), not the page's."""
+        return self.host == "lan-peer"
 
 
 @dataclass(frozen=True)
