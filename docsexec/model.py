@@ -132,6 +132,12 @@ class BlockOptions:
     engine: str | None = None  # data-engine: this block is that engine's variant (scan/variants.py)
     engine_diff: str | None = None  # data-engine-diff: "error" forbids per-engine variants; None/"tabs" allows them
     matching: CompareOptions = DEFAULT_COMPARE  # `compare`, parsed at scan time
+    host: str | None = None  # data-host: "lan-peer" runs the block on the LAN peer; None/"docker-host": the page's host
+
+    @property
+    def on_peer(self) -> bool:
+        """The block runs in the LAN peer's shell (scan/options.py LAN_PEER), not the page's."""
+        return self.host == "lan-peer"
 
     @property
     def relations(self) -> tuple[Relation, ...]:

@@ -98,11 +98,12 @@ exec "$py" -c "$reaper" "$root/"
 """
 
 
-def etc_files() -> dict[str, str]:
-    """The files bound over the machine's /etc inside the sandbox, the same on every machine."""
+def etc_files(hostname: str = HOSTNAME) -> dict[str, str]:
+    """The files bound over the machine's /etc inside the sandbox, the same on every machine
+    (the LAN peer gets its own, with its own hostname)."""
     return {
-        "hostname": f"{HOSTNAME}\n",
-        "hosts": f"127.0.0.1\tlocalhost\n127.0.1.1\t{HOSTNAME}\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+        "hostname": f"{hostname}\n",
+        "hosts": f"127.0.0.1\tlocalhost\n127.0.1.1\t{hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n",
         "resolv.conf": "nameserver 127.0.0.1\n",
     }
 
@@ -115,11 +116,13 @@ def _interpreter() -> str:
     return os.path.realpath(sys.executable)
 
 
-def init_argv(root: Path, writable: list[Path]) -> list[str]:
-    """`unshare` making the namespaces, its child (pid 1) setting them up, then reaping."""
+def init_argv(root: Path, writable: list[Path], hostname: str = HOSTNAME) -> list[str]:
+    """`unshare` making the namespaces, its child (pid 1) setting them up, then reaping.
+    `root` is the folder left writable, whose etc/ holds the files bound over /etc: the
+    sandbox's root for the page's host, the peer's own folder for the LAN peer (peer.py)."""
     return [
         "unshare", "--mount", "--uts", "--pid", "--fork", "--propagation", "private", "--mount-proc",
-        "sh", "-c", SETUP, "docsexec-init", str(root), HOSTNAME, _interpreter(), _REAPER, *map(str, writable),
+        "sh", "-c", SETUP, "docsexec-init", str(root), hostname, _interpreter(), _REAPER, *map(str, writable),
     ]
 
 

@@ -88,6 +88,44 @@ def log_file(sid: str) -> Path:
     return root_dir(sid) / "dockerd.log"
 
 
+# The LAN peer (peer.py): a second host on the simulated LAN, started only for a page that
+# runs a block there. Its own folder inside the root, so whatever removes the root removes it.
+PEER_DIR = "lan-peer"
+PEER_HOSTNAME = "lan-peer"
+
+
+def peer_root(sid: str) -> Path:
+    """The LAN peer's own folder: its page folder, client settings and (if any) engine."""
+    return root_dir(sid) / PEER_DIR
+
+
+def peer_socket_path(sid: str) -> Path:
+    return peer_root(sid) / "docker.sock"
+
+
+def peer_docker_host(sid: str) -> str:
+    return f"unix://{peer_socket_path(sid)}"
+
+
+def peer_containerd_socket(sid: str) -> Path:
+    return peer_root(sid) / "exec" / "containerd.sock"
+
+
+def peer_cgroup_parent(sid: str) -> str:
+    """The peer engine's containers: below `box`, the one group the sandbox may write to."""
+    return cgroup_parent(sid) + "/" + PEER_DIR
+
+
+def peer_log_file(sid: str) -> Path:
+    return peer_root(sid) / "dockerd.log"
+
+
+# Processes with a pidfile in the root, in the order teardown stops them: the peer's engine,
+# the page's engine, then pid 1 of each set of namespaces (which ends everything left in it).
+DAEMONS = ("peer-dockerd", "peer-containerd", "dockerd", "containerd")
+INITS = ("peer-init", "init")
+
+
 def known_ids() -> set[str]:
     """Every id that has any trace on the machine: a root folder, a netns (either of the
     two) or a cgroup."""

@@ -7,7 +7,8 @@ route, and its one network card, `eth0` (nic.py), is wired to a second namespace
 to the machine's network. The page's shell and the engine also share their own mount, PID
 and UTS namespaces (contain.py: a read-only machine, only their own processes, the hostname
 `docker-host`) and control groups that bound their memory and tasks (cgroups.py); a
-wall-clock limit ends a page that runs too long (limits.py).
+wall-clock limit ends a page that runs too long (limits.py). The second namespace can become
+a host of its own, the LAN peer (peer.py), started only for a page with a block that runs there.
 """
 
 from __future__ import annotations
@@ -21,14 +22,15 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ..common import Log, slug
 from ..errors import EnvironmentProblem
-from . import api, cgroups, contain, layout, nic, procs
+from . import api, cgroups, contain, daemons, layout, nic, procs
 from .limits import Limit, Limits
 from .owner import current_owner, write_owner
+from .peer import LanPeer
 from .provision import EngineInstall, import_images
 from .reaper import STAGING_PREFIX, reap_lock, reap_stale
 from .teardown import teardown
@@ -39,7 +41,7 @@ _logger = logging.getLogger("docsexec.engine")
 _DROP_ENV = ("NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES")
 # Sandboxes started and not yet stopped by this process: stopped at interpreter exit, so an
 # uncaught exception or sys.exit() does not leave daemons for the next run's reaper.
-_LIVE: set["Sandbox"] = set()
+_LIVE: set[Sandbox] = set()
 
 
 @atexit.register
@@ -73,6 +75,7 @@ class Sandbox:
         self._watchdog: threading.Thread | None = None
         self._stopping = threading.Event()
         self._ended_for: list[Limit] = []  # the limits the watchdog ended the sandbox for
+        self._peer: LanPeer | None = None  # the LAN peer, once a block has run there (peer.py)
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -129,7 +132,7 @@ class Sandbox:
         _LIVE.discard(self)
         self._log(f"sandbox {self.id} ({self.label}): removed in {time.monotonic() - begun:.2f} s")
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         self.start()
         return self
 
@@ -149,6 +152,24 @@ class Sandbox:
         reference is invalid" (a race seen before /run was private)."""
         where = cwd or (self.root / "work" if (self.root / "work").is_dir() else self.root)
         return contain.shell_argv(self._require_init(), cgroups.procs_files(self.id), argv, where)
+
+    def peer(self, with_engine: bool = False) -> LanPeer:
+        """The LAN peer (peer.py), started on first use, so a page that never runs a block
+        there starts as fast as before. Whatever a failed start made, stop() removes."""
+        if self._state != "running":
+            raise RuntimeError(f"sandbox {self.id} is not running")
+        if self._peer is None:
+            peer = LanPeer(self, with_engine)
+            begun = time.monotonic()
+            try:
+                peer.start()
+            except Exception as exc:
+                reason = exc.one_line() if isinstance(exc, EnvironmentProblem) else f"{type(exc).__name__}: {exc}"
+                raise EnvironmentProblem(f"the LAN peer of sandbox {self.id} ({self.label}) failed to start: {reason}") from exc
+            self._peer = peer
+            what = f"engine {peer.server_version}" if with_engine else "shell only"
+            self._log(f"sandbox {self.id} ({self.label}): LAN peer up ({what}) in {time.monotonic() - begun:.2f} s")
+        return self._peer
 
     def _require_init(self) -> int:
         if self.init_pid is None:
@@ -210,16 +231,7 @@ class Sandbox:
         nic.add_card(self.netns_name, self.lan_netns_name)
 
     def _containerd_config(self) -> str:
-        """Everything under the root; no CRI, no debug socket, and /etc/containerd ignored."""
-        root = self.root
-        return (
-            "version = 2\n"
-            'disabled_plugins = ["io.containerd.grpc.v1.cri"]\n'
-            f'root = "{root}/data/containerd"\n'
-            f'state = "{root}/exec/containerd"\n'
-            "[grpc]\n"
-            f'  address = "{layout.containerd_socket(self.id)}"\n'
-        )
+        return daemons.containerd_config(self.root, layout.containerd_socket(self.id))
 
     def containerd_argv(self) -> list[str]:
         """Our own containerd rather than dockerd's managed one: dockerd then connects at once
@@ -234,31 +246,15 @@ class Sandbox:
         return found
 
     def dockerd_argv(self) -> list[str]:
-        root, name = self.root, self.netns_name
-        return [
-            str(self.engine.dockerd),
-            "--config-file", str(root / "daemon.json"),  # ignore /etc/docker/daemon.json
-            "--containerd", str(layout.containerd_socket(self.id)),
-            "--data-root", str(root / "data"),
-            "--exec-root", str(root / "exec"),
-            "--pidfile", str(self.root / "exec" / "dockerd.pid"),  # its pid inside; ours: dockerd.pid
-            "--host", self.docker_host,
-            "--cgroup-parent", layout.cgroup_parent(self.id),
-            "--exec-opt", "native.cgroupdriver=cgroupfs",  # the parent is a path, not a systemd slice
-            # Own containerd namespaces: safe even if dockerd finds a system containerd to share.
-            "--containerd-namespace", name,
-            "--containerd-plugins-namespace", f"{name}-plugins",
-            "--dns", "127.0.0.1",  # a failing lookup fails locally, never leaves the machine
-            "--dns-opt", "timeout:1", "--dns-opt", "attempts:1",
-            "--shutdown-timeout", "2",
-        ]
+        return daemons.dockerd_argv(self.engine, self.root, self.docker_host, layout.containerd_socket(self.id),
+                                    layout.cgroup_parent(self.id), self.netns_name)
 
-    def _popen(self, daemon: str, argv: list[str]) -> subprocess.Popen[bytes]:
+    def _popen(self, daemon: str, argv: list[str], log_path: Path | None = None) -> subprocess.Popen[bytes]:
         """Start argv in its own session (a Ctrl-C meant for us must not kill it before stop()
-        has removed the containers), logging to dockerd.log."""
+        has removed the containers), logging to dockerd.log (or `log_path`: the LAN peer's)."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("DOCKER_") and k not in _DROP_ENV}
         env["PATH"] = self.engine.path_env()
-        with open(layout.log_file(self.id), "ab") as log:
+        with open(log_path or layout.log_file(self.id), "ab") as log:
             proc = subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT, env=env, cwd=self.root, start_new_session=True,
@@ -315,8 +311,9 @@ class Sandbox:
         self._ended_for = hits
         what = " and ".join(self.limits.describe(hit) for hit in hits)
         self._log(f"sandbox {self.id} ({self.label}): {what} reached; ending it")
-        if self.init_pid is not None and procs.alive(self.init_pid):
-            os.kill(self.init_pid, signal.SIGKILL)
+        for pid in (self.init_pid, self._peer.init_pid if self._peer else None):
+            if pid is not None and procs.alive(pid):
+                os.kill(pid, signal.SIGKILL)
 
     def _hits(self) -> list[Limit]:
         """The limits reached so far (the wall-clock one only once the watchdog acted on it)."""

@@ -34,8 +34,9 @@ def teardown(sid: str, log: Log, children: dict[str, subprocess.Popen[bytes]] | 
     children = children or {}
     root = layout.root_dir(sid)
     netns = [ident for name in layout.netns_names(sid) if (ident := procs.ns_ident(layout.NETNS_DIR / name))]
-    _step(log, "empty the engine", lambda: _empty_engine(sid, log))
-    for daemon in ("dockerd", "containerd"):  # dockerd first: it still talks to containerd
+    for sock in (layout.peer_socket_path(sid), layout.socket_path(sid)):
+        _step(log, "empty the engine", partial(_empty_engine, sock, log))
+    for daemon in layout.DAEMONS:  # each dockerd before its containerd: it still talks to it
         _step(log, f"stop {daemon}", partial(_stop_daemon, sid, daemon, children.get(daemon), grace, log))
     _step(log, "end the namespaces", lambda: _end_namespaces(sid, children, log))
     _step(log, "kill leftovers", lambda: _kill_leftovers(sid, netns, log))
@@ -53,9 +54,8 @@ def _step(log: Log, what: str, action: Callable[[], object]) -> None:
         log(f"warning: {what}: {type(exc).__name__}: {exc}")
 
 
-def _empty_engine(sid: str, log: Log) -> None:
+def _empty_engine(sock: Path, log: Log) -> None:
     """rm -f every container through the API, if the daemon still answers."""
-    sock = layout.socket_path(sid)
     if sock.exists() and api.ping(sock):
         api.remove_everything(sock, log)
 
@@ -95,21 +95,23 @@ def _reap(child: subprocess.Popen[bytes] | None) -> None:
 
 
 def _end_namespaces(sid: str, children: dict[str, subprocess.Popen[bytes]], log: Log) -> None:
-    """SIGKILL to pid 1 of the sandbox's PID namespace: the kernel then kills every process
-    left in it (the page's, containers' too) and no new one can start there, so even a fork
-    bomb ends here. Its mount namespace, with every mount the engine made, goes with them."""
-    pid = _daemon_pid(sid, "init")
-    if pid is not None and procs.alive(pid):
-        os.kill(pid, signal.SIGKILL)
-        if procs.wait_gone({pid}, 5.0):
-            log(f"warning: pid 1 of sandbox {sid} ({pid}) survived SIGKILL")
-    _reap(children.get("init"))
+    """SIGKILL to pid 1 of each of the sandbox's PID namespaces (the LAN peer's, if it was
+    started, and the page host's): the kernel then kills every process left in it (the
+    page's, containers' too) and no new one can start there, so even a fork bomb ends here.
+    Its mount namespace, with every mount its engine made, goes with them."""
+    for init in layout.INITS:
+        pid = _daemon_pid(sid, init)
+        if pid is not None and procs.alive(pid):
+            os.kill(pid, signal.SIGKILL)
+            if procs.wait_gone({pid}, 5.0):
+                log(f"warning: pid 1 of sandbox {sid} ({init}, {pid}) survived SIGKILL")
+        _reap(children.get(init))
 
 
 def _kill_leftovers(sid: str, netns: list[tuple[int, int]], log: Log) -> None:
-    """containerd, shims, docker-proxy, container processes: anything still tied to the sandbox
-    (nothing of ours runs in the -lan namespace, but a process there would keep it alive)."""
-    tags = (layout.netns_name(sid),)
+    """containerd, shims, docker-proxy, container processes: anything still tied to the sandbox,
+    in either namespace (the LAN peer's processes run in the -lan one)."""
+    tags = tuple(layout.netns_names(sid))  # containerd namespaces of both engines (shims name theirs)
     pids = procs.sandbox_pids(layout.root_dir(sid), netns, layout.cgroup_dirs(sid), tags)
     if not pids:
         return

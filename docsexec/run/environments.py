@@ -38,6 +38,8 @@ class PageEnvironment(Protocol):
 
     def shell_env(self) -> dict[str, str]: ...
 
+    def peer_shell(self) -> tuple[list[str], dict[str, str], Path]: ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None: ...
@@ -98,6 +100,14 @@ class SandboxEnvironment:
         env.update(self._sandbox.env())
         return env
 
+    def peer_shell(self) -> tuple[list[str], dict[str, str], Path]:
+        """argv, environment and folder of a shell on the LAN peer, which this starts the
+        first time (docsexec/engine/peer.py)."""
+        peer = self._sandbox.peer()
+        env = _base_env(peer.workdir)
+        env.update(peer.env())
+        return peer.wrap_shell(SHELL), env, peer.workdir
+
 
 _GATED: dict[str | None, EngineInstall] = {}  # engine source -> the engine the gate let through
 SANDBOX_TOOLS = ("ip", "nsenter", "unshare", "setpriv")
@@ -138,9 +148,20 @@ def environment_gate(mode: EngineMode, pages: Sequence[Sequence[Block]] = (), so
         for source in sources:
             sandbox_engine(source)
         return
+    for blocks in pages:  # first: it needs nothing of the machine, and names the page's line
+        refuse_peer_blocks(blocks)
     require_docker_client()
     _server_version(dict(os.environ))
     precheck(pages, dict(os.environ))
+
+
+def refuse_peer_blocks(blocks: Sequence[Block]) -> None:
+    """`--engine shared` is the caller's one engine in the caller's namespaces: there is no
+    simulated LAN, so no other machine for a data-host="lan-peer" block to run on."""
+    for block in blocks:
+        if block.options.on_peer:
+            raise EnvironmentProblem(f"{block.where}: data-host=\"lan-peer\" needs the sandbox's LAN peer, "
+                                     "which --engine shared does not have: run this page without --engine shared")
 
 
 class SharedEnvironment:
@@ -190,6 +211,12 @@ class SharedEnvironment:
 
     def shell_argv(self) -> list[str]:
         return list(SHELL)
+
+    def peer_shell(self) -> tuple[list[str], dict[str, str], Path]:
+        """Never: preflight refuses such a page first (refuse_peer_blocks); this is the
+        same refusal for a caller that ran no preflight."""
+        refuse_peer_blocks(self._blocks)
+        raise EnvironmentProblem("--engine shared has no LAN peer")
 
     def shell_env(self) -> dict[str, str]:
         env = self._client_env()

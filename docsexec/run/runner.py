@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..common import slug
 from ..model import Block, BlockProblem, BlockResult, Command, EngineMode, PageRun, Progress, ProgressEvent
-from .environments import open_environment
+from .environments import PageEnvironment, open_environment
 from .session import ShellDied, ShellSession, Unattributable
 
 DEFAULT_TIMEOUT = 60.0
@@ -36,6 +36,39 @@ class RunSettings:
         return self.primary or self.source_name
 
 
+class Shells:
+    """The page's shells: docker-host's, started with the page, and the LAN peer's, started
+    (with the peer itself) only when the first block that runs there does, so a page without
+    one starts as before. Two shells, two processes: variables and the working folder of one
+    are not seen by the other, as on two machines."""
+
+    def __init__(self, env: PageEnvironment) -> None:
+        self._env = env
+        self.host = ShellSession(env.shell_argv(), env.shell_env(), env.workdir)
+        self._peer: ShellSession | None = None
+
+    def start(self) -> None:
+        self.host.start()
+
+    def for_block(self, block: Block) -> ShellSession:
+        """The shell the block runs in (data-host); the peer's is started on first use."""
+        if not block.options.on_peer:
+            return self.host
+        if self._peer is None:
+            argv, env, workdir = self._env.peer_shell()
+            peer = ShellSession(argv, env, workdir)
+            self._peer = peer  # closed by close() even if it fails to start
+            peer.start()
+        return self._peer
+
+    def close(self) -> None:
+        try:
+            if self._peer is not None:
+                self._peer.close()
+        finally:
+            self.host.close()
+
+
 def run_page(path: Path, blocks: list[Block], settings: RunSettings, progress: Progress | None = None) -> PageRun:
     """Run the blocks in order in one shell against one engine; always tear the engine down."""
     run = PageRun()
@@ -44,12 +77,12 @@ def run_page(path: Path, blocks: list[Block], settings: RunSettings, progress: P
         return run
     with open_environment(settings.engine, slug(path.stem, 16), blocks, settings.engine_source) as env:  # blocks: shared mode's guard reads them
         run.engine_version = env.server_version
-        session = ShellSession(env.shell_argv(), env.shell_env(), env.workdir)
+        shells = Shells(env)
         try:
-            session.start()
-            _run_blocks(session, blocks, settings, run, progress)
+            shells.start()
+            _run_blocks(shells, blocks, settings, run, progress)
         finally:
-            session.close()
+            shells.close()
     run.seconds = round(time.monotonic() - started, 3)
     return run
 
@@ -62,24 +95,24 @@ def run_journey(pages: list[tuple[Path, list[Block]]], settings: RunSettings,
     runs = [PageRun() for _ in pages]
     every_block = [block for _, blocks in pages for block in blocks]
     with open_environment(settings.engine, "journey", every_block, settings.engine_source) as env:
-        session = ShellSession(env.shell_argv(), env.shell_env(), env.workdir)
+        shells = Shells(env)
         try:
-            session.start()
+            shells.start()
             stopped: str | None = None
             for run, (path, blocks) in zip(runs, pages, strict=True):
                 if page_started:
                     page_started(path, len(blocks))
                 started = time.monotonic()
                 run.engine_version, run.stopped = env.server_version, stopped
-                _run_blocks(session, blocks, settings, run, progress)
+                _run_blocks(shells, blocks, settings, run, progress)
                 run.seconds = round(time.monotonic() - started, 3)
                 stopped = run.stopped
         finally:
-            session.close()
+            shells.close()
     return runs
 
 
-def _run_blocks(session: ShellSession, blocks: list[Block], settings: RunSettings, run: PageRun, progress: Progress | None) -> None:
+def _run_blocks(shells: Shells, blocks: list[Block], settings: RunSettings, run: PageRun, progress: Progress | None) -> None:
     for index, block in enumerate(blocks):
         if progress:
             progress(ProgressEvent.START, block, None)
@@ -88,10 +121,10 @@ def _run_blocks(session: ShellSession, blocks: list[Block], settings: RunSetting
         continued = index + 1 < len(blocks) and blocks[index + 1].options.continues == block.id
         if run.stopped:
             result.problem = BlockProblem.not_run(run.stopped)
-        elif block.options.continues and not session.program_open:
+        elif block.options.continues and not shells.for_block(block).program_open:
             result.problem = BlockProblem.not_run(f"the block it continues ({block.options.continues!r}) did not leave its program open")
         else:
-            _run_block(session, block, settings, result, run, keep_open=continued)
+            _run_block(shells.for_block(block), block, settings, result, run, keep_open=continued)
         if progress:
             progress(ProgressEvent.DONE, block, result)
 

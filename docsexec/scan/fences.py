@@ -131,7 +131,10 @@ def _continuing(options: BlockOptions, earlier: list[Block], path: Path, line: i
         raise BadInput(path, line, f"data-prompt={options.prompt!r} differs from {previous.options.prompt!r} of the block it continues")
     if previous.commands[-1].exit_code != 0:
         raise BadInput(path, line, f"data-exit of {previous.id!r}: the session it leaves open ends in this block, so write its exit code here")
-    return replace(options, prompt=previous.options.prompt, shown_prompt=options.shown_prompt or previous.options.shown_prompt)
+    if options.host is not None and options.on_peer != previous.options.on_peer:
+        raise BadInput(path, line, f"data-host={options.host!r}: the program it continues runs on {previous.options.host or 'docker-host'}")
+    return replace(options, prompt=previous.options.prompt, shown_prompt=options.shown_prompt or previous.options.shown_prompt,
+                   host=options.host or previous.options.host)
 
 
 def _check_relations(path: Path, blocks: list[Block]) -> None:

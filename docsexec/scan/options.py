@@ -32,7 +32,12 @@ from ..model import (
 TAG_CLASS = "docsexec"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 RUNNER_OPTIONS = {"data-exit", "data-timeout", "data-prompt", "data-shown-prompt", "data-continue", "data-same-as",
-                  "data-same-interfaces-as", "data-engine", "data-engine-diff"}
+                  "data-same-interfaces-as", "data-engine", "data-engine-diff", "data-host"}
+# Where a block runs (data-host): the page's host, or the LAN peer, the other machine on the
+# sandbox's simulated LAN (docsexec/engine/peer.py). The page's host is the default.
+HOST = "docker-host"
+LAN_PEER = "lan-peer"
+HOSTS = (HOST, LAN_PEER)
 _LANG_AND_ATTRS = re.compile(r"^\s*(?P<lang>[\w#.+-]*)\s*(?:\{(?P<attrs>.*)\})?\s*$")
 
 
@@ -104,7 +109,15 @@ def _build_options(ident: str, classes: tuple[str, ...], values: dict[str, str],
         engine=_engine(values.get("data-engine"), path, line),
         engine_diff=_engine_diff(values.get("data-engine-diff"), path, line),
         matching=compare_options(compare),
+        host=_host(values.get("data-host"), path, line),
     )
+
+
+def _host(raw: str | None, path: Path, line: int) -> str | None:
+    """A misspelt host must not quietly run the block on docker-host instead."""
+    if raw is not None and raw not in HOSTS:
+        raise BadInput(path, line, f"data-host={raw!r}: expected {' or '.join(HOSTS)}")
+    return raw
 
 
 def _engine(raw: str | None, path: Path, line: int) -> str | None:

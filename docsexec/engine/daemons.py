@@ -1,0 +1,46 @@
+"""The command lines and configuration of a sandbox's containerd and dockerd.
+
+Why a module of their own: a sandbox may run two engines, the page host's and the LAN peer's
+(peer.py), which differ only in where their files, socket, cgroups and containerd namespaces
+are; both must keep every setting that makes a page's engine private and quiet.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .provision import EngineInstall
+
+
+def containerd_config(root: Path, socket: Path) -> str:
+    """Everything under the root; no CRI, no debug socket, and /etc/containerd ignored."""
+    return (
+        "version = 2\n"
+        'disabled_plugins = ["io.containerd.grpc.v1.cri"]\n'
+        f'root = "{root}/data/containerd"\n'
+        f'state = "{root}/exec/containerd"\n'
+        "[grpc]\n"
+        f'  address = "{socket}"\n'
+    )
+
+
+def dockerd_argv(engine: EngineInstall, root: Path, host: str, containerd: Path, cgroup_parent: str, name: str) -> list[str]:
+    """dockerd with its data, exec state and pidfile under `root`, listening only on `host`,
+    containers below `cgroup_parent`, its own containerd namespaces (`name`)."""
+    return [
+        str(engine.dockerd),
+        "--config-file", str(root / "daemon.json"),  # ignore /etc/docker/daemon.json
+        "--containerd", str(containerd),
+        "--data-root", str(root / "data"),
+        "--exec-root", str(root / "exec"),
+        "--pidfile", str(root / "exec" / "dockerd.pid"),  # its pid inside; ours: dockerd.pid
+        "--host", host,
+        "--cgroup-parent", cgroup_parent,
+        "--exec-opt", "native.cgroupdriver=cgroupfs",  # the parent is a path, not a systemd slice
+        # Own containerd namespaces: safe even if dockerd finds a system containerd to share.
+        "--containerd-namespace", name,
+        "--containerd-plugins-namespace", f"{name}-plugins",
+        "--dns", "127.0.0.1",  # a failing lookup fails locally, never leaves the machine
+        "--dns-opt", "timeout:1", "--dns-opt", "attempts:1",
+        "--shutdown-timeout", "2",
+    ]

@@ -1,0 +1,135 @@
+"""The LAN peer: "the other machine" on the sandbox's simulated LAN, for a block that runs there.
+
+Why: a page about macvlan or overlay networks shows traffic between two hosts, and a reader's
+second machine has its own hostname, processes and disk. The sandbox already has that LAN: the
+far end of the page host's `eth0` is `lan0` (198.51.100.1/24) in a second network namespace,
+`docsexec-<id>-lan` (nic.py). A block with `data-host="lan-peer"` runs in a second shell there.
+
+How: the peer gets its own pid 1, made exactly like the page host's (contain.py: a read-only
+machine, private /tmp, /run and /dev/shm, only its own processes), but started in the LAN
+namespace, with the hostname `lan-peer` and with its own folder (`<root>/lan-peer`) as the only
+writable place: it does not see docker-host's processes, engine or files. It joins the page's
+cgroups (the same memory and task limits count both hosts), and its pidfile is in the
+sandbox's root, so stop() and the reaper end it like the page host's (teardown.py).
+
+It is started only when the first block that runs there does (runner.py), so a page that never
+uses it starts exactly as before. A page may also ask for an engine on it (peer engine: its own
+containerd and dockerd, data, exec state and socket under the peer's folder).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import EnvironmentProblem
+from . import api, cgroups, contain, daemons, layout
+from .provision import import_images
+
+if TYPE_CHECKING:
+    from .sandbox import Sandbox
+
+# IPv6 duplicate address detection off before any interface of the peer's engine exists: as on
+# the page host (sandbox.py), so `ip addr` never shows a `tentative` flag that depends on timing.
+_NO_DAD = ["sysctl", "-q", "-w", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"]
+
+
+def _named_init(pid: int) -> bool:
+    """pid 1 has become the reaper and named itself: a block that runs `ps` at once sees
+    `docsexec-init`, as on docker-host (whose engine takes longer to start than this)."""
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip() == contain.INIT_NAME
+    except OSError:
+        return False
+
+
+class LanPeer:
+    """The peer host of one sandbox: its namespaces, and optionally its own engine."""
+
+    def __init__(self, box: Sandbox, with_engine: bool) -> None:
+        self.box = box
+        self.sid = box.id
+        self.root = layout.peer_root(box.id)
+        self.workdir = self.root / "work"
+        self.with_engine = with_engine
+        self.init_pid: int | None = None
+        self.server_version = ""
+
+    def start(self, timeout: float = 30) -> None:
+        """Folder, namespaces, then (if asked for) the engine; the sandbox's stop() removes
+        whatever part of this was made, so a failure here leaves nothing behind either."""
+        deadline = time.monotonic() + timeout
+        self._make_root()
+        self._run(["nsenter", f"--net={layout.lan_netns_path(self.sid)}", *_NO_DAD])
+        self._run(["ip", "-n", layout.lan_netns_name(self.sid), "link", "set", "lo", "up"])  # a host's loopback works
+        self._start_init(deadline)
+        if self.with_engine:
+            self._start_engine(deadline)
+
+    def _make_root(self) -> None:
+        for sub in ("", "etc", "work", "client", "data", "exec"):
+            (self.root / sub).mkdir(mode=0o700, exist_ok=sub == "")
+        for name, text in contain.etc_files(layout.PEER_HOSTNAME).items():
+            (self.root / "etc" / name).write_text(text)
+            (self.root / "etc" / name).chmod(0o644)
+        if self.box.engine.cli_plugins is not None:
+            (self.root / "client" / "cli-plugins").symlink_to(self.box.engine.cli_plugins)
+        (self.root / "daemon.json").write_text("{}\n")
+        (self.root / "containerd.toml").write_text(daemons.containerd_config(self.root, layout.peer_containerd_socket(self.sid)))
+
+    def _start_init(self, deadline: float) -> None:
+        """pid 1 of the peer's namespaces: in the LAN namespace and the page's cgroups."""
+        init = contain.init_argv(self.root, cgroups.writable_dirs(self.sid), layout.PEER_HOSTNAME)
+        argv = contain.joined(cgroups.procs_files(self.sid), ["nsenter", f"--net={layout.lan_netns_path(self.sid)}", *init])
+        proc = self.box._popen("peer-init", argv, layout.peer_log_file(self.sid))
+        self.init_pid = init_pid = self.box._child_of(proc, "the LAN peer's namespace setup", deadline)
+        layout.pid_file(self.sid, "peer-init").write_text(f"{init_pid}\n")
+        ready = self.root / contain.READY
+        self.box._wait_until("LAN peer setup", deadline, lambda: ready.exists() and _named_init(init_pid))
+
+    def _start_engine(self, deadline: float) -> None:
+        """containerd, dockerd and the busybox image, as the page host's engine gets them."""
+        engine = self.box.engine
+        self._launch("peer-containerd", [self.box._tool("containerd"), "--config", str(self.root / "containerd.toml")])
+        sock = layout.peer_containerd_socket(self.sid)
+        self.box._wait_until("the LAN peer's containerd", deadline, lambda: sock.exists() and api.can_connect(sock))
+        self._launch("peer-dockerd", daemons.dockerd_argv(
+            engine, self.root, layout.peer_docker_host(self.sid), sock, layout.peer_cgroup_parent(self.sid), layout.lan_netns_name(self.sid)))
+        api_sock = layout.peer_socket_path(self.sid)
+        self.box._wait_until("the LAN peer's dockerd", deadline, lambda: api_sock.exists() and api.ping(api_sock))
+        self.server_version = api.server_version(api_sock)
+        import_images(layout.peer_docker_host(self.sid), engine.client_dir)
+
+    def _launch(self, daemon: str, argv: list[str]) -> None:
+        """A daemon inside the peer's namespaces; its pidfile gets the daemon's own pid."""
+        proc = self.box._popen(daemon, self.wrap(argv), layout.peer_log_file(self.sid))
+        pid = self.box._child_of(proc, daemon, time.monotonic() + 5)
+        layout.pid_file(self.sid, daemon).write_text(f"{pid}\n")
+
+    def wrap(self, argv: list[str], cwd: Path | None = None) -> list[str]:
+        """argv inside the peer's cgroups and namespaces (network, mount, PID, UTS)."""
+        return contain.enter_argv(self._require_init(), cgroups.procs_files(self.sid), argv, cwd or self.root)
+
+    def wrap_shell(self, argv: list[str]) -> list[str]:
+        """The peer's shell: like the page's (sandbox.wrap_shell), in the peer's page folder."""
+        return contain.shell_argv(self._require_init(), cgroups.procs_files(self.sid), argv, self.workdir)
+
+    def env(self) -> dict[str, str]:
+        """Client settings of the peer's shell: its own engine, or none (the client then
+        fails as on a machine without Docker: nothing listens on its default socket)."""
+        env = {"DOCKER_CONFIG": str(self.root / "client"), "PATH": self.box.engine.page_path_env()}
+        if self.with_engine:
+            env["DOCKER_HOST"] = layout.peer_docker_host(self.sid)
+        return env
+
+    def _require_init(self) -> int:
+        if self.init_pid is None:
+            raise RuntimeError(f"the LAN peer of sandbox {self.sid} is not started")
+        return self.init_pid
+
+    def _run(self, argv: list[str]) -> None:
+        done = subprocess.run(argv, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise EnvironmentProblem(f"{' '.join(argv)} failed: {done.stderr.strip()}")
