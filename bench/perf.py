@@ -5,13 +5,14 @@
 
 Measured side by side in one run on this machine, one line per figure with its target:
 
-P1  `docsexec check docs/ --no-cache -j 1` / a plain bash replay of the same commands: the
+P1  `docsexec check docs/ --no-cache -j 1` on the primary engine / a plain bash replay of the same commands: the
     same inputs typed into bash under a pty, prompt by prompt, on the same kind of fresh private
     engine per page (docsexec's own sandbox), with nothing recorded or compared. Target <= 1.10;
     the line after it says where docsexec's extra time goes.
 P2  a warm re-check of the unchanged site (the run cache), in seconds, and cold/warm, where
     cold is the same default check with an empty cache. Targets <= 1 s and >= 50x.
-P3  `check --no-cache -j 2` / `-j 1` wall time (meant for a 2-core machine). Target <= 0.65.
+P3  `check --no-cache -j 2` / `-j 1` wall time on the primary engine (meant for a 2-core
+    machine). Target <= 0.65.
 T   with --tests: the README's test command (`bash .ci/test`) wall time, and the share of the
     test time spent in tests that use a real engine (marked `engine`, and the pages' items).
 """
@@ -50,41 +51,85 @@ def line(name: str, value: str, target: str, met: bool | None, note: str = "") -
 
 # --- the plain replay ------------------------------------------------------------------------
 
-def replay_page(path: Path) -> tuple[float, float]:
-    """(engine start + stop seconds, command seconds) of one page typed into a plain bash."""
-    import pexpect
+PRIMARY = "debian-forky"  # P1 and P3 compare runs on one engine, the site's primary
 
+
+class Replay:
+    """A page typed into plain bash shells under a pty: the page's host's, and the LAN peer's
+    for `data-host="lan-peer"` blocks (started on first use, as docsexec does)."""
+
+    def __init__(self, env) -> None:
+        self.env = env
+        self.host = self._spawn(env.shell_argv(), env.shell_env(), env.workdir)
+        self.peer = None
+
+    @staticmethod
+    def _spawn(argv: list[str], env: dict[str, str], workdir: Path):
+        import pexpect
+
+        shell = pexpect.spawn(argv[0], argv[1:], env=dict(env, PS1=PS1, PS2=""), cwd=str(workdir),
+                              encoding="utf-8", codec_errors="replace", dimensions=(50, 200))
+        shell.expect_exact(PS1, timeout=30)
+        return shell
+
+    def shell_for(self, block):
+        if not block.options.on_peer:
+            return self.host
+        if self.peer is None:
+            self.peer = self._spawn(*self.env.peer_shell())
+        return self.peer
+
+    def type_block(self, block, leaves_open: bool) -> None:
+        """Type the block's commands and inputs, each after its prompt; with `leaves_open`
+        (the next block continues its program, data-continue) the last program stays open."""
+        shell, timeout = self.shell_for(block), block.options.timeout or 60
+        for position, command in enumerate(block.commands):
+            if not command.continued:
+                shell.send(command.text + "\n")
+            for typed in command.inputs:
+                shell.expect_exact(block.options.prompt or "", timeout=timeout)
+                shell.send(typed.keys if typed.keys is not None else typed.text + "\n")
+            if not (leaves_open and position == len(block.commands) - 1):
+                shell.expect_exact(PS1, timeout=timeout)
+
+    def close(self) -> None:
+        for shell in (self.peer, self.host):
+            if shell is not None:
+                shell.close(force=True)
+
+
+def replay_page(path: Path) -> tuple[float, float]:
+    """(engine start + stop seconds, command seconds) of one page typed into plain bash."""
     from docsexec.run.environments import SandboxEnvironment
     from docsexec.scan.fences import scan_file
+    from docsexec.scan.variants import select
 
-    _, blocks = scan_file(path)
+    blocks = select(scan_file(path)[1], PRIMARY, PRIMARY)
     started = time.monotonic()
-    with SandboxEnvironment(path.stem) as env:
+    with SandboxEnvironment(path.stem, blocks, PRIMARY) as env:
         ready = time.monotonic()
-        shell = pexpect.spawn(env.shell_argv()[0], env.shell_argv()[1:], env=dict(env.shell_env(), PS1=PS1, PS2=""),
-                              cwd=str(env.workdir), encoding="utf-8", codec_errors="replace", dimensions=(50, 200))
-        shell.expect_exact(PS1, timeout=30)
-        for block in blocks:
-            for command in block.commands:
-                shell.send(command.text + "\n")
-                for typed in command.inputs:
-                    shell.expect_exact(block.options.prompt or "", timeout=block.options.timeout or 60)
-                    shell.send(typed.text + "\n")
-                shell.expect_exact(PS1, timeout=block.options.timeout or 60)
-        commands = time.monotonic() - ready
-        shell.close(force=True)
+        replay = Replay(env)
+        try:
+            for index, block in enumerate(blocks):
+                following = blocks[index + 1] if index + 1 < len(blocks) else None
+                replay.type_block(block, following is not None and following.options.continues == block.id)
+        finally:
+            commands = time.monotonic() - ready
+            replay.close()
     return time.monotonic() - started - commands, commands
 
 
 def replay_site(site: str) -> tuple[float, float, float]:
-    """(wall seconds, engine seconds, command seconds) of the replay of every tagged page."""
+    """(wall seconds, engine seconds, command seconds) of the replay of every page that runs
+    (translations never run: their blocks are their source pages')."""
     from docsexec.page import find_pages
+    from docsexec.pages.twins import source_of
     from docsexec.scan.fences import scan_file
 
     started = time.monotonic()
     engines = commands = 0.0
     for path in find_pages([REPO / site]):
-        if scan_file(path)[1]:
+        if source_of(path) is None and scan_file(path)[1]:
             engine, typed = replay_page(path)
             engines, commands = engines + engine, commands + typed
     return time.monotonic() - started, engines, commands
@@ -100,8 +145,8 @@ def serial_breakdown(report: Path, wall: float) -> tuple[float, float]:
 
 def p1_p3(site: str, tmp: Path) -> None:
     report = tmp / "serial.json"
-    serial, code1 = check(site, "--no-cache", "-j", "1", "--report", str(report))
-    parallel, code2 = check(site, "--no-cache", "-j", "2")
+    serial, code1 = check(site, "--no-cache", "-j", "1", "--engine-source", PRIMARY, "--report", str(report))
+    parallel, code2 = check(site, "--no-cache", "-j", "2", "--engine-source", PRIMARY)
     wall, engines, commands = replay_site(site)
     blocks, pages = serial_breakdown(report, serial)
     ratio = serial / wall

@@ -73,31 +73,35 @@ def _docsexec_objects() -> list[str]:
 # - "pages": every page item and the mutation test, which judges the pages' own runs: the
 #   pages then run once per session, together (docsexec's plugin prefetches them in parallel),
 #   on the one worker that holds them;
-# - "browser": the browser tests, which share one built site and one Chromium;
+# - each browser test on its own (the workers share one built site: tests/browser);
 # - every other test module, whose module-scoped fixtures (an engine, a recorded page) are then
 #   made once.
 # (xdist's own `--dist loadgroup` marks cannot do this under pytest 9: they rename node ids.)
 # The longest scopes are handed out first, so none of them starts last and ends late.
-FIRST_SCOPES = ("pages", "browser")
+PAGES_SCOPE = "pages"
+BROWSER_TESTS = "tests/browser/"
 
 
 def suite_scope(nodeid: str) -> str:
     path = nodeid.split("::", 1)[0]
     if path.endswith(".md") or path == "tests/test_mutation.py":
-        return "pages"
-    if path.startswith("tests/browser/"):
-        return "browser"
+        return PAGES_SCOPE
+    if path.startswith(BROWSER_TESTS):
+        return nodeid
     return path
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The first scopes first (a stable sort: each scope keeps its own order); xdist hands
-    out scopes in this order."""
-    def rank(item: pytest.Item) -> int:
-        scope = suite_scope(item.nodeid)
-        return FIRST_SCOPES.index(scope) if scope in FIRST_SCOPES else len(FIRST_SCOPES)
+def _rank(item: pytest.Item) -> int:
+    """0 for the pages, 1 for the browser tests (a minute or more each), 2 for the rest."""
+    if suite_scope(item.nodeid) == PAGES_SCOPE:
+        return 0
+    return 1 if item.nodeid.startswith(BROWSER_TESTS) else 2
 
-    items.sort(key=rank)
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The longest scopes first (a stable sort: each keeps its own order); xdist hands out
+    scopes in this order."""
+    items.sort(key=_rank)
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:

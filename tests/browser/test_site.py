@@ -32,6 +32,7 @@ Environment knobs, all optional:
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import http.server
 import os
@@ -40,6 +41,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -153,36 +155,62 @@ def commands_to_copy(docs: Path, md: str) -> dict[str, str]:
 # --------------------------------------------------------------------------- fixtures
 
 
+def _made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """A folder made by `make` once per test session. Spread over xdist workers, the session's
+    workers share it (it sits beside their own temporary folders): the first to ask makes it
+    under a lock, the others wait and reuse it. A `make` that fails leaves no folder behind,
+    so every worker that asks fails on its own, with its own message."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        folder = tmp_path_factory.mktemp(name)
+        make(folder)
+        return folder
+    folder = tmp_path_factory.getbasetemp().parent / name
+    with open(f"{folder}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = Path(f"{folder}.done")
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            try:
+                make(folder)
+            except BaseException:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise
+            done.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The Markdown the site is built from: a snapshot of DOCS taken once, so a page edited
     while the tests run cannot make the source and the built HTML disagree."""
     if os.environ.get("DOCSEXEC_SITE_DIR"):
         return DOCS
-    snapshot = tmp_path_factory.mktemp("docs") / "docs"
-    shutil.copytree(DOCS, snapshot)
-    return snapshot
+    return _made_once(tmp_path_factory, "docs-snapshot", lambda folder: shutil.copytree(DOCS, folder / "docs")) / "docs"
+
+
+def _build_site(docs: Path, out: Path) -> None:
+    config = out / "mkdocs-inherit.yml"
+    config.write_text(f"INHERIT: {REPO / 'mkdocs.yml'}\ndocs_dir: {docs}\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(out / "site")],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    if result.returncode:
+        pytest.fail(f"mkdocs build --strict failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
 
 
 @pytest.fixture(scope="session")
 def site(docs: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site built from `docs` once per session (shared by the session's xdist workers)."""
     prebuilt = os.environ.get("DOCSEXEC_SITE_DIR")
     if prebuilt:
         path = Path(prebuilt)
         if not (path / "index.html").exists():
             pytest.fail(f"DOCSEXEC_SITE_DIR={prebuilt} holds no built site")
         return path
-    out = tmp_path_factory.mktemp("site")
-    config = out.parent / "mkdocs-inherit.yml"
-    config.write_text(f"INHERIT: {REPO / 'mkdocs.yml'}\ndocs_dir: {docs}\n", encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(out)],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-    )
-    if result.returncode:
-        pytest.fail(f"mkdocs build --strict failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
-    return out
+    return _made_once(tmp_path_factory, "built-site", functools.partial(_build_site, docs)) / "site"
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
