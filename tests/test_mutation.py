@@ -6,7 +6,8 @@ name, an interface state, an expected exit code — and the page is evaluated ag
 the same real run (evaluation does not depend on the recorded text, so re-running Docker per
 mutation would test nothing more). That run is the page's one run of this pytest session,
 shared with the page's own items (docs/page.md::block-id), so no page's engine work is done twice. Every mutation that still "passes" is a lie the verifier
-would have let through. The ratio is printed; at least 95% must be caught.
+would have let through. The ratio is printed (and kept in test-artifacts/mutation.txt); at least
+95% must be caught.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ pytestmark = [pytest.mark.engine, pytest.mark.usefixtures("engine_ready")]
 # Source pages only: a translation's blocks are its source page's, compared, never run (twins.py).
 PAGES = sorted(p for p in (REPO / "docs").rglob("*.md") if source_of(p) is None)
 PER_PAGE = 40
+ARTIFACTS = REPO / "test-artifacts"
 TOKEN_SWAPS = {
     "eth0": "eth1", "eth1": "eth2", "lo": "lo0", "docker0": "docker1",
     "bridge": "macvlan", "host": "overlay", "null": "ipvlan", "local": "swarm",
@@ -116,8 +118,10 @@ def test_check_catches_at_least_95_percent_of_mutations(request):
             if not any(caught(run, mutated) for run in runs):
                 missed.append(f"{path.relative_to(REPO)}:{line}: {description}")
     ratio = (total - len(missed)) / total
-    print(f"\nmutation test: caught {total - len(missed)}/{total} = {ratio:.1%}")
-    for miss in missed:
-        print(f"  missed {miss}")
+    summary = [f"mutation test: caught {total - len(missed)}/{total} = {ratio:.1%}", *(f"  missed {m}" for m in missed)]
+    print("\n" + "\n".join(summary))
+    # Also kept as a file: under xdist (the README's test command) a passing test's output is not shown.
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "mutation.txt").write_text("\n".join(summary) + "\n", encoding="utf-8")
     assert total >= 100, "too few mutation candidates to mean anything"
     assert ratio >= 0.95, f"only {ratio:.1%} of mutations caught; missed:\n" + "\n".join(missed)
