@@ -59,6 +59,7 @@ class BlockOptions:
     engine: str | None = None  # data-engine: this block is that engine's variant (variants.py)
     engine_diff: str | None = None  # data-engine-diff: "error" forbids per-engine variants; None/"tabs" allows them
     host: str | None = None  # data-host: "lan-peer" runs the block on the LAN peer; None/"docker-host": the page's host
+    peer_engine: bool = False  # data-peer-engine="start": the LAN peer's own engine is started before this block
 
     @property
     def on_peer(self) -> bool:

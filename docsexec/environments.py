@@ -41,6 +41,8 @@ class PageEnvironment(Protocol):
 
     def peer_shell(self) -> tuple[list[str], dict[str, str], Path]: ...
 
+    def start_peer_engine(self) -> None: ...
+
     def __enter__(self) -> "PageEnvironment": ...
 
     def __exit__(self, *exc: object) -> None: ...
@@ -108,6 +110,10 @@ class SandboxEnvironment:
         env = _base_env(peer.workdir)
         env.update(peer.env())
         return peer.wrap_shell(SHELL), env, peer.workdir
+
+    def start_peer_engine(self) -> None:
+        """The LAN peer's own engine, for a block with data-peer-engine="start"."""
+        self._sandbox.start_peer_engine()
 
 
 def _sandbox_engine(source: str | None = None):
@@ -210,6 +216,9 @@ class SharedEnvironment:
         same refusal for a caller that ran no preflight."""
         refuse_peer_blocks(self._blocks)
         raise EnvironmentProblem("--engine shared has no LAN peer")
+
+    def start_peer_engine(self) -> None:
+        self.peer_shell()  # the same refusal
 
     def shell_env(self) -> dict[str, str]:
         env = self._client_env()

@@ -75,6 +75,12 @@ class Shells:
             peer.start()
         return self._peer
 
+    def prepare(self, block: Block) -> None:
+        """What a block needs before its first command: the peer's engine (data-peer-engine)."""
+        if block.options.peer_engine:
+            self.for_block(block)
+            self._env.start_peer_engine()
+
     def close(self) -> None:
         try:
             if self._peer is not None:
@@ -138,6 +144,7 @@ def _run_blocks(shells: Shells, blocks: list[Block], settings: RunSettings, run:
         elif block.options.continues and not shells.for_block(block).program_open:
             result.error = f"not run: the block it continues ({block.options.continues!r}) did not leave its program open"
         else:
+            shells.prepare(block)
             _run_block(shells.for_block(block), block, settings, result, run, keep_open=continued_by is not None)
         if progress:
             progress("done", block, result)

@@ -64,7 +64,16 @@ root=$1 name=$2 py=$3 reaper=$4
 shift 4
 hostname "$name"
 for keep in "$root" "$@"; do mount -n --bind "$keep" "$keep"; done
-writable=" $root $* "
+writable=" $root $* /var/lib/docker "
+# /var/lib/docker is the sandbox's own folder: swarm's tasks write there whatever --data-root
+# says. Without one on the machine, an overlay whose upper layer (in the root) adds the mount
+# point: the machine's /var/lib is never written, and a machine's own engine data is hidden.
+mkdir -p "$root/var-lib-docker"
+if [ ! -d /var/lib/docker ]; then
+  mkdir -p "$root/.var-lib/upper/docker" "$root/.var-lib/work"
+  mount -n -t overlay -o "lowerdir=/var/lib,upperdir=$root/.var-lib/upper,workdir=$root/.var-lib/work" docsexec-var-lib /var/lib
+fi
+mount -n --bind "$root/var-lib-docker" /var/lib/docker
 # mountinfo writes a space as \040 (octal): decode, so such a mount point is made read-only too.
 decode='function oct(s) { return substr(s, 1, 1) * 64 + substr(s, 2, 1) * 8 + substr(s, 3, 1) }
 { p = $5; out = ""
