@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from docsexec.engine import busybox_build  # noqa: E402
-from docsexec.engine.provision import cache_dir  # noqa: E402
+from docsexec.engine import busybox_build
+from docsexec.engine.provision import cache_dir
 
 
 def one_build(seed: Path) -> tuple[float, str]:

@@ -54,8 +54,8 @@ def replay_page(path: Path) -> tuple[float, float]:
     """(engine start + stop seconds, command seconds) of one page typed into a plain bash."""
     import pexpect
 
-    from docsexec.environments import SandboxEnvironment
-    from docsexec.scan import scan_file
+    from docsexec.run.environments import SandboxEnvironment
+    from docsexec.scan.fences import scan_file
 
     _, blocks = scan_file(path)
     started = time.monotonic()
@@ -79,7 +79,7 @@ def replay_page(path: Path) -> tuple[float, float]:
 def replay_site(site: str) -> tuple[float, float, float]:
     """(wall seconds, engine seconds, command seconds) of the replay of every tagged page."""
     from docsexec.page import find_pages
-    from docsexec.scan import scan_file
+    from docsexec.scan.fences import scan_file
 
     started = time.monotonic()
     engines = commands = 0.0

@@ -19,7 +19,7 @@ def pytest_runtest_logreport(report) -> None:
 
 
 def pytest_collection_modifyitems(items) -> None:
-    from docsexec.pytest_plugin import BlockItem
+    from docsexec.faces.pytest_plugin import BlockItem
 
     for item in items:
         if item.get_closest_marker("engine") or isinstance(item, BlockItem):

@@ -31,7 +31,7 @@ class Page:
     ends_with_newline: bool
 
     @classmethod
-    def read(cls, path: Path) -> "Page":
+    def read(cls, path: Path) -> Page:
         if path.suffix.lower() not in MARKDOWN_SUFFIXES:
             raise BadInput(path, 1, "not a Markdown file (expected .md or .markdown)")
         try:
@@ -46,7 +46,7 @@ class Page:
         return cls.parse(path, text)
 
     @classmethod
-    def parse(cls, path: Path, text: str) -> "Page":
+    def parse(cls, path: Path, text: str) -> Page:
         bom = text.startswith(BOM)
         if bom:
             text = text[1:]

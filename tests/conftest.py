@@ -64,3 +64,48 @@ def _docsexec_objects() -> list[str]:
     procs = subprocess.run(["pgrep", "-af", "dockerd|containerd"], capture_output=True, text=True).stdout
     found += [f"process {line}" for line in procs.splitlines() if "docsexec" in line]
     return found
+
+
+
+# --------------------------------------------------------------------------- xdist scopes
+# The README's test command spreads the suite over pytest-xdist workers (.ci/test). A unit of
+# work ("scope") goes to one worker as a whole; the scopes are:
+# - "pages": every page item and the mutation test, which judges the pages' own runs: the
+#   pages then run once per session, together (docsexec's plugin prefetches them in parallel),
+#   on the one worker that holds them;
+# - "browser": the browser tests, which share one built site and one Chromium;
+# - every other test module, whose module-scoped fixtures (an engine, a recorded page) are then
+#   made once.
+# (xdist's own `--dist loadgroup` marks cannot do this under pytest 9: they rename node ids.)
+# The longest scopes are handed out first, so none of them starts last and ends late.
+FIRST_SCOPES = ("pages", "browser")
+
+
+def suite_scope(nodeid: str) -> str:
+    path = nodeid.split("::", 1)[0]
+    if path.endswith(".md") or path == "tests/test_mutation.py":
+        return "pages"
+    if path.startswith("tests/browser/"):
+        return "browser"
+    return path
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The first scopes first (a stable sort: each scope keeps its own order); xdist hands
+    out scopes in this order."""
+    def rank(item: pytest.Item) -> int:
+        scope = suite_scope(item.nodeid)
+        return FIRST_SCOPES.index(scope) if scope in FIRST_SCOPES else len(FIRST_SCOPES)
+
+    items.sort(key=rank)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SuiteScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return suite_scope(nodeid)
+
+    config.option.loadscopereorder = False  # keep the order above, not largest-count first
+    return SuiteScheduling(config, log)

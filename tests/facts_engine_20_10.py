@@ -24,8 +24,9 @@ import time
 
 os.environ["DOCSEXEC_ENGINE"] = "debian-bookworm"
 
-from docsexec.engine import layout, provision  # noqa: E402 - after choosing the engine
-from docsexec.engine.sandbox import Sandbox  # noqa: E402
+# imported after choosing the engine
+from docsexec.engine import layout, provision
+from docsexec.engine.sandbox import Sandbox
 
 IPAM = "docker network inspect bridge --format '{{json .IPAM.Config}}'"
 

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 # What the command line imports before it checks the machine; the copy must hold all of it.
-_ENTRY_MODULES = ("docsexec.cli", "docsexec.verify", "docsexec.environments", "docsexec.engine.provision")
+_ENTRY_MODULES = ("docsexec.faces.cli", "docsexec.verify", "docsexec.run.environments", "docsexec.engine.provision")
 
 
 def third_party_packages() -> list[Path]:

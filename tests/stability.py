@@ -68,7 +68,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for index in range(args.runs):
             blocks, bad, seconds = check_run(index, Path(tmp) / f"run{index}.json")
-            total, false, times = total + blocks, false + bad, times + [seconds]
+            total, false, times = total + blocks, false + bad, [*times, seconds]
     changed = idempotency()
     print(f"false divergences: {false}/{total} block runs = {false / max(total, 1):.2%} (target 0)")
     print(f"check time per site run: min {min(times):.1f} s, max {max(times):.1f} s, mean {sum(times) / len(times):.1f} s")

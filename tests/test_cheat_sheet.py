@@ -25,9 +25,9 @@ from pathlib import Path
 import pytest
 from markdown.extensions.toc import slugify
 
-from docsexec.blocks import Block
+from docsexec.model import Block
 from docsexec.page import Page
-from docsexec.scan import find_fences, scan_page
+from docsexec.scan.fences import find_fences, scan_page
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 CHEAT_SHEET = DOCS / "cheat-sheet.md"
@@ -96,7 +96,7 @@ def matches(syntax: str, command: str) -> bool:
     rest = [p for p in (token_pattern(w) for w in syntax_words[lead:]) if p is not None]
     words = tokens(command)
     for start in range(len(words) - len(leading) + 1):
-        if all(p.fullmatch(w) for p, w in zip(leading, words[start:start + lead])):
+        if all(p.fullmatch(w) for p, w in zip(leading, words[start:start + lead], strict=True)):
             remaining = iter(words[start + lead:])
             if all(any(p.fullmatch(w) for w in remaining) for p in rest):
                 return True

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import REPO, run_docsexec
-from docsexec.cli import build_parser
+from docsexec.faces.cli import build_parser
 
 SPEED_OPTIONS = ("-j", "--no-cache", "--shard", "--shard-times")
 

@@ -76,7 +76,7 @@ def test_diverged_output_keeps_elisions_that_still_match():
     ]
     result = compare(expected, actual)
     assert not result.matched
-    assert result.written == expected[:3] + ["1: lo: <LOOPBACK,UP,LOWER_UP> mtu 1500"]
+    assert result.written == [*expected[:3], "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 1500"]
     assert result.notes == ["line 4: '65536' became '1500'"]
 
 

@@ -211,6 +211,36 @@ def test_json_lines_compare_per_line_as_data():
     assert not PageComparator().compare(recorded, same_id).matched  # bijection still holds
 
 
+def test_json_lines_follow_the_document_rules_id_keyed_maps_included():
+    # One matcher for documents and lines: a map keyed by container IDs on one line is
+    # matched through the page bindings, like the same map in a whole document.
+    line = json.dumps({"Containers": {OLD_CONTAINER: {"Name": "mybox"}}, "Driver": "bridge"})
+    real = json.dumps({"Containers": {NEW_CONTAINER: {"Name": "mybox"}}, "Driver": "bridge", "Scope": "local"})
+    cmp = PageComparator()
+    assert cmp.compare([OLD_CONTAINER], [NEW_CONTAINER]).matched
+    result = cmp.compare(["networks:", line, "done"], ["networks:", real, "done"])
+    assert result.matched and result.written == ["networks:", line, "done"]
+    # the same recorded ID standing for another container on the next line: caught
+    other = "0" * 12 + "a" * 52
+    cmp = PageComparator()
+    assert cmp.compare([OLD_CONTAINER], [NEW_CONTAINER]).matched
+    clash = real.replace(NEW_CONTAINER, other)
+    result = cmp.compare(["networks:", line], ["networks:", clash])
+    assert not result.matched
+    assert any("line 2" in note for note in result.notes)
+
+
+def test_json_lines_named_lists_and_strict_keys_as_in_documents():
+    recorded = json.dumps({"Mounts": [{"Name": "a", "RW": True}, {"Name": "b", "RW": False}]})
+    reordered = json.dumps({"Mounts": [{"Name": "b", "RW": False}, {"Name": "a", "RW": True}]})
+    assert PageComparator().compare(["x", recorded], ["x", reordered]).matched
+    flipped = reordered.replace("false", "true")
+    assert not PageComparator().compare(["x", recorded], ["x", flipped]).matched
+    extra = json.dumps({"Mounts": [{"Name": "b", "RW": False}, {"Name": "a", "RW": True, "Mode": ""}]})
+    assert PageComparator().compare(["x", recorded], ["x", extra]).matched
+    assert not PageComparator().compare(["x", recorded], ["x", extra], {"json": "strict"}).matched
+
+
 def test_a_long_key_that_names_the_value_is_never_cut():
     from docsexec.compare import PageComparator
 

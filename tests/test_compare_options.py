@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from docsexec.compare import KNOWN_OPTIONS, PageComparator, validate_options
+from docsexec.compare import PageComparator
+from docsexec.model import KNOWN_OPTIONS
+from docsexec.scan.options import validate_compare_options as validate_options
 
 
 def test_known_options():
-    assert KNOWN_OPTIONS == {"volatile", "json", "table", "order", "elisions"}
+    assert {"volatile", "json", "table", "order", "elisions"} == KNOWN_OPTIONS
 
 
 @pytest.mark.parametrize(
@@ -57,9 +59,9 @@ def test_order_any():
     assert not PageComparator().compare(recorded, real).matched
     result = PageComparator().compare(recorded, real, {"order": "any"})
     assert result.matched and result.written == recorded
-    result = PageComparator().compare(recorded, real + ["dx-prune3"], {"order": "any"})
+    result = PageComparator().compare(recorded, [*real, "dx-prune3"], {"order": "any"})
     assert not result.matched and result.notes == ["output line 4: new line 'dx-prune3'"]
-    assert PageComparator().compare(recorded + ["..."], real + ["dx-prune3"], {"order": "any"}).matched
+    assert PageComparator().compare([*recorded, "..."], [*real, "dx-prune3"], {"order": "any"}).matched
 
 
 def test_order_any_with_bindings_backtracks():

@@ -21,8 +21,8 @@ def _pages() -> list[Path]:
 
 def _outputs(path: Path) -> list[tuple[list[str], dict[str, str]]]:
     """(recorded output, comparator options) of every command of the page, in order."""
-    from docsexec.scan import scan_file
-    from docsexec.transcript import recorded_outputs
+    from docsexec.scan.fences import scan_file
+    from docsexec.scan.transcript import recorded_outputs
 
     _, blocks = scan_file(path)
     return [(list(region), block.options.compare) for block in blocks for c in block.commands for region in recorded_outputs(c)]
@@ -86,7 +86,7 @@ class NextRun:
         for tok in find_tokens(line, ALL_CLASS_NAMES):
             out += [line[last : tok.start], self.name(tok.cls.name, tok.cls.namespace, tok.cls.bound, tok.value)]
             last = tok.end
-        return "".join(out + [line[last:]])
+        return "".join([*out, line[last:]])
 
 
 @pytest.mark.parametrize("path", _pages(), ids=lambda p: str(p.relative_to(DOCS)))

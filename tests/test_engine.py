@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from docsexec.engine import engine_status, install_engine, reap_stale
-from docsexec.engine import layout
+from docsexec.engine import engine_status, install_engine, layout, reap_stale
 from docsexec.engine.owner import Owner, owner_alive, pid_start_time
 from docsexec.engine.provision import find_engine, is_modern
 from docsexec.engine.reaper import is_stale
@@ -27,7 +26,7 @@ from docsexec.engine.sandbox import Sandbox
 from docsexec.errors import EnvironmentProblem
 
 try:
-    from engine_fixtures import docker0_address, engine, fake_dockerd, run, sandbox, traces, visible_tmp  # noqa: F401
+    from engine_fixtures import docker0_address, engine, fake_dockerd, run, sandbox, traces, visible_tmp
 except ImportError:  # tests/ collected as a package
     from tests.engine_fixtures import docker0_address, engine, fake_dockerd, run, sandbox, traces, visible_tmp  # noqa: F401
 
@@ -175,7 +174,7 @@ def test_engine_status_lists_live_sandboxes(engine, sandbox):
 
 
 def test_engine_cli_status(engine):
-    done = subprocess.run([sys.executable, "-m", "docsexec.engine", "status"], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "docsexec", "engine", "status"], capture_output=True, text=True)
     assert done.returncode == 0 and engine.version in done.stdout
 
 

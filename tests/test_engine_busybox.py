@@ -22,12 +22,12 @@ import pexpect
 import pytest
 
 from docsexec.engine import busybox_build, images
-from docsexec.keys import parse_keys
 from docsexec.engine.provision import busybox_rootfs_tar, cache_dir, install_engine
 from docsexec.errors import EXIT_ENVIRONMENT, EnvironmentProblem
+from docsexec.scan.keys import parse_keys
 
 try:
-    from engine_fixtures import engine, run, sandbox  # noqa: F401
+    from engine_fixtures import engine, run, sandbox
 except ImportError:  # tests/ collected as a package
     from tests.engine_fixtures import engine, run, sandbox  # noqa: F401
 

@@ -22,7 +22,7 @@ from docsexec.engine.reaper import is_stale
 from docsexec.engine.sandbox import Sandbox
 
 try:
-    from engine_fixtures import engine, run, sandbox, traces  # noqa: F401
+    from engine_fixtures import engine, run, sandbox, traces
 except ImportError:  # tests/ collected as a package
     from tests.engine_fixtures import engine, run, sandbox, traces  # noqa: F401
 

@@ -25,7 +25,7 @@ from docsexec.engine.reaper import is_stale
 from docsexec.engine.sandbox import Sandbox
 
 try:
-    from engine_fixtures import engine, run, sandbox, traces  # noqa: F401
+    from engine_fixtures import engine, run, sandbox, traces
 except ImportError:  # tests/ collected as a package
     from tests.engine_fixtures import engine, run, sandbox, traces  # noqa: F401
 
@@ -236,7 +236,7 @@ $ sleep 989
 
 
 def test_after_sigkill_of_docsexec_reap_leaves_nothing_of_the_peer_engine(tmp_path):
-    from test_safety_support import Run, left_by, processes_matching
+    from safety_support import Run, left_by, processes_matching
 
     page = tmp_path / "killed.md"
     page.write_text(ENGINE_PAGE)

@@ -16,10 +16,11 @@ from xml.etree import ElementTree
 import pytest
 
 from conftest import leftovers, run_docsexec
-from docsexec import provenance, variants
 from docsexec.page import Page
-from docsexec.scan import scan_page
-from docsexec.tabs import split_blocks
+from docsexec.scan import variants
+from docsexec.scan.fences import scan_page
+from docsexec.write import provenance
+from docsexec.write.tabs import split_blocks
 
 ENGINES = '[tool.docsexec]\nengines = ["debian-forky", "debian-trixie"]\n'
 # Outputs left empty: `update` fills them from real runs. `ver` prints the server's version, so
@@ -198,7 +199,10 @@ $ echo x
 
 def test_each_engine_runs_its_own_variant_and_others_fall_back_to_the_primary():
     blocks = scan_page(Page.parse(Path("p.md"), TABBED))
-    ids = lambda source: [b.id for b in variants.select(blocks, source, "debian-forky")]
+
+    def ids(source):
+        return [b.id for b in variants.select(blocks, source, "debian-forky")]
+
     assert ids("debian-forky") == ["a", "b"]
     assert ids("debian-trixie") == ["a-trixie", "b"]
     assert ids("system") == ["a", "b"]  # a newer engine is held to the primary's output

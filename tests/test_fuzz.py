@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from docsexec.errors import BadInput
 from docsexec.page import Page
-from docsexec.rewrite import apply_bodies, body_lines
-from docsexec.scan import scan_page
+from docsexec.scan.fences import scan_page
+from docsexec.write.rewrite import apply_bodies
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 PATH = Path("fuzz.md")
@@ -144,7 +144,7 @@ def test_the_scanner_fails_only_with_bad_input_and_own_bodies_are_the_identity(t
     if result is None:
         return
     page, blocks = result
-    same = apply_bodies(page, [(block, body_lines(page, block)) for block in blocks])
+    same = apply_bodies(page, [(block, list(block.body)) for block in blocks])
     assert same.text() == page.text() == text
 
 
@@ -174,8 +174,8 @@ def test_new_outputs_with_fences_keep_the_page_parsing_into_the_same_blocks(text
     new = apply_bodies(page, updates)
     again = scan_page(new)
     assert [b.id for b in again] == [b.id for b in blocks]
-    for (block, body), fresh in zip(updates, again):
-        assert body_lines(new, fresh) == body
+    for (_, body), fresh in zip(updates, again, strict=True):
+        assert list(fresh.body) == body
     # Everything outside the blocks' bodies and fences is untouched, in order.
     outside_old = _outside(page.lines, blocks)
     outside_new = _outside(new.lines, again)
@@ -200,4 +200,4 @@ def test_arbitrary_text_never_crashes_the_scanner(text):
     result = scanned(text)
     if result is not None:
         page, blocks = result
-        assert apply_bodies(page, [(b, body_lines(page, b)) for b in blocks]).text() == text
+        assert apply_bodies(page, [(b, list(b.body)) for b in blocks]).text() == text

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import leftovers, run_docsexec
 from docsexec.errors import BadInput
-from docsexec.journey import journey_pages, reading_order
+from docsexec.pages.journey import journey_pages, reading_order
 
 CONFIG = """site_name: t
 site_url: !ENV [SITE_URL, null]
@@ -77,7 +77,7 @@ def test_journey_pages_keeps_only_requested_pages_in_nav_order(tmp_path):
 def test_a_nav_entry_without_its_page_is_bad_input(tmp_path):
     config = site(tmp_path)
     (tmp_path / "docs" / "second.md").unlink()
-    with pytest.raises(BadInput, match="does not exist: .*second.md"):
+    with pytest.raises(BadInput, match=r"does not exist: .*second\.md"):
         reading_order(config)
 
 

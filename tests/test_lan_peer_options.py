@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from conftest import run_docsexec
-from docsexec.environments import preflight
 from docsexec.errors import EXIT_BAD_INPUT, EXIT_ENVIRONMENT, BadInput, EnvironmentProblem
+from docsexec.model import EngineMode
 from docsexec.page import Page
-from docsexec.scan import scan_page
+from docsexec.run.environments import environment_gate
+from docsexec.scan.fences import scan_page
 
 P = Path("page.md")
 PEER_SESSION = '```console {#a .docsexec data-host="lan-peer" data-prompt="/ # "}\n$ sh\n```\n'
@@ -59,7 +60,7 @@ def test_the_cli_refuses_an_unknown_host_with_exit_2(tmp_path):
 def test_shared_mode_refuses_a_page_with_a_peer_block_before_anything_runs():
     blocks = scan('# T\n\n```console {#here .docsexec}\n$ true\n```\n\n```console {#there .docsexec data-host="lan-peer"}\n$ true\n```\n')
     with pytest.raises(EnvironmentProblem) as info:
-        preflight("shared", [blocks])
+        environment_gate(EngineMode.SHARED, [blocks])
     assert info.value.exit_code == EXIT_ENVIRONMENT
     assert info.value.one_line() == str(info.value)
     assert str(info.value).startswith("page.md:7 [there]: data-host=\"lan-peer\" needs the sandbox's LAN peer, which --engine shared does not have")

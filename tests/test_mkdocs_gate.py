@@ -1,6 +1,6 @@
 """The gate and the badge, in real builds with MkDocs and with Zensical.
 
-Both render through docsexec's Markdown extension (docsexec.markdown_ext): MkDocs with the
+Both render through docsexec's Markdown extension (docsexec.faces.markdown_ext): MkDocs with the
 thin plugin naming each page, Zensical through its own page context (it loads no MkDocs
 plugins). A build fails on unverified or edited blocks and shows the badge otherwise.
 No engine here: the gate only reads the pages, which is the point (the build never needs Docker).
@@ -15,16 +15,17 @@ from pathlib import Path
 
 import pytest
 
-from docsexec import provenance, variants
 from docsexec.page import Page
-from docsexec.scan import scan_page
+from docsexec.scan import variants
+from docsexec.scan.fences import scan_page
+from docsexec.write import provenance
 
 BODY = "# P\n\n```console {#greet .docsexec}\n$ echo hello\n# not a prompt\n```\n"
 CONFIG = (
     "site_name: t\n"
     "plugins:\n  - docsexec\n"
     "markdown_extensions:\n  - attr_list\n  - pymdownx.highlight:\n      pygments_lang_class: true\n"
-    "  - pymdownx.superfences\n  - docsexec.markdown_ext\n"
+    "  - pymdownx.superfences\n  - docsexec.faces.markdown_ext\n"
 )
 ZENSICAL = shutil.which("zensical", path=str(Path(sys.executable).parent)) or "zensical"
 BUILDERS = {
@@ -41,7 +42,7 @@ def verified(text: str, engines: tuple[str, ...] = ("debian-trixie",)) -> str:
     """The page with a provenance entry per engine, as `update` on each would write it."""
     page = Page.parse(Path("index.md"), text)
     blocks = scan_page(page)
-    records = tuple(provenance.EngineRecord(e, VERSIONS[e], provenance.blocks_digest(page, variants.select(blocks, e, engines[0])))
+    records = tuple(provenance.EngineRecord(e, VERSIONS[e], provenance.blocks_digest(variants.select(blocks, e, engines[0])))
                     for e in engines)
     return provenance.with_provenance(page, provenance.Provenance("2026-11-27", records)).text()
 
@@ -145,7 +146,7 @@ def test_a_page_verified_on_fewer_engines_than_configured_fails_the_build(tmp_pa
 
 def test_an_old_one_engine_provenance_line_satisfies_no_configured_engine(tmp_path):
     page = Page.parse(Path("index.md"), BODY)
-    digest = provenance.blocks_digest(page, scan_page(page))
+    digest = provenance.blocks_digest(scan_page(page))
     old = f"---\ndocsexec: {{engine: 26.1.5+dfsg1, date: 2026-11-27, blocks: {digest}}}\n---\n\n" + BODY
     assert build(tmp_path, "mkdocs", old).returncode == 0  # no configuration: the line is still honoured
     done = build(tmp_path, "mkdocs", old, pyproject=ENGINES)

@@ -18,13 +18,13 @@ from dataclasses import replace
 import pytest
 
 from conftest import REPO
-from docsexec.blocks import BlockResult
-from docsexec.evaluate import PASSING, evaluate_page
-from docsexec.page import Page
-from docsexec.pytest_plugin import page_settings, prefetch_runs, shared_page_run
+from docsexec.compare.evaluate import evaluate_page
 from docsexec.errors import BadInput
-from docsexec.twins import source_of
-from docsexec.scan import scan_page
+from docsexec.faces.pytest_plugin import page_settings, prefetch_runs, shared_page_run
+from docsexec.model import BlockResult
+from docsexec.page import Page
+from docsexec.pages.twins import source_of
+from docsexec.scan.fences import scan_page
 
 pytestmark = [pytest.mark.engine, pytest.mark.usefixtures("engine_ready")]
 
@@ -93,8 +93,8 @@ def caught(run, mutated: Page) -> bool:
         by_id = {b.id: b for b in scan_page(mutated)}
     except BadInput:
         return True  # the mutated page is refused outright (exit 2): caught
-    results = [BlockResult(block=by_id[r.block.id], commands=r.commands, error=r.error) for r in run.results]
-    return any(v.status not in PASSING for v in evaluate_page(replace(run, results=results)))
+    results = [BlockResult(block=by_id[r.block.id], commands=r.commands, problem=r.problem) for r in run.results]
+    return any(not v.status.passing for v in evaluate_page(replace(run, results=results)))
 
 
 def test_check_catches_at_least_95_percent_of_mutations(request):

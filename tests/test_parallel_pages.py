@@ -19,8 +19,11 @@ from pathlib import Path
 import pytest
 
 from conftest import leftovers, run_docsexec
-from test_safety_support import Run, processes_matching
-from test_safety_support import no_run_outlives_its_test  # noqa: F401 - autouse: no docsexec child outlives its test
+from safety_support import (
+    Run,
+    no_run_outlives_its_test,  # noqa: F401 - autouse: no docsexec child outlives its test
+    processes_matching,
+)
 
 pytestmark = [pytest.mark.engine, pytest.mark.usefixtures("engine_ready")]
 

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import run_docsexec
 from docsexec.errors import UsageError
-from docsexec.reportmerge import merge
+from docsexec.report.merge import merge
 
 
 def page(file: str, status: str = "ok", seconds: float = 1.0) -> dict:

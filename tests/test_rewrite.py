@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from docsexec.page import Page
-from docsexec.rewrite import apply_bodies, body_lines
-from docsexec.scan import scan_page
+from docsexec.scan.fences import scan_page
+from docsexec.write.rewrite import apply_bodies
 
 PAGE = "Intro 你好\n\n1. Step\n\n    ```console {#a .docsexec}\n    $ echo a\n    old\n    ```\n\nEnd\n"
 
@@ -39,7 +39,7 @@ def test_output_containing_a_fence_lengthens_the_fence_so_the_page_still_parses(
     new = apply_bodies(page, [(block, ["$ cat x.md", "```", "inner", "```"])])
     assert new.text() == "````console {#a .docsexec}\n$ cat x.md\n```\ninner\n```\n````\n\nafter\n"
     [again] = scan_page(new)
-    assert body_lines(new, again) == ["$ cat x.md", "```", "inner", "```"]
+    assert list(again.body) == ["$ cat x.md", "```", "inner", "```"]
 
 
 def test_write_is_atomic_and_leaves_no_temporary_file(tmp_path):
@@ -81,37 +81,37 @@ $ true
 
 
 def _results(block, outputs):
-    from docsexec.blocks import BlockResult, CommandResult
+    from docsexec.model import BlockResult, CommandResult
 
     return BlockResult(block=block, commands=[CommandResult(output=out, exit_code=0) for out in outputs])
 
 
 def test_blank_separator_lines_are_layout_not_output():
-    from docsexec.evaluate import OK, evaluate_page
-    from docsexec.runner import PageRun
+    from docsexec.compare.evaluate import evaluate_page
+    from docsexec.model import PageRun, Status
 
     page = Page.parse(Path("p.md"), FOREIGN)
     [block] = scan_page(page)
     real = [["NETWORK ID   NAME", "1a2b3c4d5e6f bridge"], ["0123456789ab"], []]
-    [verdict] = evaluate_page(PageRun(path=page.path, results=[_results(block, real)]))
-    assert verdict.status == OK and verdict.written is None
+    [verdict] = evaluate_page(PageRun(results=[_results(block, real)]))
+    assert verdict.status is Status.OK and verdict.written is None
 
 
 def test_an_update_keeps_the_blank_lines_around_new_outputs():
-    from docsexec.evaluate import DIVERGED, evaluate_page
-    from docsexec.runner import PageRun
+    from docsexec.compare.evaluate import evaluate_page
+    from docsexec.model import PageRun, Status
 
     page = Page.parse(Path("p.md"), FOREIGN)
     [block] = scan_page(page)
     real = [["NETWORK ID   NAME", "1a2b3c4d5e6f bridge", "99aa88bb77cc mynet"], ["0123456789ab"], []]
-    [verdict] = evaluate_page(PageRun(path=page.path, results=[_results(block, real)]))
-    assert verdict.status == DIVERGED
+    [verdict] = evaluate_page(PageRun(results=[_results(block, real)]))
+    assert verdict.status is Status.DIVERGED
     new = apply_bodies(page, [(block, verdict.written)])
     assert new.text() == FOREIGN.replace("1a2b3c4d5e6f bridge\n", "1a2b3c4d5e6f bridge\n99aa88bb77cc mynet\n")
 
 
 def test_blank_ends_are_layout_only_where_the_real_output_has_none():
-    from docsexec.layout import separate
+    from docsexec.compare.layout import separate
 
     assert separate(["", "a", ""], ["a"]).core == ("a",)
     assert separate(["", "a"], ["", "a"]).core == ("", "a")  # the program printed that blank line

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from docsexec import runcache
 from docsexec.page import Page
-from docsexec.runcache import RunCache, new_entry, run_key
-from docsexec.scan import scan_page
+from docsexec.pages import runcache
+from docsexec.pages.runcache import RunCache, new_entry, run_key
+from docsexec.scan.fences import scan_page
 
 PAGE = """# P
 
@@ -100,8 +100,10 @@ def test_a_change_of_docsexec_itself_misses(monkeypatch):
 
 
 def test_the_docsexec_digest_covers_the_comparator_source():
-    package = Path(runcache.__file__).parent
-    assert (package / "compare" / "lines.py").exists()
+    package = Path(runcache.__file__).parent.parent
+    hashed = runcache.source_files()
+    assert package / "compare" / "lines.py" in hashed
+    assert package / "pages" / "runcache.py" in hashed and package / "model.py" in hashed
     runcache.docsexec_digest.cache_clear()
     first = runcache.docsexec_digest()
     assert first == runcache.docsexec_digest() and len(first) == 64

@@ -19,9 +19,16 @@ from conftest import run_docsexec
 from docsexec.engine import layout
 from docsexec.engine.provision import find_engine
 from docsexec.engine.sandbox import Sandbox
-from engine_fixtures import run as run_in, traces
-from test_safety_support import Run, left_by, own_sandbox_dirs, processes_matching, write_page
-from test_safety_support import no_run_outlives_its_test  # noqa: F401 - autouse: no docsexec child outlives its test
+from engine_fixtures import run as run_in
+from engine_fixtures import traces
+from safety_support import (
+    Run,
+    left_by,
+    no_run_outlives_its_test,  # noqa: F401 - autouse: no docsexec child outlives its test
+    own_sandbox_dirs,
+    processes_matching,
+    write_page,
+)
 
 pytestmark = [pytest.mark.engine, pytest.mark.usefixtures("engine_ready")]
 

@@ -21,8 +21,13 @@ import pytest
 from docsexec.engine import contain, layout
 from docsexec.engine.limits import MEMORY_ENV, SECONDS_ENV, TASKS_ENV
 from engine_fixtures import engine, sandbox  # noqa: F401 - fixtures
-from test_safety_support import Run, left_by, processes_matching, write_page
-from test_safety_support import no_run_outlives_its_test  # noqa: F401 - autouse: no docsexec child outlives its test
+from safety_support import (
+    Run,
+    left_by,
+    no_run_outlives_its_test,  # noqa: F401 - autouse: no docsexec child outlives its test
+    processes_matching,
+    write_page,
+)
 
 pytestmark = [pytest.mark.engine, pytest.mark.usefixtures("engine_ready")]
 REPO = Path(__file__).resolve().parent.parent
@@ -107,7 +112,7 @@ def test_a_hostile_page_leaves_the_machine_as_it_was(tmp_path, machine_process):
     assert left_by(run.sids) == []
 
 
-def test_the_page_shell_keeps_what_lessons_need_and_drops_the_rest(sandbox):
+def test_the_page_shell_keeps_what_lessons_need_and_drops_the_rest(sandbox):  # noqa: F811 - the fixture
     """`docker inspect` gives a pid the page can nsenter and move an interface into (a later
     lesson wires a --network none container by hand); the shell keeps CAP_SYS_ADMIN and
     CAP_NET_ADMIN for that, but has no capability to load modules or set the clock."""

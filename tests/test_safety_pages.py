@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
+import random
 import re
 import signal
 import subprocess
@@ -20,10 +21,13 @@ import pytest
 
 from conftest import run_docsexec
 from docsexec.page import Page
-from docsexec.rewrite import body_lines
-from docsexec.scan import scan_file
-from test_safety_support import Run, left_by, processes_matching
-from test_safety_support import no_run_outlives_its_test  # noqa: F401 - autouse: no docsexec child outlives its test
+from docsexec.scan.fences import scan_file
+from safety_support import (
+    Run,
+    left_by,
+    no_run_outlives_its_test,  # noqa: F401 - autouse: no docsexec child outlives its test
+    processes_matching,
+)
 
 BOM = "\ufeff".encode()
 FRONT = re.compile(r"^\ufeff?---\r?\ndocsexec: \{date: [0-9-]+, engines: \[[^]]+\]\}\r?\n---\r?\n\r?\n")
@@ -72,7 +76,7 @@ def test_an_interrupted_write_leaves_the_old_page_and_no_temporary_file(tmp_path
     assert snapshot(tmp_path) == before
     monkeypatch.undo()
     page.write_atomically()
-    assert path.read_bytes().startswith(BOM + "# changed\r\n".encode())
+    assert path.read_bytes().startswith(BOM + b"# changed\r\n")
     assert path.stat().st_mode & 0o777 == 0o640
     assert [p.name for p in tmp_path.iterdir()] == ["p.md"]
 
@@ -106,30 +110,54 @@ import sys
 from pathlib import Path
 from docsexec.page import Page
 path = Path(sys.argv[1])
-texts = [("A" * 2_000_000 + "\\n"), ("B" * 2_000_000 + "\\n")]
-i = 0
+pages = [Page.parse(path, letter * 2_000_000 + "\\n") for letter in "AB"]
+pages[0].write_atomically()
+print("writing", flush=True)
+i = 1
 while True:
-    Page.parse(path, texts[i % 2]).write_atomically()
+    pages[i % 2].write_atomically()
     i += 1
 """
+KILLS_INSIDE_A_WRITE = 5
+MOST_KILLS = 100
 
 
 def test_sigkill_during_writes_never_leaves_a_damaged_page(tmp_path):
-    """SIGKILL a process that rewrites a 2 MB page in a loop, twenty times at random moments:
-    the page is always one whole version. (A kill inside the few ms of a write may leave that
-    write's hidden `.p.md.*.docsexec-tmp` beside the page; the page itself is intact.)"""
+    """SIGKILL a process that rewrites a 2 MB page in a loop, at random moments, until five
+    kills have landed inside a write: between the creation of the write's hidden temporary
+    and its rename over the page. Such a kill is seen, not assumed: the killed writer's
+    temporary (named with its pid) is still there. Each time, the page is one whole version,
+    and after a kill inside a write it is the old one. Fails if too few kills land inside."""
     path = tmp_path / "p.md"
     path.write_text("A" * 2_000_000 + "\n")
-    whole = {("A" * 2_000_000 + "\n").encode(), ("B" * 2_000_000 + "\n").encode()}
-    for attempt in range(20):
-        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path)])
-        time.sleep(0.05 + (attempt % 7) * 0.013)
-        writer.send_signal(signal.SIGKILL)
-        writer.wait()
-        assert path.read_bytes() in whole
+    whole = {(letter * 2_000_000 + "\n").encode() for letter in "AB"}
+    rng = random.Random(15)
+    inside: list[int] = []  # for each kill inside a write, how many bytes its temporary had got
+    for _ in range(MOST_KILLS):
+        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True)
+        try:
+            assert writer.stdout.readline() == "writing\n", "the writer did not start writing"
+            time.sleep(rng.uniform(0, 0.03))
+        finally:
+            writer.send_signal(signal.SIGKILL)
+            writer.wait()
+            writer.stdout.close()
+        page = path.read_bytes()
+        assert page in whole, f"a damaged page: {len(page)} bytes"
+        temporaries = list(tmp_path.glob(f".p.md.{writer.pid}.*.docsexec-tmp"))
+        if not temporaries:
+            continue  # the kill fell between two writes
+        [temporary] = temporaries
+        written = temporary.read_bytes()
+        assert any(version.startswith(written) for version in whole), "the temporary holds the writer's bytes"
+        assert not written or written[:1] != page[:1], "killed inside the write of a version, the page already shows it"
+        inside.append(len(written))
+        if len(inside) == KILLS_INSIDE_A_WRITE:
+            break
+    assert len(inside) == KILLS_INSIDE_A_WRITE, f"{len(inside)} of {MOST_KILLS} kills landed inside a write"
     others = [p.name for p in tmp_path.iterdir() if p.name != "p.md"]
     assert all(re.fullmatch(r"\.p\.md\..+\.docsexec-tmp", name) for name in others), others
-    print(f"{len(others)} of 20 kills landed inside a write")
+    print(f"bytes of the temporary at each kill inside a write: {inside}")
 
 
 # --- against real engines --------------------------------------------------------------------
@@ -194,10 +222,10 @@ def test_an_output_with_fences_gets_a_longer_fence_and_the_page_still_parses(tmp
     assert done.returncode == 0, done.stdout + done.stderr
     text = page.read_text(encoding="utf-8")
     assert "    `````console {#fence .docsexec}\n" in text and "\n    `````\n\nText after the block." in text
-    parsed, blocks = scan_file(page)
+    _, blocks = scan_file(page)
     assert [b.id for b in blocks] == ["fence", "later"]
-    assert body_lines(parsed, blocks[0])[1:] == ["before", "```", "inside", "````", "~~~", "after"]
-    assert body_lines(parsed, blocks[1]) == ["$ echo later", "later"]
+    assert list(blocks[0].body)[1:] == ["before", "```", "inside", "````", "~~~", "after"]
+    assert list(blocks[1].body) == ["$ echo later", "later"]
     check = run_docsexec("check", str(page))
     assert check.returncode == 0, check.stdout + check.stderr
     before = snapshot(tmp_path)

@@ -18,8 +18,12 @@ from pathlib import Path
 import pytest
 
 from docsexec.shared import Docker, Inventory, lock_path
-from test_safety_support import Run, processes_matching, write_page
-from test_safety_support import no_run_outlives_its_test  # noqa: F401 - autouse: no docsexec child outlives its test
+from safety_support import (
+    Run,
+    no_run_outlives_its_test,  # noqa: F401 - autouse: no docsexec child outlives its test
+    processes_matching,
+    write_page,
+)
 
 pytestmark = [pytest.mark.engine, pytest.mark.usefixtures("engine_ready")]
 

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from docsexec.blocks import Block, BlockOptions, Command
 from docsexec.errors import EnvironmentProblem
+from docsexec.model import Block, BlockOptions, Command
 from docsexec.shared import CONTAINER, IMAGE, NETWORK, VOLUME, EngineLock, lock_path, plan_page, simple_commands
+
 
 def plan_of(*texts: str):
     commands = tuple(Command(text=t, line=10 + i, source=(f"$ {t}",)) for i, t in enumerate(texts))

@@ -13,8 +13,13 @@ import time
 
 import pytest
 
-from test_safety_support import Run, left_by, processes_matching, write_page
-from test_safety_support import no_run_outlives_its_test  # noqa: F401 - autouse: no docsexec child outlives its test
+from safety_support import (
+    Run,
+    left_by,
+    no_run_outlives_its_test,  # noqa: F401 - autouse: no docsexec child outlives its test
+    processes_matching,
+    write_page,
+)
 
 pytestmark = [pytest.mark.engine, pytest.mark.usefixtures("engine_ready")]
 

@@ -8,7 +8,7 @@ import pytest
 
 from docsexec.errors import BadInput
 from docsexec.page import Page
-from docsexec.scan import scan_page
+from docsexec.scan.fences import scan_page
 
 P = Path("page.md")
 OPEN = '```console {#a .docsexec data-prompt="/ # "}\n$ docker attach box1\n```\n'  # leaves a session open

@@ -1,19 +1,35 @@
 """The session types an input only when its program waits at its prompt, and refuses output it
 cannot tie to one input. Real bash under a real pty, with small real programs standing in for
-busybox's shell (no engine needed: what is tested is the terminal protocol)."""
+busybox's shell (no engine needed: what is tested is the terminal protocol): a tiny Python
+shell whose prompt misbehaves on demand, and Debian's own `sh -i` and `python3 -i`, each in a
+terminal of its own (`script`), as `docker run -it` gives the container's shell one.
+
+Also: plain commands (output and exit status per command, state kept between them), timeouts
+and the shell's death (ShellDied), and the helpers that turn terminal bytes into lines."""
 
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
 
-from docsexec.blocks import Command, Input
-from docsexec.keys import parse_keys
-from docsexec.session import ShellSession, Unattributable, clean_output, waits_at_prompt
+from docsexec.model import Command, Input
+from docsexec.run import session as session_module
+from docsexec.run.session import (
+    ShellDied,
+    ShellSession,
+    Unattributable,
+    _consume_echo,
+    clean_output,
+    current_line,
+    waits_at_prompt,
+)
+from docsexec.scan.keys import parse_keys
 
 PROMPT = "/ # "
 
@@ -69,8 +85,8 @@ def session(tmp_path: Path):
     shell.close()
 
 
-def command(text: str, *typed: str, line: int = 10, continued: bool = False) -> Command:
-    inputs = tuple(Input(text=t, line=line + 1 + i, source=PROMPT + t, keys=parse_keys(t)) for i, t in enumerate(typed))
+def command(text: str, *typed: str, line: int = 10, continued: bool = False, prompt: str = PROMPT) -> Command:
+    inputs = tuple(Input(text=t, line=line + 1 + i, source=prompt + t, keys=parse_keys(t)) for i, t in enumerate(typed))
     source = () if continued else (f"$ {text}",)
     return Command(text=text, line=line, source=source, inputs=inputs, continued=continued)
 
@@ -111,7 +127,7 @@ def test_output_after_a_prompt_is_refused(session, program):
 
 def test_output_arriving_after_the_prompt_settled_is_not_given_to_the_next_input(session, program):
     # the tty echoes at once, the late line comes next, then a prompt: refused either way
-    with pytest.raises(Unattributable, match="(the echo of|appears inside the output of) input 'say after'") as caught:
+    with pytest.raises(Unattributable, match=r"(the echo of|appears inside the output of) input 'say after'") as caught:
         session.run(command(start(program, "plain"), "later", "say after", "exit"), PROMPT, 20)
     assert caught.value.line == 12
 
@@ -168,3 +184,201 @@ def test_the_current_line_is_read_as_a_terminal_shows_it():
     assert waits_at_prompt("/ # / # ", PROMPT)  # settled, and then refused as a doubled prompt
     assert clean_output("a\r\nb\r\n") == ["a", "b"]
     assert clean_output("\r/ # say one\r\r\nnext\n") == ["/ # say one", "next"]
+
+
+# --- plain commands --------------------------------------------------------------------------
+
+
+def test_each_command_gets_its_own_output_and_exit_status(session):
+    first = session.run(command("echo a; echo b >&2; echo c; (exit 7)"), None, 10)
+    second = session.run(command("printf 'no final newline'"), None, 10)
+    third = session.run(command("true"), None, 10)
+    assert (first.output, first.exit_code) == (["a", "b", "c"], 7)  # stderr in the order printed, as a terminal shows it
+    assert (second.output, second.exit_code) == (["no final newline"], 0)
+    assert (third.output, third.exit_code) == ([], 0)
+    assert [r.inputs for r in (first, second, third)] == [[], [], []]
+    assert not any(r.timed_out or r.left_open for r in (first, second, third))
+
+
+def test_variables_and_the_working_folder_carry_over_from_command_to_command(session, tmp_path):
+    assert session.run(command("pwd"), None, 10).output == [str(tmp_path)]
+    assert session.run(command("mkdir sub && cd sub && NAME=box1"), None, 10).exit_code == 0
+    assert session.run(command('echo "$NAME in $PWD"'), None, 10).output == [f"box1 in {tmp_path}/sub"]
+
+
+def test_a_command_written_over_several_lines_is_one_command(session):
+    result = session.run(command("for i in 1 2; do\n  echo $i\ndone"), None, 10)
+    assert (result.output, result.exit_code) == (["1", "2"], 0)
+
+
+def test_a_line_like_the_sentinel_but_without_its_token_does_not_end_the_command(session):
+    # the sentinel's token is random per session: printed output can never pass for it
+    result = session.run(command(r"printf '\036DX0123456789ab:9\036\n'; echo after"), None, 10)
+    assert result.output[-1] == "after" and "DX0123456789ab:9" in result.output[0]
+    assert result.exit_code == 0
+
+
+def test_terminal_escapes_and_carriage_returns_are_shown_as_a_terminal_shows_them(session):
+    result = session.run(command(r"printf '\033[1mbold\033[0m\n 10%%\r 50%%\r100%%\n'"), None, 10)
+    assert result.output == ["bold", "100%"]
+
+
+# --- timeouts and a dying shell ----------------------------------------------------------------
+
+
+def test_a_command_that_times_out_keeps_its_output_and_is_interrupted_with_ctrl_c(session):
+    result = session.run(command("echo before; sleep 30"), None, 1)
+    assert result.timed_out and result.exit_code is None and result.output == ["before"]
+    assert 1 <= result.seconds < 1 + session_module.INTERRUPT_GRACE
+    assert session.run(command("echo $?"), None, 10).output == ["130"]  # 128 + SIGINT: Ctrl-C ended the sleep
+
+
+def test_a_command_deaf_to_ctrl_c_costs_the_shell_and_later_commands_get_shell_died(session, tmp_path, monkeypatch):
+    monkeypatch.setattr(session_module, "INTERRUPT_GRACE", 0.5)
+    pid_file = tmp_path / "deaf.pid"
+    deaf = f"bash -c \"trap '' INT; echo \\$\\$ > {pid_file}; exec sleep 60\""
+    result = session.run(command(deaf), None, 1)
+    assert result.timed_out and result.exit_code is None
+    with pytest.raises(ShellDied, match="not running"):
+        session.run(command("echo never"), None, 10)
+    assert not running(int(pid_file.read_text())), "the hung program outlived its killed shell"
+
+
+def test_a_shell_that_exits_is_shell_died_and_stays_dead(session):
+    with pytest.raises(ShellDied):  # "exited" or "not running": whether the exit is seen reading or before
+        session.run(command("exit 4"), None, 10)
+    with pytest.raises(ShellDied, match="not running"):
+        session.run(command("echo never"), None, 10)
+
+
+def test_a_shell_that_dies_at_once_is_shell_died_at_start(tmp_path):
+    shell = ShellSession(["bash", "-c", "exit 0"], dict(os.environ), tmp_path)
+    try:
+        with pytest.raises(ShellDied):
+            shell.start(timeout=10)
+    finally:
+        shell.close()
+
+
+def running(pid: int, wait: float = 5.0) -> bool:
+    """Whether the process is still running after up to `wait` seconds (a zombie is not)."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return False
+        if state == "Z":
+            return False
+        time.sleep(0.1)
+    return True
+
+
+# --- real interactive programs, each in a terminal of its own --------------------------------
+
+
+def own_terminal(program: str) -> str:
+    """Run `program` in a new pseudo-terminal (echo on, as `docker run -it` gives one), exit status passed on."""
+    return f"script -qec {shlex.quote(program)} /dev/null"
+
+
+REAL_SH = own_terminal(f"PS1={shlex.quote(PROMPT)} sh -i")
+
+
+def test_debian_sh_at_its_prompt_pairs_inputs_with_outputs_and_ctrl_c(session):
+    result = session.run(command(REAL_SH, "echo one", "false", "echo $?", "<CTRL-c>", "exit 5"), PROMPT, 30)
+    assert result.output == []
+    assert [i.output for i in result.inputs] == [["one"], [], ["1"], [], []]  # ^C is the key's echo, not output
+    assert result.exit_code == 5 and not result.left_open
+
+
+def test_python_at_its_prompt_including_ctrl_c_and_ctrl_d(session):
+    python = own_terminal(f"{sys.executable} -q -i")
+    typed = ("1+1", "print('a'); print('b')", "<CTRL-c>", "<CTRL-d>")
+    result = session.run(command(python, *typed, prompt=">>> "), ">>> ", 30)
+    assert [i.output for i in result.inputs] == [["2"], ["a", "b"], ["KeyboardInterrupt"], []]
+    assert result.exit_code == 0
+
+
+def test_a_real_shell_left_open_is_continued_and_its_exit_status_is_the_last_commands(session):
+    first = session.run(command(REAL_SH, "cd /tmp"), PROMPT, 30, keep_open=True)
+    assert first.left_open and first.exit_code is None and session.program_open
+    rest = session.run(command("", "pwd", "exit 2", line=40, continued=True), PROMPT, 30)
+    assert [i.output for i in rest.inputs] == [["/tmp"], []]
+    assert rest.exit_code == 2 and not session.program_open
+    assert session.run(command("echo $?"), None, 10).output == ["2"]
+
+
+def test_closing_the_session_ends_a_program_left_open_at_once(tmp_path):
+    shell = ShellSession(["bash", "--norc", "--noprofile"], dict(os.environ), tmp_path)
+    shell.start()
+    pid_file = tmp_path / "sh.pid"
+    try:
+        shell.run(command(REAL_SH, f"echo $$ > {pid_file}"), PROMPT, 30, keep_open=True)
+        assert shell.program_open
+    finally:
+        started = time.monotonic()
+        shell.close()
+    assert time.monotonic() - started < 2, "a busy shell is hung up at once, not asked to `exit`"
+    assert not running(int(pid_file.read_text())), "the open program outlived its session"
+    with pytest.raises(ShellDied):
+        shell.run(command("echo never"), None, 10)
+
+
+# --- helpers: terminal bytes to lines, echoes -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "lines"),
+    [
+        ("", []),
+        ("\r\n", [""]),
+        ("one\r\n\r\ntwo", ["one", "", "two"]),
+        ("\x1b[31mred\x1b[0m and \x1b[1;32mgreen\x1b[m\r\n", ["red and green"]),
+        ("\x1b]0;a window title\x07text\r\n", ["text"]),  # OSC, ended by BEL
+        ("\x1b]0;title\x1b\\text\n", ["text"]),  # OSC, ended by ST
+        ("\x1b(Bcharset\x1b=\x1b>\r\n", ["charset"]),
+        ("10%\r50%\r100%\r\n", ["100%"]),
+        ("trailing blanks   \t\r\n", ["trailing blanks"]),
+        ("cr cr lf\r\r\n", ["cr cr lf"]),
+        ("unix\nnewlines\n", ["unix", "newlines"]),
+    ],
+    ids=["empty", "one-empty-line", "blank-line-kept", "colours", "osc-bel", "osc-st", "charset", "overwrites",
+         "trailing-blanks", "cr-cr-lf", "lf"],
+)
+def test_clean_output(raw, lines):
+    assert clean_output(raw) == lines
+
+
+def typed(text: str, line: int = 7) -> Input:
+    return Input(text=text, line=line, source=PROMPT + text, keys=parse_keys(text))
+
+
+def test_the_echo_of_typed_text_is_consumed_and_only_it():
+    assert _consume_echo(["say one", "one"], typed("say one"), PROMPT) == ["one"]
+    assert _consume_echo(["/ # say one", "one"], typed("say one"), PROMPT) == ["one"]  # a line editor's repaint
+    assert _consume_echo(["say one  "], typed("  say one"), PROMPT) == []  # blanks around do not count
+    for lines in (["one"], [], ["say two", "say one"]):
+        with pytest.raises(Unattributable, match="the echo of input 'say one' is not the first line") as caught:
+            _consume_echo(lines, typed("say one"), PROMPT)
+        assert caught.value.line == 7
+    with pytest.raises(Unattributable, match=r"\(got nothing\)"):
+        _consume_echo([], typed("say one"), PROMPT)
+
+
+def test_the_echo_of_control_keys_is_consumed_when_there_is_one():
+    assert _consume_echo(["^C", "next"], typed("<CTRL-c>"), PROMPT) == ["next"]
+    assert _consume_echo(["", "next"], typed("<CTRL-c>"), PROMPT) == ["next"]  # echoed as a new line
+    assert _consume_echo(["^P^Q", "gone"], typed("<CTRL-p><CTRL-q>"), PROMPT) == ["gone"]
+    assert _consume_echo(["read escape sequence"], typed("<CTRL-p><CTRL-q>"), PROMPT) == ["read escape sequence"]  # no echo at all
+    assert _consume_echo(["^D"], typed("<CTRL-c>"), PROMPT) == ["^D"]  # another key's echo is output
+    assert _consume_echo([], typed("<CTRL-d>"), PROMPT) == []
+
+
+def test_the_current_line_is_the_last_one_after_escapes_and_carriage_returns():
+    assert current_line("out\r\n/ # ") == "/ # "
+    assert current_line("\r/ # \x1b[J\r/ # \x1b[J") == "/ # "
+    assert current_line("/ # \x1b[6n") == "/ # "
+    assert current_line("line\r\n") == ""
+    assert current_line("progress 10%\rprogress 99%") == "progress 99%"
+    assert not waits_at_prompt("/ # \r\n", PROMPT) and waits_at_prompt("text / # ", PROMPT)

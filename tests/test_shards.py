@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from docsexec.errors import UsageError
-from docsexec.shards import Shard, parse_shard, recorded_times, select
+from docsexec.pages.shards import Shard, parse_shard, recorded_times, select
 
 PAGES = [(Path(f"docs/p{i}.md"), n) for i, n in enumerate([16, 18, 14, 1, 8, 2, 3, 5, 9])]
 TIMES = {"docs/p0.md": 14.0, "docs/p1.md": 6.0, "docs/p2.md": 26.0, "docs/p3.md": 2.0, "docs/p4.md": 4.0, "docs/p5.md": 2.0, "docs/p6.md": 3.0}
@@ -32,7 +32,7 @@ def test_the_split_is_deterministic_and_does_not_depend_on_dict_order():
 
 
 def test_shards_are_balanced_by_recorded_time():
-    times = {str(p): t for p, t in zip((p for p, _ in PAGES), [30, 10, 10, 10, 10, 5, 5, 5, 5])}
+    times = {str(p): t for p, t in zip((p for p, _ in PAGES), [30, 10, 10, 10, 10, 5, 5, 5, 5], strict=True)}
     loads = [sum(times[str(p)] for p in select(PAGES, Shard(k, 2), times)) for k in (1, 2)]
     assert loads == [45, 45]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from docsexec.page import Page
-from docsexec.scan import scan_page
-from docsexec.transcript import recorded_outputs, render_transcript
+from docsexec.scan.fences import scan_page
+from docsexec.scan.transcript import recorded_outputs, render_transcript
 
 BODY = [
     "$ docker run -it --name=mybox busybox",

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from conftest import leftovers, run_docsexec
-from docsexec.twins import compare_translation, source_of, split_translations
 from docsexec.errors import BadInput
+from docsexec.pages.twins import compare_translation, source_of, split_translations
 
 SOURCE = """---
 docsexec: {engine: 26.1.5+dfsg1, date: 2026-12-01, blocks: 0123456789ab}

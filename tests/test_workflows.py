@@ -160,7 +160,7 @@ def expectation_problems(folder: Path) -> list[str]:
         return problems
     ci, nightly, pages = (load(folder / name) for name in NAMES)
 
-    for name, workflow in zip(NAMES, (ci, nightly, pages)):
+    for name, workflow in zip(NAMES, (ci, nightly, pages), strict=True):
         need("DOCSEXEC_ENGINE" not in (workflow.get("env") or {}),
              f"{name}: must not pin DOCSEXEC_ENGINE for the whole workflow: pages are verified on every engine of [tool.docsexec]")
         for job_name, job in workflow["jobs"].items():

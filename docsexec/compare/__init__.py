@@ -6,37 +6,57 @@ Used by the runner once per page run::
     for each output region in page order:
         cmp.note_command(command_text, options)      # optional: pins values typed by the author
         result = cmp.compare(recorded_lines, real_lines, options)
-    # and for data-same-as="A" / "A:eth0":
-        result = cmp.compare_relation(recorded_of_A, real_of_B, stanza="eth0", options)
+    # and for data-same-as="A" / "A:eth0" (a model.Relation):
+        result = cmp.relate(recorded_of_A, real_of_B, relation, options)
+
+Modules, in the order a comparison uses them (each imports only those listed before it;
+the block's comparator options, CompareOptions, are the model's, parsed by scan/options.py):
+
+    ipaddr      the `ip addr` model: headers, stanzas, interface facts
+    volatile    volatile value classes, and Slot (a recorded value)
+    bindings    page-wide recorded <-> real bijection; bind_slots, the one bind loop
+    elision     `...` alignments (exact, then best effort)
+    result      Comparison, what every comparison returns
+    pattern     a recorded line as a pattern (LineSyntax: classes, `[..]`)
+    writeback   real text written in the page's names
+    json/       JSON documents and JSON Lines lines, one matcher (parse, match, write)
+    lines       LineMatcher: one recorded line against one real line
+    textual     a region as lines, in order or in any order
+
+and two modules for the evaluator, beside the comparator:
+
+    layout      blank separator lines around a recorded output, kept through `update`
+    evaluate    a page run's verdicts, block by block (outputs, exit codes, relations)
 
 Contributor documentation: docs/contributing/matching.md.
 """
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
-from .bindings import Bindings
+from ..model import CompareOptions, Relation, RelationKind
+from ..scan.options import compare_options
+from .bindings import Bindings, bind_slots
 from .elision import ELISION, is_elision
-from .lines import INLINE_ELISION, LineMatcher
-from .options import KNOWN_OPTIONS, CompareOptions, parse_options, validate_options
+from .ipaddr import interface_facts, select_stanza
+from .json import compare_document
+from .lines import LineMatcher
+from .pattern import INLINE_ELISION, LineSyntax
 from .result import Comparison
-from .stanza import select_stanza
-from .jsondata import compare_json
 from .textual import TextCompare, UnorderedCompare
-from .volatile import CLASSES, VolatileClass, find_tokens
+from .volatile import CLASSES, Slot, VolatileClass, find_tokens
 
 __all__ = [
     "CLASSES",
-    "Comparison",
     "ELISION",
     "INLINE_ELISION",
-    "KNOWN_OPTIONS",
+    "Comparison",
     "PageComparator",
     "VolatileClass",
+    "interface_facts",
     "is_elision",
     "select_stanza",
-    "validate_options",
 ]
 
 
@@ -50,10 +70,10 @@ class PageComparator:
         self,
         expected: Sequence[str],
         actual: Sequence[str],
-        options: Mapping[str, str] | None = None,
+        options: CompareOptions | Mapping[str, str] | None = None,
     ) -> Comparison:
         """Compare one recorded output region with the real one (call in page order)."""
-        opts = parse_options(options)
+        opts = _options(options)
         self.bindings.writing_unrecorded = not expected  # values first seen here are not on the page
         try:
             return self._compare(list(expected), list(actual), opts)
@@ -65,11 +85,11 @@ class PageComparator:
         reference: Sequence[str],
         actual: Sequence[str],
         stanza: str | None = None,
-        options: Mapping[str, str] | None = None,
+        options: CompareOptions | Mapping[str, str] | None = None,
     ) -> Comparison:
         """Block B's real output must equal block A's *recorded* output (`reference`),
         under the same page bindings; with `stanza`, only that interface's stanza of each."""
-        opts = parse_options(options)
+        opts = _options(options)
         reference, actual = list(reference), list(actual)
         if stanza is None:
             return self._compare(reference, actual, opts)
@@ -81,19 +101,39 @@ class PageComparator:
             return Comparison(False, [], [f"stanza {stanza!r} is not in this block's output"])
         return self._compare(ref_part, real_part, opts)
 
-    def note_command(self, command: str, options: Mapping[str, str] | None = None) -> None:
+    def relate(
+        self,
+        reference: Sequence[str],
+        actual: Sequence[str],
+        relation: Relation,
+        options: CompareOptions | Mapping[str, str] | None = None,
+    ) -> Comparison:
+        """A relation of block B to block A (`data-same-as`, `data-same-interfaces-as`): B's
+        real output against A's recorded one. The one place a relation's stanza is selected."""
+        if relation.kind is RelationKind.SAME_INTERFACES:
+            stanza = relation.stanza
+            return self.compare_relation(interface_facts(reference, stanza), interface_facts(actual, stanza), None, options)
+        return self.compare_relation(reference, actual, relation.stanza, options)
+
+    def note_command(self, command: str, options: CompareOptions | Mapping[str, str] | None = None) -> None:
         """Pin bound volatile values the author typed in a command (`--ip 10.210.0.10`) to
         themselves: the shell uses them literally, so the output must show them literally."""
-        opts = parse_options(options)
-        for tok in find_tokens(command, opts.classes):
-            if tok.cls.bound:
-                self.bindings.bind(tok.cls.namespace, tok.value, tok.value)
+        opts = _options(options)
+        typed = [(Slot(tok.cls, tok.value), tok.value) for tok in find_tokens(command, opts.classes)]
+        bind_slots(self.bindings, typed, keep_going=True)
 
     def _compare(self, expected: list[str], actual: list[str], opts: CompareOptions) -> Comparison:
-        matcher = LineMatcher(opts.classes, opts.table == "cells", opts.elisions, opts.json)
+        syntax = LineSyntax(opts.classes, opts.elisions)
         if opts.json != "off":
-            result = compare_json(expected, actual, matcher, self.bindings, opts.json == "strict")
+            result = compare_document(expected, actual, syntax, self.bindings, opts.json == "strict")
             if result is not None:
                 return result
+        matcher = LineMatcher(syntax, opts.table == "cells", opts.json)
         kind = UnorderedCompare if opts.order == "any" else TextCompare
         return kind(expected, actual, matcher, self.bindings, opts.elisions).run()
+
+
+def _options(options: CompareOptions | Mapping[str, str] | None) -> CompareOptions:
+    """A block's options are parsed at scan time (BlockOptions.matching); a mapping of
+    attributes (tests, tools) is parsed here, with the same rules."""
+    return options if isinstance(options, CompareOptions) else compare_options(options)

@@ -11,7 +11,13 @@ Bindings are undoable (mark/rollback) because alignment tries alternatives.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
+
+from .volatile import Slot
+
+Pairs = list[tuple[Slot, str]]  # recorded slot -> the real value found in its place
 
 # Namespaces whose long values also bind their short prefix (64-hex IDs -> 12-hex).
 PREFIX_LEN: dict[str, int] = {"id": 12}
@@ -36,9 +42,6 @@ class Bindings:
     def recorded_for(self, namespace: str, real: str) -> str | None:
         """The recorded value standing for `real`, if bound."""
         return self._reverse.get((namespace, real))
-
-    def __len__(self) -> int:
-        return len(self._journal)
 
     def pairs(self) -> list[tuple[str, str, str]]:
         """Every binding, in the order it was made: (namespace, recorded, real)."""
@@ -77,6 +80,10 @@ class Bindings:
                     self._unrecorded.add((namespace, rec))
         return None
 
+    def bind_slot(self, slot: Slot, real: str) -> str | None:
+        """Bind a slot to the real value in its place; a free class binds nothing."""
+        return self.bind(slot.cls.namespace, slot.recorded, real) if slot.cls.bound else None
+
     def _origin(self, namespace: str, recorded: str) -> str:
         """Where a binding came from, when the page cannot show it: an output it does not record."""
         if (namespace, recorded) in self._unrecorded:
@@ -106,3 +113,50 @@ class Bindings:
         if short and len(recorded) > short and len(real) > short:
             pairs.append((recorded[:short], real[:short]))
         return pairs
+
+
+class SlotBinder(Protocol):
+    """What matching binds through: the page's Bindings, or a SlotLog that only records."""
+
+    def bind_slot(self, slot: Slot, real: str) -> str | None: ...
+    def mark(self) -> int: ...
+    def rollback(self, mark: int) -> None: ...
+    def since(self, mark: int) -> tuple[object, ...]: ...
+
+
+@dataclass
+class SlotLog:
+    """A SlotBinder that accepts every slot and keeps the list: the shape match of one line
+    (a JSON Lines document), whose pairs the line aligner then binds like any line's."""
+
+    pairs: Pairs = field(default_factory=list)
+
+    def bind_slot(self, slot: Slot, real: str) -> str | None:
+        self.pairs.append((slot, real))
+        return None
+
+    def mark(self) -> int:
+        return len(self.pairs)
+
+    def rollback(self, mark: int) -> None:
+        del self.pairs[mark:]
+
+    def since(self, mark: int) -> tuple[object, ...]:
+        return tuple(self.pairs[mark:])
+
+
+def bind_slots(binder: SlotBinder, pairs: Iterable[tuple[Slot, str]], *, keep_going: bool = False) -> str | None:
+    """Bind every slot to its real value: the one bind loop of the comparator.
+
+    Stops at the first conflict and returns it (the caller rolls back), or with `keep_going`
+    binds all the slots that do not conflict, for a changed line whose values still tell
+    which real value each recorded one stands for; then it returns the first conflict seen.
+    """
+    first: str | None = None
+    for slot, real in pairs:
+        problem = binder.bind_slot(slot, real)
+        if problem is not None:
+            if not keep_going:
+                return problem
+            first = first or problem
+    return first

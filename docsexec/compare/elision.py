@@ -13,12 +13,15 @@ Two algorithms, both generic over "items" (output lines, or JSON list elements):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Protocol, Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Protocol
 
 ELISION = "..."
 
 TryPair = Callable[[int, int], bool]  # binds on success; caller rolls back on failure
+Pairs = list[tuple[int, int]]  # (recorded index, real index)
 
 
 def is_elision(line: str) -> bool:
@@ -59,75 +62,113 @@ class Binder(Protocol):
 
     def mark(self) -> int: ...
     def rollback(self, mark: int) -> None: ...
-    def since(self, mark: int) -> tuple: ...
+    def since(self, mark: int) -> tuple[object, ...]: ...
 
 
-def exact_alignment(
-    elided: Sequence[bool], n_real: int, try_pair: TryPair, binder: Binder
-) -> list[tuple[int, int]] | None:
+def exact_alignment(elided: Sequence[bool], n_real: int, try_pair: TryPair, binder: Binder) -> Pairs | None:
     """Pairs (recorded, real) of a full match, or None. Bindings stay made on success."""
     segs, trailing = segments(elided)
-    start = binder.mark()
-    # Failures are memoised per (segment, binding state). A segment after `...` may start
-    # anywhere from j on, so failing from j implies failing from any later j: keep the
-    # smallest such j, which makes the search about O(segments x lines) per binding state.
-    failed_from: dict[tuple[int, tuple], int] = {}
-
-    def positions(k: int, j: int) -> range:
-        size, free = len(segs[k].items), segs[k].gap_before
-        if k == len(segs) - 1 and not trailing:  # the last segment ends the output
-            end = n_real - size
-            return range(end, end + 1) if end >= j and (free or end == j) else range(0)
-        if free:
-            return range(j, n_real - size + 1)
-        return range(j, j + 1) if j + size <= n_real else range(0)
-
-    def known_failure(k: int, j: int, state: tuple) -> bool:
-        lowest = failed_from.get((k, state))
-        return lowest is not None and (j == lowest or (segs[k].gap_before and j > lowest))
-
-    def search(k: int, j: int) -> list[tuple[int, int]] | None:
-        if k == len(segs):
-            return [] if (trailing or j == n_real) else None
-        state = binder.since(start)
-        if known_failure(k, j, state):
-            return None
-        for p in positions(k, j):
-            mark = binder.mark()
-            pairs = [(i, p + off) for off, i in enumerate(segs[k].items)]
-            if all(try_pair(i, r) for i, r in pairs):
-                rest = search(k + 1, p + len(pairs))
-                if rest is not None:
-                    return pairs + rest
-            binder.rollback(mark)
-        previous = failed_from.get((k, state))
-        if previous is None or (segs[k].gap_before and j < previous):
-            failed_from[(k, state)] = j
-        return None
-
     if not segs:
         return [] if (any(elided) or n_real == 0) else None
-    return search(0, 0)
+    return _ExactSearch(segs, trailing, n_real, try_pair, binder, binder.mark()).search(0, 0)
+
+
+@dataclass
+class _ExactSearch:
+    """Backtracking over segment start positions, failures memoised per binding state.
+
+    A segment after `...` may start anywhere from j on, so failing from j implies failing
+    from any later j: the smallest such j is kept, which makes the search about
+    O(segments x lines) per binding state.
+    """
+
+    segs: list[Segment]
+    trailing: bool  # an elision ends the recorded side: real items may follow the last segment
+    n_real: int
+    try_pair: TryPair
+    binder: Binder
+    start: int  # the binder's mark when the search began
+    failed_from: dict[tuple[int, tuple[object, ...]], int] = field(default_factory=dict)
+
+    def search(self, k: int, j: int) -> Pairs | None:
+        """Pairs placing segments k.. from real index j on, or None."""
+        if k == len(self.segs):
+            return [] if (self.trailing or j == self.n_real) else None
+        state = self.binder.since(self.start)
+        if self.known_failure(k, j, state):
+            return None
+        for p in self.positions(k, j):
+            mark = self.binder.mark()
+            pairs = [(i, p + off) for off, i in enumerate(self.segs[k].items)]
+            if all(self.try_pair(i, r) for i, r in pairs):
+                rest = self.search(k + 1, p + len(pairs))
+                if rest is not None:
+                    return pairs + rest
+            self.binder.rollback(mark)
+        self.remember_failure(k, j, state)
+        return None
+
+    def positions(self, k: int, j: int) -> range:
+        """Where segment k may start, given that the previous one ended before j."""
+        size, free = len(self.segs[k].items), self.segs[k].gap_before
+        if k == len(self.segs) - 1 and not self.trailing:  # the last segment ends the output
+            end = self.n_real - size
+            return range(end, end + 1) if end >= j and (free or end == j) else range(0)
+        if free:
+            return range(j, self.n_real - size + 1)
+        return range(j, j + 1) if j + size <= self.n_real else range(0)
+
+    def known_failure(self, k: int, j: int, state: tuple[object, ...]) -> bool:
+        lowest = self.failed_from.get((k, state))
+        return lowest is not None and (j == lowest or (self.segs[k].gap_before and j > lowest))
+
+    def remember_failure(self, k: int, j: int, state: tuple[object, ...]) -> None:
+        previous = self.failed_from.get((k, state))
+        if previous is None or (self.segs[k].gap_before and j < previous):
+            self.failed_from[(k, state)] = j
 
 
 # --- best-effort alignment for diverged output ------------------------------------------
 
-MATCH, SUB, DEL, INS, ABSORB, KEEP_ELISION = "match", "sub", "del", "ins", "absorb", "elision"
+
+class OpKind(Enum):
+    """One edit of the script from the recorded side to the real one."""
+
+    MATCH = "match"  # the pair still matches
+    SUB = "sub"  # the recorded line changed into the real one
+    DEL = "del"  # a recorded line is missing from the output
+    INS = "ins"  # a new real line
+    ABSORB = "absorb"  # a real line an elision stands for
+    KEEP_ELISION = "elision"  # the elision line itself, kept
+
+
 # A recorded line that vanished costs more than a new real line, so the script prefers to
 # keep recorded anchors (and write new lines around them) over dropping them.
-_COST = {MATCH: 0, ABSORB: 0, KEEP_ELISION: 0, SUB: 3, DEL: 3, INS: 1}
+_COST = {
+    OpKind.MATCH: 0,
+    OpKind.ABSORB: 0,
+    OpKind.KEEP_ELISION: 0,
+    OpKind.SUB: 3,
+    OpKind.DEL: 3,
+    OpKind.INS: 1,
+}
 
 
 @dataclass(frozen=True)
 class Op:
-    kind: str
-    recorded: int | None  # recorded index
-    real: int | None  # real index
+    """An edit at recorded index `recorded` and real index `real` (the one it is about,
+    or, for an edit on one side only, the position on the other side)."""
+
+    kind: OpKind
+    recorded: int
+    real: int
 
 
-def best_alignment(
-    elided: Sequence[bool], n_real: int, loose: Callable[[int, int], bool]
-) -> list[Op]:
+Loose = Callable[[int, int], bool]
+Move = tuple[float, Op]  # total cost from here to the end, and the edit
+
+
+def best_alignment(elided: Sequence[bool], n_real: int, loose: Loose) -> list[Op]:
     """Minimum-cost edit script from recorded to real.
 
     `loose(i, j)` says whether recorded item i can match real item j on its own (shape and
@@ -135,45 +176,45 @@ def best_alignment(
     next to a `...` are what the author allowed, never reported.
     """
     n = len(elided)
-    inf = float("inf")
-    cost = [[inf] * (n_real + 1) for _ in range(n + 1)]
+    cost = [[float("inf")] * (n_real + 1) for _ in range(n + 1)]
     cost[n][n_real] = 0
     for i in range(n, -1, -1):
         for j in range(n_real, -1, -1):
             if i == n and j == n_real:
                 continue
-            cost[i][j] = min(c for c, _ in _moves(i, j, n, n_real, elided, loose, cost))
+            cost[i][j] = min(c for c, _ in _moves(i, j, elided, n_real, loose, cost))
     ops: list[Op] = []
     i = j = 0
     while i < n or j < n_real:
-        best, op = min(_moves(i, j, n, n_real, elided, loose, cost), key=lambda m: m[0])
+        _, op = min(_moves(i, j, elided, n_real, loose, cost), key=lambda m: m[0])
         ops.append(op)
         i, j = _advance(op, i, j)
     return ops
 
 
-def _moves(i, j, n, m, elided, loose, cost):
+def _moves(i: int, j: int, elided: Sequence[bool], m: int, loose: Loose, cost: list[list[float]]) -> list[Move]:
     """Candidate (total cost, op) moves from state (i, j), in preference order."""
-    out = []
+    n = len(elided)
+    out: list[Move] = []
     if i < n and elided[i]:
         if j < m:
-            out.append((cost[i][j + 1] + _COST[ABSORB], Op(ABSORB, i, j)))
-        out.append((cost[i + 1][j] + _COST[KEEP_ELISION], Op(KEEP_ELISION, i, None)))
+            out.append((cost[i][j + 1] + _COST[OpKind.ABSORB], Op(OpKind.ABSORB, i, j)))
+        out.append((cost[i + 1][j] + _COST[OpKind.KEEP_ELISION], Op(OpKind.KEEP_ELISION, i, j)))
         return out
     if i < n and j < m:
         if loose(i, j):
-            out.append((cost[i + 1][j + 1] + _COST[MATCH], Op(MATCH, i, j)))
-        out.append((cost[i + 1][j + 1] + _COST[SUB], Op(SUB, i, j)))
+            out.append((cost[i + 1][j + 1] + _COST[OpKind.MATCH], Op(OpKind.MATCH, i, j)))
+        out.append((cost[i + 1][j + 1] + _COST[OpKind.SUB], Op(OpKind.SUB, i, j)))
     if i < n:
-        out.append((cost[i + 1][j] + _COST[DEL], Op(DEL, i, None)))
+        out.append((cost[i + 1][j] + _COST[OpKind.DEL], Op(OpKind.DEL, i, j)))
     if j < m:
-        out.append((cost[i][j + 1] + _COST[INS], Op(INS, None, j)))
+        out.append((cost[i][j + 1] + _COST[OpKind.INS], Op(OpKind.INS, i, j)))
     return out
 
 
 def _advance(op: Op, i: int, j: int) -> tuple[int, int]:
-    if op.kind in (MATCH, SUB):
+    if op.kind in (OpKind.MATCH, OpKind.SUB):
         return i + 1, j + 1
-    if op.kind in (DEL, KEEP_ELISION):
+    if op.kind in (OpKind.DEL, OpKind.KEEP_ELISION):
         return i + 1, j
     return i, j + 1

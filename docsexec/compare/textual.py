@@ -8,20 +8,40 @@ notes say precisely where and why it is not.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from . import elision as el
-from .bindings import Bindings
-from .lines import (
-    LineMatcher,
-    describe_difference,
-    normalize_real,
-    relayout,
-    same_shape_pairs,
-    write_real,
-)
+from .bindings import Bindings, bind_slots
+from .lines import LineMatcher
+from .pattern import describe_difference, same_shape_pairs
 from .result import Comparison
+from .writeback import normalize_real, relayout, write_real
+
+
+@dataclass(frozen=True)
+class ShapeDiffers:
+    """A failed pairing: the lines differ outside their volatile values."""
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A failed pairing: the lines have the same shape, but a value breaks a binding."""
+
+    message: str
+
+
+PairFailure = ShapeDiffers | Conflict
+
+
+@dataclass(frozen=True)
+class RealLine:
+    """A piece of `written` still to render: real line `index`, once every binding is made."""
+
+    index: int
+
+
+Piece = str | RealLine | None  # recorded text kept, a real line to render, or nothing
 
 
 @dataclass
@@ -41,17 +61,13 @@ class TextCompare:
 
     # -- pairing ---------------------------------------------------------------------------
 
-    def bind_pairs(self, i: int, j: int) -> str | None:
-        """Bind the slots of recorded line i to real line j; the conflict text if any."""
+    def bind_pairs(self, i: int, j: int) -> PairFailure | None:
+        """Bind the slots of recorded line i to real line j; why they cannot pair, if so."""
         got = self.matcher.match(self.recorded[i], self.real[j])
         if got is None:
-            return "shape"
-        for slot, value in got.pairs:
-            if slot.cls.bound:
-                problem = self.bindings.bind(slot.cls.namespace, slot.recorded, value)
-                if problem is not None:
-                    return problem
-        return None
+            return ShapeDiffers()
+        problem = bind_slots(self.bindings, got.pairs)
+        return None if problem is None else Conflict(problem)
 
     def try_pair(self, i: int, j: int) -> bool:
         return self.bind_pairs(i, j) is None
@@ -61,11 +77,7 @@ class TextCompare:
         got = self.matcher.match(self.recorded[i], self.real[j])
         if got is None:
             return False
-        return all(
-            self.bindings.conflict(s.cls.namespace, s.recorded, v) is None
-            for s, v in got.pairs
-            if s.cls.bound
-        )
+        return all(self.bindings.conflict(s.cls.namespace, s.recorded, v) is None for s, v in got.pairs if s.cls.bound)
 
     # -- driver ----------------------------------------------------------------------------
 
@@ -77,28 +89,29 @@ class TextCompare:
         # Two passes: bind everything that still matches first, then render the real lines,
         # so a new line cannot take a value that a later matching line is bound to.
         pieces = [self.step(op) for op in el.best_alignment(self.elided, len(self.real), self.loose)]
-        self.written = [p if isinstance(p, str) else self.normal(self.real[p[0]]) for p in pieces if p is not None]
+        self.written = [self.render(piece) for piece in pieces if piece is not None]
         if not self.notes:  # every pair matched after all: an equivalent exact alignment
             return Comparison(True, list(self.recorded), [])
         return Comparison(False, self.written, self.notes)
 
-    def step(self, op: el.Op) -> str | tuple[int] | None:
-        """Bind and note one edit; return the written text, or (j,) to render real line j."""
-        if op.kind == el.KEEP_ELISION:
+    def render(self, piece: str | RealLine) -> str:
+        return piece if isinstance(piece, str) else self.normal(self.real[piece.index])
+
+    def step(self, op: el.Op) -> Piece:
+        """Bind and note one edit; return what it writes."""
+        if op.kind is el.OpKind.KEEP_ELISION:
             return self.recorded[op.recorded]
-        if op.kind == el.ABSORB:
+        if op.kind is el.OpKind.ABSORB:
             return None
-        if op.kind in (el.MATCH, el.SUB):
+        if op.kind in (el.OpKind.MATCH, el.OpKind.SUB):
             return self.pair(op.recorded, op.real)
-        if op.kind == el.DEL:
-            self.notes.append(
-                f"line {op.recorded + 1}: missing from the output: {_show(self.recorded[op.recorded])}"
-            )
+        if op.kind is el.OpKind.DEL:
+            self.notes.append(f"line {op.recorded + 1}: missing from the output: {_show(self.recorded[op.recorded])}")
             return None
         self.notes.append(f"{self.where(op.real)}: new line {_show(self.real[op.real])}")
-        return (op.real,)
+        return RealLine(op.real)
 
-    def pair(self, i: int, j: int) -> str | tuple[int]:
+    def pair(self, i: int, j: int) -> str | RealLine:
         mark = self.bindings.mark()
         problem = self.bind_pairs(i, j)
         if problem is None:
@@ -106,22 +119,20 @@ class TextCompare:
             by_cells = got is not None and got.by_cells
             return relayout(self.recorded[i], self.real[j]) if by_cells else self.recorded[i]
         self.bindings.rollback(mark)
-        if problem == "shape":
+        if isinstance(problem, ShapeDiffers):
             self.bind_same_shape(i, j)
             shown = normalize_real(self.real[j], self.matcher.classes, self.bindings.recorded_for)
             self.notes.append(f"line {i + 1}: {describe_difference(self.recorded[i], shown)}")
         else:
-            self.notes.append(f"line {i + 1}: {problem}")
-        return (j,)
+            self.notes.append(f"line {i + 1}: {problem.message}")
+        return RealLine(j)
 
     def bind_same_shape(self, i: int, j: int) -> None:
         """A changed line whose volatile values line up one to one with the recorded ones
         still tells which real value each recorded value stands for; keep those bindings so
         the rewritten page goes on using its own values (and stays self-consistent)."""
         pattern = self.matcher.pattern(self.recorded[i].rstrip())
-        for slot, value in same_shape_pairs(pattern, self.matcher.tokens(self.real[j])) or []:
-            if slot.cls.bound:
-                self.bindings.bind(slot.cls.namespace, slot.recorded, value)
+        bind_slots(self.bindings, same_shape_pairs(pattern, self.matcher.tokens(self.real[j])) or [], keep_going=True)
 
     # -- helpers ---------------------------------------------------------------------------
 

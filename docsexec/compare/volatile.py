@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from ..model import VOLATILE_CLASS_NAMES
+from . import ipaddr
 
 
 def _always(_: str) -> bool:
@@ -49,7 +52,6 @@ class VolatileClass:
     valid: Callable[[str], bool] = _always
     actual_ok: Callable[[str], bool] = _always
     constant: Callable[[str], bool] = _never
-    prefix_len: int = field(default=0)  # >0: a long value also binds its short prefix
 
     def accepts_actual(self, value: str) -> bool:
         """Whether a real value may stand where this class was recorded."""
@@ -68,6 +70,15 @@ class Token:
     start: int
     end: int
     value: str
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A volatile value as recorded in the page, at one place in a line: the real output must
+    put a value of the same class there, and (for a bound class) the one it stands for."""
+
+    cls: VolatileClass
+    recorded: str
 
 
 # --- validity helpers -------------------------------------------------------------------
@@ -154,7 +165,7 @@ CLASSES: tuple[VolatileClass, ...] = (
         example="5: br-7a90a431cd30: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500",
     ),
     VolatileClass(
-        name="id", bound=True, namespace="id", prefix_len=12,
+        name="id", bound=True, namespace="id",
         detect=(_c(r"(?<![\w.-])(?P<v>[0-9a-f]{64}|[0-9a-f]{12})(?!\w)"),),
         value_re=r"[0-9a-f]{64}|[0-9a-f]{12}",
         description="Container, network, endpoint, image and layer IDs and `sha256:` digests: "
@@ -226,7 +237,7 @@ CLASSES: tuple[VolatileClass, ...] = (
     VolatileClass(
         name="ifindex", bound=True, namespace="ifindex",
         detect=(
-            _c(r"^(?P<v>\d+)(?=: [\w.@-]+[:\s])"),
+            ipaddr.header_regex(index_group="v"),
             _c(r"(?<=@if)(?P<v>\d+)(?!\w)"),
         ),
         value_re=r"\d+",
@@ -303,6 +314,8 @@ CLASSES: tuple[VolatileClass, ...] = (
 
 BY_NAME: dict[str, VolatileClass] = {c.name: c for c in CLASSES}
 ALL_CLASS_NAMES: frozenset[str] = frozenset(BY_NAME)
+if ALL_CLASS_NAMES != VOLATILE_CLASS_NAMES:  # the names authors may write are the model's
+    raise ImportError(f"compare/volatile.py and model.VOLATILE_CLASS_NAMES disagree: {sorted(ALL_CLASS_NAMES ^ VOLATILE_CLASS_NAMES)}")
 
 
 def find_tokens(line: str, enabled: Iterable[str]) -> list[Token]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,7 @@ def can_connect(sock: Path) -> bool:
 
 def ping(sock: Path) -> bool:
     try:
-        return request(sock, "GET", "/_ping", timeout=1.0) == "OK"
+        return bool(request(sock, "GET", "/_ping", timeout=1.0) == "OK")
     except ApiError:
         return False
 
@@ -69,7 +70,7 @@ def server_version(sock: Path) -> str:
     return str(request(sock, "GET", "/version")["Version"])
 
 
-def remove_everything(sock: Path, log) -> None:
+def remove_everything(sock: Path, log: Callable[[str], None]) -> None:
     """Leave a swarm and force-remove all containers, so dockerd then stops at once
     (a running `sh` ignores SIGTERM and would hold the daemon's shutdown for ~10 s)."""
     info = request(sock, "GET", "/info")

@@ -12,11 +12,9 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Callable
 
+from ..common import Log
 from ..errors import EnvironmentProblem
-
-Log = Callable[[str], None]
 
 TRIXIE_SOURCES = Path("/etc/apt/sources.list.d/docsexec-trixie.sources")
 TRIXIE_PIN = Path("/etc/apt/preferences.d/docsexec-trixie")
@@ -25,7 +23,7 @@ MIRROR = os.environ.get("DOCSEXEC_DEBIAN_MIRROR", "http://deb.debian.org/debian"
 _APT_OPTS = ["-y", "-q", "-o", "DPkg::Lock::Timeout=300", "-o", "Acquire::Retries=2"]
 
 
-def run_apt(args: list[str], log: Log, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def run_apt(args: list[str], log: Log, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run apt-get non-interactively; returns the result (callers decide what failure means)."""
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     cmd = ["apt-get", *_APT_OPTS, *args]
@@ -33,9 +31,9 @@ def run_apt(args: list[str], log: Log, cwd: Path | None = None) -> subprocess.Co
     return subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
 
 
-def last_error(done: subprocess.CompletedProcess) -> str:
-    lines = [l for l in (done.stderr + done.stdout).splitlines() if l.startswith(("E:", "W:"))]
-    return (lines or (done.stderr.strip().splitlines() or ["apt-get failed"]))[-1]
+def last_error(done: subprocess.CompletedProcess[str]) -> str:
+    lines = [line for line in (done.stderr + done.stdout).splitlines() if line.startswith(("E:", "W:"))]
+    return str((lines or (done.stderr.strip().splitlines() or ["apt-get failed"]))[-1])
 
 
 def update(log: Log, *extra: str) -> None:
@@ -85,7 +83,7 @@ def update_trixie_only(log: Log, scratch: Path) -> None:
            "-o", "APT::Get::List-Cleanup=0")
 
 
-def download(specs: list[str], dest: Path, log: Log) -> subprocess.CompletedProcess:
+def download(specs: list[str], dest: Path, log: Log) -> subprocess.CompletedProcess[str]:
     """apt-get download into dest (the debs are kept there, so re-extraction needs no network)."""
     dest.mkdir(parents=True, exist_ok=True)
     return run_apt(["download", *specs], log, cwd=dest)
@@ -120,7 +118,7 @@ def update_scratch(scratch: Path, log: Log) -> None:
     update(log, *scratch_options(scratch))
 
 
-def download_scratch(packages: list[str], scratch: Path, dest: Path, log: Log) -> subprocess.CompletedProcess:
+def download_scratch(packages: list[str], scratch: Path, dest: Path, log: Log) -> subprocess.CompletedProcess[str]:
     """apt-get download from the scratch source only (its candidate is the suite's version)."""
     dest.mkdir(parents=True, exist_ok=True)
     return run_apt([*scratch_options(scratch), "download", *packages], log, cwd=dest)

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
-from typing import Callable
 
+from ..common import Log
 from ..errors import EnvironmentProblem
 from . import apt
-
-Log = Callable[[str], None]
 
 
 def scratch_options(root: Path) -> list[str]:
@@ -60,6 +58,6 @@ def download_source(package: str, suite: str, root: Path, dest: Path, log: Log) 
     return dscs[-1]
 
 
-def _checked(done: subprocess.CompletedProcess, what: str) -> None:
+def _checked(done: subprocess.CompletedProcess[str], what: str) -> None:
     if done.returncode != 0:
         raise EnvironmentProblem(f"apt-get {what} failed: {apt.last_error(done)}")

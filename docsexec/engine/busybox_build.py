@@ -33,12 +33,10 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
+from ..common import Log
 from ..errors import EnvironmentProblem
 from . import apt, apt_source
-
-Log = Callable[[str], None]
 
 PACKAGE = "busybox"
 SUITE = "trixie"  # its busybox is 1.37.0, the version of Docker Hub's busybox:latest

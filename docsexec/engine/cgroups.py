@@ -17,6 +17,7 @@ processes" rule). Limits on `/docsexec-<id>` count everything below it, containe
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,9 +136,8 @@ def hits(sid: str, limits: Limits) -> list[Limit]:
         top = _top(h, sid)
         if "memory" in h.controllers and _memory_hit(top, h.v2):
             found.append(Limit.MEMORY)
-        if "pids" in h.controllers:
-            if _tasks_hit(top, h.v2, limits.tasks):
-                found.append(Limit.TASKS)
+        if "pids" in h.controllers and _tasks_hit(top, h.v2, limits.tasks):
+            found.append(Limit.TASKS)
     return sorted(set(found), key=lambda limit: list(Limit).index(limit))
 
 
@@ -189,14 +189,14 @@ def _field(path: Path, key: str) -> int:
     return 0
 
 
-def remove(sid: str, log, wait: float = 3.0) -> None:
+def remove(sid: str, log: Callable[[str], None], wait: float = 3.0) -> None:
     """rmdir every group of the sandbox, children first; retries while the kernel still
     counts tasks that have just exited (a few ms after SIGKILL)."""
     deadline = time.monotonic() + wait
     while True:
         left = []
         for top in layout.cgroup_dirs(sid):
-            for dirpath in sorted((p for p in top.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True) + [top]:
+            for dirpath in [*sorted((p for p in top.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True), top]:
                 try:
                     dirpath.rmdir()
                 except FileNotFoundError:

@@ -51,13 +51,13 @@ ENTER = ("--net", "--mount", "--uts", "--pid")
 _REAPER = (
     "import os, time\n"
     "with open('/proc/self/comm', 'w') as comm:\n"  # `ps` in a page shows this name, not python's
-    "    comm.write(%r)\n"
+    f"    comm.write({INIT_NAME!r})\n"
     "while True:\n"
     "    try:\n"
     "        os.wait()\n"
     "    except ChildProcessError:\n"
     "        time.sleep(0.5)\n"
-) % INIT_NAME
+)
 
 # Run by pid 1 in the new namespaces (sh), before it becomes the reaper. $1 root, $2 hostname,
 # $3 python, $4 the reaper's code, the rest: cgroup dirs to keep writable.

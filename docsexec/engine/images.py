@@ -20,13 +20,11 @@ import subprocess
 import tarfile
 import tempfile
 from pathlib import Path
-from typing import Callable
 
+from ..common import Log
 from ..errors import EnvironmentProblem
 from . import apt, busybox_build
 from .busybox_build import is_static_elf
-
-Log = Callable[[str], None]
 
 BUSYBOX = Path("/bin/busybox")  # Debian's busybox-static: the fallback only
 SOURCE_ENV = "DOCSEXEC_BUSYBOX"

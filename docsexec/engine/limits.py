@@ -37,7 +37,7 @@ class Limits:
     seconds: float = 900.0
 
     @classmethod
-    def from_env(cls) -> "Limits":
+    def from_env(cls) -> Limits:
         """The defaults, overridden by DOCSEXEC_PAGE_MEMORY_MIB / _TASKS / _SECONDS."""
         base = cls()
         return cls(

@@ -11,8 +11,8 @@ import ctypes
 import ctypes.util
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 MNT_DETACH = 2
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)

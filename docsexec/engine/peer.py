@@ -27,15 +27,13 @@ from __future__ import annotations
 
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ..errors import EnvironmentProblem
 from . import api, cgroups, contain, daemons, layout
-from .provision import import_images
-
-if TYPE_CHECKING:
-    from .sandbox import Sandbox
+from .provision import EngineInstall, import_images
 
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"  # in the peer's own /run: no other engine's
 # IPv6 duplicate address detection off before any interface of the peer's engine exists: as on
@@ -52,10 +50,26 @@ def _named_init(pid: int) -> bool:
         return False
 
 
+class PeerHost(Protocol):
+    """What the peer needs of the sandbox it belongs to (sandbox.Sandbox): named here, so
+    that the two modules do not import each other."""
+
+    id: str
+    engine: EngineInstall
+
+    def _popen(self, daemon: str, argv: list[str], log_path: Path | None = None) -> subprocess.Popen[bytes]: ...
+
+    def _child_of(self, proc: subprocess.Popen[bytes], what: str, deadline: float) -> int: ...
+
+    def _wait_until(self, daemon: str, deadline: float, ready: Callable[[], bool]) -> None: ...
+
+    def _tool(self, name: str) -> str: ...
+
+
 class LanPeer:
     """The peer host of one sandbox: its namespaces, and optionally its own engine."""
 
-    def __init__(self, box: "Sandbox") -> None:
+    def __init__(self, box: PeerHost) -> None:
         self.box = box
         self.sid = box.id
         self.root = layout.peer_root(box.id)

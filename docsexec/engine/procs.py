@@ -9,6 +9,7 @@ so another run's engine, or the user's own, is never touched.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -101,10 +102,8 @@ def alive(pid: int) -> bool:
 
 def signal_all(pids: set[int], sig: int) -> None:
     for pid in pids:
-        try:
+        with contextlib.suppress(OSError):
             os.kill(pid, sig)
-        except OSError:
-            pass
 
 
 def wait_gone(pids: set[int], timeout: float) -> set[int]:

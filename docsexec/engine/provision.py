@@ -20,14 +20,13 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Callable, Sequence
 
+from ..common import Log
 from ..errors import EnvironmentProblem
 from . import apt, images
-
-Log = Callable[[str], None]
 
 ENGINE_ENV = "DOCSEXEC_ENGINE"
 CHOICES = ("system", "debian-forky", "debian-trixie", "debian-bookworm")
@@ -195,6 +194,7 @@ def install_engine(log: Log = print, sources: Sequence[str] = ()) -> EngineInsta
     if cached_engine(CLIENT_SOURCE) is None:  # the page client comes with forky's packages
         install_debian(CLIENT_SOURCE, log)
     busybox_rootfs_tar(log)  # builds the busybox binary once per machine (images.py)
+    assert found is not None  # installed[0], find_engine()'s, or the one _install made
     for engine in installed or [found]:
         log(f"engine: {engine.source} {engine.version} ({engine.dockerd})")
     return with_page_client(found)
@@ -381,7 +381,7 @@ def _runs(cmd: list[str], path: str) -> bool:
     return done.returncode == 0
 
 
-def _marker(found: EngineInstall) -> dict:
+def _marker(found: EngineInstall) -> dict[str, object]:
     data = asdict(found)
     data["dockerd"] = str(found.dockerd)
     data["bin_dirs"] = [str(d) for d in found.bin_dirs]

@@ -13,15 +13,16 @@ from __future__ import annotations
 import fcntl
 import shutil
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import Any
 
+from ..common import Log
 from . import layout
 from .owner import owner_alive, read_owner
 from .provision import find_engine
 from .teardown import teardown
 
-Log = Callable[[str], None]
 STAGING_PREFIX = ".new-"
 STAGING_MAX_AGE = 120.0  # seconds; a start takes a few ms to fill its staging folder
 
@@ -75,7 +76,7 @@ def _remove_old_staging(log: Log) -> None:
             log(f"removed abandoned {path}")
 
 
-def live_sandboxes() -> list[dict]:
+def live_sandboxes() -> list[dict[str, Any]]:
     """Every sandbox on the machine, with its owner and whether that owner still runs."""
     rows = []
     for sid in sorted(layout.known_ids()):
@@ -95,7 +96,7 @@ def live_sandboxes() -> list[dict]:
     return rows
 
 
-def engine_status() -> dict:
+def engine_status() -> dict[str, Any]:
     """For `docsexec engine status`: the install that would be used, and all sandboxes."""
     from .provision import cache_dir
 
@@ -112,7 +113,7 @@ def engine_status() -> dict:
     }
 
 
-def _engines() -> list[dict]:
+def _engines() -> list[dict[str, Any]]:
     """Every engine source docsexec knows, installed or not (forky's also carries the page client)."""
     from .provision import CHOICES
 

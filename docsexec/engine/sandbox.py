@@ -16,16 +16,16 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-import re
 import secrets
 import shutil
 import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
+from ..common import Log, slug
 from ..errors import EnvironmentProblem
 from . import api, cgroups, contain, daemons, layout, nic, procs
 from .limits import Limit, Limits
@@ -35,14 +35,13 @@ from .provision import EngineInstall, import_images
 from .reaper import STAGING_PREFIX, reap_lock, reap_stale
 from .teardown import teardown
 
-Log = Callable[[str], None]
 _logger = logging.getLogger("docsexec.engine")
 # Environment a dockerd must not inherit: client settings, and systemd's readiness protocol
 # (dockerd would tell a unit that runs docsexec that *it* is ready).
 _DROP_ENV = ("NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES")
 # Sandboxes started and not yet stopped by this process: stopped at interpreter exit, so an
 # uncaught exception or sys.exit() does not leave daemons for the next run's reaper.
-_LIVE: set["Sandbox"] = set()
+_LIVE: set[Sandbox] = set()
 
 
 @atexit.register
@@ -52,25 +51,11 @@ def _stop_live_sandboxes() -> None:
             box.stop()
 
 
-def _require_tools(engine: EngineInstall) -> None:
-    """Fail with one clear line before creating anything, rather than half-way through.
-    The machine's `docker` is needed only when there is no page client (forky's)."""
-    if os.geteuid() != 0:
-        raise EnvironmentProblem("the engine sandbox needs root (network namespaces, dockerd)")
-    for tool in ("ip", "nsenter", "unshare", "setpriv", *(() if engine.client_dir else ("docker",))):
-        if shutil.which(tool) is None:
-            raise EnvironmentProblem(f"`{tool}` is not on PATH (run `docsexec engine install`)")
-
-
-def _clean_label(label: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")[:24] or "page"
-
-
 class Sandbox:
     """A private dockerd in its own namespaces and control groups, for one page."""
 
     def __init__(self, label: str, engine: EngineInstall, log: Log | None = None) -> None:
-        self.label = _clean_label(label)
+        self.label = slug(label, 24)
         self.engine = engine
         self.id = secrets.token_hex(4)
         self.root = layout.root_dir(self.id)
@@ -81,7 +66,7 @@ class Sandbox:
         self.server_version = ""
         self.log_tail = ""  # last lines of dockerd's log, kept after stop() removed the root
         self._log = log or (lambda line: _logger.info("%s", line))
-        self._children: dict[str, subprocess.Popen] = {}
+        self._children: dict[str, subprocess.Popen[bytes]] = {}
         self._state = "new"
         self.owner_pid = os.getpid()
         self.limits = Limits.from_env()
@@ -98,7 +83,6 @@ class Sandbox:
         """netns + dockerd + wait for the API + import images; cleans up after itself on failure."""
         if self._state != "new":
             raise RuntimeError(f"sandbox {self.id} was already started")
-        _require_tools(self.engine)
         self._state = "starting"
         self.owner_pid = os.getpid()
         _LIVE.add(self)
@@ -148,7 +132,7 @@ class Sandbox:
         _LIVE.discard(self)
         self._log(f"sandbox {self.id} ({self.label}): removed in {time.monotonic() - begun:.2f} s")
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         self.start()
         return self
 
@@ -192,7 +176,7 @@ class Sandbox:
         begun = time.monotonic()
         try:
             step()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             reason = exc.one_line() if isinstance(exc, EnvironmentProblem) else f"{type(exc).__name__}: {exc}"
             raise EnvironmentProblem(f"the {what} of sandbox {self.id} ({self.label}) failed to start: {reason}") from exc
         self._log(f"sandbox {self.id} ({self.label}): {what} up in {time.monotonic() - begun:.2f} s")
@@ -275,7 +259,7 @@ class Sandbox:
         return daemons.dockerd_argv(self.engine, self.root, self.docker_host, layout.containerd_socket(self.id),
                                     layout.cgroup_parent(self.id), self.netns_name)
 
-    def _popen(self, daemon: str, argv: list[str], log_path: Path | None = None) -> subprocess.Popen:
+    def _popen(self, daemon: str, argv: list[str], log_path: Path | None = None) -> subprocess.Popen[bytes]:
         """Start argv in its own session (a Ctrl-C meant for us must not kill it before stop()
         has removed the containers), logging to dockerd.log (or `log_path`: the LAN peer's)."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("DOCKER_") and k not in _DROP_ENV}
@@ -295,7 +279,7 @@ class Sandbox:
         pid = self._child_of(proc, daemon, time.monotonic() + 5)
         layout.pid_file(self.id, daemon).write_text(f"{pid}\n")
 
-    def _child_of(self, proc: subprocess.Popen, what: str, deadline: float) -> int:
+    def _child_of(self, proc: subprocess.Popen[bytes], what: str, deadline: float) -> int:
         while True:
             found = procs.children(proc.pid)
             if found:
@@ -385,8 +369,3 @@ class Sandbox:
         except OSError:
             return ""
         return "\n".join(text.splitlines()[-lines:])
-
-    def describe(self) -> dict:
-        """For reports and `engine status`: what this sandbox is and where."""
-        return {"id": self.id, "label": self.label, "docker_host": self.docker_host, "hostname": contain.HOSTNAME,
-                "netns": self.netns_name, "lan_netns": self.lan_netns_name, "root": str(self.root), "server_version": self.server_version}

@@ -14,8 +14,9 @@ import os
 import shutil
 import signal
 import subprocess
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Callable
 
 from . import api, cgroups, layout, procs
 from .mounts import mounts_under, umount, umount_all_under
@@ -23,7 +24,7 @@ from .mounts import mounts_under, umount, umount_all_under
 Log = Callable[[str], None]
 
 
-def teardown(sid: str, log: Log, children: dict[str, subprocess.Popen] | None = None,
+def teardown(sid: str, log: Log, children: dict[str, subprocess.Popen[bytes]] | None = None,
              grace: float = 10.0) -> list[str]:
     """Remove every trace of sandbox `sid`; returns the problems left (empty when clean).
 
@@ -34,9 +35,9 @@ def teardown(sid: str, log: Log, children: dict[str, subprocess.Popen] | None = 
     root = layout.root_dir(sid)
     netns = [ident for name in layout.netns_names(sid) if (ident := procs.ns_ident(layout.NETNS_DIR / name))]
     for sock in (layout.peer_socket_path(sid), layout.socket_path(sid)):
-        _step(log, "empty the engine", lambda s=sock: _empty_engine(s, log))
+        _step(log, "empty the engine", partial(_empty_engine, sock, log))
     for daemon in layout.DAEMONS:  # each dockerd before its containerd: it still talks to it
-        _step(log, f"stop {daemon}", lambda d=daemon: _stop_daemon(sid, d, children.get(d), grace, log))
+        _step(log, f"stop {daemon}", partial(_stop_daemon, sid, daemon, children.get(daemon), grace, log))
     _step(log, "end the namespaces", lambda: _end_namespaces(sid, children, log))
     _step(log, "kill leftovers", lambda: _kill_leftovers(sid, netns, log))
     _step(log, "unmount", lambda: umount_all_under(root, log))
@@ -46,7 +47,7 @@ def teardown(sid: str, log: Log, children: dict[str, subprocess.Popen] | None = 
     return _problems(sid)
 
 
-def _step(log: Log, what: str, action: Callable[[], None]) -> None:
+def _step(log: Log, what: str, action: Callable[[], object]) -> None:
     try:
         action()
     except Exception as exc:  # noqa: BLE001 - teardown must go on whatever broke
@@ -68,7 +69,7 @@ def _daemon_pid(sid: str, daemon: str) -> int | None:
     return pid if str(layout.root_dir(sid)) + "/" in procs.cmdline(pid) else None
 
 
-def _stop_daemon(sid: str, daemon: str, child: subprocess.Popen | None, grace: float, log: Log) -> None:
+def _stop_daemon(sid: str, daemon: str, child: subprocess.Popen[bytes] | None, grace: float, log: Log) -> None:
     """SIGTERM, wait up to `grace`, then SIGKILL. The signal goes to the daemon itself (its
     pidfile), not to the nsenter that forked it into the PID namespace (it forwards nothing);
     that nsenter, our child, ends with it and is reaped."""
@@ -82,7 +83,7 @@ def _stop_daemon(sid: str, daemon: str, child: subprocess.Popen | None, grace: f
     _reap(child)
 
 
-def _reap(child: subprocess.Popen | None) -> None:
+def _reap(child: subprocess.Popen[bytes] | None) -> None:
     """Wait for a child we started (it has nothing left to wait for), killing it if need be."""
     if child is None or child.poll() is not None:
         return
@@ -93,7 +94,7 @@ def _reap(child: subprocess.Popen | None) -> None:
         child.wait(5.0)
 
 
-def _end_namespaces(sid: str, children: dict[str, subprocess.Popen], log: Log) -> None:
+def _end_namespaces(sid: str, children: dict[str, subprocess.Popen[bytes]], log: Log) -> None:
     """SIGKILL to pid 1 of each of the sandbox's PID namespaces (the LAN peer's, if it was
     started, and the page host's): the kernel then kills every process left in it (the
     page's, containers' too) and no new one can start there, so even a fork bomb ends here.

@@ -35,7 +35,8 @@ and the docker client), lock (one run at a time per engine, and its journal), re
 what the page itself creates), guard (SharedGuard and Cleanup, which tie them together).
 """
 
-from .guard import SCRATCH_PREFIX, Cleanup, Log, SharedGuard, precheck, refuse_clashes, refuse_forbidden
+from ..common import Log
+from .guard import SCRATCH_PREFIX, Cleanup, SharedGuard, precheck, refuse_clashes, refuse_forbidden
 from .inventory import CONTAINER, IMAGE, NETWORK, VOLUME, Docker, Inventory
 from .lock import EngineLock, engine_id, lock_path
 from .plan import Mention, Plan, plan_page, simple_commands, split_options

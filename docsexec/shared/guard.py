@@ -14,17 +14,16 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from ..blocks import Block
+from ..common import Log
 from ..errors import EnvironmentProblem
+from ..model import Block
 from .inventory import CONTAINER, IMAGE, NETWORK, VOLUME, Docker, Inventory, _image_exists, _last_line
 from .lock import EngineLock, engine_id
 from .plan import Mention, Plan, plan_page
 from .relay import ApiRelay, engine_socket
-
-Log = Callable[[str], None]
 
 
 def refuse_forbidden(path: Path, plan: Plan) -> None:

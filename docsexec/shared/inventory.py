@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import EnvironmentProblem
 
@@ -56,7 +57,7 @@ class Inventory:
     images: set[str] = field(default_factory=set)  # repo:tag references
 
     @classmethod
-    def read(cls, docker: Docker) -> "Inventory":
+    def read(cls, docker: Docker) -> Inventory:
         found = cls()
         for line in docker.lines("ps", "-a", "--no-trunc", "--format", "{{.ID}}\t{{.Names}}"):
             ident, _, name = line.partition("\t")
@@ -78,16 +79,16 @@ class Inventory:
             return set(self.volumes)
         return set(self.images)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"containers": self.containers, "networks": self.networks,
                 "volumes": sorted(self.volumes), "images": sorted(self.images)}
 
     @classmethod
-    def from_json(cls, data: Mapping) -> "Inventory":
+    def from_json(cls, data: Mapping[str, Any]) -> Inventory:
         return cls(dict(data.get("containers", {})), dict(data.get("networks", {})),
                    set(data.get("volumes", [])), set(data.get("images", [])))
 
-    def new_since(self, before: "Inventory") -> "Inventory":
+    def new_since(self, before: Inventory) -> Inventory:
         return Inventory(
             {i: n for i, n in self.containers.items() if i not in before.containers},
             {i: n for i, n in self.networks.items() if i not in before.networks},

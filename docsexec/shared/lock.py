@@ -13,6 +13,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from ..errors import EnvironmentProblem
 from .inventory import Docker, _last_line
@@ -38,7 +39,7 @@ class EngineLock:
         self.path = lock_path(engine_id)
         self._fd: int | None = None
         self.writable = False
-        self.previous: dict | None = None  # the journal found on acquiring (a killed run's)
+        self.previous: dict[str, Any] | None = None  # the journal found on acquiring (a killed run's)
 
     def acquire(self) -> None:
         import fcntl
@@ -78,7 +79,7 @@ class EngineLock:
         except OSError as exc:
             raise EnvironmentProblem(f"cannot open the shared-engine lock {self.path}: {exc.strerror}") from exc
 
-    def write(self, journal: Mapping) -> None:
+    def write(self, journal: Mapping[str, Any]) -> None:
         if self._fd is None or not self.writable:
             return
         data = json.dumps(journal).encode()
@@ -100,7 +101,7 @@ class EngineLock:
             os.close(fd)  # closing drops the flock
 
 
-def _read_journal(fd: int) -> dict | None:
+def _read_journal(fd: int) -> dict[str, Any] | None:
     try:
         data = os.pread(fd, 4 << 20, 0)
         journal = json.loads(data) if data.strip() else None

@@ -13,8 +13,9 @@ import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
-from ..blocks import Block
+from ..model import Block
 from .inventory import CONTAINER, IMAGE, NETWORK, VOLUME
 
 _WRAPPERS = {"sudo", "env", "time", "command", "exec", "nohup", "timeout", "nice"}
@@ -45,7 +46,7 @@ _SYNTAX: dict[tuple[str, ...], tuple[set[str], bool]] = {
     ("volume", "rm"): ({"-f", "--force", "--help"}, True),
     ("image", "rm"): ({"-f", "--force", "--no-prune", "--help"}, True),
 }
-_ALIASES = {
+_ALIASES: dict[tuple[str, ...], tuple[str, ...]] = {
     **{(verb,): ("container", verb) for verb in ("run", "create", "exec", "start", "stop", "restart",
                                                 "kill", "rm", "pause", "unpause", "rename", "update",
                                                 "attach", "cp")},
@@ -203,62 +204,66 @@ def _static(name: str) -> bool:
 
 
 def _plan_command(words: list[str], line: int, plan: Plan) -> None:
+    """Add to the plan what one simple command does, if it runs the docker client."""
     args = _docker_args(words)
     if not args:
         return
     path, rest = _subcommand(args)
     if not path:
         return
-    if path[-1] == "prune" or path[0] == "swarm" and path[-1] in ("init", "join", "leave", "update"):
+    if path[-1] == "prune" or (path[0] == "swarm" and path[-1] in ("init", "join", "leave", "update")):
         plan.forbidden.append((line, f"`docker {' '.join(path)}` changes objects of the shared engine that the page did not create"))
         return
     bools, interspersed = _SYNTAX.get(path, (set(), True))
     options, positional = split_options(rest, bools, interspersed)
-
-    def add(kind: str, name: str, creates: bool) -> None:
+    for kind, name, creates in _named_objects(path, options, positional):
         name = name.lstrip("/") if kind == CONTAINER else name
         if _static(name):
             plan.mentions.append(Mention(kind, name, line, creates))
 
+
+_Named: TypeAlias = list[tuple[str, str, bool]]  # (kind, name, whether the command creates it)
+_REMOVES: dict[tuple[str, ...], str] = {("network", "rm"): NETWORK, ("volume", "rm"): VOLUME, ("image", "rm"): IMAGE}
+
+
+def _named_objects(path: tuple[str, ...], options: list[tuple[str, str | None]], positional: list[str]) -> _Named:
+    """The objects a docker subcommand names: the ones it creates, and existing ones it changes."""
     if path in (("container", "run"), ("container", "create")):
-        for option, value in options:
-            if option == "--name" and value:
-                add(CONTAINER, value, True)
-            elif option in ("-v", "--volume") and value and ":" in value:
-                source = value.split(":", 1)[0]
-                if _VOLUME_NAME.match(source):
-                    add(VOLUME, source, True)
-            elif option == "--mount" and value:
-                fields = dict(part.partition("=")[::2] for part in value.split(","))
-                source = fields.get("source") or fields.get("src") or ""
-                if fields.get("type", "volume") == "volume" and _VOLUME_NAME.match(source):
-                    add(VOLUME, source, True)
-    elif path == ("network", "create") and positional:
-        add(NETWORK, positional[0], True)
-    elif path == ("volume", "create"):
-        names = [v for o, v in options if o == "--name" and v] + positional[:1]
-        for name in names:
-            add(VOLUME, name, True)
-    elif path == ("container", "rename") and len(positional) >= 2:
-        add(CONTAINER, positional[0], False)
-        add(CONTAINER, positional[1], True)
-    elif path == ("container", "exec") and positional:
-        add(CONTAINER, positional[0], False)
-    elif path == ("container", "cp") and len(positional) >= 2:
-        target = positional[-1]
-        if ":" in target:
-            add(CONTAINER, target.split(":", 1)[0], False)
-    elif path[0] == "container" and path[-1] in _CONTAINER_TARGETS:
-        for name in positional:
-            add(CONTAINER, name, False)
-    elif path in (("network", "connect"), ("network", "disconnect")) and len(positional) >= 2:
-        add(CONTAINER, positional[1], False)  # the network is only used; the container changes
-    elif path == ("network", "rm"):
-        for name in positional:
-            add(NETWORK, name, False)
-    elif path == ("volume", "rm"):
-        for name in positional:
-            add(VOLUME, name, False)
-    elif path == ("image", "rm"):
-        for name in positional:
-            add(IMAGE, name, False)
+        return _created_by_run(options)
+    if path == ("network", "create"):
+        return [(NETWORK, name, True) for name in positional[:1]]
+    if path == ("volume", "create"):
+        return [(VOLUME, name, True) for name in [v for o, v in options if o == "--name" and v] + positional[:1]]
+    if path == ("container", "rename"):
+        return [(CONTAINER, positional[0], False), (CONTAINER, positional[1], True)] if len(positional) >= 2 else []
+    if path == ("container", "exec"):
+        return [(CONTAINER, name, False) for name in positional[:1]]
+    if path == ("container", "cp"):
+        target = positional[-1] if len(positional) >= 2 else ""
+        return [(CONTAINER, target.split(":", 1)[0], False)] if ":" in target else []
+    if path[0] == "container" and path[-1] in _CONTAINER_TARGETS:
+        return [(CONTAINER, name, False) for name in positional]
+    if path in (("network", "connect"), ("network", "disconnect")):
+        return [(CONTAINER, positional[1], False)] if len(positional) >= 2 else []  # the network is only used; the container changes
+    removed = _REMOVES.get(path)
+    return [(removed, name, False) for name in positional] if removed else []
+
+
+def _created_by_run(options: list[tuple[str, str | None]]) -> _Named:
+    """What `docker run` or `docker create` creates: the named container and named volumes."""
+    found: _Named = []
+    for option, value in options:
+        if not value:
+            continue
+        if option == "--name":
+            found.append((CONTAINER, value, True))
+        elif option in ("-v", "--volume") and ":" in value:
+            source = value.split(":", 1)[0]
+            if _VOLUME_NAME.match(source):
+                found.append((VOLUME, source, True))
+        elif option == "--mount":
+            fields = dict(part.partition("=")[::2] for part in value.split(","))
+            source = fields.get("source") or fields.get("src") or ""
+            if fields.get("type", "volume") == "volume" and _VOLUME_NAME.match(source):
+                found.append((VOLUME, source, True))
+    return found

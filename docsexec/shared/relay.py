@@ -7,6 +7,7 @@ engine meanwhile. engine_socket says whether the engine can be relayed at all (u
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -77,17 +78,15 @@ class ApiRelay:
         with self._mutex:
             sockets = list(self._open)
         for sock in sockets:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         for thread in list(self._threads):
             thread.join(timeout=2)
         if self._server is not None:
             self._server.close()
         self.path.unlink(missing_ok=True)
 
-    def _spawn(self, target: Callable, *args: object) -> None:
+    def _spawn(self, target: Callable[..., object], *args: object) -> None:
         thread = threading.Thread(target=target, args=args, daemon=True, name="docsexec-api-relay")
         with self._mutex:
             self._threads = [t for t in self._threads if t.is_alive()] + [thread]
@@ -182,12 +181,13 @@ def _request_line(head: bytes) -> tuple[str, str, bool]:
     lines = head.decode("latin-1").split("\r\n")
     parts = lines[0].split(" ")
     method, target = (parts[0], parts[1]) if len(parts) >= 2 else ("", "")
-    headers = {l.partition(":")[0].strip().lower(): l.partition(":")[2].strip().lower() for l in lines[1:] if ":" in l}
+    fields = [line.partition(":") for line in lines[1:] if ":" in line]
+    headers = {name.strip().lower(): value.strip().lower() for name, _, value in fields}
     return method, target, "upgrade" in headers.get("connection", "") or "upgrade" in headers
 
 
 def _closing_head(head: bytes) -> bytes:
-    lines = [l for l in head[:-4].split(b"\r\n") if not l.lower().startswith(b"connection:")]
+    lines = [line for line in head[:-4].split(b"\r\n") if not line.lower().startswith(b"connection:")]
     return b"\r\n".join([*lines, b"Connection: close"]) + b"\r\n\r\n"
 
 

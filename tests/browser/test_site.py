@@ -121,7 +121,7 @@ def slug(md: str) -> str:
 
 def recorded_outputs(docs: Path, md: str) -> dict[str, list[str]]:
     """Per tagged block id: its recorded output lines (everything that is not typed)."""
-    from docsexec.scan import scan_file
+    from docsexec.scan.fences import scan_file
 
     _, blocks = scan_file(docs / md)
     return {
@@ -137,7 +137,7 @@ def commands_to_copy(docs: Path, md: str) -> dict[str, str]:
     It is what docsexec types: each command's text (prompt removed, `\\` continuation lines
     kept) followed by the inputs typed at the interactive prompt, one per line.
     """
-    from docsexec.scan import scan_file
+    from docsexec.scan.fences import scan_file
 
     _, blocks = scan_file(docs / md)
     wanted: dict[str, str] = {}
@@ -247,13 +247,19 @@ def browser(base_url: str, tmp_path_factory: pytest.TempPathFactory):
             context.close()
 
 
+def watch(tab) -> list[str]:
+    """The console errors and page errors (uncaught exceptions) of a tab, as they come."""
+    errors: list[str] = []
+    tab.on("console", lambda message: errors.append(f"console: {message.text} ({tab.url})") if message.type == "error" else None)
+    tab.on("pageerror", lambda error: errors.append(f"page error: {error} ({tab.url})"))
+    return errors
+
+
 @pytest.fixture
 def page(browser):
     """A fresh tab that fails the test on console errors, page errors or outside requests."""
     tab = browser.new_page()
-    errors: list[str] = []
-    tab.on("console", lambda message: errors.append(f"console: {message.text} ({tab.url})") if message.type == "error" else None)
-    tab.on("pageerror", lambda error: errors.append(f"page error: {error} ({tab.url})"))
+    errors = watch(tab)
     before = len(browser.blocked)
     yield tab
     tab.close()
@@ -286,7 +292,7 @@ def test_navigation_reaches_every_page(page, base_url: str) -> None:
     links = page.eval_on_selector_all(".md-nav--primary a.md-nav__link[href]", "as => as.map(a => a.href)")
     missing = [url for url in expected if url not in links]
     assert not missing, f"not in the navigation: {missing}"
-    for md, url in zip(nav_pages(), expected):
+    for md, url in zip(nav_pages(), expected, strict=True):
         link = page.locator(".md-nav--primary a.md-nav__link[href]")
         index = page.eval_on_selector_all(
             ".md-nav--primary a.md-nav__link[href]", "(as, url) => as.findIndex(a => a.href === url)", url
@@ -389,7 +395,7 @@ def _mermaid_svgs(page) -> list[int]:
 
     def classes(node) -> list[str]:
         attributes = node.get("attributes", [])
-        pairs = dict(zip(attributes[::2], attributes[1::2]))
+        pairs = dict(zip(attributes[::2], attributes[1::2], strict=True))  # DOM.getDocument: name, value, name, ...
         return pairs.get("class", "").split()
 
     def count_svg(node) -> int:
@@ -428,13 +434,41 @@ def test_mermaid_diagrams_render_offline(page, base_url: str, site: Path) -> Non
         page.screenshot(path=str(ARTIFACTS / f"mermaid-{slug(md)}.png"))
 
 
-def test_no_console_errors_on_any_page(page, base_url: str) -> None:
-    """Every page loads and settles without a console error, a page error or an outside request
-    (the `page` fixture asserts those when the test ends)."""
-    for md in nav_pages():
-        open_page(page, base_url, md)
-        page.wait_for_load_state("networkidle")
-        page.wait_for_timeout(300)
+PROBE_HOST = "docsexec-probe.invalid"  # a name that never resolves: the route blocks it before any lookup
+
+
+def test_no_console_errors_on_any_page(browser, base_url: str) -> None:
+    """Every page loads and settles without a console error, a page error or an outside
+    request. The watch is shown to work first: an error logged, an exception thrown and a
+    request for another host, made on purpose, are each seen."""
+    tab = browser.new_page()
+    errors = watch(tab)
+    try:
+        open_page(tab, base_url, "index.md")
+        before = len(browser.blocked)
+        tab.evaluate("""host => {
+            console.error("docsexec probe: logged");
+            setTimeout(() => { throw new Error("docsexec probe: thrown"); });
+            fetch(`http://${host}/probe`).catch(() => {});
+        }""", PROBE_HOST)
+        tab.wait_for_timeout(500)
+        assert any(e.startswith("console: docsexec probe: logged") for e in errors), errors
+        assert any(e.startswith("page error: ") and "docsexec probe: thrown" in e for e in errors), errors
+        assert [urlsplit(url).hostname for url in browser.blocked[before:]] == [PROBE_HOST], browser.blocked[before:]
+        visited = []
+        for md in nav_pages():
+            errors.clear()
+            before = len(browser.blocked)
+            open_page(tab, base_url, md)
+            tab.wait_for_load_state("networkidle")
+            tab.wait_for_timeout(300)
+            assert tab.locator("article h1").first.inner_text().strip(), f"{md}: the page has no heading"
+            assert errors == [], f"{md}: " + "\n".join(errors)
+            assert browser.blocked[before:] == [], f"{md}: requests to hosts other than 127.0.0.1: {browser.blocked[before:]}"
+            visited.append(md)
+        assert visited == nav_pages() and len(visited) >= 10
+    finally:
+        tab.close()
 
 
 # --------------------------------------------------------------------------- readable outputs
@@ -554,7 +588,7 @@ def _diagram_scales(page) -> list[dict]:
 
         def walk(node) -> None:
             if node.get("nodeName", "").lower() == "svg":
-                attributes = dict(zip(node.get("attributes", [])[::2], node.get("attributes", [])[1::2]))
+                attributes = dict(zip(node.get("attributes", [])[::2], node.get("attributes", [])[1::2], strict=True))
                 view = attributes.get("viewBox", "").split()
                 if len(view) == 4 and "mermaid" in attributes.get("id", "") + attributes.get("aria-roledescription", "flowchart"):
                     box = session.send("DOM.getBoxModel", {"nodeId": node["nodeId"]})["model"]

@@ -1,0 +1,202 @@
+"""The site's Python-Markdown extension: the docsexec gate, the "verified on" badge, and
+console output that reads (and copies) as output.
+
+It is a Markdown extension, not only an MkDocs plugin, because Zensical (the successor of
+Material for MkDocs) loads Markdown extensions but no MkDocs plugins; with both builds
+listing it under `markdown_extensions`, the badge and the gate work in either:
+
+    markdown_extensions:
+      - docsexec.faces.markdown_ext:       # options: badge (true), gate (true),
+          verification_page: verification.md   # where the badge links (if that page exists)
+
+The gate needs the page's source file (its front matter holds the provenance line, which
+both builds strip before Markdown sees the text). Zensical tells extensions the page being
+rendered through its context preprocessor; under MkDocs the thin plugin
+(docsexec.faces.mkdocs_plugin) names the page before each conversion.
+"""
+
+from __future__ import annotations
+
+import os
+from contextvars import ContextVar
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from markdown import Extension, Markdown
+from markdown.postprocessors import Postprocessor
+from markdown.preprocessors import Preprocessor
+
+from ..errors import DocsexecError
+from ..model import Block
+from ..page import Page
+from ..pages.config import configured_engines
+from ..scan import variants
+from ..scan.fences import scan_page
+from ..write import provenance
+from .console_html import readable_console_outputs
+
+try:  # MkDocs ends a build cleanly ("Aborted with a BuildError") on its own error type
+    from mkdocs.exceptions import PluginError as _BuildError
+except ImportError:  # pragma: no cover - Zensical alone, or plain Python-Markdown
+    _BuildError = RuntimeError  # type: ignore[assignment,misc]
+
+
+class GateError(_BuildError):
+    """A page may not be published: its blocks do not parse, were never verified, or changed."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """The page being rendered: its file, and its path inside docs_dir (for relative links)."""
+
+    path: Path
+    docs_dir: Path
+
+    @property
+    def relative(self) -> str:
+        return self.path.relative_to(self.docs_dir).as_posix()
+
+
+# Set by the MkDocs plugin around each page's conversion (MkDocs tells extensions nothing).
+CURRENT_SOURCE: ContextVar[Source | None] = ContextVar("docsexec_current_source", default=None)
+
+
+def _zensical_source(md: Markdown) -> Source | None:
+    """The page Zensical is rendering, from its context preprocessor, if this is Zensical."""
+    context = next((p for p in md.preprocessors if type(p).__name__ == "ContextPreprocessor"), None)
+    if context is None:
+        return None
+    try:
+        from zensical.config import get_config
+    except ImportError:  # pragma: no cover - a context preprocessor without Zensical
+        return None
+    docs_dir = Path(get_config()["docs_dir"]).resolve()
+    path = Path(context.page.path)  # type: ignore[attr-defined]  # Zensical's preprocessor carries the page
+    return Source(path if path.is_absolute() else docs_dir / path, docs_dir)
+
+
+def current_source(md: Markdown) -> Source | None:
+    return CURRENT_SOURCE.get() or _zensical_source(md)
+
+
+def badge_text(engines: list[str], date: str) -> str:
+    """"Verified on Docker Engine 28.5.2 and 26.1.5 · 2026-12-01": every engine named."""
+    named = " and ".join(engines) if len(engines) < 3 else ", ".join(engines[:-1]) + " and " + engines[-1]
+    return f"Verified on Docker Engine {named} \u00b7 {date}"
+
+
+def badge_markdown(record: provenance.Provenance, engines: tuple[str, ...], count: int, link: str | None) -> str:
+    """A Markdown link (or span) with attr_list classes, so both builds resolve the link."""
+    entries = [e for e in ([record.record(name) for name in engines] or list(record.records)) if e is not None]
+    text = badge_text([variants.short_version(e.version) for e in entries], record.date)
+    title = f"{count} tagged blocks re-run by docsexec on " + ", ".join(f"{e.source} {e.version}" for e in entries)
+    if link:
+        return f'[{text}]({link}){{: .docsexec-badge title="{title}" }}'
+    return f'<span class="docsexec-badge" title="{title}">{text}</span>'
+
+
+def after_title(lines: list[str], inserted: str) -> list[str]:
+    """Insert below the page's `# Title`: both builds take a page's title from a leading h1."""
+    for index, line in enumerate(lines):
+        if line.startswith("# "):
+            return [*lines[:index + 1], "", inserted, "", *lines[index + 1:]]
+        if line.strip():
+            break
+    return [inserted, "", *lines]
+
+
+def page_engines(source: Page, record: provenance.Provenance | None) -> tuple[str, ...]:
+    """The engines the page must be verified on: the project's ([tool.docsexec] engines in
+    the pyproject.toml nearest the page); without a configuration, the ones the page names."""
+    try:
+        configured = configured_engines(source.path.parent)
+    except DocsexecError as exc:
+        raise GateError(f"docsexec: {exc.one_line()}") from exc
+    return configured or tuple(r.source for r in (record.records if record else ()))
+
+
+def gate_problem(path: Path, page: Page, blocks: list[Block], record: provenance.Provenance | None, engines: tuple[str, ...]) -> str | None:
+    """Why the build must stop for this page (file:line first), or None. Each configured
+    engine needs an entry whose digest matches the blocks that engine runs."""
+    update = f"run `docsexec update {path}`"
+    if record is None:
+        return f"{path}:1: page has tagged blocks but was never verified: {update}"
+    missing = [e for e in engines if record.record(e) is None]
+    if missing:
+        done = len(engines) - len(missing)
+        return f"{path}:1: verified on {done} of the {len(engines)} configured engines (not on {', '.join(missing)}): {update}"
+    primary = engines[0] if engines else ""
+    for engine in engines:
+        entry = record.record(engine)
+        assert entry is not None
+        digest = provenance.blocks_digest(variants.select(blocks, engine, primary))
+        if digest != entry.digest:
+            return (f"{path}:1: tagged blocks changed since their last verified run on {engine} "
+                    f"(digest {digest} != {entry.digest}): {update}")
+    return None
+
+
+class GateAndBadge(Preprocessor):
+    """Reads the page's source file, gates it, and puts the badge below its h1."""
+
+    def __init__(self, md: Markdown, config: dict[str, Any]) -> None:
+        super().__init__(md)
+        self.config = config
+
+    def run(self, lines: list[str]) -> list[str]:
+        where = current_source(self.md)
+        if where is None:
+            if self.config["gate"]:
+                raise GateError("docsexec: cannot tell which page is being rendered (not MkDocs with the docsexec plugin, nor Zensical)")
+            return lines
+        source = Page.read(where.path)
+        try:
+            blocks = scan_page(source)
+        except DocsexecError as exc:
+            raise GateError(f"docsexec: {exc.one_line()}") from exc
+        if not blocks:
+            return lines
+        record = provenance.read(source)
+        engines = page_engines(source, record)
+        if self.config["gate"]:
+            problem = gate_problem(source.path, source, blocks, record, engines)
+            if problem:
+                raise GateError(f"docsexec: {problem}")
+        if self.config["badge"] and record is not None:
+            return after_title(lines, badge_markdown(record, engines, len(blocks), self._link(where)))
+        return lines
+
+    def _link(self, where: Source) -> str | None:
+        """The verification page, relative to this page, if the site has one."""
+        target = self.config["verification_page"]
+        if not target or not (where.docs_dir / target).is_file():
+            return None
+        return os.path.relpath(target, start=os.path.dirname(where.relative) or ".").replace(os.sep, "/")
+
+
+class ConsoleOutputs(Postprocessor):
+    """Output lines of tagged blocks become plain output spans (see console_html)."""
+
+    def run(self, text: str) -> str:
+        return readable_console_outputs(text)
+
+
+class DocsexecExtension(Extension):
+    def __init__(self, **kwargs: Any) -> None:
+        self.config = {
+            "badge": [True, "put a 'Verified on Docker Engine ...' badge below the h1 of verified pages"],
+            "gate": [True, "fail the build on unverified or edited tagged blocks"],
+            "verification_page": ["verification.md", "docs-relative page the badge links to (if it exists)"],
+        }
+        super().__init__(**kwargs)
+
+    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 - Python-Markdown's name
+        # Before everything else (normalize_whitespace is 30): the badge is Markdown to render.
+        md.preprocessors.register(GateAndBadge(md, self.getConfigs()), "docsexec_gate", 40)
+        # After raw HTML (the highlighted code) is put back (raw_html is 30).
+        md.postprocessors.register(ConsoleOutputs(md), "docsexec_console_outputs", 25)
+
+
+def makeExtension(**kwargs: Any) -> DocsexecExtension:  # noqa: N802 - the name Markdown looks up
+    return DocsexecExtension(**kwargs)

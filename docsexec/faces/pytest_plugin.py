@@ -1,0 +1,272 @@
+"""pytest integration: each tagged block is a test item named `page.md::block-id`.
+
+Opt in with `--docsexec` or the ini option `docsexec_paths` (folders or files whose Markdown
+pages are collected). A page is still one shell session on one private engine per configured
+engine ([tool.docsexec] engines, or DOCSEXEC_ENGINE): every item reports its own block's
+verdicts from the page's run on each engine, with the diff headed file:line and the engine
+named; a per-engine variant is checked on its engine only. A translation (`page.zh.md`) never
+runs: its items compare its blocks with its source page's. An engine that cannot start fails
+the items; it never skips.
+
+One run per page and engine per pytest session, and those runs in parallel: when the first
+page item needs its run, every collected page's runs are made at once, `-j` style (each on its
+own private engine, DOCSEXEC_PYTEST_JOBS at a time, default the number of cores), and kept on
+the session, so the page's items and any test that needs the same real run (the mutation
+test) share them instead of starting the page's engine again.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _pytest._code.code import TerminalRepr
+
+from ..errors import EXIT_ENVIRONMENT, DocsexecError
+from ..model import BlockVerdict, EngineMode, PageReport, PageRun, Progress
+from ..page import MARKDOWN_SUFFIXES
+from ..report.report import block_diff
+from ..run.runner import DEFAULT_TIMEOUT, RunSettings
+
+RunKey = tuple[Path, str | None]  # (page, engine source)
+Runs = dict[RunKey, PageRun | DocsexecError]  # a run, or the error that ended it
+
+_RUNS = pytest.StashKey[Runs]()
+_PAGES = pytest.StashKey[list[Path]]()
+_PREFETCHED = pytest.StashKey[bool]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("docsexec")
+    group.addoption("--docsexec", action="store_true", help="collect tagged blocks of Markdown pages as test items")
+    group.addoption("--docsexec-engine", default="sandbox", choices=("sandbox", "shared"), help="engine for pages (default: a private engine per page)")
+    parser.addini("docsexec_paths", type="paths", default=[], help="Markdown files or folders whose tagged blocks are collected")
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if file_path.suffix.lower() not in MARKDOWN_SUFFIXES or not _wanted(parent.config, file_path):
+        return None
+    return MarkdownPage.from_parent(parent, path=file_path)
+
+
+def _wanted(config: pytest.Config, path: Path) -> bool:
+    roots = [Path(p) for p in config.getini("docsexec_paths")]
+    if config.getoption("--docsexec") and not roots:
+        return True
+    return any(path == root or root in path.parents for root in roots)
+
+
+class MarkdownPage(pytest.File):
+    """A page: collects one item per tagged block; runs the page once, on first demand."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        from ..scan.fences import scan_file
+
+        try:
+            _, blocks = scan_file(self.path)
+        except DocsexecError as exc:
+            yield BrokenPage.from_parent(self, name="(page)", message=exc.one_line())
+            return
+        for block in blocks:
+            yield BlockItem.from_parent(self, name=block.id, block_id=block.id, line=block.fence_line)
+        from ..pages.twins import source_of
+
+        if source_of(self.path) is not None:
+            yield SourceBlocksItem.from_parent(self, name="(source blocks)")
+
+    def verdicts(self) -> list[PageReport]:
+        """The page's verdicts on each engine (a variant appears in its engine's run only);
+        a translation's one comparison with its source page."""
+        cached: list[PageReport] | DocsexecFailure | None = getattr(self, "_docsexec_result", None)
+        if cached is None:
+            cached = self._run()
+            self._docsexec_result = cached
+        if isinstance(cached, Exception):
+            raise cached
+        return cached
+
+    def _run(self) -> list[PageReport] | DocsexecFailure:
+        from ..pages.twins import compare_translation, source_of
+        from ..scan.fences import scan_file
+        from ..verify import verify_page
+
+        try:
+            if source_of(self.path) is not None:  # a translation never runs: its blocks are its source's
+                return [compare_translation(_display_path(self.path), write=False)]
+            results = []
+            for settings in page_settings(self.config, self.path):
+                run = shared_page_run(self.config, self.path, settings)
+                results.append(verify_page(_display_path(self.path), settings, write=False, scanned=scan_file(self.path), run=run))
+            return results
+        except DocsexecError as exc:
+            return DocsexecFailure(exc.one_line())
+
+
+def page_settings(config: pytest.Config, path: Path) -> list[RunSettings]:
+    """How a page runs in this session: once per configured engine, the primary first."""
+    from ..pages.config import run_sources
+
+    mode = EngineMode(config.getoption("--docsexec-engine"))
+    sources, primary = run_sources(None, Path(path).parent) if mode is EngineMode.SANDBOX else ((None,), None)
+    return [RunSettings(engine=mode, default_timeout=DEFAULT_TIMEOUT, engine_source=source, primary=primary) for source in sources]
+
+
+def shared_page_run(config: pytest.Config, path: Path, settings: RunSettings | None = None) -> PageRun:
+    """The page's one real run on `settings`' engine (default: its primary) in this pytest
+    session, made with every other collected page's runs at first demand, then shared. A run
+    that raised raises the same error again for every caller, without a second try."""
+    settings = settings or page_settings(config, path)[0]
+    runs = config.stash.setdefault(_RUNS, {})
+    key = (Path(path).resolve(), settings.engine_source)
+    if key not in runs and not config.stash.get(_PREFETCHED, False):
+        config.stash[_PREFETCHED] = True
+        runs.update(_prefetch(config))
+    if key not in runs:
+        runs.update(_run_now([(Path(path).resolve(), settings)]))
+    found = runs[key]
+    if isinstance(found, DocsexecError):
+        raise found
+    return found
+
+
+def _prefetch(config: pytest.Config) -> Runs:
+    """Every collected source page's runs, several at once (jobs.py), keyed (page, engine)."""
+    from ..pages.twins import source_of
+
+    pages = [p for p in config.stash.get(_PAGES, []) if source_of(p) is None]
+    return _run_now([(path, settings) for path in pages for settings in page_settings(config, path)])
+
+
+def prefetch_runs(config: pytest.Config, paths: list[Path]) -> None:
+    """Make the runs of these pages (each on every engine) that the session lacks, several at
+    once: a test that needs many pages' runs (the mutation test) asks for them together."""
+    runs = config.stash.setdefault(_RUNS, {})
+    if not config.stash.get(_PREFETCHED, False):
+        config.stash[_PREFETCHED] = True
+        runs.update(_prefetch(config))
+    wanted = [(Path(p).resolve(), settings) for p in paths for settings in page_settings(config, Path(p))]
+    runs.update(_run_now([(path, settings) for path, settings in wanted if (path, settings.engine_source) not in runs]))
+
+
+def _run_now(pairs: list[tuple[Path, RunSettings]]) -> Runs:
+    from ..pages.jobs import Job, JobFailed, Outcome, run_ordered
+    from ..run.runner import run_page
+    from ..scan.fences import scan_file
+    from ..scan.variants import select
+
+    def work(job: Job, progress: Progress) -> Outcome:
+        display = _display_path(job.path)
+        blocks = select(scan_file(display)[1], job.settings.source_name, job.settings.primary_name)
+        return Outcome(job=job, run=run_page(display, blocks, job.settings))
+
+    if pairs:
+        _gate(pairs)
+    jobs = [Job(index, path, settings) for index, (path, settings) in enumerate(pairs)]
+    workers = int(os.environ.get("DOCSEXEC_PYTEST_JOBS", "0") or 0) or _cores()
+    found: Runs = {}
+    for outcome in run_ordered(jobs, work, workers):
+        key = (outcome.job.path, outcome.job.settings.engine_source)
+        if outcome.interrupted:  # the child was stopped (Ctrl-C): so is the session
+            raise KeyboardInterrupt
+        if outcome.error is not None or outcome.run is None:
+            found[key] = JobFailed(*(outcome.error or (EXIT_ENVIRONMENT, f"{outcome.job.path}: the page did not run")))
+        else:
+            found[key] = outcome.run
+    return found  # a page after one that could not run is left out: it runs on its own demand
+
+
+def _gate(pairs: list[tuple[Path, RunSettings]]) -> None:
+    """The machine's check (run/environments.py), once, before the runs fork: they reuse it."""
+    from ..run.environments import environment_gate
+    from ..scan.fences import scan_file
+
+    mode = pairs[0][1].engine
+    pages = [scan_file(_display_path(path))[1] for path, _ in pairs] if mode is EngineMode.SHARED else []
+    environment_gate(mode, pages, list(dict.fromkeys(settings.engine_source for _, settings in pairs)))
+
+
+def _cores() -> int:
+    from ..pages.jobs import default_workers
+
+    return default_workers()
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Remember which pages the session will check, for the one parallel round of runs."""
+    pages = {item.parent.path.resolve(): None for item in items if isinstance(item.parent, MarkdownPage)}
+    config.stash[_PAGES] = list(pages)
+
+
+class DocsexecFailure(Exception):
+    """A block diverged, or its page could not run; the message is the diff."""
+
+
+class BlockItem(pytest.Item):
+    def __init__(self, *, block_id: str, line: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.block_id = block_id
+        self.line = line
+
+    def runtest(self) -> None:
+        page = self.parent
+        assert isinstance(page, MarkdownPage)
+        problems = []
+        for report in page.verdicts():
+            verdict = next((v for v in report.verdicts if v.block.id == self.block_id), None)
+            if verdict is not None and not verdict.status.passing:
+                problems.extend(_explain(verdict, report))
+        if problems:
+            raise DocsexecFailure("\n".join(problems))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: str | None = None) -> str | TerminalRepr:
+        if isinstance(excinfo.value, DocsexecFailure):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, self.line - 1, f"{self.path.name}:{self.line} [{self.block_id}]"
+
+
+class SourceBlocksItem(pytest.Item):
+    """A translation holds every block of its source page: one that was deleted from the
+    translation has no item of its own, so this item fails for it (file:line in the message)."""
+
+    def runtest(self) -> None:
+        page = self.parent
+        assert isinstance(page, MarkdownPage)
+        [report] = page.verdicts()
+        missing = [p for v in report.verdicts if v.block.path != report.path for p in v.problems]
+        if missing:
+            raise DocsexecFailure("\n".join(missing))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: str | None = None) -> str:
+        return str(excinfo.value)
+
+
+class BrokenPage(pytest.Item):
+    """A page that does not parse is one failing item, with the scanner's file:line message."""
+
+    def __init__(self, *, message: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.message = message
+
+    def runtest(self) -> None:
+        raise DocsexecFailure(self.message)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: str | None = None) -> str:
+        return str(excinfo.value)
+
+
+def _display_path(path: Path) -> Path:
+    """Relative to where pytest runs when possible: `docs/page.md:12` reads better than /abs."""
+    relative = Path(os.path.relpath(path))
+    return path if relative.parts[:1] == ("..",) else relative
+
+
+def _explain(verdict: BlockVerdict, report: PageReport) -> list[str]:
+    lines = block_diff(verdict)
+    lines.append(f"(engine {report.engine_source} {report.engine_version or 'unknown'}; fix the page or run `docsexec update {verdict.block.path}`)")
+    return lines

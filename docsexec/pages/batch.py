@@ -1,0 +1,159 @@
+"""`check`/`update` over many pages: one job per page, cache hits first, the rest scheduled.
+
+This is the glue between the CLI and the pieces that each do one thing: jobs.py runs jobs
+several at a time and hands outcomes back in order; runcache.py says whether an identical run
+already passed; verify.py runs one page. What is printed, and in which order, is the same
+whether pages ran one after another, at the same time, or not at all (cached).
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import closing
+from dataclasses import asdict, dataclass
+
+from ..engine.provision import EngineInstall
+from ..model import BlockVerdict, EngineMode, PageReport, Progress, ProgressEvent, Status
+from ..report.progress import ProgressPrinter
+from ..report.report import block_diff
+from ..run.runner import RunSettings
+from ..scan.variants import select
+from ..verify import PageJob, Scanned
+from .jobs import Job, Outcome, run_ordered
+from .runcache import RunCache, cache_enabled, engine_identity, new_entry, run_key
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    workers: int = 1
+    use_cache: bool = False  # look runs up in the cache (check only); passing runs are stored either way
+    write: bool = False  # update
+
+
+def verify_all(work: list[PageJob], options: BatchOptions,
+               printer: ProgressPrinter, reports: list[PageReport]) -> None:
+    """Verify every (page, scan, settings) job: one page on one engine. Reports are appended
+    in job order (to `reports`, so a caller's `finally` can still write what was done when a
+    later page fails or Ctrl-C arrives)."""
+    jobs = [Job(index, path, settings, options.write) for index, (path, _, settings) in enumerate(work)]
+    scans = {job.index: scanned for job, (_, scanned, _) in zip(jobs, work, strict=True)}
+    several_engines = len({settings.engine_source for _, _, settings in work}) > 1
+    keys, sources = _keys([j for j in jobs if j.settings.engine is EngineMode.SANDBOX], scans) if cache_enabled() else ({}, {})
+    cache = RunCache()
+    known = _hits(jobs, scans, keys, cache) if options.use_cache and not options.write else {}
+
+    def live(job: Job) -> Progress:
+        printer.page_started(str(job.path), len(scans[job.index][1]), job.settings.engine, job.settings.engine_source)
+        return printer
+
+    outcomes = run_ordered(jobs, lambda job, progress: _run(job, scans[job.index], progress), options.workers, known=known, live=live, waiting=printer.running)
+    with closing(outcomes):
+        for outcome in outcomes:
+            if not outcome.printed:
+                _replay(printer, outcome, scans[outcome.job.index])
+            if outcome.error is not None:  # the page could not run: it is in the reports, then the run stops
+                reports.append(_failed(outcome.job, outcome.error[1]))
+            outcome.raise_error()
+            if outcome.interrupted:
+                raise KeyboardInterrupt
+            assert outcome.report is not None
+            reports.append(outcome.report)
+            print_problems(outcome.report, several_engines)
+            if outcome.job.index in keys and outcome.report.cached is None:
+                _remember(cache, keys[outcome.job.index], sources[outcome.job.index], outcome.report)
+
+
+def _failed(job: Job, message: str) -> PageReport:
+    """The report of a page that could not run at all (its engine did not start, say)."""
+    return PageReport(path=job.path, engine_version="", seconds=0.0, error=message, engine_source=job.settings.source_name)
+
+
+def _run(job: Job, scanned: Scanned, progress: Progress) -> Outcome:
+    from ..verify import verify_page
+
+    # An update reads the page afresh: a second engine's update compares against what the
+    # primary's just wrote.
+    report = verify_page(job.path, job.settings, write=job.write, progress=progress, scanned=None if job.write else scanned)
+    return Outcome(job=job, report=report)
+
+
+def _keys(jobs: list[Job], scans: dict[int, Scanned]) -> tuple[dict[int, str], dict[int, str]]:
+    """Each job's cache key and engine source. Sandbox jobs only: a shared engine's state is
+    the caller's, so its runs are never cached. Every run setting enters the key (asdict), so
+    a setting added later (such as the engine a job runs on) is covered without a change here."""
+    keys: dict[int, str] = {}
+    sources: dict[int, str] = {}
+    for job in jobs:
+        engine = _engine_for(job.settings)
+        if engine is None:
+            continue
+        page, blocks = scans[job.index]
+        keys[job.index] = run_key(page, blocks, asdict(job.settings), engine_identity(engine))
+        sources[job.index] = engine.source
+    return keys, sources
+
+
+def _engine_for(settings: RunSettings) -> EngineInstall | None:
+    """The engine a job's pages run on: the one named by its settings, else the default."""
+    from ..engine.provision import cached_engine, find_engine, system_engine
+
+    source = getattr(settings, "engine_source", None)
+    if not source:
+        return find_engine()
+    return system_engine() if source == "system" else cached_engine(source)
+
+
+def _hits(jobs: list[Job], scans: dict[int, Scanned], keys: dict[int, str], cache: RunCache) -> dict[int, Outcome]:
+    known: dict[int, Outcome] = {}
+    for job in jobs:
+        if job.index not in keys:
+            continue
+        _, all_blocks = scans[job.index]
+        blocks = select(all_blocks, job.settings.source_name, job.settings.primary_name)
+        entry = cache.lookup(keys[job.index], blocks)
+        if entry is None:
+            continue
+        seconds = dict(entry.block_seconds)
+        report = PageReport(path=job.path, engine_version=entry.engine_version, seconds=entry.seconds, cached=entry,
+                            engine_source=job.settings.source_name)
+        report.verdicts = [BlockVerdict(block=b, status=Status.OK, seconds=seconds[b.id]) for b in blocks]
+        known[job.index] = Outcome(job=job, report=report)
+    return known
+
+
+def _remember(cache: RunCache, key: str, source: str, report: PageReport) -> None:
+    """Store a run that passed with nothing to write (an updated block is not verified yet)."""
+    if report.error is not None or not report.verdicts or any(v.status is not Status.OK for v in report.verdicts):
+        return
+    entry = new_entry(key, report.engine_version, source, report.seconds, [(v.block.id, v.seconds) for v in report.verdicts])
+    try:
+        cache.store(entry)
+    except OSError as exc:  # a cache that cannot be written costs speed, never correctness
+        print(f"docsexec: warning: cannot write the run cache {cache.root}: {exc.strerror}", file=sys.stderr)
+
+
+def _replay(printer: ProgressPrinter, outcome: Outcome, scanned: Scanned) -> None:
+    """Print a job's progress now, as a serial run would have printed it while it ran."""
+    report = outcome.report
+    if report is not None and report.cached is not None:
+        printer.page_cached(str(outcome.job.path), report.verdicts, report.cached.describe())
+        return
+    printer.page_started(str(outcome.job.path), len(scanned[1]), outcome.job.settings.engine, outcome.job.settings.engine_source)
+    for event, block, result in outcome.events:
+        if event is not ProgressEvent.START:  # "running <block>" means nothing for a page that is done
+            printer(event, block, result)
+
+
+def print_problems(report: PageReport, name_engine: bool = False) -> None:
+    """Diffs of the blocks that did not pass; headed by the engine when a run has several."""
+    if name_engine and not report.ok:
+        print(f"=== {report.path} on {report.engine_source} (Engine {report.engine_version or '?'})")
+    for verdict in report.verdicts:
+        if verdict.status is Status.OK:
+            continue
+        if verdict.status is Status.UPDATED:
+            print(f"updated {verdict.block.where}")
+            continue
+        for line in block_diff(verdict):
+            print(line)
+    sys.stdout.flush()

@@ -1,0 +1,217 @@
+"""Translated pages share their source page's verified blocks: one set of runs, two languages.
+
+A translation lives beside its source with a language suffix (`bridge.zh.md` beside
+`bridge.md`, the layout of mkdocs-static-i18n). Its prose is its own; its tagged blocks are
+not: the same ids in the same order, the same commands, the same recorded outputs, the same
+options. So a translation is never run against an engine. `check` compares each of its
+blocks with its twin in the source page and names file:line where they differ, where one is
+missing or where one is extra; `update` copies the source's bodies (the real outputs) and its
+provenance line into the translation, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ..errors import BadInput
+from ..model import Block, BlockVerdict, PageReport, Status
+from ..page import Page
+from ..scan import variants
+from ..scan.fences import scan_file
+from ..write import provenance
+from ..write.rewrite import apply_bodies
+
+# Languages whose pages are translations of the default (English) page beside them.
+TRANSLATION_LANGUAGES = ("zh",)
+_SUFFIX = re.compile(r"^(?P<stem>.+)\.(?P<lang>[a-z]{2})$")
+
+
+def source_of(path: Path) -> Path | None:
+    """The source page of a translation (`x.zh.md` -> `x.md`), or None for a source page."""
+    match = _SUFFIX.match(path.stem)
+    if match is None or match.group("lang") not in TRANSLATION_LANGUAGES:
+        return None
+    return path.with_name(match.group("stem") + path.suffix)
+
+
+def split_translations(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    """(source pages, translations), each in the given order. A translation without its
+    source page is bad input: its blocks would have nothing to be verified against."""
+    sources: list[Path] = []
+    translations: list[Path] = []
+    for path in paths:
+        source = source_of(path)
+        if source is None:
+            sources.append(path)
+            continue
+        if not source.is_file():
+            raise BadInput(path, 1, f"translation without its source page {source}: its blocks cannot be verified")
+        translations.append(path)
+    return sources, translations
+
+
+@dataclass(frozen=True)
+class _Key:
+    """A block's place among its page's blocks: its id, and which occurrence of that id
+    (a page may repeat an id once per engine variant)."""
+
+    id: str
+    occurrence: int
+
+
+def _keyed(blocks: list[Block]) -> dict[_Key, Block]:
+    seen: dict[str, int] = {}
+    keyed: dict[_Key, Block] = {}
+    for block in blocks:
+        seen[block.id] = seen.get(block.id, -1) + 1
+        keyed[_Key(block.id, seen[block.id])] = block
+    return keyed
+
+
+def compare_translation(path: Path, *, write: bool) -> PageReport:
+    """Compare (and with `write`, sync) one translation with its source page on disk."""
+    source_path = source_of(path)
+    assert source_path is not None, f"{path} is not a translation"
+    if write:
+        _sync_structure(path, source_path)
+    source_page, source_blocks = scan_file(source_path)
+    page, blocks = scan_file(path)
+    report = PageReport(path=path, engine_version=f"blocks of {source_path}", seconds=0.0)
+    ours, theirs = _keyed(blocks), _keyed(source_blocks)
+    syncs: list[tuple[Block, list[str]]] = []
+    for key, source_block in theirs.items():
+        block = ours.get(key)
+        if block is None:
+            report.verdicts.append(_missing(path, ours, theirs, key))
+            continue
+        verdict, sync = _compare_block(block, source_block)
+        report.verdicts.append(verdict)
+        if sync is not None:
+            syncs.append((block, sync))
+    report.verdicts.extend(_extra(block) for key, block in ours.items() if key not in theirs)
+    report.verdicts.sort(key=lambda v: v.block.fence_line if v.block.path == path else 0)
+    if write:
+        _sync(page, source_page, syncs, report)
+    return report
+
+
+def _compare_block(block: Block, source_block: Block) -> tuple[BlockVerdict, list[str] | None]:
+    """The verdict for one translated block, and the body to copy when only outputs differ."""
+    verdict = BlockVerdict(block=block, status=Status.OK)
+    if block.options != source_block.options:
+        verdict.status, verdict.fixable = Status.DIVERGED, False
+        verdict.problems.append(f"{block.where}: options differ from its source {source_block.where}: copy the fence line from the source")
+        return verdict, None
+    ours, theirs = list(block.body), list(source_block.body)
+    if ours == theirs:
+        return verdict, None
+    verdict.status = Status.DIVERGED
+    verdict.written = theirs
+    verdict.problems.append(f"{block.where}: differs from its source {source_block.where} (run `docsexec update` to copy it)")
+    verdict.problems.extend(f"{block.where}: {line}" for line in _short_diff(ours, theirs))
+    return verdict, theirs
+
+
+def _short_diff(ours: list[str], theirs: list[str]) -> list[str]:
+    lines = [line for line in difflib.unified_diff(ours, theirs, "translation", "source", n=0, lineterm="") if line[:1] in "+-" and line[:3] not in ("---", "+++")]
+    return lines[:6]
+
+
+def _missing(path: Path, ours: dict[_Key, Block], theirs: dict[_Key, Block], key: _Key) -> BlockVerdict:
+    """A source block with no twin, named at the translation's line it should follow: the
+    closing fence of the nearest earlier source block that the translation has."""
+    keys = list(theirs)
+    earlier = [ours[k] for k in keys[: keys.index(key)] if k in ours]
+    line, after = (earlier[-1].body_end + 1, f" (it belongs after block {earlier[-1].id!r})") if earlier else (1, "")
+    source_block = theirs[key]
+    verdict = BlockVerdict(block=source_block, status=Status.DIVERGED, fixable=False)
+    verdict.problems.append(f"{path}:{line}: block {source_block.id!r} of {source_block.where} is missing from the translation{after}")
+    return verdict
+
+
+def _extra(block: Block) -> BlockVerdict:
+    verdict = BlockVerdict(block=block, status=Status.DIVERGED, fixable=False)
+    verdict.problems.append(f"{block.where}: no block with this id in the source page: a translation shows only the source's blocks")
+    return verdict
+
+
+def _sync(page: Page, source_page: Page, syncs: list[tuple[Block, list[str]]], report: PageReport) -> None:
+    """Copy the source's bodies and provenance line into the translation, atomically; the
+    blocks copied are reported UPDATED."""
+    copied = {id(block) for block, _ in syncs}
+    report.verdicts = [replace(v, status=Status.UPDATED) if id(v.block) in copied else v for v in report.verdicts]
+    new_page = apply_bodies(page, syncs) if syncs else page
+    source_line = provenance.line_of(source_page)
+    if report.ok and source_line is not None and source_line != provenance.line_of(new_page):
+        new_page = provenance.with_line(new_page, source_line)
+    if new_page.lines != page.lines:
+        new_page.write_atomically()
+        report.written = True
+
+
+# --- structure: per-engine tabs ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Region:
+    """The lines one block occupies, or one block's per-engine tabs (variants.py) with their
+    `=== "Engine ..."` headers: what `update` copies when the source page's structure changed."""
+
+    key: str  # the block's id, or the variants' base id
+    start: int  # 0-based index of the first line (a fence or a tab header)
+    end: int  # 0-based index of the last line (a closing fence)
+    indent: str  # of the fence, or of the tab headers
+
+
+def _regions(page: Page, blocks: list[Block]) -> list[_Region]:
+    regions: list[_Region] = []
+    for block in blocks:
+        key = variants.base_id(block)
+        if block.options.engine is not None and regions and regions[-1].key == key and regions[-1].start < block.fence_line - 1:
+            last = regions[-1]
+            regions[-1] = _Region(key, last.start, block.body_end, last.indent)
+            continue
+        start, indent = block.fence_line - 1, block.indent
+        if block.options.engine is not None:
+            start, indent = _tab_header(page, start, block.indent)
+        regions.append(_Region(key, start, block.body_end, indent))
+    return regions
+
+
+def _tab_header(page: Page, fence: int, indent: str) -> tuple[int, str]:
+    """The `=== "..."` line a variant's tab opens with (blank lines between), and its indent."""
+    index = fence - 1
+    while index >= 0 and not page.lines[index].strip():
+        index -= 1
+    header = page.lines[index] if index >= 0 else ""
+    if header.strip().startswith('=== "'):
+        return index, header[: len(header) - len(header.lstrip())]
+    return fence, indent
+
+
+def _region_text(page: Page, region: _Region) -> list[str]:
+    return [line[len(region.indent):] if line.startswith(region.indent) else line.lstrip()
+            for line in page.lines[region.start:region.end + 1]]
+
+
+def _sync_structure(path: Path, source_path: Path) -> None:
+    """Give the translation the source's block structure where it differs (a block the source
+    now shows as per-engine tabs, or options changed): the source's lines for that block,
+    re-indented to the translation's. Prose around blocks is never touched."""
+    source_page, source_blocks = scan_file(source_path)
+    page, blocks = scan_file(path)
+    theirs = {r.key: r for r in _regions(source_page, source_blocks)}
+    lines = list(page.lines)
+    for region in sorted(_regions(page, blocks), key=lambda r: r.start, reverse=True):
+        source = theirs.get(region.key)
+        if source is None:
+            continue
+        wanted = _region_text(source_page, source)
+        if wanted == _region_text(page, region):
+            continue
+        lines[region.start:region.end + 1] = [region.indent + line if line.strip() else "" for line in wanted]
+    if lines != page.lines:
+        Page(path=page.path, lines=lines, newline=page.newline, bom=page.bom, ends_with_newline=page.ends_with_newline).write_atomically()

@@ -1,0 +1,2 @@
+"""Stage 1, scan: a page's text to its tagged blocks (fences, options, transcripts), and the
+blocks each engine runs (variants). Nothing here runs anything."""

@@ -1,0 +1,182 @@
+"""The code's own quality gates, run by the test command: lint, types, function size, import cycles.
+
+ruff and mypy read their settings from pyproject.toml. The last two checks are small `ast`
+walks over docsexec/ so a failure names every offender at once: a function longer than
+MAX_FUNCTION_LINES, or a cycle in the import graph (type-only imports under
+`if TYPE_CHECKING:` and imports inside functions count: a cycle that only the type checker
+sees is still two modules that cannot be read one before the other).
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "docsexec"
+LINTED = ["docsexec", "tests", "bench"]
+MAX_FUNCTION_LINES = 40
+
+
+def run_tool(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run a tool from this interpreter's environment at the repository root."""
+    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+
+
+def assert_clean(result: subprocess.CompletedProcess[str]) -> None:
+    assert result.returncode == 0, f"{' '.join(map(str, result.args[2:]))} exited {result.returncode}:\n" + (
+        result.stdout + result.stderr
+    )
+
+
+def test_ruff_check_is_clean() -> None:
+    assert_clean(run_tool("ruff", "check", "--no-cache", *LINTED))
+
+
+# The lead switches this on after running `ruff format` over the whole tree as the last commit
+# of issue 15 (formatting earlier would conflict with every branch in flight): delete the mark.
+@pytest.mark.skip(reason="issue 15: enabled by the commit that runs `ruff format` over the tree")
+def test_ruff_format_check_is_clean() -> None:
+    assert_clean(run_tool("ruff", "format", "--check", "--no-cache", *LINTED))
+
+
+def test_mypy_strict_is_clean() -> None:
+    # Settings (strict for docsexec/, the package list) come from [tool.mypy] in pyproject.toml.
+    assert_clean(run_tool("mypy"))
+
+
+def modules() -> Iterator[tuple[str, Path]]:
+    """Every module of docsexec/ as (dotted name, path); a package is named by its __init__."""
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        yield ".".join(parts), path
+
+
+def long_functions(tree: ast.AST, limit: int) -> Iterator[tuple[str, int, int]]:
+    """(name, first line, length) of each function longer than `limit` lines, `def` to last line."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            length = (node.end_lineno or node.lineno) - node.lineno + 1
+            if length > limit:
+                yield node.name, node.lineno, length
+
+
+def test_no_function_is_longer_than_the_limit() -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line} {name} ({length} lines)"
+        for _, path in modules()
+        for name, line, length in long_functions(ast.parse(path.read_text()), MAX_FUNCTION_LINES)
+    ]
+    assert not offenders, f"functions over {MAX_FUNCTION_LINES} lines:\n" + "\n".join(offenders)
+
+
+def imported_names(tree: ast.AST, module: str, is_package: bool) -> Iterator[tuple[str, list[str]]]:
+    """(absolute module, names taken from it) for each import of `module`, relative ones resolved."""
+    package = module if is_package else module.rpartition(".")[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from ((alias.name, []) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, *([base] if base else [])])
+            yield base, [alias.name for alias in node.names]
+
+
+def import_targets(base: str, names: list[str], known: set[str]) -> set[str]:
+    """The modules an import loads: `from pkg import mod` is pkg.mod; `from pkg import name` is pkg."""
+    if not names:
+        return {base}
+    return {f"{base}.{name}" if f"{base}.{name}" in known else base for name in names}
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Module -> the docsexec modules it imports, anywhere in its body."""
+    paths = dict(modules())
+    known = set(paths)
+    graph: dict[str, set[str]] = {}
+    for module, path in paths.items():
+        imports = imported_names(ast.parse(path.read_text()), module, path.name == "__init__.py")
+        targets = set().union(*(import_targets(base, names, known) for base, names in imports))
+        graph[module] = {target for target in targets if target in known and target != module}
+    return graph
+
+
+def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Tarjan's strongly connected components with more than one module: each holds a cycle."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in sorted(graph[node]):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = stack[stack.index(node) :]
+            del stack[stack.index(node) :]
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def cycle_path(graph: dict[str, set[str]], component: list[str]) -> list[str]:
+    """A shortest path from the component's first module back to itself, inside the component."""
+    start = component[0]
+    came_from: dict[str, str] = {}
+    frontier = [start]
+    while frontier:
+        node = frontier.pop(0)
+        for target in sorted(graph[node] & set(component)):
+            if target == start:
+                back = [node]
+                while back[-1] != start:
+                    back.append(came_from[back[-1]])
+                return [*reversed(back), start]
+            if target not in came_from:
+                came_from[target] = node
+                frontier.append(target)
+    raise AssertionError(f"no cycle through {start} in {component}")
+
+
+def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """One cycle path [a, b, ..., a] for each group of modules that import each other."""
+    return [cycle_path(graph, component) for component in strongly_connected(graph)]
+
+
+def test_the_import_graph_has_no_cycle() -> None:
+    cycles = find_cycles(import_graph())
+    assert not cycles, "import cycles (type-only imports included):\n" + "\n".join(" -> ".join(c) for c in cycles)
+
+
+def test_the_cycle_finder_finds_a_planted_cycle() -> None:
+    # The checker itself must be able to fail: a two-step cycle among three modules.
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert find_cycles(graph) == [["a", "b", "c", "a"]]
+    assert find_cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_relative_imports_are_resolved_to_modules() -> None:
+    tree = ast.parse("from . import bindings, Slot\nfrom ..errors import Bad\nimport docsexec.page\n")
+    imports = list(imported_names(tree, "docsexec.compare.textual", is_package=False))
+    known = {"docsexec.compare", "docsexec.compare.bindings", "docsexec.errors", "docsexec.page"}
+    targets = set().union(*(import_targets(base, names, known) for base, names in imports))
+    assert targets == known
