@@ -91,6 +91,19 @@ def test_an_output_line_starting_with_hash_is_output_not_a_prompt(tmp_path, buil
     assert '<span class="gp"># </span>' not in page
 
 
+HEREDOC = "# P\n\n```console {#write .docsexec}\n$ cat > f.yaml <<'EOF'\n# a comment in the file\nkey: value\nEOF\n$ cat f.yaml\n# a comment in the file\nkey: value\n```\n"
+
+
+def test_a_here_document_body_renders_as_typed_text_and_its_output_as_output(tmp_path, builder):
+    done = build(tmp_path, builder, verified(HEREDOC))
+    assert done.returncode == 0, done.stdout + done.stderr
+    code = html_of(tmp_path).split('id="write"', 1)[1].split("</code>", 1)[0]
+    typed = '<span class="docsexec-input"># a comment in the file</span>\n<span class="docsexec-input">key: value</span>\n<span class="docsexec-input">EOF</span>'
+    assert typed in code, code
+    assert code.count('<span class="go"># a comment in the file</span>') == 1 and '<span class="go">key: value</span>' in code
+    assert '<span class="gp"># </span>' not in code
+
+
 def test_a_never_verified_page_fails_the_build(tmp_path, builder):
     done = build(tmp_path, builder, BODY)
     assert done.returncode != 0

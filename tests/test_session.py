@@ -382,3 +382,13 @@ def test_the_current_line_is_the_last_one_after_escapes_and_carriage_returns():
     assert current_line("line\r\n") == ""
     assert current_line("progress 10%\rprogress 99%") == "progress 99%"
     assert not waits_at_prompt("/ # \r\n", PROMPT) and waits_at_prompt("text / # ", PROMPT)
+
+
+def test_a_here_document_is_typed_with_its_command_and_prints_nothing_of_its_own(session, tmp_path):
+    lines = ("cat > compose.yaml <<'EOF'", "services:", "  web: {image: busybox}  # $HOME stays", "EOF")
+    typed = Command(text="\n".join(lines), line=10, source=(f"$ {lines[0]}", *lines[1:]))
+    written = session.run(typed, None, timeout=10)
+    assert (written.output, written.exit_code) == ([], 0)
+    assert (tmp_path / "compose.yaml").read_text() == "services:\n  web: {image: busybox}  # $HOME stays\n"
+    shown = session.run(command("cat compose.yaml; echo done"), None, timeout=10)
+    assert (shown.output, shown.exit_code) == (["services:", "  web: {image: busybox}  # $HOME stays", "done"], 0)

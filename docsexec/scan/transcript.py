@@ -6,6 +6,9 @@
     <output of that input>                        (only with data-prompt="/ # ")
     / # <CTRL-p><CTRL-q>                       <- control keys (scan/keys.py)
 
+A command that opens a here-document (`$ cat > f <<'EOF'`) also takes the lines of its
+body, up to the delimiter line: they are typed, not output (heredoc.py).
+
 With data-shown-prompt="# " the page writes `# ip addr` for the real `/ # ` prompt; with
 data-continue="other-id" the body starts at a prompt line, continuing the program that an
 earlier block left open.
@@ -22,6 +25,7 @@ from pathlib import Path
 
 from ..errors import BadInput
 from ..model import SHELL_PROMPT, BlockOptions, Command, Input
+from . import heredoc
 from .keys import BadKey, parse_keys
 
 
@@ -54,13 +58,8 @@ def parse_transcript(body: Sequence[str], options: BlockOptions, path: Path, fen
         if _is_command(text):
             _close(commands, output)
             output = []
-            source = [text]
-            while source[-1].endswith("\\") and index + 1 < len(body):
-                index += 1
-                source.append(body[index])
-            commands.append(Command(text=_command_text(source), line=line, source=tuple(source)))
-            if not commands[-1].text.strip():
-                raise BadInput(block.path, line, "empty command after '$ '")
+            index, command = _read_command(body, index, line, block)
+            commands.append(command)
         elif prompt is not None and (commands or block.options.continues) and _is_prompt_line(text, prompt):
             _close(commands, output)
             output = []
@@ -78,6 +77,35 @@ def parse_transcript(body: Sequence[str], options: BlockOptions, path: Path, fen
     if not commands:
         raise BadInput(block.path, block.fence_line, "tagged block has no command: add a line starting with '$ '")
     return _with_exit_codes(tuple(commands), block)
+
+
+def _read_command(body: Sequence[str], index: int, line: int, block: _Fence) -> tuple[int, Command]:
+    """The command starting at body[index], with its `\\` continuations and here-document
+    bodies; the index of its last line."""
+    source = [body[index]]
+    while source[-1].endswith("\\") and index + 1 < len(body):
+        index += 1
+        source.append(body[index])
+    index = _here_documents(body, index, source, line, block)
+    command = Command(text=_command_text(source), line=line, source=tuple(source))
+    if not command.text.strip():
+        raise BadInput(block.path, line, "empty command after '$ '")
+    return index, command
+
+
+def _here_documents(body: Sequence[str], index: int, source: list[str], line: int, block: _Fence) -> int:
+    """Append the bodies of the here-documents the command opens (heredoc.py) to `source`;
+    the index of the command's last line. An unclosed one is bad input: without its
+    delimiter the shell would wait for more lines, and every later line would be typed."""
+    for delimiter in heredoc.delimiters(_command_text(source)):
+        while True:
+            if index + 1 >= len(body):
+                raise BadInput(block.path, line, f"here-document not closed: no line {delimiter.word!r} after the command before the block ends")
+            index += 1
+            source.append(body[index])
+            if delimiter.closes(body[index]):
+                break
+    return index
 
 
 def _is_prompt_line(text: str, prompt: str) -> bool:

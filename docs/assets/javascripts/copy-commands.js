@@ -7,7 +7,8 @@
  * a `data-copy` attribute when there is one (else the block's visible text),
  * so this script gives every .docsexec block a `data-copy` holding its
  * commands: the `$ ` lines without the prompt, their ` \` continuation lines
- * kept as written, and the inputs typed at an interactive program's prompt
+ * kept as written, the bodies of here-documents (`cat > f <<'EOF'` ... `EOF`),
+ * and the inputs typed at an interactive program's prompt
  * (`data-prompt`, e.g. "/ # ip addr" -> "ip addr"). Output lines are left out.
  * The prompt is the one the page shows: `data-shown-prompt` when the block has
  * one (e.g. "# " for busybox's "/ # "). A block with `data-continue="other-id"`
@@ -22,9 +23,84 @@
   var SHELL_PROMPT = "$ ";
   var ONLY_KEYS = /^\s*(?:<CTRL-[^>]*>\s*)+$/i;
 
+  /* The here-documents a command opens, in order: [{word, stripTabs}]. Mirrors
+     docsexec/heredoc.py: `<<WORD`, `<<'WORD'`, `<<"WORD"`, `<<\WORD`, `<<-WORD`; not inside
+     quotes, after a `#` comment, in `<<<` or in arithmetic (`$((1 << 3))`). */
+  var WORD_END = " \t;&|<>()\n";
+
+  function delimiters(text) {
+    var found = [];
+    var i = 0, quote = "", wordStart = true;
+    while (i < text.length) {
+      var c = text.charAt(i);
+      if (quote) {
+        if (c === "\\" && quote === '"') { i += 2; continue; }
+        if (c === quote) quote = "";
+        i += 1;
+        continue;
+      }
+      if (c === "\\") { i += 2; wordStart = false; continue; }
+      if (c === "'" || c === '"') { quote = c; wordStart = false; i += 1; continue; }
+      if (c === "#" && wordStart) break;
+      if (text.substr(i, 3) === "$((" || (wordStart && text.substr(i, 2) === "((")) {
+        i = afterArithmetic(text, text.indexOf("((", i) + 2);
+        wordStart = false;
+        continue;
+      }
+      if (text.substr(i, 3) === "<<<") { i += 3; continue; }
+      if (text.substr(i, 2) === "<<") {
+        var parsed = operator(text, i + 2);
+        if (parsed) { found.push(parsed.delimiter); i = parsed.index; wordStart = true; continue; }
+        i += 2;
+        continue;
+      }
+      wordStart = WORD_END.indexOf(c) >= 0;
+      i += 1;
+    }
+    return found;
+  }
+
+  function afterArithmetic(text, i) {
+    var depth = 2;
+    while (i < text.length && depth) {
+      var c = text.charAt(i);
+      if (c === "(") depth += 1;
+      if (c === ")") depth -= 1;
+      i += 1;
+    }
+    return i;
+  }
+
+  function operator(text, i) {
+    var stripTabs = text.charAt(i) === "-";
+    if (stripTabs) i += 1;
+    while (i < text.length && (text.charAt(i) === " " || text.charAt(i) === "\t")) i += 1;
+    var word = "", quote = "";
+    while (i < text.length) {
+      var c = text.charAt(i);
+      if (quote) {
+        if (c === quote) quote = ""; else word += c;
+        i += 1;
+        continue;
+      }
+      if (c === "'" || c === '"') { quote = c; i += 1; continue; }
+      if (c === "\\" && i + 1 < text.length) { word += text.charAt(i + 1); i += 2; continue; }
+      if (WORD_END.indexOf(c) >= 0) break;
+      word += c;
+      i += 1;
+    }
+    if (quote || !word) return null;
+    return { delimiter: { word: word, stripTabs: stripTabs }, index: i };
+  }
+
+  function closes(delimiter, line) {
+    return (delimiter.stripTabs ? line.replace(/^\t+/, "") : line) === delimiter.word;
+  }
+
   /* The command lines of a transcript, one string, lines joined by "\n".
      Mirrors docsexec/transcript.py: a `$ ` line is a command and takes the lines
-     after it while they end in a backslash; once a command has been typed, a line
+     after it while they end in a backslash, then the bodies of the here-documents
+     it opens, each up to its delimiter line; once a command has been typed, a line
      starting with the interactive prompt (or equal to it, trailing space trimmed)
      is one typed input; every other line is output. `continued` is true for a
      block that continues an earlier block's session (its inputs come first). */
@@ -35,11 +111,20 @@
     for (var i = 0; i < lines.length; i++) {
       var line = lines[i];
       if (line.indexOf(SHELL_PROMPT) === 0) {
-        out.push(line.slice(SHELL_PROMPT.length));
+        var command = [line.slice(SHELL_PROMPT.length)];
         while (/\\$/.test(lines[i]) && i + 1 < lines.length) {
           i += 1;
-          out.push(lines[i]);
+          command.push(lines[i]);
         }
+        var here = delimiters(command.join("\n"));
+        for (var h = 0; h < here.length; h++) {
+          while (i + 1 < lines.length) {
+            i += 1;
+            command.push(lines[i]);
+            if (closes(here[h], lines[i])) break;
+          }
+        }
+        out.push.apply(out, command);
         seenCommand = true;
       } else if (innerPrompt && seenCommand &&
                  (line.indexOf(innerPrompt) === 0 ||
