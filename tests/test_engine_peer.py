@@ -225,7 +225,7 @@ def test_stop_removes_the_peer_engine_and_its_containers(engine):
 ENGINE_PAGE = """# Killed
 
 ```console {#start .docsexec data-host="lan-peer" data-peer-engine="start"}
-$ docker run -d --name far busybox sleep 1003 >/dev/null && echo started
+$ docker run -d --name far busybox sleep 1013 >/dev/null && echo started
 started
 ```
 
@@ -254,5 +254,5 @@ def test_after_sigkill_of_docsexec_reap_leaves_nothing_of_the_peer_engine(tmp_pa
     assert reaped.returncode == 0, reaped.stderr
     assert [name for name, pid in pids.items() if os.path.exists(f"/proc/{pid}")] == []
     assert left_by({sid}) == [] and everything_of(sid) == []
-    assert processes_matching("sleep 989") == [] and processes_matching("sleep 1003") == []
+    assert processes_matching("sleep 989") == [] and processes_matching("sleep 1013") == []
     assert not leftovers()
