@@ -57,7 +57,7 @@ class Command:
 # The comparator's vocabulary, as authors write it (`data-volatile="-ipv4"`, `data-json="off"`):
 # parsed and validated once, at scan time (scan/options.py); compare/ defines what each means.
 VOLATILE_CLASS_NAMES: frozenset[str] = frozenset({
-    "timestamp", "mac", "bridge", "id", "swarm-id", "ipv6", "ipv4", "port", "veth", "ifindex",
+    "timestamp", "mac", "bridge", "id", "swarm-token", "swarm-id", "ipv6", "ipv4", "port", "veth", "ifindex",
     "netnsid", "ping-time", "lifetime", "age", "duration", "size", "pid",
 })
 # The engine sources docsexec can start (data-engine, --engine-source; engine/provision.py).
@@ -133,10 +133,11 @@ class BlockOptions:
     engine_diff: str | None = None  # data-engine-diff: "error" forbids per-engine variants; None/"tabs" allows them
     matching: CompareOptions = DEFAULT_COMPARE  # `compare`, parsed at scan time
     host: str | None = None  # data-host: "lan-peer" runs the block on the LAN peer; None/"docker-host": the page's host
+    peer_engine: bool = False  # data-peer-engine="start": the LAN peer's own engine is started before this block
 
     @property
     def on_peer(self) -> bool:
-        """The block runs in the LAN peer's shell (scan/options.py LAN_PEER), not the page's."""
+        """The block runs in the LAN peer's shell (scan/options.py's LAN_PEER), not the page's."""
         return self.host == "lan-peer"
 
     @property

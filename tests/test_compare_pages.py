@@ -59,6 +59,7 @@ class NextRun:
             "veth": lambda: "veth" + "".join(r.choice("0123456789abcdef") for _ in range(7)),
             "port": lambda: str(r.randrange(40000, 60000)),
             "swarm-id": lambda: self.hex(24) + "z",
+            "swarm-token": lambda: "SWMTKN-1-" + self.hex(49) + "z-" + self.hex(24) + "y",
             "timestamp": lambda: f"2030-01-0{r.randrange(1, 9)}T0{r.randrange(9)}:1{r.randrange(9)}:2{r.randrange(9)}.{r.randrange(10**9):09d}Z",
             "ping-time": lambda: "/".join(f"{r.random() * 9:.3f}" for _ in value.split("/")),
             "lifetime": lambda: f"{r.randrange(1, 99999)}sec",

@@ -28,6 +28,8 @@ RERUNS = [
      "5: br-0f3c2b1a9d8e: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500"),
     ("swarm-id", "Swarm initialized: current node (svi05aovbeycfsxsvsiprj9y4) is now a manager.",
      "Swarm initialized: current node (k2l3m4n5o6p7q8r9s0t1u2v3w) is now a manager."),
+    ("swarm-token", "    docker swarm join --token SWMTKN-1-1dib8o6xhxhcp73b9hotroi42ma1agzmoxwwv5388bf9ibb7al-5pa0ovvm5x8irzt0lela0u2j7 198.51.100.10:2377",
+     "    docker swarm join --token SWMTKN-1-4a6nourqzjbm46k8vs1g29mnvz2kt414es7w18d96nlaqpqzpk-4o65nvvk8waenirtlvfwox828 198.51.100.10:2377"),
     ("mac", "    link/ether 02:42:ac:11:00:02 brd ff:ff:ff:ff:ff:ff",
      "    link/ether 5a:0f:c3:aa:19:e0 brd ff:ff:ff:ff:ff:ff"),
     ("mac", "docker0\t\t8000.0242eb138857\tno\t\tveth6bd0b70", "docker0\t\t8000.024211880057\tno\t\tveth6bd0b70"),
@@ -159,3 +161,21 @@ def test_volatile_option_none_then_add_one():
     assert not compare([line], [real], {"volatile": "none +ping-time"}).matched
     assert compare([line], [real], {"volatile": "none +ping-time +ipv4"}).matched
     assert compare([line], [real], {"volatile": "none ipv4,ping-time"}).matched
+
+
+TOKEN_A = "SWMTKN-1-1dib8o6xhxhcp73b9hotroi42ma1agzmoxwwv5388bf9ibb7al-5pa0ovvm5x8irzt0lela0u2j7"
+TOKEN_B = "SWMTKN-1-4a6nourqzjbm46k8vs1g29mnvz2kt414es7w18d96nlaqpqzpk-4o65nvvk8waenirtlvfwox828"
+
+
+def test_a_swarm_token_is_one_value_and_its_secret_is_no_swarm_id():
+    """The 25-character secret at the token's end has the shape of a swarm ID: it is part of
+    the token, not a value of its own."""
+    assert classes_in(f"    docker swarm join --token {TOKEN_A} 198.51.100.10:2377") == [
+        ("swarm-token", TOKEN_A), ("ipv4", "198.51.100.10")]
+
+
+def test_a_swarm_token_is_bound_across_the_page():
+    """The token `swarm init` printed must be the one `join-token` prints later in the run."""
+    recorded = [f"--token {TOKEN_A}", TOKEN_A]
+    assert compare(recorded, [f"--token {TOKEN_B}", TOKEN_B]).matched
+    assert not compare(recorded, [f"--token {TOKEN_B}", TOKEN_A]).matched

@@ -170,3 +170,89 @@ def test_a_journey_runs_peer_blocks_too(tmp_path):
     done = run_docsexec("check", "--journey", "--config", str(config), str(docs))
     assert done.returncode == 0, done.stdout + done.stderr
     assert not leftovers()
+
+
+# --- the LAN peer's own engine (data-peer-engine="start") ----------------------------------------
+
+def pids_of(sid: str, *daemons: str) -> dict[str, int]:
+    """The daemons' pids from their pidfiles in the sandbox's root."""
+    return {d: int(layout.pid_file(sid, d).read_text()) for d in daemons if layout.pid_file(sid, d).exists()}
+
+
+def test_the_peer_engine_is_a_second_engine_of_the_same_version(sandbox):
+    sandbox.peer()
+    assert pids_of(sandbox.id, "peer-dockerd", "peer-containerd") == {}, "no engine on the peer until asked for"
+    peer = sandbox.start_peer_engine()
+    assert peer.server_version == sandbox.server_version
+    version = on_peer(sandbox, "docker", "version", "--format", "{{.Server.Version}}")
+    assert version.returncode == 0 and version.stdout.strip() == sandbox.server_version, version.stderr
+    names = [on_peer(sandbox, "docker", "info", "--format", "{{.Name}} {{.ID}}").stdout.split(),
+             run(sandbox, "docker", "info", "--format", "{{.Name}} {{.ID}}").stdout.split()]
+    assert [n[0] for n in names] == ["lan-peer", "docker-host"] and names[0][1] != names[1][1], names
+    ping = on_peer(sandbox, "docker", "run", "--rm", "busybox", "ping", "-c1", "-W2", "198.51.100.10")
+    assert ping.returncode == 0 and "1 packets received" in ping.stdout, ping.stdout + ping.stderr
+    assert run(sandbox, "docker", "ps", "-aq").stdout == "", "the peer's containers are not docker-host's"
+    assert (layout.peer_root(sandbox.id) / "data" / "containers").is_dir()
+    assert sandbox.start_peer_engine() is peer, "started once"
+
+
+def test_both_engines_write_their_own_var_lib_docker_never_the_machines(sandbox):
+    """swarm's tasks write /var/lib/docker whatever --data-root says: each host's is its own."""
+    sandbox.start_peer_engine()
+    assert run(sandbox, "sh", "-c", "echo host > /var/lib/docker/mark").returncode == 0
+    assert on_peer(sandbox, "sh", "-c", "echo peer > /var/lib/docker/mark").returncode == 0
+    assert (layout.root_dir(sandbox.id) / "var-lib-docker" / "mark").read_text() == "host\n"
+    assert (layout.peer_root(sandbox.id) / "var-lib-docker" / "mark").read_text() == "peer\n"
+    assert not os.path.exists("/var/lib/docker/mark")
+    touch = run(sandbox, "touch", "/var/lib/docsexec-was-here")
+    assert touch.returncode == 1 and "Read-only file system" in touch.stderr, touch.stderr
+
+
+def test_stop_removes_the_peer_engine_and_its_containers(engine):
+    box = Sandbox("peer-engine-stop", engine)
+    box.start()
+    try:
+        box.start_peer_engine()
+        assert on_peer(box, "docker", "run", "-d", "busybox", "sleep", "1002").returncode == 0
+        pids = pids_of(box.id, "peer-dockerd", "peer-containerd", "peer-init")
+        assert len(pids) == 3, pids
+    finally:
+        box.stop()
+    assert [name for name, pid in pids.items() if os.path.exists(f"/proc/{pid}")] == []
+    assert everything_of(box.id) == []
+
+
+ENGINE_PAGE = """# Killed
+
+```console {#start .docsexec data-host="lan-peer" data-peer-engine="start"}
+$ docker run -d --name far busybox sleep 1013 >/dev/null && echo started
+started
+```
+
+```console {#wait .docsexec data-host="lan-peer"}
+$ sleep 989
+```
+"""
+
+
+def test_after_sigkill_of_docsexec_reap_leaves_nothing_of_the_peer_engine(tmp_path):
+    from safety_support import Run, left_by, processes_matching
+
+    page = tmp_path / "killed.md"
+    page.write_text(ENGINE_PAGE)
+    run_ = Run("check", str(page), "--no-cache")
+    try:
+        run_.wait_for(lambda: bool(processes_matching("sleep 989")) and bool(run_.sids), what="the peer's sleep")
+        [sid] = run_.sids
+        pids = pids_of(sid, "peer-dockerd", "peer-containerd", "peer-init", "dockerd", "containerd", "init")
+        run_.signal(signal.SIGKILL)
+        assert run_.finish() == -signal.SIGKILL
+    finally:
+        run_.kill()
+    assert len(pids) == 6 and all(os.path.exists(f"/proc/{pid}") for pid in pids.values()), pids
+    reaped = run_docsexec("engine", "reap")
+    assert reaped.returncode == 0, reaped.stderr
+    assert [name for name, pid in pids.items() if os.path.exists(f"/proc/{pid}")] == []
+    assert left_by({sid}) == [] and everything_of(sid) == []
+    assert processes_matching("sleep 989") == [] and processes_matching("sleep 1013") == []
+    assert not leftovers()

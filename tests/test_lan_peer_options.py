@@ -73,3 +73,38 @@ def test_the_cli_in_shared_mode_refuses_it_with_exit_3(tmp_path):
     assert done.returncode == EXIT_ENVIRONMENT, done.stderr
     [line] = done.stderr.strip().splitlines()
     assert line.startswith(f"docsexec: {page}:3 [there]: data-host=\"lan-peer\" needs the sandbox's LAN peer"), line
+
+
+# --- data-peer-engine: the LAN peer's own engine --------------------------------------------------
+
+PEER_START = '```console {#start .docsexec data-host="lan-peer" data-peer-engine="start"}\n$ docker version\n```\n'
+
+
+def test_the_peer_engine_is_asked_for_by_one_peer_block():
+    [block] = scan(PEER_START)
+    assert block.options.peer_engine and block.options.on_peer
+    [plain] = scan('```console {#a .docsexec data-host="lan-peer"}\n$ true\n```\n')
+    assert not plain.options.peer_engine
+
+
+@pytest.mark.parametrize(("attrs", "words"), [
+    ('data-host="lan-peer" data-peer-engine="yes"', "data-peer-engine='yes': expected 'start'"),
+    ('data-peer-engine="start"', 'data-peer-engine needs data-host="lan-peer"'),
+    ('data-host="docker-host" data-peer-engine="start"', 'data-peer-engine needs data-host="lan-peer"'),
+])
+def test_a_malformed_peer_engine_option_is_a_one_line_error(attrs, words):
+    with pytest.raises(BadInput) as info:
+        scan(f'# T\n\n```console {{#a .docsexec {attrs}}}\n$ true\n```\n')
+    assert str(info.value).startswith("page.md:3: ") and words in str(info.value), str(info.value)
+
+
+def test_the_peer_engine_is_started_once_per_page():
+    with pytest.raises(BadInput) as info:
+        scan(PEER_START + "\n" + PEER_START.replace("#start", "#again"))
+    assert str(info.value) == "page.md:5: data-peer-engine: the LAN peer's engine is started once per page, by 'start' (line 1)"
+
+
+def test_per_engine_variants_of_the_starting_block_count_as_one():
+    trixie = PEER_START.replace("#start", "#start-trixie").replace("data-peer-engine", 'data-engine="debian-trixie" data-peer-engine')
+    forky = PEER_START.replace("data-peer-engine", 'data-engine="debian-forky" data-peer-engine')
+    assert [b.id for b in scan(forky + "\n" + trixie)] == ["start", "start-trixie"]

@@ -177,6 +177,14 @@ CLASSES: tuple[VolatileClass, ...] = (
         valid=_has_digit_and_letter,
     ),
     VolatileClass(
+        name="swarm-token", bound=True, namespace="swarm-token",
+        detect=(_c(r"(?<![\w-])(?P<v>SWMTKN-1-[0-9a-z]{50}-[0-9a-z]{25})(?![\w-])"),),
+        value_re=r"SWMTKN-1-[0-9a-z]{50}-[0-9a-z]{25}",
+        description="Swarm join tokens: `SWMTKN-1-`, the digest of the swarm's root CA "
+        "(50 lowercase letters and digits), `-` and the secret (25).",
+        example="docker swarm join --token SWMTKN-1-1dib8o6xhxhcp73b9hotroi42ma1agzmoxwwv5388bf9ibb7al-5pa0ovvm5x8irzt0lela0u2j7 198.51.100.10:2377",
+    ),
+    VolatileClass(
         name="swarm-id", bound=True, namespace="swarm-id",
         detect=(_c(r"(?<![\w-])(?P<v>[0-9a-z]{25})(?![\w-])"),),
         value_re=r"[0-9a-z]{25}",

@@ -9,6 +9,9 @@ outputs differed from machine to machine). With it, the page's shell and its eng
 - the machine's file systems read-only; writable only the sandbox's root (its data, exec
   state, client config and the page's folder), a private `/tmp`, `/run` and `/dev/shm`, and
   the sandbox's own container cgroups (`box`, see cgroups.py);
+- `/var/lib/docker` an empty folder of the sandbox's own (swarm's network attachments write
+  there whatever dockerd's --data-root says), made visible through an overlay on `/var/lib`
+  whose upper layer is in the root, so the machine's `/var/lib` is never written;
 - `/proc` of the new PID namespace: the page lists only its own processes and can signal
   no other; `/proc/sys` read-only except `/proc/sys/net` (per network namespace, dockerd sets it);
 - the hostname HOSTNAME, with matching /etc/hostname and /etc/hosts, and an /etc/resolv.conf
@@ -48,13 +51,13 @@ ENTER = ("--net", "--mount", "--uts", "--pid")
 _REAPER = (
     "import os, time\n"
     "with open('/proc/self/comm', 'w') as comm:\n"  # `ps` in a page shows this name, not python's
-    "    comm.write(%r)\n"
+    f"    comm.write({INIT_NAME!r})\n"
     "while True:\n"
     "    try:\n"
     "        os.wait()\n"
     "    except ChildProcessError:\n"
     "        time.sleep(0.5)\n"
-) % INIT_NAME
+)
 
 # Run by pid 1 in the new namespaces (sh), before it becomes the reaper. $1 root, $2 hostname,
 # $3 python, $4 the reaper's code, the rest: cgroup dirs to keep writable.
@@ -64,7 +67,17 @@ root=$1 name=$2 py=$3 reaper=$4
 shift 4
 hostname "$name"
 for keep in "$root" "$@"; do mount -n --bind "$keep" "$keep"; done
-writable=" $root $* "
+writable=" $root $* /var/lib/docker "
+# /var/lib/docker is the sandbox's own folder: swarm's tasks write there whatever --data-root
+# says. Without one on the machine, an overlay whose upper layer (in the root) adds the mount
+# point: the machine's /var/lib is never written, and a machine's own engine data is hidden.
+# Where no overlay can be mounted, the sandbox goes on without (only swarm's tasks then fail).
+mkdir -p "$root/var-lib-docker" "$root/.var-lib/upper/docker" "$root/.var-lib/work"
+if [ -d /var/lib/docker ] || mount -n -t overlay -o "lowerdir=/var/lib,upperdir=$root/.var-lib/upper,workdir=$root/.var-lib/work" docsexec-var-lib /var/lib; then
+  mount -n --bind "$root/var-lib-docker" /var/lib/docker
+else
+  echo "sandbox setup: no private /var/lib/docker (swarm's tasks will fail)" >&2
+fi
 # mountinfo writes a space as \040 (octal): decode, so such a mount point is made read-only too.
 decode='function oct(s) { return substr(s, 1, 1) * 64 + substr(s, 2, 1) * 8 + substr(s, 3, 1) }
 { p = $5; out = ""

@@ -13,24 +13,29 @@ cgroups (the same memory and task limits count both hosts), and its pidfile is i
 sandbox's root, so stop() and the reaper end it like the page host's (teardown.py).
 
 It is started only when the first block that runs there does (runner.py), so a page that never
-uses it starts exactly as before. A page may also ask for an engine on it (peer engine: its own
-containerd and dockerd, data, exec state and socket under the peer's folder).
+uses it starts exactly as before. A page may also ask for an engine on it, for a lesson with
+two Docker hosts (overlay networks): `data-peer-engine="start"` on a peer block starts the
+peer's own containerd and dockerd in its namespaces before that block runs, with their data,
+exec state and socket under the peer's folder, the page host's engine version and settings
+(`--dns 127.0.0.1` included; daemons.py), and the same busybox image. That dockerd also
+listens on the default socket of the peer's private /run, so the peer's `docker` needs no
+DOCKER_HOST, as on a machine with Docker installed, and fails there in the usual way while
+no engine runs.
 """
 
 from __future__ import annotations
 
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ..errors import EnvironmentProblem
 from . import api, cgroups, contain, daemons, layout
-from .provision import import_images
+from .provision import EngineInstall, import_images
 
-if TYPE_CHECKING:
-    from .sandbox import Sandbox
-
+DEFAULT_SOCKET = "unix:///var/run/docker.sock"  # in the peer's own /run: no other engine's
 # IPv6 duplicate address detection off before any interface of the peer's engine exists: as on
 # the page host (sandbox.py), so `ip addr` never shows a `tentative` flag that depends on timing.
 _NO_DAD = ["sysctl", "-q", "-w", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"]
@@ -45,28 +50,46 @@ def _named_init(pid: int) -> bool:
         return False
 
 
+class PeerHost(Protocol):
+    """What the peer needs of the sandbox it belongs to (sandbox.Sandbox): named here, so
+    that the two modules do not import each other."""
+
+    id: str
+    engine: EngineInstall
+
+    def _popen(self, daemon: str, argv: list[str], log_path: Path | None = None) -> subprocess.Popen[bytes]: ...
+
+    def _child_of(self, proc: subprocess.Popen[bytes], what: str, deadline: float) -> int: ...
+
+    def _wait_until(self, daemon: str, deadline: float, ready: Callable[[], bool]) -> None: ...
+
+    def _tool(self, name: str) -> str: ...
+
+
 class LanPeer:
     """The peer host of one sandbox: its namespaces, and optionally its own engine."""
 
-    def __init__(self, box: Sandbox, with_engine: bool) -> None:
+    def __init__(self, box: PeerHost) -> None:
         self.box = box
         self.sid = box.id
         self.root = layout.peer_root(box.id)
         self.workdir = self.root / "work"
-        self.with_engine = with_engine
         self.init_pid: int | None = None
-        self.server_version = ""
+        self.server_version = ""  # the peer engine's, once started
 
     def start(self, timeout: float = 30) -> None:
-        """Folder, namespaces, then (if asked for) the engine; the sandbox's stop() removes
-        whatever part of this was made, so a failure here leaves nothing behind either."""
+        """Folder and namespaces; the sandbox's stop() removes whatever part of this was
+        made, so a failure here leaves nothing behind either."""
         deadline = time.monotonic() + timeout
         self._make_root()
         self._run(["nsenter", f"--net={layout.lan_netns_path(self.sid)}", *_NO_DAD])
         self._run(["ip", "-n", layout.lan_netns_name(self.sid), "link", "set", "lo", "up"])  # a host's loopback works
         self._start_init(deadline)
-        if self.with_engine:
-            self._start_engine(deadline)
+
+    def start_engine(self, timeout: float = 30) -> None:
+        """The peer's own engine (idempotent: a journey's later pages find it running)."""
+        if not self.server_version:
+            self._start_engine(time.monotonic() + timeout)
 
     def _make_root(self) -> None:
         for sub in ("", "etc", "work", "client", "data", "exec"):
@@ -95,8 +118,9 @@ class LanPeer:
         self._launch("peer-containerd", [self.box._tool("containerd"), "--config", str(self.root / "containerd.toml")])
         sock = layout.peer_containerd_socket(self.sid)
         self.box._wait_until("the LAN peer's containerd", deadline, lambda: sock.exists() and api.can_connect(sock))
-        self._launch("peer-dockerd", daemons.dockerd_argv(
-            engine, self.root, layout.peer_docker_host(self.sid), sock, layout.peer_cgroup_parent(self.sid), layout.lan_netns_name(self.sid)))
+        argv = daemons.dockerd_argv(engine, self.root, layout.peer_docker_host(self.sid), sock,
+                                    layout.peer_cgroup_parent(self.sid), layout.lan_netns_name(self.sid))
+        self._launch("peer-dockerd", [*argv, "--host", DEFAULT_SOCKET])
         api_sock = layout.peer_socket_path(self.sid)
         self.box._wait_until("the LAN peer's dockerd", deadline, lambda: api_sock.exists() and api.ping(api_sock))
         self.server_version = api.server_version(api_sock)
@@ -117,12 +141,9 @@ class LanPeer:
         return contain.shell_argv(self._require_init(), cgroups.procs_files(self.sid), argv, self.workdir)
 
     def env(self) -> dict[str, str]:
-        """Client settings of the peer's shell: its own engine, or none (the client then
-        fails as on a machine without Docker: nothing listens on its default socket)."""
-        env = {"DOCKER_CONFIG": str(self.root / "client"), "PATH": self.box.engine.page_path_env()}
-        if self.with_engine:
-            env["DOCKER_HOST"] = layout.peer_docker_host(self.sid)
-        return env
+        """Client settings of the peer's shell. No DOCKER_HOST: its client uses the default
+        socket, where the peer's engine listens once started (see the module doc)."""
+        return {"DOCKER_CONFIG": str(self.root / "client"), "PATH": self.box.engine.page_path_env()}
 
     def _require_init(self) -> int:
         if self.init_pid is None:

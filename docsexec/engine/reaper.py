@@ -90,6 +90,7 @@ def live_sandboxes() -> list[dict[str, Any]]:
             "netns": layout.netns_name(sid) if layout.netns_path(sid).exists() else None,
             "lan_netns": layout.lan_netns_name(sid) if layout.lan_netns_path(sid).exists() else None,
             "root": str(layout.root_dir(sid)) if layout.root_dir(sid).exists() else None,
+            "lan_peer": str(layout.peer_root(sid)) if layout.peer_root(sid).exists() else None,
             "docker_host": layout.docker_host(sid),
         })
     return rows

@@ -153,23 +153,33 @@ class Sandbox:
         where = cwd or (self.root / "work" if (self.root / "work").is_dir() else self.root)
         return contain.shell_argv(self._require_init(), cgroups.procs_files(self.id), argv, where)
 
-    def peer(self, with_engine: bool = False) -> LanPeer:
+    def peer(self) -> LanPeer:
         """The LAN peer (peer.py), started on first use, so a page that never runs a block
         there starts as fast as before. Whatever a failed start made, stop() removes."""
         if self._state != "running":
             raise RuntimeError(f"sandbox {self.id} is not running")
         if self._peer is None:
-            peer = LanPeer(self, with_engine)
-            begun = time.monotonic()
-            try:
-                peer.start()
-            except Exception as exc:
-                reason = exc.one_line() if isinstance(exc, EnvironmentProblem) else f"{type(exc).__name__}: {exc}"
-                raise EnvironmentProblem(f"the LAN peer of sandbox {self.id} ({self.label}) failed to start: {reason}") from exc
+            peer = LanPeer(self)
+            self._peer_step("LAN peer", peer.start)
             self._peer = peer
-            what = f"engine {peer.server_version}" if with_engine else "shell only"
-            self._log(f"sandbox {self.id} ({self.label}): LAN peer up ({what}) in {time.monotonic() - begun:.2f} s")
         return self._peer
+
+    def start_peer_engine(self) -> LanPeer:
+        """The LAN peer with its own engine running (started now if need be)."""
+        peer = self.peer()
+        if not peer.server_version:
+            self._peer_step("LAN peer's engine", peer.start_engine)
+        return peer
+
+    def _peer_step(self, what: str, step: Callable[[], None]) -> None:
+        """One EnvironmentProblem line for any failure, as for start(); timed in the log."""
+        begun = time.monotonic()
+        try:
+            step()
+        except Exception as exc:
+            reason = exc.one_line() if isinstance(exc, EnvironmentProblem) else f"{type(exc).__name__}: {exc}"
+            raise EnvironmentProblem(f"the {what} of sandbox {self.id} ({self.label}) failed to start: {reason}") from exc
+        self._log(f"sandbox {self.id} ({self.label}): {what} up in {time.monotonic() - begun:.2f} s")
 
     def _require_init(self) -> int:
         if self.init_pid is None:

@@ -151,7 +151,8 @@ def _block_row(path: Path, block: Block) -> dict[str, Any]:
             "inputs": [{"line": i.line, "text": i.text} for i in command.inputs],
             "output_lines": [first, end - 1] if end > first else None,
         })
-    options = {k: v for k, v in vars(block.options).items() if v not in (None, {}, ()) and k not in ("id", "matching")}
+    options = {k: v for k, v in vars(block.options).items()
+               if v not in (None, {}, ()) and v is not False and k not in ("id", "matching")}
     return {"file": str(path), "line": block.fence_line, "id": block.id, "commands": commands, "options": options}
 
 

@@ -40,6 +40,8 @@ class PageEnvironment(Protocol):
 
     def peer_shell(self) -> tuple[list[str], dict[str, str], Path]: ...
 
+    def start_peer_engine(self) -> None: ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None: ...
@@ -108,6 +110,10 @@ class SandboxEnvironment:
         env.update(peer.env())
         return peer.wrap_shell(SHELL), env, peer.workdir
 
+    def start_peer_engine(self) -> None:
+        """The LAN peer's own engine, for a block with data-peer-engine="start"."""
+        self._sandbox.start_peer_engine()
+
 
 _GATED: dict[str | None, EngineInstall] = {}  # engine source -> the engine the gate let through
 SANDBOX_TOOLS = ("ip", "nsenter", "unshare", "setpriv")
@@ -148,7 +154,7 @@ def environment_gate(mode: EngineMode, pages: Sequence[Sequence[Block]] = (), so
         for source in sources:
             sandbox_engine(source)
         return
-    for blocks in pages:  # first: it needs nothing of the machine, and names the page's line
+    for blocks in pages:  # shared mode; first: it needs nothing of the machine, and names the line
         refuse_peer_blocks(blocks)
     require_docker_client()
     _server_version(dict(os.environ))
@@ -217,6 +223,9 @@ class SharedEnvironment:
         same refusal for a caller that ran no preflight."""
         refuse_peer_blocks(self._blocks)
         raise EnvironmentProblem("--engine shared has no LAN peer")
+
+    def start_peer_engine(self) -> None:
+        self.peer_shell()  # the same refusal
 
     def shell_env(self) -> dict[str, str]:
         env = self._client_env()

@@ -61,6 +61,12 @@ class Shells:
             peer.start()
         return self._peer
 
+    def prepare(self, block: Block) -> None:
+        """What a block needs before its first command: the peer's engine (data-peer-engine)."""
+        if block.options.peer_engine:
+            self.for_block(block)
+            self._env.start_peer_engine()
+
     def close(self) -> None:
         try:
             if self._peer is not None:
@@ -124,6 +130,7 @@ def _run_blocks(shells: Shells, blocks: list[Block], settings: RunSettings, run:
         elif block.options.continues and not shells.for_block(block).program_open:
             result.problem = BlockProblem.not_run(f"the block it continues ({block.options.continues!r}) did not leave its program open")
         else:
+            shells.prepare(block)
             _run_block(shells.for_block(block), block, settings, result, run, keep_open=continued)
         if progress:
             progress(ProgressEvent.DONE, block, result)

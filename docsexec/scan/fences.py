@@ -81,6 +81,7 @@ def scan_page(page: Page) -> list[Block]:
         seen[options.id] = line
         blocks.append(_block(page, fence, _continuing(options, blocks, page.path, line)))
     _check_relations(page.path, blocks)
+    _check_peer_engine(page.path, blocks)
     return blocks
 
 
@@ -135,6 +136,18 @@ def _continuing(options: BlockOptions, earlier: list[Block], path: Path, line: i
         raise BadInput(path, line, f"data-host={options.host!r}: the program it continues runs on {previous.options.host or 'docker-host'}")
     return replace(options, prompt=previous.options.prompt, shown_prompt=options.shown_prompt or previous.options.shown_prompt,
                    host=options.host or previous.options.host)
+
+
+def _check_peer_engine(path: Path, blocks: list[Block]) -> None:
+    """The LAN peer's engine is started once, by one block (its per-engine variants count as
+    that block), so the page says plainly where the second engine comes into being."""
+    first: Block | None = None
+    for block in blocks:
+        if not block.options.peer_engine:
+            continue
+        if first is not None and base_id(block) != base_id(first):
+            raise BadInput(path, block.fence_line, f"data-peer-engine: the LAN peer's engine is started once per page, by {first.id!r} (line {first.fence_line})")
+        first = first or block
 
 
 def _check_relations(path: Path, blocks: list[Block]) -> None:

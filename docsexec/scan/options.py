@@ -32,12 +32,14 @@ from ..model import (
 TAG_CLASS = "docsexec"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 RUNNER_OPTIONS = {"data-exit", "data-timeout", "data-prompt", "data-shown-prompt", "data-continue", "data-same-as",
-                  "data-same-interfaces-as", "data-engine", "data-engine-diff", "data-host"}
+                  "data-same-interfaces-as", "data-engine", "data-engine-diff", "data-host",
+                  "data-peer-engine"}
 # Where a block runs (data-host): the page's host, or the LAN peer, the other machine on the
 # sandbox's simulated LAN (docsexec/engine/peer.py). The page's host is the default.
 HOST = "docker-host"
 LAN_PEER = "lan-peer"
 HOSTS = (HOST, LAN_PEER)
+PEER_ENGINE = "start"  # data-peer-engine="start": the LAN peer's own engine starts before this block
 _LANG_AND_ATTRS = re.compile(r"^\s*(?P<lang>[\w#.+-]*)\s*(?:\{(?P<attrs>.*)\})?\s*$")
 
 
@@ -110,6 +112,7 @@ def _build_options(ident: str, classes: tuple[str, ...], values: dict[str, str],
         engine_diff=_engine_diff(values.get("data-engine-diff"), path, line),
         matching=compare_options(compare),
         host=_host(values.get("data-host"), path, line),
+        peer_engine=_peer_engine(values, path, line),
     )
 
 
@@ -118,6 +121,18 @@ def _host(raw: str | None, path: Path, line: int) -> str | None:
     if raw is not None and raw not in HOSTS:
         raise BadInput(path, line, f"data-host={raw!r}: expected {' or '.join(HOSTS)}")
     return raw
+
+
+def _peer_engine(values: dict[str, str], path: Path, line: int) -> bool:
+    """Opt-in: only a page that says so pays for (and shows) a second engine, on the peer."""
+    raw = values.get("data-peer-engine")
+    if raw is None:
+        return False
+    if raw != PEER_ENGINE:
+        raise BadInput(path, line, f"data-peer-engine={raw!r}: expected {PEER_ENGINE!r} (the LAN peer's engine starts before this block)")
+    if values.get("data-host") != LAN_PEER:
+        raise BadInput(path, line, f"data-peer-engine needs data-host=\"{LAN_PEER}\": the engine it starts is the LAN peer's")
+    return True
 
 
 def _engine(raw: str | None, path: Path, line: int) -> str | None:
