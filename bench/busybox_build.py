@@ -49,7 +49,9 @@ def main() -> int:
         load = os.getloadavg()[0]
         same = "same sha256 as the cache" if sha == cached.sha256 else f"DIFFERENT sha256 {sha[:16]}"
         print(f"build {run}: {seconds:.1f} s with make -j{busybox_build.make_jobs()} (load {load:.1f}), {same}")
-    print(f"mean {sum(times) / len(times):.1f} s over {len(times)} build(s); set-up's own build took {cached.seconds:.1f} s")
+    print(
+        f"mean {sum(times) / len(times):.1f} s over {len(times)} build(s); set-up's own build took {cached.seconds:.1f} s"
+    )
     return 0
 
 

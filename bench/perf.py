@@ -67,8 +67,15 @@ class Replay:
     def _spawn(argv: list[str], env: dict[str, str], workdir: Path):
         import pexpect
 
-        shell = pexpect.spawn(argv[0], argv[1:], env=dict(env, PS1=PS1, PS2=""), cwd=str(workdir),
-                              encoding="utf-8", codec_errors="replace", dimensions=(50, 200))
+        shell = pexpect.spawn(
+            argv[0],
+            argv[1:],
+            env=dict(env, PS1=PS1, PS2=""),
+            cwd=str(workdir),
+            encoding="utf-8",
+            codec_errors="replace",
+            dimensions=(50, 200),
+        )
         shell.expect_exact(PS1, timeout=30)
         return shell
 
@@ -137,6 +144,7 @@ def replay_site(site: str) -> tuple[float, float, float]:
 
 # --- the figures -----------------------------------------------------------------------------
 
+
 def serial_breakdown(report: Path, wall: float) -> tuple[float, float]:
     """(block seconds, page seconds) of a serial check, from its JSON report."""
     pages = json.loads(report.read_text())["pages"]
@@ -151,13 +159,25 @@ def p1_p3(site: str, tmp: Path) -> None:
     blocks, pages = serial_breakdown(report, serial)
     ratio = serial / wall
     line("P1", f"{ratio:.2f} ({serial:.1f} s / {wall:.1f} s)", "<= 1.10", ratio <= 1.10, f"check exit {code1}")
-    print(f"     docsexec: blocks {blocks:.1f} s, engines and page set-up {pages - blocks:.1f} s, "
-          f"outside pages (interpreter start, scan, preflight) {serial - pages:.1f} s", flush=True)
-    print(f"     replay:   commands {commands:.1f} s, engines {engines:.1f} s, outside pages {wall - engines - commands:.1f} s; "
-          f"extra of docsexec: blocks {blocks - commands:+.1f} s, engines {pages - blocks - engines:+.1f} s", flush=True)
+    print(
+        f"     docsexec: blocks {blocks:.1f} s, engines and page set-up {pages - blocks:.1f} s, "
+        f"outside pages (interpreter start, scan, preflight) {serial - pages:.1f} s",
+        flush=True,
+    )
+    print(
+        f"     replay:   commands {commands:.1f} s, engines {engines:.1f} s, outside pages {wall - engines - commands:.1f} s; "
+        f"extra of docsexec: blocks {blocks - commands:+.1f} s, engines {pages - blocks - engines:+.1f} s",
+        flush=True,
+    )
     cores = len(os.sched_getaffinity(0))
     share = parallel / serial
-    line("P3", f"{share:.2f} ({parallel:.1f} s / {serial:.1f} s)", "<= 0.65", share <= 0.65, f"{cores} cores, exit {code2}")
+    line(
+        "P3",
+        f"{share:.2f} ({parallel:.1f} s / {serial:.1f} s)",
+        "<= 0.65",
+        share <= 0.65,
+        f"{cores} cores, exit {code2}",
+    )
 
 
 def p2(site: str, tmp: Path) -> None:
@@ -177,19 +197,31 @@ def tests_figure(tmp: Path, extra: list[str]) -> None:
     total = sum(r["seconds"] for r in rows)
     engine = sum(r["seconds"] for r in rows if r["engine"])
     share = engine / total if total else 0.0
-    line("T", f"{wall / 60:.1f} min", "< 10 min", wall < 600, f"{len(rows)} tests, exit {code}; real-engine tests {share:.0%} of test time")
+    line(
+        "T",
+        f"{wall / 60:.1f} min",
+        "< 10 min",
+        wall < 600,
+        f"{len(rows)} tests, exit {code}; real-engine tests {share:.0%} of test time",
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="docsexec speed figures (a benchmark: always exits 0)")
     parser.add_argument("--site", default="docs/")
     parser.add_argument("--tests", action="store_true", help="also time the README's test command (long)")
-    parser.add_argument("--tests-args", nargs=argparse.REMAINDER, default=[], help="extra pytest arguments, e.g. one file")
+    parser.add_argument(
+        "--tests-args", nargs=argparse.REMAINDER, default=[], help="extra pytest arguments, e.g. one file"
+    )
     parser.add_argument("--skip-p1", action="store_true", help="only P2 (quick)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="docsexec-perf-") as folder:
         tmp = Path(folder)
-        for figure in ([] if args.skip_p1 else [lambda: p1_p3(args.site, tmp)]) + [lambda: p2(args.site, tmp)] + ([lambda: tests_figure(tmp, args.tests_args)] if args.tests else []):
+        for figure in (
+            ([] if args.skip_p1 else [lambda: p1_p3(args.site, tmp)])
+            + [lambda: p2(args.site, tmp)]
+            + ([lambda: tests_figure(tmp, args.tests_args)] if args.tests else [])
+        ):
             try:
                 figure()
             except Exception as exc:  # noqa: BLE001 - a benchmark reports what it could not measure

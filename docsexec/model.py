@@ -24,6 +24,7 @@ from typing import Literal
 
 SHELL_PROMPT = "$ "
 
+
 @dataclass(frozen=True)
 class Input:
     """A line typed at an interactive program's prompt, and the output it printed."""
@@ -56,10 +57,28 @@ class Command:
 
 # The comparator's vocabulary, as authors write it (`data-volatile="-ipv4"`, `data-json="off"`):
 # parsed and validated once, at scan time (scan/options.py); compare/ defines what each means.
-VOLATILE_CLASS_NAMES: frozenset[str] = frozenset({
-    "timestamp", "mac", "bridge", "id", "swarm-token", "swarm-id", "ipv6", "ipv4", "port", "veth", "ifindex",
-    "netnsid", "ping-time", "lifetime", "age", "duration", "size", "pid",
-})
+VOLATILE_CLASS_NAMES: frozenset[str] = frozenset(
+    {
+        "timestamp",
+        "mac",
+        "bridge",
+        "id",
+        "swarm-token",
+        "swarm-id",
+        "ipv6",
+        "ipv4",
+        "port",
+        "veth",
+        "ifindex",
+        "netnsid",
+        "ping-time",
+        "lifetime",
+        "age",
+        "duration",
+        "size",
+        "pid",
+    }
+)
 # The engine sources docsexec can start (data-engine, --engine-source; engine/provision.py).
 ENGINE_SOURCES = ("system", "debian-forky", "debian-trixie", "debian-bookworm")
 JsonMode = Literal["auto", "off", "strict"]
@@ -148,6 +167,7 @@ class BlockOptions:
 
 # --- the scanned block --------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Block:
     """One tagged fence of a page.
@@ -182,6 +202,7 @@ class Block:
 
 
 # --- the run ----------------------------------------------------------------------------------
+
 
 class EngineMode(enum.StrEnum):
     """Where a page's shell runs: a private engine per page, or the caller's own engine."""
@@ -264,6 +285,7 @@ Progress = Callable[[ProgressEvent, Block, BlockResult | None], None]  # told of
 
 
 # --- verdicts and reports ------------------------------------------------------------------------
+
 
 class Status(enum.StrEnum):
     """A block's verdict, as the JSON report spells it."""

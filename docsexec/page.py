@@ -90,7 +90,7 @@ def _sweep_stale_temporaries(path: Path) -> None:
     itself was never touched by such a writer: it is replaced only by the final rename.
     """
     for leftover in path.parent.glob(f".{glob.escape(path.name)}.*{TEMP_SUFFIX}"):
-        pid = leftover.name[len(path.name) + 2:].split(".", 1)[0]
+        pid = leftover.name[len(path.name) + 2 :].split(".", 1)[0]
         if pid.isdigit() and not Path(f"/proc/{pid}").exists():
             leftover.unlink(missing_ok=True)
 

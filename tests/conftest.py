@@ -25,14 +25,19 @@ def engine_ready() -> None:
     if os.geteuid() != 0:
         pytest.fail("engine tests need root (network namespaces): run the README's test command as root")
     if find_engine() is None:
-        pytest.fail("no Docker engine for docsexec: run `.venv/bin/docsexec engine install` (the README's test command does)")
+        pytest.fail(
+            "no Docker engine for docsexec: run `.venv/bin/docsexec engine install` (the README's test command does)"
+        )
 
 
 def run_docsexec(*args: str, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     """Run the real CLI in a child process, as a user or CI would."""
     return subprocess.run(
         [sys.executable, "-m", "docsexec", *args],
-        cwd=cwd or REPO, capture_output=True, text=True, timeout=timeout,
+        cwd=cwd or REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -64,7 +69,6 @@ def _docsexec_objects() -> list[str]:
     procs = subprocess.run(["pgrep", "-af", "dockerd|containerd"], capture_output=True, text=True).stdout
     found += [f"process {line}" for line in procs.splitlines() if "docsexec" in line]
     return found
-
 
 
 # --------------------------------------------------------------------------- xdist scopes

@@ -32,7 +32,9 @@ IPAM = "docker network inspect bridge --format '{{json .IPAM.Config}}'"
 
 
 def run(box: Sandbox, command: str) -> str:
-    done = subprocess.run(box.wrap(["sh", "-c", command]), env={**os.environ, **box.env()}, capture_output=True, text=True)
+    done = subprocess.run(
+        box.wrap(["sh", "-c", command]), env={**os.environ, **box.env()}, capture_output=True, text=True
+    )
     return (done.stdout + done.stderr).strip()
 
 
@@ -63,7 +65,10 @@ def loopback_facts(engine: provision.EngineInstall) -> None:
     with Sandbox("facts-lo", engine) as box:
         run(box, "docker network create --ipv6 --subnet fd00:db8::/64 factsv6")
         for label, network in (("default bridge", "bridge"), ("none mode", "none"), ("--ipv6 network", "factsv6")):
-            print(f"lo on the {label}:\n{run(box, f'docker run --rm --network {network} busybox ip addr show lo')}", flush=True)
+            print(
+                f"lo on the {label}:\n{run(box, f'docker run --rm --network {network} busybox ip addr show lo')}",
+                flush=True,
+            )
 
 
 def main() -> None:

@@ -43,9 +43,13 @@ class Run:
     def __init__(self, *args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> None:
         self.args = args
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "docsexec", *args], cwd=cwd or REPO,
-            env=dict(env) if env is not None else None, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, start_new_session=True,
+            [sys.executable, "-m", "docsexec", *args],
+            cwd=cwd or REPO,
+            env=dict(env) if env is not None else None,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
         )
         self.started = time.monotonic()
         _STARTED.append(self)
@@ -87,7 +91,9 @@ class Run:
         while not condition():
             if self.proc.poll() is not None:
                 self.finish()
-                raise AssertionError(f"the run ended before {what}: rc={self.proc.returncode}\n{self.stdout}\n{self.stderr}")
+                raise AssertionError(
+                    f"the run ended before {what}: rc={self.proc.returncode}\n{self.stdout}\n{self.stderr}"
+                )
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out waiting for {what}")
             time.sleep(0.002)
@@ -125,12 +131,14 @@ def _parent_of(pid: object) -> int | None:
         stat = Path(f"/proc/{int(pid)}/stat").read_text()
     except (OSError, TypeError, ValueError):
         return None
-    return int(stat[stat.rindex(")") + 2:].split()[1])
+    return int(stat[stat.rindex(")") + 2 :].split()[1])
 
 
 def own_sandbox_dirs(run: Run) -> list[Path]:
     """Roots (or staging folders) of the run's sandboxes, as soon as they exist."""
-    return [p for sid in run.sids for p in (layout.root_dir(sid), layout.RUN_DIR / f"{STAGING_PREFIX}{sid}") if p.exists()]
+    return [
+        p for sid in run.sids for p in (layout.root_dir(sid), layout.RUN_DIR / f"{STAGING_PREFIX}{sid}") if p.exists()
+    ]
 
 
 def left_by(sids: set[str]) -> list[str]:

@@ -34,7 +34,12 @@ def check_run(index: int, report: Path) -> tuple[int, int, float]:
     seconds = time.monotonic() - started
     data = json.loads(report.read_text())
     blocks = [b for page in data["pages"] for b in page["blocks"]]
-    bad = [f"{page['file']}:{b['line']} [{b['id']}] {b['status']}" for page in data["pages"] for b in page["blocks"] if b["status"] != "ok"]
+    bad = [
+        f"{page['file']}:{b['line']} [{b['id']}] {b['status']}"
+        for page in data["pages"]
+        for b in page["blocks"]
+        if b["status"] != "ok"
+    ]
     print(f"run {index + 1}: exit {done.returncode}, {len(blocks) - len(bad)}/{len(blocks)} blocks ok, {seconds:.1f} s")
     for line in bad:
         print(f"  false divergence: {line}")
@@ -42,7 +47,9 @@ def check_run(index: int, report: Path) -> tuple[int, int, float]:
 
 
 def digests(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*.md"))}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*.md"))
+    }
 
 
 def idempotency() -> int:
@@ -53,7 +60,9 @@ def idempotency() -> int:
         after_first = digests(copy)
         second = docsexec("update", str(copy))
         changed = [name for name, digest in digests(copy).items() if after_first[name] != digest]
-        print(f"update twice: exits {first.returncode}/{second.returncode}, files changed by the second run: {len(changed)}")
+        print(
+            f"update twice: exits {first.returncode}/{second.returncode}, files changed by the second run: {len(changed)}"
+        )
         for name in changed:
             print(f"  changed: {name}")
         return len(changed) + (second.returncode != 0)
@@ -71,7 +80,9 @@ def main() -> int:
             total, false, times = total + blocks, false + bad, [*times, seconds]
     changed = idempotency()
     print(f"false divergences: {false}/{total} block runs = {false / max(total, 1):.2%} (target 0)")
-    print(f"check time per site run: min {min(times):.1f} s, max {max(times):.1f} s, mean {sum(times) / len(times):.1f} s")
+    print(
+        f"check time per site run: min {min(times):.1f} s, max {max(times):.1f} s, mean {sum(times) / len(times):.1f} s"
+    )
     print(f"second update changed files: {changed} (target 0)")
     return 0 if false == 0 and changed == 0 else 1
 

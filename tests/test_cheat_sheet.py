@@ -96,8 +96,8 @@ def matches(syntax: str, command: str) -> bool:
     rest = [p for p in (token_pattern(w) for w in syntax_words[lead:]) if p is not None]
     words = tokens(command)
     for start in range(len(words) - len(leading) + 1):
-        if all(p.fullmatch(w) for p, w in zip(leading, words[start:start + lead], strict=True)):
-            remaining = iter(words[start + lead:])
+        if all(p.fullmatch(w) for p, w in zip(leading, words[start : start + lead], strict=True)):
+            remaining = iter(words[start + lead :])
             if all(any(p.fullmatch(w) for w in remaining) for p in rest):
                 return True
     return False
@@ -118,11 +118,14 @@ def scan_docs_page(path: Path) -> ScannedPage:
     page = Page.read(path)
     blocks = scan_page(page)
     inside_fence = {i for f in find_fences(page) for i in range(f.start, f.end + 1)}
-    headings = [(i, len(m.group("hashes")), slugify(m.group("title"), "-"))
-                for i, text in enumerate(page.lines) if i not in inside_fence and (m := _HEADING.match(text))]
+    headings = [
+        (i, len(m.group("hashes")), slugify(m.group("title"), "-"))
+        for i, text in enumerate(page.lines)
+        if i not in inside_fence and (m := _HEADING.match(text))
+    ]
     sections: dict[str, list[Block]] = {}
     for n, (start, level, slug) in enumerate(headings):
-        end = next((i for i, lv, _ in headings[n + 1:] if lv <= level), len(page.lines))
+        end = next((i for i, lv, _ in headings[n + 1 :] if lv <= level), len(page.lines))
         sections.setdefault(slug, [b for b in blocks if start < b.fence_line - 1 < end])
     return ScannedPage({b.id: b for b in blocks}, sections)
 
@@ -147,7 +150,7 @@ def _network_calls(words: list[str]) -> list[tuple[str, str]]:
     for i in range(len(words) - 2):
         if words[i] == "docker" and words[i + 1] == "network":
             found.append((words[i + 2], ""))
-            for word in words[i + 3:]:
+            for word in words[i + 3 :]:
                 if word in SEPARATORS:
                     break
                 if word.startswith("-"):
@@ -159,7 +162,9 @@ def _network_calls(words: list[str]) -> list[tuple[str, str]]:
 
 
 def test_rows_are_parsed_with_links():
-    text = "| Command | Does | Shown |\n|---|---|---|\n| `docker network ls` | list | [p](modes/index.md#network-ls) |\n"
+    text = (
+        "| Command | Does | Shown |\n|---|---|---|\n| `docker network ls` | list | [p](modes/index.md#network-ls) |\n"
+    )
     assert cheat_sheet_rows(text) == [Row(3, "docker network ls", (("modes/index.md", "network-ls"),))]
 
 
@@ -236,6 +241,9 @@ def _link_problems(row: Row, page_name: str, anchor: str, pages: dict[str, Scann
 
 def test_every_docker_network_option_used_is_listed(rows, pages):
     listed = {(sub, opt) for row in rows for sub, opt in _network_calls(tokens(row.syntax))}
-    missing = [f"docker network {sub} {opt}".rstrip() + f" (used in {where})"
-               for (sub, opt), where in sorted(network_uses(pages).items()) if (sub, opt) not in listed]
+    missing = [
+        f"docker network {sub} {opt}".rstrip() + f" (used in {where})"
+        for (sub, opt), where in sorted(network_uses(pages).items())
+        if (sub, opt) not in listed
+    ]
     assert not missing, "not in docs/cheat-sheet.md:\n" + "\n".join(missing)

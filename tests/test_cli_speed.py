@@ -11,13 +11,16 @@ from docsexec.faces.cli import build_parser
 SPEED_OPTIONS = ("-j", "--no-cache", "--shard", "--shard-times")
 
 
-@pytest.mark.parametrize("args,message", [
-    (["-j", "0"], "-j '0': give a whole number of pages"),
-    (["-j", "two"], "-j 'two'"),
-    (["--shard", "3/2"], "--shard '3/2': write K/N with 1 <= K <= N"),
-    (["--shard-times", "x.json"], "--shard-times needs --shard K/N"),
-    (["--shard", "1/2", "--shard-times", "no-such.json"], "--shard-times no-such.json: no such file"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["-j", "0"], "-j '0': give a whole number of pages"),
+        (["-j", "two"], "-j 'two'"),
+        (["--shard", "3/2"], "--shard '3/2': write K/N with 1 <= K <= N"),
+        (["--shard-times", "x.json"], "--shard-times needs --shard K/N"),
+        (["--shard", "1/2", "--shard-times", "no-such.json"], "--shard-times no-such.json: no such file"),
+    ],
+)
 def test_bad_speed_options_are_usage_errors(args, message):
     done = run_docsexec("check", "docs/modes/none.md", *args)
     assert done.returncode == 2, done.stderr

@@ -15,8 +15,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "docsexec"
 LINTED = ["docsexec", "tests", "bench"]
@@ -38,9 +36,6 @@ def test_ruff_check_is_clean() -> None:
     assert_clean(run_tool("ruff", "check", "--no-cache", *LINTED))
 
 
-# The lead switches this on after running `ruff format` over the whole tree as the last commit
-# of issue 15 (formatting earlier would conflict with every branch in flight): delete the mark.
-@pytest.mark.skip(reason="issue 15: enabled by the commit that runs `ruff format` over the tree")
 def test_ruff_format_check_is_clean() -> None:
     assert_clean(run_tool("ruff", "format", "--check", "--no-cache", *LINTED))
 

@@ -17,7 +17,9 @@ def test_consistent_values_across_outputs_match():
 def test_one_recorded_value_meeting_two_real_values_fails():
     cmp = PageComparator()
     assert cmp.compare(["172.17.0.3"], ["172.18.0.7"]).matched
-    result = cmp.compare(["PING 172.17.0.3 (172.17.0.3): 56 data bytes"], ["PING 172.18.0.9 (172.18.0.9): 56 data bytes"])
+    result = cmp.compare(
+        ["PING 172.17.0.3 (172.17.0.3): 56 data bytes"], ["PING 172.18.0.9 (172.18.0.9): 56 data bytes"]
+    )
     assert not result.matched
     assert result.notes == [
         "line 1: recorded 172.17.0.3 stood for 172.18.0.7 earlier on this page, but here the output has 172.18.0.9"
@@ -40,22 +42,36 @@ def test_bijection_is_checked_within_one_output():
 
 def test_classes_bind_separately():
     # the same digits as an ifindex and inside an address are different things
-    assert PageComparator().compare(["17: eth0@if18: <UP>", "x 172.17.0.17"], ["5: eth0@if6: <UP>", "x 172.17.0.17"]).matched
+    assert (
+        PageComparator()
+        .compare(["17: eth0@if18: <UP>", "x 172.17.0.17"], ["5: eth0@if6: <UP>", "x 172.17.0.17"])
+        .matched
+    )
 
 
 def test_full_id_binds_its_short_form():
     cmp = PageComparator()
     full, real_full = "ba38ffbab8f9c0c5f8b4f7a0b3f4449eac1e3a260f4d144d32efa60c7c16ae43", "0fe5a20f26a3" + "7" * 52
     assert cmp.compare([full], [real_full]).matched  # docker network create
-    assert cmp.compare(["ba38ffbab8f9   dx-net1   bridge    local"], ["0fe5a20f26a3   dx-net1   bridge    local"]).matched
-    assert not cmp.compare(["ba38ffbab8f9   dx-net2   bridge    local"], ["1234567890ab   dx-net2   bridge    local"]).matched
+    assert cmp.compare(
+        ["ba38ffbab8f9   dx-net1   bridge    local"], ["0fe5a20f26a3   dx-net1   bridge    local"]
+    ).matched
+    assert not cmp.compare(
+        ["ba38ffbab8f9   dx-net2   bridge    local"], ["1234567890ab   dx-net2   bridge    local"]
+    ).matched
 
 
 def test_bridge_name_is_bound_to_the_network_id():
     cmp = PageComparator()
-    assert cmp.compare(["593a73561f37   dx-sub    bridge    local"], ["4bf5f577018b   dx-sub    bridge    local"]).matched
-    assert cmp.compare(["43: br-593a73561f37    inet 10.210.0.254/24"], ["9: br-4bf5f577018b    inet 10.210.0.254/24"]).matched
-    assert not cmp.compare(["-A FORWARD -i br-593a73561f37 -j ACCEPT"], ["-A FORWARD -i br-98b701c6531c -j ACCEPT"]).matched
+    assert cmp.compare(
+        ["593a73561f37   dx-sub    bridge    local"], ["4bf5f577018b   dx-sub    bridge    local"]
+    ).matched
+    assert cmp.compare(
+        ["43: br-593a73561f37    inet 10.210.0.254/24"], ["9: br-4bf5f577018b    inet 10.210.0.254/24"]
+    ).matched
+    assert not cmp.compare(
+        ["-A FORWARD -i br-593a73561f37 -j ACCEPT"], ["-A FORWARD -i br-98b701c6531c -j ACCEPT"]
+    ).matched
 
 
 def test_container_and_host_sides_of_a_veth_pair_stay_paired():
@@ -74,7 +90,10 @@ def test_container_and_host_sides_of_a_veth_pair_stay_paired():
 
 def test_bindings_of_a_diverged_output_are_kept_for_later_outputs():
     cmp = PageComparator()
-    result = cmp.compare(["inet 172.17.0.2/16 scope global eth0", "Error: gone"], ["inet 172.18.0.5/16 scope global eth0", "Error: changed"])
+    result = cmp.compare(
+        ["inet 172.17.0.2/16 scope global eth0", "Error: gone"],
+        ["inet 172.18.0.5/16 scope global eth0", "Error: changed"],
+    )
     assert not result.matched
     assert not cmp.compare(["172.17.0.2"], ["172.18.0.6"]).matched
 
@@ -84,7 +103,11 @@ def test_written_keeps_recorded_values_that_are_bound():
     assert cmp.compare(["172.17.0.2"], ["172.18.0.2"]).matched
     result = cmp.compare(
         ["PING 172.17.0.2 (172.17.0.2): 56 data bytes", "64 bytes from 172.17.0.2: seq=0 ttl=64 time=0.3 ms"],
-        ["PING 172.18.0.2 (172.18.0.2): 56 data bytes", "64 bytes from 172.18.0.2: seq=0 ttl=64 time=0.9 ms", "extra 172.18.0.9"],
+        [
+            "PING 172.18.0.2 (172.18.0.2): 56 data bytes",
+            "64 bytes from 172.18.0.2: seq=0 ttl=64 time=0.9 ms",
+            "extra 172.18.0.9",
+        ],
     )
     assert not result.matched
     assert result.written == [
@@ -139,10 +162,14 @@ def test_relation_stanza_missing():
 def test_note_command_pins_typed_values():
     cmp = PageComparator()
     cmp.note_command("docker run -d --name dx-s1 --network dx-sub --ip 10.210.0.10 busybox sleep 900")
-    assert not cmp.compare(["10.210.0.0/24 dev eth0 scope link  src 10.210.0.10"], ["10.210.0.0/24 dev eth0 scope link  src 10.210.0.2"]).matched
+    assert not cmp.compare(
+        ["10.210.0.0/24 dev eth0 scope link  src 10.210.0.10"], ["10.210.0.0/24 dev eth0 scope link  src 10.210.0.2"]
+    ).matched
     cmp = PageComparator()
     cmp.note_command("docker exec dx-a ping -c1 172.17.0.5")
-    assert cmp.compare(["PING 172.17.0.5 (172.17.0.5): 56 data bytes"], ["PING 172.17.0.5 (172.17.0.5): 56 data bytes"]).matched
+    assert cmp.compare(
+        ["PING 172.17.0.5 (172.17.0.5): 56 data bytes"], ["PING 172.17.0.5 (172.17.0.5): 56 data bytes"]
+    ).matched
     cmp.note_command("docker run --ip 10.1.0.9 busybox", {"volatile": "-ipv4"})  # class off: nothing pinned
     assert cmp.compare(["10.1.0.9"], ["10.1.0.8"]).matched
 
@@ -164,7 +191,9 @@ def test_netnsid_is_bound_across_the_page():
 def test_a_conflict_with_a_value_from_an_unrecorded_output_says_so():
     cmp = PageComparator()
     assert not cmp.compare([], ["172.18.0.7"]).matched  # the page records nothing here
-    result = cmp.compare(["PING 172.18.0.7 (172.18.0.7): 56 data bytes"], ["PING 172.18.0.9 (172.18.0.9): 56 data bytes"])
+    result = cmp.compare(
+        ["PING 172.18.0.7 (172.18.0.7): 56 data bytes"], ["PING 172.18.0.9 (172.18.0.9): 56 data bytes"]
+    )
     assert not result.matched
     assert "in an output the page does not record" in result.notes[0]
 
@@ -172,5 +201,7 @@ def test_a_conflict_with_a_value_from_an_unrecorded_output_says_so():
 def test_a_conflict_with_a_recorded_value_does_not_mention_unrecorded_outputs():
     cmp = PageComparator()
     assert cmp.compare(["172.17.0.3"], ["172.18.0.7"]).matched
-    result = cmp.compare(["PING 172.17.0.3 (172.17.0.3): 56 data bytes"], ["PING 172.18.0.9 (172.18.0.9): 56 data bytes"])
+    result = cmp.compare(
+        ["PING 172.17.0.3 (172.17.0.3): 56 data bytes"], ["PING 172.18.0.9 (172.18.0.9): 56 data bytes"]
+    )
     assert "does not record" not in result.notes[0]

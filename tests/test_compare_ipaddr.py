@@ -65,7 +65,9 @@ def test_stanza_selection_uses_the_header_name_not_a_mention() -> None:
 def test_interface_facts_agree_between_busybox_and_iproute2() -> None:
     facts = interface_facts(BUSYBOX, "eth0")
     assert facts == ["eth0 link=02:42:ac:11:00:02 inet=172.17.0.2/16"]
-    assert interface_facts(IPROUTE2_ETH0) == ["eth0 link=02:42:ac:11:00:02 inet=172.17.0.2/16 inet6=fe80::42:acff:fe11:2/64"]
+    assert interface_facts(IPROUTE2_ETH0) == [
+        "eth0 link=02:42:ac:11:00:02 inet=172.17.0.2/16 inet6=fe80::42:acff:fe11:2/64"
+    ]
 
 
 def test_interface_facts_list_every_interface_in_order() -> None:

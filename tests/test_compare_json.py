@@ -81,14 +81,18 @@ def test_id_keyed_map_matches_through_bindings():
 
 
 def test_id_keyed_map_with_two_entries_pairs_by_content():
-    recorded = {"Containers": {
-        "0623" + "a1" * 30: {"Name": "dx-c2", "IPv4Address": "172.19.0.3/16"},
-        "8db6" + "b2" * 30: {"Name": "dx-c1", "IPv4Address": "172.19.0.2/16"},
-    }}
-    real = {"Containers": {
-        "1111" + "c3" * 30: {"Name": "dx-c1", "IPv4Address": "172.20.0.2/16"},
-        "2222" + "d4" * 30: {"Name": "dx-c2", "IPv4Address": "172.20.0.3/16"},
-    }}
+    recorded = {
+        "Containers": {
+            "0623" + "a1" * 30: {"Name": "dx-c2", "IPv4Address": "172.19.0.3/16"},
+            "8db6" + "b2" * 30: {"Name": "dx-c1", "IPv4Address": "172.19.0.2/16"},
+        }
+    }
+    real = {
+        "Containers": {
+            "1111" + "c3" * 30: {"Name": "dx-c1", "IPv4Address": "172.20.0.2/16"},
+            "2222" + "d4" * 30: {"Name": "dx-c2", "IPv4Address": "172.20.0.3/16"},
+        }
+    }
     assert PageComparator().compare(dump(recorded), dump(real)).matched
     real["Containers"]["2222" + "d4" * 30]["Name"] = "dx-c3"
     result = PageComparator().compare(dump(recorded), dump(real))
@@ -98,8 +102,12 @@ def test_id_keyed_map_with_two_entries_pairs_by_content():
 def test_values_use_the_same_bindings_as_text():
     cmp = PageComparator()
     assert cmp.compare(NETWORK_INSPECT, dump(next_run())).matched
-    assert cmp.compare(["PING 172.17.0.2 (172.17.0.2): 56 data bytes"], ["PING 172.18.0.2 (172.18.0.2): 56 data bytes"]).matched
-    assert not cmp.compare(["PING 172.17.0.2 (172.17.0.2): 56 data bytes"], ["PING 172.18.0.3 (172.18.0.3): 56 data bytes"]).matched
+    assert cmp.compare(
+        ["PING 172.17.0.2 (172.17.0.2): 56 data bytes"], ["PING 172.18.0.2 (172.18.0.2): 56 data bytes"]
+    ).matched
+    assert not cmp.compare(
+        ["PING 172.17.0.2 (172.17.0.2): 56 data bytes"], ["PING 172.18.0.3 (172.18.0.3): 56 data bytes"]
+    ).matched
 
 
 def test_scalars_and_types():
@@ -107,7 +115,11 @@ def test_scalars_and_types():
     assert not PageComparator().compare(['{"Options": null}'], ['{"Options": {}}']).matched
     assert not PageComparator().compare(['{"IPPrefixLen": 16}'], ['{"IPPrefixLen": "16"}']).matched
     assert PageComparator().compare(['{"State": {"Pid": 4242}}'], ['{"State": {"Pid": 777}}']).matched
-    assert not PageComparator().compare(['{"State": {"Pid": 4242}}'], ['{"State": {"Pid": 777}}'], {"volatile": "-pid"}).matched
+    assert (
+        not PageComparator()
+        .compare(['{"State": {"Pid": 4242}}'], ['{"State": {"Pid": 777}}'], {"volatile": "-pid"})
+        .matched
+    )
 
 
 def test_host_port_in_json_is_an_ephemeral_port():
@@ -156,10 +168,23 @@ def test_elision_in_a_list_allows_more_elements():
 
 
 def test_inline_elision_in_a_json_string():
-    assert PageComparator().compare(['{"HostnamePath": "/var/lib/docker/containers/[..]/hostname"}'],
-                                    ['{"HostnamePath": "/srv/docker/containers/x/hostname"}']).matched is False
-    assert PageComparator().compare(['{"HostnamePath": "/var/lib/docker/containers/[..]/hostname"}'],
-                                    ['{"HostnamePath": "/var/lib/docker/containers/x/hostname"}']).matched
+    assert (
+        PageComparator()
+        .compare(
+            ['{"HostnamePath": "/var/lib/docker/containers/[..]/hostname"}'],
+            ['{"HostnamePath": "/srv/docker/containers/x/hostname"}'],
+        )
+        .matched
+        is False
+    )
+    assert (
+        PageComparator()
+        .compare(
+            ['{"HostnamePath": "/var/lib/docker/containers/[..]/hostname"}'],
+            ['{"HostnamePath": "/var/lib/docker/containers/x/hostname"}'],
+        )
+        .matched
+    )
 
 
 def test_written_keeps_recorded_layout_and_changes_only_divergent_leaves():
@@ -172,17 +197,24 @@ def test_written_keeps_recorded_layout_and_changes_only_divergent_leaves():
         "$[0].Driver: 'bridge' became 'macvlan'",
         "$[0].Containers['4b3e7302489a…'].Name: 'mybox' became 'other'",
     ]
-    expected = [line.replace('"Driver": "bridge"', '"Driver": "macvlan"').replace('"mybox"', '"other"') for line in NETWORK_INSPECT]
+    expected = [
+        line.replace('"Driver": "bridge"', '"Driver": "macvlan"').replace('"mybox"', '"other"')
+        for line in NETWORK_INSPECT
+    ]
     assert result.written == expected  # same IDs and addresses as the page, same layout, no new keys
 
 
 def test_written_for_a_subset_stays_a_subset():
-    recorded = dump([{"Name": "bridge", "Driver": "bridge", "IPAM": {"Config": [{"Subnet": "172.17.0.0/16"}]}}], indent=2)
+    recorded = dump(
+        [{"Name": "bridge", "Driver": "bridge", "IPAM": {"Config": [{"Subnet": "172.17.0.0/16"}]}}], indent=2
+    )
     real = next_run()
     real[0]["IPAM"]["Config"][0]["Subnet"] = "172.18.0.0/20"
     result = PageComparator().compare(recorded, dump(real))
     assert not result.matched
-    assert result.written == dump([{"Name": "bridge", "Driver": "bridge", "IPAM": {"Config": [{"Subnet": "172.17.0.0/20"}]}}], indent=2)
+    assert result.written == dump(
+        [{"Name": "bridge", "Driver": "bridge", "IPAM": {"Config": [{"Subnet": "172.17.0.0/20"}]}}], indent=2
+    )
 
 
 def test_not_json_on_one_side_falls_back_to_lines():

@@ -66,8 +66,11 @@ def _mutations(lines: list[str]):
                 continue
             word = m.group(0)
             new = str(int(word) + 1) if word.isdigit() else word[:-1] + ("x" if word[-1] != "x" else "y")
-            yield f"line {n + 1}: {word!r} -> {new!r}", [*lines[:n], line[:m.start()] + new + line[m.end():], *lines[n + 1:]]
-        yield f"line {n + 1} deleted", lines[:n] + lines[n + 1:]
+            yield (
+                f"line {n + 1}: {word!r} -> {new!r}",
+                [*lines[:n], line[: m.start()] + new + line[m.end() :], *lines[n + 1 :]],
+            )
+        yield f"line {n + 1} deleted", lines[:n] + lines[n + 1 :]
         yield f"line {n + 1} doubled", lines[: n + 1] + lines[n:]
 
 

@@ -25,7 +25,12 @@ def _outputs(path: Path) -> list[tuple[list[str], dict[str, str]]]:
     from docsexec.scan.transcript import recorded_outputs
 
     _, blocks = scan_file(path)
-    return [(list(region), block.options.compare) for block in blocks for c in block.commands for region in recorded_outputs(c)]
+    return [
+        (list(region), block.options.compare)
+        for block in blocks
+        for c in block.commands
+        for region in recorded_outputs(c)
+    ]
 
 
 class NextRun:
@@ -60,7 +65,9 @@ class NextRun:
             "port": lambda: str(r.randrange(40000, 60000)),
             "swarm-id": lambda: self.hex(24) + "z",
             "swarm-token": lambda: "SWMTKN-1-" + self.hex(49) + "z-" + self.hex(24) + "y",
-            "timestamp": lambda: f"2030-01-0{r.randrange(1, 9)}T0{r.randrange(9)}:1{r.randrange(9)}:2{r.randrange(9)}.{r.randrange(10**9):09d}Z",
+            "timestamp": lambda: (
+                f"2030-01-0{r.randrange(1, 9)}T0{r.randrange(9)}:1{r.randrange(9)}:2{r.randrange(9)}.{r.randrange(10**9):09d}Z"
+            ),
             "ping-time": lambda: "/".join(f"{r.random() * 9:.3f}" for _ in value.split("/")),
             "lifetime": lambda: f"{r.randrange(1, 99999)}sec",
             "age": lambda: r.choice(["About a minute", "3 seconds", "Less than a second", "2 hours"]),
@@ -103,13 +110,15 @@ def test_page_matches_a_consistent_next_run(path, seed):
 
 
 def _recorded_ipv4(path: Path) -> list[str]:
-    return sorted({
-        tok.value
-        for recorded, _ in _outputs(path)
-        for line in recorded
-        for tok in find_tokens(line, ALL_CLASS_NAMES)
-        if tok.cls.name == "ipv4"
-    })
+    return sorted(
+        {
+            tok.value
+            for recorded, _ in _outputs(path)
+            for line in recorded
+            for tok in find_tokens(line, ALL_CLASS_NAMES)
+            if tok.cls.name == "ipv4"
+        }
+    )
 
 
 def _pages_with_two_addresses() -> list[Path]:

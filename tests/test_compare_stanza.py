@@ -21,14 +21,22 @@ def test_whole_word_only():
 
 
 def test_interface_named_by_its_own_header_wins_over_a_mention():
-    lines = ["5: veth1@if4: <UP> mtu 1500 master docker0 state UP", "    link/ether a", "6: docker0: <UP>", "    inet 172.17.0.1/16"]
+    lines = [
+        "5: veth1@if4: <UP> mtu 1500 master docker0 state UP",
+        "    link/ether a",
+        "6: docker0: <UP>",
+        "    inet 172.17.0.1/16",
+    ]
     assert select_stanza(lines, "docker0") == lines[2:]
 
 
 def test_host_stanzas_and_one_line_form():
     assert select_stanza(HOST_IP_ADDR, "docker0")[0].startswith("6: docker0:")
     assert len(select_stanza(HOST_IP_ADDR, "docker0")) == 6
-    one_line = ["1: lo    inet 127.0.0.1/8 scope host lo", "25: eth0    inet 172.17.0.4/16 brd 172.17.255.255 scope global eth0"]
+    one_line = [
+        "1: lo    inet 127.0.0.1/8 scope host lo",
+        "25: eth0    inet 172.17.0.4/16 brd 172.17.255.255 scope global eth0",
+    ]
     assert select_stanza(one_line, "eth0") == one_line[1:]
 
 

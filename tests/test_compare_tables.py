@@ -35,7 +35,9 @@ def test_table_exact_option_requires_same_spacing():
 
 
 def test_single_spaces_are_not_cell_separators():
-    assert not PageComparator().compare(["default via 172.17.0.1 dev eth0"], ["default  via 172.17.0.1 dev eth0"]).matched
+    assert (
+        not PageComparator().compare(["default via 172.17.0.1 dev eth0"], ["default  via 172.17.0.1 dev eth0"]).matched
+    )
 
 
 def test_network_ls_driver_change_is_caught_and_written_with_real_spacing():

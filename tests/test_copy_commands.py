@@ -59,7 +59,9 @@ $ python3 -c "print(64 << 20)"
 def copied(cases: list[dict]) -> list[str]:
     if NODE is None:
         pytest.fail("no node: `apt-get install -y nodejs` (the copy button's script is tested under Node)")
-    done = subprocess.run([NODE, "-e", RUNNER, str(SCRIPT)], input=json.dumps(cases), capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [NODE, "-e", RUNNER, str(SCRIPT)], input=json.dumps(cases), capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 

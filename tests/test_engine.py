@@ -35,6 +35,7 @@ pytestmark = pytest.mark.engine
 
 # --- provisioning -----------------------------------------------------------------------------
 
+
 def test_install_second_call_is_fast_and_same(engine):
     lines: list[str] = []
     begun = time.monotonic()
@@ -50,6 +51,7 @@ def test_install_second_call_is_fast_and_same(engine):
 
 
 # --- one sandbox ------------------------------------------------------------------------------
+
 
 def test_sandbox_engine_answers_and_runs_busybox(engine, sandbox):
     version = run(sandbox, "docker", "version", "--format", "{{.Server.Version}}")
@@ -74,7 +76,10 @@ def test_host_network_containers_live_in_the_sandbox_namespace(sandbox):
     assert names == {"lo", "eth0", "docker0"}, done.stdout + done.stderr
     addrs = run(sandbox, "docker", "run", "--rm", "--network", "host", "busybox", "ip", "-o", "-4", "addr")
     assert sorted(line.split()[3] for line in addrs.stdout.splitlines()) == [
-        "127.0.0.1/8", "172.17.0.1/16", "198.51.100.10/24"], addrs.stdout + addrs.stderr
+        "127.0.0.1/8",
+        "172.17.0.1/16",
+        "198.51.100.10/24",
+    ], addrs.stdout + addrs.stderr
 
 
 def test_client_env_is_private(sandbox):
@@ -82,7 +87,9 @@ def test_client_env_is_private(sandbox):
     assert env["DOCKER_HOST"] == sandbox.docker_host and len(sandbox.docker_host) < 100
     config = Path(env["DOCKER_CONFIG"])
     # Nothing of the user's: only the link to the page client's plugins (docker compose).
-    assert config.is_dir() and [p.name for p in config.iterdir()] == (["cli-plugins"] if sandbox.engine.cli_plugins else [])
+    assert config.is_dir() and [p.name for p in config.iterdir()] == (
+        ["cli-plugins"] if sandbox.engine.cli_plugins else []
+    )
     if sandbox.engine.cli_plugins:
         assert (config / "cli-plugins").resolve() == sandbox.engine.cli_plugins.resolve()
     first = sandbox.engine.client_dir or (sandbox.engine.bin_dirs[0] if sandbox.engine.bin_dirs else None)
@@ -101,7 +108,12 @@ def test_stop_removes_everything(engine):
     box = Sandbox("stop-test", engine)
     box.start()
     # A running sh ignores SIGTERM: without rm -f first, dockerd's shutdown would wait ~10 s.
-    assert run(box, "docker", "run", "-d", "--name", "stubborn", "busybox", "sh", "-c", "trap '' TERM; sleep 1000").returncode == 0
+    assert (
+        run(
+            box, "docker", "run", "-d", "--name", "stubborn", "busybox", "sh", "-c", "trap '' TERM; sleep 1000"
+        ).returncode
+        == 0
+    )
     assert run(box, "docker", "network", "create", "extra").returncode == 0
     assert traces(box.id), "a running sandbox must have traces (sanity check of the probe)"
     begun = time.monotonic()
@@ -123,6 +135,7 @@ def test_start_failure_cleans_up_and_shows_the_log(engine, visible_tmp):
 
 
 # --- several sandboxes ------------------------------------------------------------------------
+
 
 def test_two_sandboxes_side_by_side_get_the_same_addresses(engine):
     with Sandbox("left", engine) as left, Sandbox("right", engine) as right:
@@ -180,6 +193,7 @@ def test_engine_cli_status(engine):
 
 # --- owner records (no engine needed, but cheap) --------------------------------------------
 
+
 def test_owner_alive_checks_the_start_time():
     me = os.getpid()
     start = pid_start_time(me)
@@ -191,6 +205,7 @@ def test_owner_alive_checks_the_start_time():
 
 
 # --- choices and fallbacks --------------------------------------------------------------------
+
 
 def test_a_dockerd_on_path_is_used_as_a_system_engine(engine, visible_tmp, monkeypatch):
     tmp_path = visible_tmp

@@ -38,6 +38,7 @@ OFFICIAL_CMD_ENV = '["sh"] ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/
 
 # --- the recipe's pure parts ------------------------------------------------------------------
 
+
 def test_edited_config_sets_and_unsets_the_official_settings():
     text = "CONFIG_STATIC=n\n# CONFIG_AR is not set\nCONFIG_FEATURE_SYNC_FANCY=y\nCONFIG_PING=y\n"
     config = busybox_build.parse_config(busybox_build.edited_config(text))
@@ -55,15 +56,20 @@ def test_debians_rescue_configuration_would_be_refused():
 
 def test_dsc_checksums_are_read_from_their_section(tmp_path):
     dsc = tmp_path / "busybox_1.37.0-6.dsc"
-    dsc.write_text("Format: 3.0 (quilt)\nVersion: 1:1.37.0-6\nChecksums-Sha256:\n"
-                   " aa11 2565764 busybox_1.37.0.orig.tar.bz2\n bb22 65032 busybox_1.37.0-6.debian.tar.xz\n"
-                   "Files:\n 0f 1 other\n")
+    dsc.write_text(
+        "Format: 3.0 (quilt)\nVersion: 1:1.37.0-6\nChecksums-Sha256:\n"
+        " aa11 2565764 busybox_1.37.0.orig.tar.bz2\n bb22 65032 busybox_1.37.0-6.debian.tar.xz\n"
+        "Files:\n 0f 1 other\n"
+    )
     assert busybox_build.dsc_field(dsc, "Version") == "1:1.37.0-6"
-    assert busybox_build.dsc_checksums(dsc) == {"busybox_1.37.0.orig.tar.bz2": "aa11",
-                                                "busybox_1.37.0-6.debian.tar.xz": "bb22"}
+    assert busybox_build.dsc_checksums(dsc) == {
+        "busybox_1.37.0.orig.tar.bz2": "aa11",
+        "busybox_1.37.0-6.debian.tar.xz": "bb22",
+    }
 
 
 # --- the built binary -------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def built(engine):
@@ -125,6 +131,7 @@ def test_the_rootfs_hard_links_every_applet_in_bin_like_busybox_install(built):
 
 # --- in a real engine -------------------------------------------------------------------------
 
+
 @pytest.mark.engine
 def test_docker_run_it_busybox_goes_straight_to_the_prompt(sandbox):
     env = {**os.environ, **sandbox.env()}
@@ -144,16 +151,21 @@ def test_docker_run_it_busybox_goes_straight_to_the_prompt(sandbox):
 
 @pytest.mark.engine
 def test_the_image_has_docker_hubs_cmd_and_path(sandbox):
-    done = run(sandbox, "docker", "image", "inspect", "busybox", "--format", "{{json .Config.Cmd}} {{json .Config.Env}}")
+    done = run(
+        sandbox, "docker", "image", "inspect", "busybox", "--format", "{{json .Config.Cmd}} {{json .Config.Env}}"
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == OFFICIAL_CMD_ENV
     listed = run(sandbox, "docker", "run", "--rm", "busybox", "sh", "-c", "ls -i /bin/sh /bin/ping /bin/busybox; env")
-    inodes = {line.split()[0] for line in listed.stdout.splitlines() if line.strip().endswith(("sh", "ping", "busybox"))}
+    inodes = {
+        line.split()[0] for line in listed.stdout.splitlines() if line.strip().endswith(("sh", "ping", "busybox"))
+    }
     assert len(inodes) == 1, listed.stdout  # one file, hard-linked
     assert "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" in listed.stdout
 
 
 # --- the cache --------------------------------------------------------------------------------
+
 
 @pytest.mark.engine
 def test_a_second_setup_builds_nothing(engine, built):

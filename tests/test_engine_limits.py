@@ -34,9 +34,14 @@ def test_limits_come_from_the_environment(monkeypatch):
 def test_a_hit_is_one_line_naming_the_page_and_exit_1():
     error = LimitExceeded("docs/x.md", [Limit.MEMORY, Limit.SECONDS], Limits(memory_mib=64, seconds=9))
     assert error.exit_code == EXIT_DIVERGED
-    assert error.one_line() == str(error) == (
-        "docs/x.md: stopped by the sandbox's memory limit (64 MiB) and wall-clock limit (9 s); "
-        "everything the page started was removed")
+    assert (
+        error.one_line()
+        == str(error)
+        == (
+            "docs/x.md: stopped by the sandbox's memory limit (64 MiB) and wall-clock limit (9 s); "
+            "everything the page started was removed"
+        )
+    )
 
 
 def test_tasks_peak_at_the_limit_is_a_hit_on_v1_and_v2(tmp_path):
@@ -54,7 +59,11 @@ def test_without_a_peak_v2_reads_the_groups_own_events(tmp_path):
 
 
 def test_memory_v1_needs_the_tops_failures_and_a_kill_below(tmp_path):
-    top = group(tmp_path / "top", memory_failcnt="12\n", **{"memory_oom_control": "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n"})
+    top = group(
+        tmp_path / "top",
+        memory_failcnt="12\n",
+        **{"memory_oom_control": "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n"},
+    )
     assert not cgroups._memory_hit(top, False)
     group(top / "box" / "c1", memory_oom_control="oom_kill_disable 0\nunder_oom 0\noom_kill 1\n")
     assert cgroups._memory_hit(top, False)
@@ -64,6 +73,11 @@ def test_memory_v1_needs_the_tops_failures_and_a_kill_below(tmp_path):
 
 def test_memory_v2_counts_only_the_tops_own_oom(tmp_path):
     own = group(tmp_path / "own", **{"memory_events.local": "low 0\nhigh 0\nmax 5\noom 1\noom_kill 1\n"})
-    below = group(tmp_path / "below", **{"memory_events.local": "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n",
-                                         "memory_events": "low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\n"})
+    below = group(
+        tmp_path / "below",
+        **{
+            "memory_events.local": "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n",
+            "memory_events": "low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\n",
+        },
+    )
     assert cgroups._memory_hit(own, True) and not cgroups._memory_hit(below, True)

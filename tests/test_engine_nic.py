@@ -31,8 +31,7 @@ pytestmark = pytest.mark.engine
 
 def namespaces_of(sid: str) -> list[str]:
     """The sandbox's namespaces still on the machine (traces() checks only the page's)."""
-    return [name for name in (layout.netns_name(sid), layout.lan_netns_name(sid))
-            if (layout.NETNS_DIR / name).exists()]
+    return [name for name in (layout.netns_name(sid), layout.lan_netns_name(sid)) if (layout.NETNS_DIR / name).exists()]
 
 
 def in_lan(box: Sandbox, *argv: str) -> subprocess.CompletedProcess:
@@ -40,6 +39,7 @@ def in_lan(box: Sandbox, *argv: str) -> subprocess.CompletedProcess:
 
 
 # --- what the page sees -------------------------------------------------------------------------
+
 
 def test_eth0_is_a_settled_card_from_the_first_command(sandbox):
     """The first thing run in the sandbox sees eth0 up, with carrier, its fixed MAC and
@@ -70,7 +70,8 @@ def test_nothing_can_leave(sandbox):
         lan = in_lan(sandbox, family, "route")
         assert "default" not in page.stdout + lan.stdout, page.stdout + lan.stdout
     assert [r for r in run(sandbox, "ip", "-4", "route", "show", "dev", "eth0").stdout.splitlines()] == [
-        "198.51.100.0/24 proto kernel scope link src 198.51.100.10 "]
+        "198.51.100.0/24 proto kernel scope link src 198.51.100.10 "
+    ]
     for outside in ("192.0.2.1", "8.8.8.8", "2001:db8::1"):
         lookup = run(sandbox, "ip", "route", "get", outside)
         assert lookup.returncode != 0 and "unreachable" in lookup.stderr, (outside, lookup.stdout, lookup.stderr)
@@ -104,6 +105,7 @@ def test_containers_run_and_talk_and_host_mode_sees_the_card(sandbox):
 
 
 # --- removal ------------------------------------------------------------------------------------
+
 
 def test_stop_removes_both_namespaces(engine):
     box = Sandbox("nic-stop", engine)

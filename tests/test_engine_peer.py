@@ -36,7 +36,9 @@ def on_peer(box: Sandbox, *argv: str, timeout: float = 60) -> subprocess.Complet
     """argv on the LAN peer with its shell's client settings, as a peer block would run it."""
     peer = box.peer()
     env = dict(os.environ, **peer.env())
-    return subprocess.run(peer.wrap(list(argv), cwd=peer.workdir), env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        peer.wrap(list(argv), cwd=peer.workdir), env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def everything_of(sid: str) -> list[str]:
@@ -59,7 +61,9 @@ def test_the_peer_is_another_host_at_the_far_end_of_eth0(sandbox):
     assert run(sandbox, "hostname").stdout == "docker-host\n", "the page's host keeps its own name"
     addresses = on_peer(sandbox, "ip", "-o", "-4", "addr").stdout
     assert [line.split()[1] + " " + line.split()[3] for line in addresses.splitlines()] == [
-        "lo 127.0.0.1/8", f"{nic.PEER_NAME} {nic.PEER_ADDRESS}"], addresses
+        "lo 127.0.0.1/8",
+        f"{nic.PEER_NAME} {nic.PEER_ADDRESS}",
+    ], addresses
     ping = on_peer(sandbox, "ping", "-c1", "-W2", nic.ADDRESS.split("/")[0])
     assert ping.returncode == 0 and "1 received" in ping.stdout, ping.stdout + ping.stderr
     back = run(sandbox, "ping", "-c1", "-W2", nic.PEER_ADDRESS.split("/")[0])
@@ -174,6 +178,7 @@ def test_a_journey_runs_peer_blocks_too(tmp_path):
 
 # --- the LAN peer's own engine (data-peer-engine="start") ----------------------------------------
 
+
 def pids_of(sid: str, *daemons: str) -> dict[str, int]:
     """The daemons' pids from their pidfiles in the sandbox's root."""
     return {d: int(layout.pid_file(sid, d).read_text()) for d in daemons if layout.pid_file(sid, d).exists()}
@@ -186,8 +191,10 @@ def test_the_peer_engine_is_a_second_engine_of_the_same_version(sandbox):
     assert peer.server_version == sandbox.server_version
     version = on_peer(sandbox, "docker", "version", "--format", "{{.Server.Version}}")
     assert version.returncode == 0 and version.stdout.strip() == sandbox.server_version, version.stderr
-    names = [on_peer(sandbox, "docker", "info", "--format", "{{.Name}} {{.ID}}").stdout.split(),
-             run(sandbox, "docker", "info", "--format", "{{.Name}} {{.ID}}").stdout.split()]
+    names = [
+        on_peer(sandbox, "docker", "info", "--format", "{{.Name}} {{.ID}}").stdout.split(),
+        run(sandbox, "docker", "info", "--format", "{{.Name}} {{.ID}}").stdout.split(),
+    ]
     assert [n[0] for n in names] == ["lan-peer", "docker-host"] and names[0][1] != names[1][1], names
     ping = on_peer(sandbox, "docker", "run", "--rm", "busybox", "ping", "-c1", "-W2", "198.51.100.10")
     assert ping.returncode == 0 and "1 packets received" in ping.stdout, ping.stdout + ping.stderr

@@ -59,6 +59,7 @@ def recorded(tmp_path_factory) -> str:
 
 # --- engines and recording ----------------------------------------------------------------------
 
+
 @pytest.mark.engine
 @pytest.mark.usefixtures("engine_ready")
 def test_update_on_two_engines_shares_equal_outputs_and_tabs_different_ones(recorded):
@@ -83,7 +84,10 @@ def test_plain_check_runs_every_page_on_both_engines_in_one_report(tmp_path, rec
     done = run_docsexec("check", str(page), "--report", str(report), "--junit", str(junit))
     assert done.returncode == 0, done.stdout + done.stderr
     data = json.loads(report.read_text())
-    assert [(p["engine_source"], p["engine_version"][:4]) for p in data["pages"]] == [("debian-forky", "28.5"), ("debian-trixie", "26.1")]
+    assert [(p["engine_source"], p["engine_version"][:4]) for p in data["pages"]] == [
+        ("debian-forky", "28.5"),
+        ("debian-trixie", "26.1"),
+    ]
     assert [e["source"] for e in data["engines"]] == ["debian-forky", "debian-trixie"]
     assert [[b["id"] for b in p["blocks"]] for p in data["pages"]] == [["same", "ver"], ["same", "ver-trixie"]]
     suites = ElementTree.parse(junit).getroot().findall("testsuite")
@@ -114,13 +118,16 @@ def test_engine_source_restricts_a_run_to_one_engine(tmp_path, recorded):
     assert done.returncode == 0, done.stdout + done.stderr
     assert [p["engine_source"] for p in json.loads(report.read_text())["pages"]] == ["debian-trixie"]
     env = dict(os.environ, DOCSEXEC_ENGINE="debian-forky")
-    done = subprocess.run([*run_docsexec_argv(), "check", str(page), "--report", str(report)], env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [*run_docsexec_argv(), "check", str(page), "--report", str(report)], env=env, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert [p["engine_version"][:4] for p in json.loads(report.read_text())["pages"]] == ["28.5"]
 
 
 def run_docsexec_argv() -> list[str]:
     import sys
+
     return [sys.executable, "-m", "docsexec"]
 
 
@@ -138,17 +145,24 @@ def test_a_block_that_must_not_differ_fails_instead_of_getting_tabs(tmp_path):
 @pytest.mark.engine
 @pytest.mark.usefixtures("engine_ready")
 def test_the_page_client_is_forkys_docker_cli_with_compose_on_either_engine(tmp_path):
-    page = project(tmp_path, "# C\n\n```console {#client .docsexec}\n$ command -v docker\n"
-                             "$ docker version --format '{{.Client.Version}}'\n$ docker compose version\n```\n")
+    page = project(
+        tmp_path,
+        "# C\n\n```console {#client .docsexec}\n$ command -v docker\n"
+        "$ docker version --format '{{.Client.Version}}'\n$ docker compose version\n```\n",
+    )
     done = run_docsexec("update", str(page))
     assert done.returncode == 0, done.stdout + done.stderr
     text = page.read_text()
-    assert "/var/cache/docsexec/engines/debian-forky/client/docker\n" in text or "/engines/debian-forky/client/docker" in text
+    assert (
+        "/var/cache/docsexec/engines/debian-forky/client/docker\n" in text
+        or "/engines/debian-forky/client/docker" in text
+    )
     assert "28.5.2+dfsg4\n" in text and "Docker Compose version 2.40." in text
     assert "===" not in text  # the same client on both engines: one output
 
 
 # --- provisioning: a real download into an empty cache ------------------------------------------
+
 
 @pytest.mark.engine
 def test_forky_is_provisioned_into_a_fresh_cache_without_touching_the_host(tmp_path):
@@ -158,19 +172,30 @@ def test_forky_is_provisioned_into_a_fresh_cache_without_touching_the_host(tmp_p
     apt_before = sorted(str(p) for p in Path("/etc/apt").rglob("*"))
     cache = tmp_path / "cache"
     env = dict(os.environ, DOCSEXEC_CACHE=str(cache))
-    code = ("from docsexec.engine import provision; e = provision.install_debian('debian-forky', print); "
-            "print('VERSION', e.version, e.client_dir, e.cli_plugins)")
+    code = (
+        "from docsexec.engine import provision; e = provision.install_debian('debian-forky', print); "
+        "print('VERSION', e.version, e.client_dir, e.cli_plugins)"
+    )
     done = subprocess.run([*run_docsexec_argv()[:1], "-c", code], env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "VERSION 28.5." in done.stdout
     marker = json.loads((cache / "engines/debian-forky/install.json").read_text())
     assert marker["source"] == "debian-forky" and marker["version"].startswith("28.5.")
     tree = cache / "engines/debian-forky"
-    for tool in ("usr/sbin/dockerd", "usr/bin/containerd", "usr/bin/containerd-shim-runc-v2", "usr/sbin/docker-proxy",
-                 "usr/bin/docker-init", "client/docker", "usr/libexec/docker/cli-plugins/docker-compose"):
+    for tool in (
+        "usr/sbin/dockerd",
+        "usr/bin/containerd",
+        "usr/bin/containerd-shim-runc-v2",
+        "usr/sbin/docker-proxy",
+        "usr/bin/docker-init",
+        "client/docker",
+        "usr/libexec/docker/cli-plugins/docker-compose",
+    ):
         assert os.access(tree / tool, os.X_OK), tool
     assert not (tree / "usr/bin/docker").exists()  # the client is set aside, alone, in client/
-    assert subprocess.run([str(tree / "client/docker"), "--version"], capture_output=True, text=True).stdout.startswith("Docker version 28.5.")
+    assert subprocess.run([str(tree / "client/docker"), "--version"], capture_output=True, text=True).stdout.startswith(
+        "Docker version 28.5."
+    )
     assert sorted(str(p) for p in Path("/etc/apt").rglob("*")) == apt_before  # no source, no pin on the host
     assert provision.RELEASES["debian-forky"].scratch
 
@@ -210,19 +235,31 @@ def test_each_engine_runs_its_own_variant_and_others_fall_back_to_the_primary():
 
 
 def test_a_split_keeps_the_primary_body_and_the_page_still_parses():
-    text = "# P\n\n- item\n\n    ```console {#n .docsexec data-exit=\"1\"}\n    $ false\n    primary\n    ```\n- next\n"
+    text = '# P\n\n- item\n\n    ```console {#n .docsexec data-exit="1"}\n    $ false\n    primary\n    ```\n- next\n'
     page = Page.parse(Path("p.md"), text)
     [block] = scan_page(page)
-    split = split_blocks(page, [(block, ["$ false", "other"])], ("debian-forky", "Engine 28.5"), ("debian-trixie", "Engine 26.1"))
+    split = split_blocks(
+        page, [(block, ["$ false", "other"])], ("debian-forky", "Engine 28.5"), ("debian-trixie", "Engine 26.1")
+    )
     blocks = scan_page(split)
-    assert [(b.id, b.options.engine, b.options.exit_codes) for b in blocks] == [("n", "debian-forky", (1,)), ("n-trixie", "debian-trixie", (1,))]
-    assert '    === "Engine 28.5"' in split.lines and "        primary" in split.lines and "        other" in split.lines
+    assert [(b.id, b.options.engine, b.options.exit_codes) for b in blocks] == [
+        ("n", "debian-forky", (1,)),
+        ("n-trixie", "debian-trixie", (1,)),
+    ]
+    assert (
+        '    === "Engine 28.5"' in split.lines and "        primary" in split.lines and "        other" in split.lines
+    )
     assert split.lines[-1] == "- next"
 
 
 def test_provenance_line_round_trips_and_replaces_one_engine_entry():
-    one = provenance.Provenance("2026-12-01", (provenance.EngineRecord("debian-forky", "28.5.2+dfsg4", "0123456789ab"),
-                                               provenance.EngineRecord("debian-trixie", "26.1.5+dfsg1", "1e10aa")))
+    one = provenance.Provenance(
+        "2026-12-01",
+        (
+            provenance.EngineRecord("debian-forky", "28.5.2+dfsg4", "0123456789ab"),
+            provenance.EngineRecord("debian-trixie", "26.1.5+dfsg1", "1e10aa"),
+        ),
+    )
     page = provenance.with_provenance(Page.parse(Path("p.md"), "# P\n"), one)
     assert provenance.read(page) == one
     newer = one.with_record(provenance.EngineRecord("debian-forky", "28.5.3", "ffff"), "2026-12-02")

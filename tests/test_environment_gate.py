@@ -23,8 +23,13 @@ from docsexec.faces.cli import main
 from docsexec.model import EngineMode
 from docsexec.run import environments
 
-ENGINE = EngineInstall(dockerd=Path("/nowhere/dockerd"), bin_dirs=(), version="28.5.2", source="debian-forky",
-                       client_dir=Path("/nowhere/client"))
+ENGINE = EngineInstall(
+    dockerd=Path("/nowhere/dockerd"),
+    bin_dirs=(),
+    version="28.5.2",
+    source="debian-forky",
+    client_dir=Path("/nowhere/client"),
+)
 
 
 @pytest.fixture
@@ -51,7 +56,9 @@ def test_the_gate_checks_once_and_sandboxes_reuse_its_answer(machine: dict[str, 
     assert machine["find_engine"] == 1
 
 
-def test_a_machine_that_cannot_run_pages_fails_the_gate_in_one_line(machine: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_machine_that_cannot_run_pages_fails_the_gate_in_one_line(
+    machine: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
     with pytest.raises(EnvironmentProblem, match=r"no Docker engine installed for docsexec \(debian-trixie\)"):
         environments.environment_gate(EngineMode.SANDBOX, [], ["debian-forky", "debian-trixie"])
     monkeypatch.setattr(environments.shutil, "which", lambda tool: None if tool == "setpriv" else f"/usr/bin/{tool}")
@@ -86,8 +93,22 @@ def test_a_page_whose_engine_does_not_start_is_in_both_reports_with_its_error(
 
     monkeypatch.setattr(verify, "verify_page", no_engine)
     report, junit = tmp_path / "report.json", tmp_path / "junit.xml"
-    code = main(["check", str(page), "--engine-source", "debian-forky", "--no-cache", "-j", "1", "-q",
-                 "--report", str(report), "--junit", str(junit)])
+    code = main(
+        [
+            "check",
+            str(page),
+            "--engine-source",
+            "debian-forky",
+            "--no-cache",
+            "-j",
+            "1",
+            "-q",
+            "--report",
+            str(report),
+            "--junit",
+            str(junit),
+        ]
+    )
     assert code == EXIT_ENVIRONMENT
     assert capsys.readouterr().err.strip() == f"docsexec: {message}"
     data = json.loads(report.read_text(encoding="utf-8"))
@@ -103,8 +124,9 @@ def test_a_page_whose_engine_does_not_start_is_in_both_reports_with_its_error(
     assert case.get("name") == "(page)" and error is not None and error.get("message") == message
 
 
-def test_the_gate_refuses_before_any_report_is_started(machine: dict[str, int], monkeypatch: pytest.MonkeyPatch,
-                                                      tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_gate_refuses_before_any_report_is_started(
+    machine: dict[str, int], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     page = tmp_path / "page.md"
     page.write_text(PAGE, encoding="utf-8")
     monkeypatch.setattr(environments.os, "geteuid", lambda: 1000)

@@ -144,13 +144,17 @@ def test_a_relation_that_no_longer_holds_is_a_divergence_update_cannot_fix():
 def test_an_interface_relation_compares_only_the_named_stanza():
     lo_changed = [line.replace("127.0.0.1/8", "127.0.0.2/8") for line in HOST]
     # the reference's lo stanza differs from the real one, but the relation names eth0 only
-    found = verdicts(RELATED, ("host", ran(lo_changed), None), ("same", ran(lo_changed), None), ("eth", ran(BUSYBOX_ETH0), None))
+    found = verdicts(
+        RELATED, ("host", ran(lo_changed), None), ("same", ran(lo_changed), None), ("eth", ran(BUSYBOX_ETH0), None)
+    )
     assert found["eth"].status is Status.OK, found["eth"].problems
     other = [line.replace("02:42:ac:11:00:02", "02:42:ac:11:00:03") for line in BUSYBOX_ETH0]
     found = verdicts(RELATED, ("host", ran(HOST), None), ("same", ran(HOST), None), ("eth", ran(other), None))
     eth = found["eth"]
     assert eth.status is Status.DIVERGED and not eth.fixable
-    assert f"docs/p.md:{ETH_FENCE} [eth]: interfaces differs from block 'host:eth0', which it must equal" in eth.problems
+    assert (
+        f"docs/p.md:{ETH_FENCE} [eth]: interfaces differs from block 'host:eth0', which it must equal" in eth.problems
+    )
 
 
 INTERACTIVE = """# Inputs

@@ -27,10 +27,37 @@ from docsexec.write.rewrite import apply_bodies
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 PATH = Path("fuzz.md")
 
-WORDS = st.sampled_from([
-    "Docker", "网络", "容器之间", "bridge", "ＩＰ", "émoji 🐳", "naïve", "--", "`code`", "{#x}", ".docsexec",
-    "$", "$ ", "/ # ", "...", "[..]", "~~~", "```", "\t", "  ", "\\", '"', "'", "{", "}", "=", "#",
-])
+WORDS = st.sampled_from(
+    [
+        "Docker",
+        "网络",
+        "容器之间",
+        "bridge",
+        "ＩＰ",
+        "émoji 🐳",
+        "naïve",
+        "--",
+        "`code`",
+        "{#x}",
+        ".docsexec",
+        "$",
+        "$ ",
+        "/ # ",
+        "...",
+        "[..]",
+        "~~~",
+        "```",
+        "\t",
+        "  ",
+        "\\",
+        '"',
+        "'",
+        "{",
+        "}",
+        "=",
+        "#",
+    ]
+)
 TEXT = st.lists(WORDS, min_size=0, max_size=6).map("".join)
 INDENT = st.sampled_from(["", "", "  ", "    ", "        ", "\t"])
 
@@ -42,19 +69,34 @@ def fence_block(draw) -> list[str]:
     fence = char * draw(st.integers(3, 5))
     indent = draw(INDENT)
     ident = draw(st.sampled_from(["a", "b", "c", "net-1", "x_2"]))
-    info = draw(st.sampled_from([
-        f"console {{#{ident} .docsexec}}",
-        f"console {{#{ident} .docsexec data-exit=\"1\"}}",
-        f"console {{#{ident} .docsexec data-prompt=\"/ # \"}}",
-        f"console {{#{ident} .docsexec data-timeout=\"5\" data-volatile=\"id\"}}",
-        "console", "bash", "", " markdown", "yaml {.no}", f"console {{#{ident}}}", "console {.docsexec}",
-        "console {#A .docsexec}", "console docsexec", "```", "console {#a .docsexec data-exit=\"x\"}",
-    ]))
+    info = draw(
+        st.sampled_from(
+            [
+                f"console {{#{ident} .docsexec}}",
+                f'console {{#{ident} .docsexec data-exit="1"}}',
+                f'console {{#{ident} .docsexec data-prompt="/ # "}}',
+                f'console {{#{ident} .docsexec data-timeout="5" data-volatile="id"}}',
+                "console",
+                "bash",
+                "",
+                " markdown",
+                "yaml {.no}",
+                f"console {{#{ident}}}",
+                "console {.docsexec}",
+                "console {#A .docsexec}",
+                "console docsexec",
+                "```",
+                'console {#a .docsexec data-exit="x"}',
+            ]
+        )
+    )
     body: list[str] = []
     for _ in range(draw(st.integers(0, 6))):
         kind = draw(st.sampled_from(["command", "output", "input", "blank", "continued", "fence", "text"]))
         if kind == "command":
-            body.append("$ " + draw(st.sampled_from(["docker ps", "echo 你好", "ip addr", "docker run -it busybox", "true"])))
+            body.append(
+                "$ " + draw(st.sampled_from(["docker ps", "echo 你好", "ip addr", "docker run -it busybox", "true"]))
+            )
         elif kind == "continued":
             body += ["$ docker network create \\", "  --driver bridge net"]
         elif kind == "input":
@@ -83,9 +125,13 @@ def tagged_block(draw) -> list[str]:
     info = f"console {{#{ident} .docsexec" + (f' data-prompt="{prompt}"' if prompt else "") + "}"
     body: list[str] = []
     for _ in range(draw(st.integers(1, 4))):
-        body += draw(st.sampled_from([["$ docker ps"], ["$ echo 你好"], ["$ docker network create \\", "  --driver bridge net"]]))
+        body += draw(
+            st.sampled_from([["$ docker ps"], ["$ echo 你好"], ["$ docker network create \\", "  --driver bridge net"]])
+        )
         for _ in range(draw(st.integers(0, 4))):
-            line = draw(st.one_of(TEXT, st.sampled_from(["", "   ", "\t", "```", "~~~~", "    ```", "CONTAINER ID   IMAGE"])))
+            line = draw(
+                st.one_of(TEXT, st.sampled_from(["", "   ", "\t", "```", "~~~~", "    ```", "CONTAINER ID   IMAGE"]))
+            )
             body.append("x" + line if line.startswith("$") or (prompt and line.startswith("/ #")) else line)
         if prompt and draw(st.booleans()):
             body += ["/ # ip addr", "1: lo: <LOOPBACK>", "/ # exit"]
@@ -98,10 +144,26 @@ def tagged_block(draw) -> list[str]:
 
 @st.composite
 def prose(draw) -> list[str]:
-    return [draw(st.sampled_from([
-        "# " + draw(TEXT), "Some text: " + draw(TEXT), "", "1. " + draw(TEXT), "- " + draw(TEXT),
-        "!!! note", "    " + draw(TEXT), '=== "Tab"', "\t" + draw(TEXT), draw(TEXT), "---", "docsexec: x",
-    ]))]
+    return [
+        draw(
+            st.sampled_from(
+                [
+                    "# " + draw(TEXT),
+                    "Some text: " + draw(TEXT),
+                    "",
+                    "1. " + draw(TEXT),
+                    "- " + draw(TEXT),
+                    "!!! note",
+                    "    " + draw(TEXT),
+                    '=== "Tab"',
+                    "\t" + draw(TEXT),
+                    draw(TEXT),
+                    "---",
+                    "docsexec: x",
+                ]
+            )
+        )
+    ]
 
 
 @st.composite
@@ -148,10 +210,28 @@ def test_the_scanner_fails_only_with_bad_input_and_own_bodies_are_the_identity(t
     assert same.text() == page.text() == text
 
 
-OUTPUT_LINES = st.lists(st.sampled_from([
-    "```", "````", "~~~", "~~~~~", "  ```", "`````` ", "plain output", "你好，世界", "", "    indented",
-    "...", "[..] text", "\ttab", "```console {#a .docsexec}", "$not a prompt",
-]), max_size=6)
+OUTPUT_LINES = st.lists(
+    st.sampled_from(
+        [
+            "```",
+            "````",
+            "~~~",
+            "~~~~~",
+            "  ```",
+            "`````` ",
+            "plain output",
+            "你好，世界",
+            "",
+            "    indented",
+            "...",
+            "[..] text",
+            "\ttab",
+            "```console {#a .docsexec}",
+            "$not a prompt",
+        ]
+    ),
+    max_size=6,
+)
 
 
 @SETTINGS
@@ -167,7 +247,9 @@ def test_new_outputs_with_fences_keep_the_page_parsing_into_the_same_blocks(text
         for command in block.commands:
             body += list(command.source)
             for line in data.draw(OUTPUT_LINES):
-                body.append(line if not (block.options.prompt and line.startswith(block.options.prompt.rstrip())) else "x")
+                body.append(
+                    line if not (block.options.prompt and line.startswith(block.options.prompt.rstrip())) else "x"
+                )
             for typed in command.inputs:
                 body.append(f"{block.options.prompt}{typed.text}")
         updates.append((block, body))
@@ -192,9 +274,13 @@ def _outside(lines: list[str], blocks) -> list[str]:
 
 
 @SETTINGS
-@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=400) | st.lists(
-    st.sampled_from(["```console {#a .docsexec}", "$ true", "```", "~~~", "\r", "\u2028", "\x00", "    ", "/ # x"]),
-    max_size=12).map("\n".join))
+@given(
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=400)
+    | st.lists(
+        st.sampled_from(["```console {#a .docsexec}", "$ true", "```", "~~~", "\r", "\u2028", "\x00", "    ", "/ # x"]),
+        max_size=12,
+    ).map("\n".join)
+)
 def test_arbitrary_text_never_crashes_the_scanner(text):
     assert Page.parse(PATH, text).text() == text
     result = scanned(text)

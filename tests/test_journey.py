@@ -86,7 +86,10 @@ def test_a_config_without_nav_is_bad_input(tmp_path):
     config.write_text("site_name: t\n", encoding="utf-8")
     done = run_docsexec("check", "--journey", "--config", str(config), str(tmp_path))
     assert done.returncode == 2, done.stderr
-    assert done.stderr.strip() == f"docsexec: {config}:1: no `nav:` in the site configuration: the journey needs the reading order"
+    assert (
+        done.stderr.strip()
+        == f"docsexec: {config}:1: no `nav:` in the site configuration: the journey needs the reading order"
+    )
 
 
 @pytest.mark.engine
@@ -96,7 +99,9 @@ def test_state_left_by_one_page_fails_the_next_page_only_in_the_journey(tmp_path
     `first` leaves behind makes `second`'s `docker run --name` fail, and only `second` fails."""
     config = site(tmp_path)
     docs = tmp_path / "docs"
-    config.write_text(CONFIG.replace("      - second.md\n      - First: first.md\n", "      - First: first.md\n      - second.md\n"))
+    config.write_text(
+        CONFIG.replace("      - second.md\n      - First: first.md\n", "      - First: first.md\n      - second.md\n")
+    )
     for page in ("first.md", "second.md"):
         assert run_docsexec("update", str(docs / page)).returncode == 0
     assert run_docsexec("check", str(docs)).returncode == 0  # page by page: both pass
@@ -114,7 +119,9 @@ def test_state_left_by_one_page_fails_the_next_page_only_in_the_journey(tmp_path
 def test_pages_that_clean_up_pass_the_journey(tmp_path):
     config = site(tmp_path, first=FIRST + CLEAN)
     docs = tmp_path / "docs"
-    config.write_text(CONFIG.replace("      - second.md\n      - First: first.md\n", "      - First: first.md\n      - second.md\n"))
+    config.write_text(
+        CONFIG.replace("      - second.md\n      - First: first.md\n", "      - First: first.md\n      - second.md\n")
+    )
     for page in ("first.md", "second.md"):
         assert run_docsexec("update", str(docs / page)).returncode == 0
     done = run_docsexec("check", "--journey", "--config", str(config), str(docs))

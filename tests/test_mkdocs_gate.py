@@ -42,13 +42,16 @@ def verified(text: str, engines: tuple[str, ...] = ("debian-trixie",)) -> str:
     """The page with a provenance entry per engine, as `update` on each would write it."""
     page = Page.parse(Path("index.md"), text)
     blocks = scan_page(page)
-    records = tuple(provenance.EngineRecord(e, VERSIONS[e], provenance.blocks_digest(variants.select(blocks, e, engines[0])))
-                    for e in engines)
+    records = tuple(
+        provenance.EngineRecord(e, VERSIONS[e], provenance.blocks_digest(variants.select(blocks, e, engines[0])))
+        for e in engines
+    )
     return provenance.with_provenance(page, provenance.Provenance("2026-11-27", records)).text()
 
 
-def build(tmp_path: Path, builder: str, page_text: str, extra: dict[str, str] | None = None,
-          pyproject: str | None = None) -> subprocess.CompletedProcess[str]:
+def build(
+    tmp_path: Path, builder: str, page_text: str, extra: dict[str, str] | None = None, pyproject: str | None = None
+) -> subprocess.CompletedProcess[str]:
     if pyproject is not None:
         (tmp_path / "pyproject.toml").write_text(pyproject, encoding="utf-8")
     docs = tmp_path / "docs"
@@ -100,7 +103,10 @@ def test_a_here_document_body_renders_as_typed_text_and_its_output_as_output(tmp
     code = html_of(tmp_path).split('id="write"', 1)[1].split("</code>", 1)[0]
     typed = '<span class="docsexec-input"># a comment in the file</span>\n<span class="docsexec-input">key: value</span>\n<span class="docsexec-input">EOF</span>'
     assert typed in code, code
-    assert code.count('<span class="go"># a comment in the file</span>') == 1 and '<span class="go">key: value</span>' in code
+    assert (
+        code.count('<span class="go"># a comment in the file</span>') == 1
+        and '<span class="go">key: value</span>' in code
+    )
     assert '<span class="gp"># </span>' not in code
 
 
@@ -180,7 +186,9 @@ def test_engine_tabs_render_as_material_content_tabs(tmp_path):
     (tmp_path / "pyproject.toml").write_text(ENGINES, encoding="utf-8")
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "index.md").write_text(verified(VARIANTS, ("debian-forky", "debian-trixie")), encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=tmp_path, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=tmp_path, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     html = (tmp_path / "site" / "index.html").read_text()
     assert 'class="tabbed-set tabbed-alternate"' in html

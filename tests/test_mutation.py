@@ -34,9 +34,19 @@ PAGES = sorted(p for p in (REPO / "docs").rglob("*.md") if source_of(p) is None)
 PER_PAGE = 40
 ARTIFACTS = REPO / "test-artifacts"
 TOKEN_SWAPS = {
-    "eth0": "eth1", "eth1": "eth2", "lo": "lo0", "docker0": "docker1",
-    "bridge": "macvlan", "host": "overlay", "null": "ipvlan", "local": "swarm",
-    "UP": "DOWN", "DOWN": "UP", "global": "link", "true": "false", "false": "true",
+    "eth0": "eth1",
+    "eth1": "eth2",
+    "lo": "lo0",
+    "docker0": "docker1",
+    "bridge": "macvlan",
+    "host": "overlay",
+    "null": "ipvlan",
+    "local": "swarm",
+    "UP": "DOWN",
+    "DOWN": "UP",
+    "global": "link",
+    "true": "false",
+    "false": "true",
 }
 ERROR_LINE = re.compile(r"error|bad address|not found|cannot|invalid|conflict|denied|refused|unreachable", re.I)
 WORD = re.compile(r"\b[A-Za-z][A-Za-z_-]{2,}\b|\b(?:lo|UP)\b")
@@ -65,7 +75,11 @@ def mutations(page: Page) -> list[tuple[str, int, Page]]:
             changed[position] = "2" if code != "2" else "3"
             attribute = f'data-exit="{" ".join(changed)}"'
             line = page.lines[header]
-            line = line.replace(exit_match.group(0), attribute) if exit_match else line.replace(".docsexec", f".docsexec {attribute}", 1)
+            line = (
+                line.replace(exit_match.group(0), attribute)
+                if exit_match
+                else line.replace(".docsexec", f".docsexec {attribute}", 1)
+            )
             found.append((f"exit code {code} -> {changed[position]}", header + 1, _with_line(page, header, line)))
     return found
 
@@ -74,7 +88,11 @@ def _output_line_indexes(page: Page, block) -> list[int]:
     typed = {c.line - 1 for c in block.commands} | {i.line - 1 for c in block.commands for i in c.inputs}
     for command in block.commands:
         typed.update(range(command.line - 1, command.line - 1 + len(command.source)))
-    return [i for i in range(block.body_start, block.body_end) if i not in typed and page.lines[i].strip() not in ("", "...")]
+    return [
+        i
+        for i in range(block.body_start, block.body_end)
+        if i not in typed and page.lines[i].strip() not in ("", "...")
+    ]
 
 
 def _edit(page: Page, index: int, start: int, end: int, new: str) -> Page:

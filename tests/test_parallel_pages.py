@@ -80,8 +80,14 @@ def test_j2_prints_reports_and_exits_exactly_as_serial(site, serial, tmp_path):
     assert f"--- {site}/beta.md:7 [nets]" in two.stdout
     assert TIMES.sub("T", one.stderr) == TIMES.sub("T", two.stderr)  # progress, page by page, in order
     assert normal_report(one_report) == normal_report(two_report)
-    assert TIMES.sub("T", re.sub(r'time="[^"]*"', "", one_junit.read_text())) == TIMES.sub("T", re.sub(r'time="[^"]*"', "", two_junit.read_text()))
-    assert [p["file"] for p in normal_report(two_report)["pages"]] == [f"{site}/alpha.md", f"{site}/beta.md", f"{site}/sub/gamma.md"]
+    assert TIMES.sub("T", re.sub(r'time="[^"]*"', "", one_junit.read_text())) == TIMES.sub(
+        "T", re.sub(r'time="[^"]*"', "", two_junit.read_text())
+    )
+    assert [p["file"] for p in normal_report(two_report)["pages"]] == [
+        f"{site}/alpha.md",
+        f"{site}/beta.md",
+        f"{site}/sub/gamma.md",
+    ]
 
 
 def test_two_shards_merged_give_the_serial_verdicts(site, serial, tmp_path):
@@ -107,7 +113,10 @@ def test_an_unchanged_passing_page_is_not_run_again(site, tmp_path, monkeypatch)
     second, report, _ = check(site, tmp_path, "warm")
     assert second.returncode == 1
     assert second.stdout == first.stdout  # beta still diverges: failures are never cached
-    assert re.search(rf"{site}/alpha.md: 1 tagged block\(s\), cached, verified on \d+\.\d+\.\S+ \(debian-\S+\) at 20\d\d-\d\d-\d\dT", second.stderr)
+    assert re.search(
+        rf"{site}/alpha.md: 1 tagged block\(s\), cached, verified on \d+\.\d+\.\S+ \(debian-\S+\) at 20\d\d-\d\d-\d\dT",
+        second.stderr,
+    )
     assert f"{site}/beta.md: 2 tagged block(s), starting a private" in second.stderr
     assert f"{site}/alpha.md:7 [hello] cached" in second.stderr
     pages = {Path(p["file"]).name: p for p in json.loads(report.read_text())["pages"]}

@@ -111,12 +111,12 @@ def test_in_a_log_each_finished_block_is_one_plain_line(page):
     printer(ProgressEvent.START, one, None)
     assert log.getvalue() == "", "a log gets no live line"
     printer(ProgressEvent.DONE, one, ran(one))
-    printer(ProgressEvent.DONE, two, BlockResult(two, problem=BlockProblem.failed(f"{page}:9: the page's shell exited")))
+    printer(
+        ProgressEvent.DONE, two, BlockResult(two, problem=BlockProblem.failed(f"{page}:9: the page's shell exited"))
+    )
     printer(ProgressEvent.DONE, two, BlockResult(two, problem=BlockProblem.not_run("an earlier command timed out")))
     assert log.getvalue() == (
-        f"  {page}:3 [one] ran 1.25s\n"
-        f"  {page}:8 [two] error 0.00s\n"
-        f"  {page}:8 [two] stopped 0.00s\n"
+        f"  {page}:3 [one] ran 1.25s\n  {page}:8 [two] error 0.00s\n  {page}:8 [two] stopped 0.00s\n"
     )
 
 
@@ -159,7 +159,9 @@ def test_the_pages_running_at_the_moment_are_shown_on_a_terminal_only(page, term
 def test_a_cached_page_says_so_on_its_line_and_each_blocks(page):
     verdicts = report(page, [ran(block, seconds=0.5) for block in blocks_of(page)]).verdicts
     log = io.StringIO()
-    ProgressPrinter(stream=log).page_cached(str(page), verdicts, "cached, verified on 28.5.2 (debian-forky) at 2026-12-01T10:00:00Z")
+    ProgressPrinter(stream=log).page_cached(
+        str(page), verdicts, "cached, verified on 28.5.2 (debian-forky) at 2026-12-01T10:00:00Z"
+    )
     assert log.getvalue().splitlines() == [
         f"{page}: 2 tagged block(s), cached, verified on 28.5.2 (debian-forky) at 2026-12-01T10:00:00Z",
         f"  {page}:3 [one] cached 0.50s",
@@ -182,15 +184,33 @@ def summary_rows(text: str) -> list[list[str]]:
 
 def test_the_summary_has_a_row_per_page_and_engine(page):
     one, two = blocks_of(page)
-    cached = CachedRun(key="k", verified_at="2026-12-01T10:00:00Z", engine_version="26.1.5",
-                       engine_source="debian-trixie", seconds=2.0, block_seconds=())
+    cached = CachedRun(
+        key="k",
+        verified_at="2026-12-01T10:00:00Z",
+        engine_version="26.1.5",
+        engine_source="debian-trixie",
+        seconds=2.0,
+        block_seconds=(),
+    )
     wrong = BlockResult(two, [CommandResult(output=["else"], exit_code=0, seconds=1.0)])
     shown = Path("docs/page.md")  # as the command line names it
     reports = [
         report(page, [ran(one), ran(two)], path=shown, engine_source="debian-forky", seconds=3.04),
-        report(page, [ran(one), ran(two)], path=shown, engine_source="debian-trixie", engine_version="26.1.5", cached=cached),
+        report(
+            page,
+            [ran(one), ran(two)],
+            path=shown,
+            engine_source="debian-trixie",
+            engine_version="26.1.5",
+            cached=cached,
+        ),
         report(page, [ran(one), wrong], path=shown, engine_source="", seconds=12.96),
-        PageReport(path=Path("docs/broken.md"), engine_version="", seconds=0.0, error="docs/broken.md:1: the engine did not start"),
+        PageReport(
+            path=Path("docs/broken.md"),
+            engine_version="",
+            seconds=0.0,
+            error="docs/broken.md:1: the engine did not start",
+        ),
     ]
     log = io.StringIO()
     ProgressPrinter(stream=log).summary(reports)

@@ -18,7 +18,10 @@ PAGE = "# P\n\n```console {#greet .docsexec}\n$ echo hello\n```\n\n```console {#
 def pytest_run(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--docsexec", *args],
-        cwd=folder, capture_output=True, text=True, timeout=300,
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -44,7 +47,9 @@ def test_a_true_page_passes_as_pytest_items(folder):
 
 
 def test_an_edited_output_fails_with_its_file_and_line(folder, tmp_path):
-    (tmp_path / "page.md").write_text((folder / "page.md").read_text().replace("\nhello\n", "\nhullo\n"), encoding="utf-8")
+    (tmp_path / "page.md").write_text(
+        (folder / "page.md").read_text().replace("\nhello\n", "\nhullo\n"), encoding="utf-8"
+    )
     done = pytest_run(tmp_path, "-q")
     assert done.returncode == 1
     assert "1 failed, 1 passed" in done.stdout

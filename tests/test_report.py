@@ -73,30 +73,53 @@ def forky_report(page: Path) -> PageReport:
         BlockResult(by_id["same"], [ran(["same"], seconds=0.5)]),
         BlockResult(by_id["wrong"], [ran(["real"]), ran(["two"])]),
         BlockResult(by_id["exit"], [ran([], code=1)]),
-        BlockResult(by_id["stuck"], [ran([], code=None, seconds=1.0, timed_out=True)], problem=BlockProblem.failed(stopped)),
+        BlockResult(
+            by_id["stuck"], [ran([], code=None, seconds=1.0, timed_out=True)], problem=BlockProblem.failed(stopped)
+        ),
         BlockResult(by_id["after"], problem=BlockProblem.not_run(f"an earlier command timed out ({page}:20)")),
     ]
     run = PageRun(engine_version="28.5.2", results=results, seconds=3.5)
-    return PageReport(path=page, engine_version="28.5.2", seconds=3.5, verdicts=evaluate_page(run), engine_source="debian-forky")
+    return PageReport(
+        path=page, engine_version="28.5.2", seconds=3.5, verdicts=evaluate_page(run), engine_source="debian-forky"
+    )
 
 
 def trixie_report(page: Path) -> PageReport:
     """The same page on trixie, where it comes from the run cache: every block passes."""
     _, blocks = scan_file(page)
-    results = [BlockResult(block, [ran(list(c.expected), code=c.exit_code) for c in block.commands]) for block in blocks]
+    results = [
+        BlockResult(block, [ran(list(c.expected), code=c.exit_code) for c in block.commands]) for block in blocks
+    ]
     results[2] = BlockResult(blocks[2], [ran([], code=1)])  # `false` really exits 1 ...
-    cached = CachedRun(key="k", verified_at="2026-12-01T10:00:00Z", engine_version="26.1.5",
-                       engine_source="debian-trixie", seconds=2.0, block_seconds=())
-    report = PageReport(path=page, engine_version="26.1.5", seconds=2.0, engine_source="debian-trixie", cached=cached,
-                        verdicts=evaluate_page(PageRun(results=results)))
+    cached = CachedRun(
+        key="k",
+        verified_at="2026-12-01T10:00:00Z",
+        engine_version="26.1.5",
+        engine_source="debian-trixie",
+        seconds=2.0,
+        block_seconds=(),
+    )
+    report = PageReport(
+        path=page,
+        engine_version="26.1.5",
+        seconds=2.0,
+        engine_source="debian-trixie",
+        cached=cached,
+        verdicts=evaluate_page(PageRun(results=results)),
+    )
     return report
 
 
 def broken_report(tmp_path: Path) -> PageReport:
     """A page that could not run at all: no verdicts, only its error."""
     path = tmp_path / "docs" / "broken.md"
-    return PageReport(path=path, engine_version="", seconds=0.0, engine_source="debian-forky",
-                      error=f"{path}:1: the private engine did not start: dockerd exited 1")
+    return PageReport(
+        path=path,
+        engine_version="",
+        seconds=0.0,
+        engine_source="debian-forky",
+        error=f"{path}:1: the private engine did not start: dockerd exited 1",
+    )
 
 
 def test_the_evaluator_judges_the_run_as_the_reports_expect(page):
@@ -105,7 +128,12 @@ def test_the_evaluator_judges_the_run_as_the_reports_expect(page):
     assert statuses == {"same": "ok", "wrong": "diverged", "exit": "diverged", "stuck": "error", "after": "not-run"}
     trixie = trixie_report(page)
     assert {v.block.id: v.status for v in trixie.verdicts} == {
-        "same": "ok", "wrong": "ok", "exit": "diverged", "stuck": "ok", "after": "ok"}
+        "same": "ok",
+        "wrong": "ok",
+        "exit": "diverged",
+        "stuck": "ok",
+        "after": "ok",
+    }
 
 
 # --- JSON --------------------------------------------------------------------------------------
@@ -122,16 +150,31 @@ def test_the_json_report_has_every_page_block_status_and_problem(page, tmp_path)
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", data["finished"])
     assert data["engines"] == [{"source": "debian-forky", "version": "28.5.2", "ok": False}]
     forky, broken = data["pages"]
-    assert {k: forky[k] for k in ("file", "engine_source", "engine_version", "seconds", "written", "error", "cached")} == {
-        "file": str(page), "engine_source": "debian-forky", "engine_version": "28.5.2", "seconds": 3.5,
-        "written": False, "error": None, "cached": None}
+    assert {
+        k: forky[k] for k in ("file", "engine_source", "engine_version", "seconds", "written", "error", "cached")
+    } == {
+        "file": str(page),
+        "engine_source": "debian-forky",
+        "engine_version": "28.5.2",
+        "seconds": 3.5,
+        "written": False,
+        "error": None,
+        "cached": None,
+    }
     blocks = {b["id"]: b for b in forky["blocks"]}
     assert list(blocks) == list(FENCES)  # page order
     assert {i: (b["line"], b["status"]) for i, b in blocks.items()} == {
-        "same": (3, "ok"), "wrong": (8, "diverged"), "exit": (15, "diverged"), "stuck": (19, "error"), "after": (23, "not-run")}
+        "same": (3, "ok"),
+        "wrong": (8, "diverged"),
+        "exit": (15, "diverged"),
+        "stuck": (19, "error"),
+        "after": (23, "not-run"),
+    }
     assert blocks["same"] == {"id": "same", "line": 3, "status": "ok", "seconds": 0.5, "problems": []}
-    assert blocks["wrong"]["problems"] == [f"{page}:9 [wrong]: line 1: 'recorded' became 'real'",
-                                           f"{page}:11 [wrong]: line 1: 'recorded too' became 'two'"]
+    assert blocks["wrong"]["problems"] == [
+        f"{page}:9 [wrong]: line 1: 'recorded' became 'real'",
+        f"{page}:11 [wrong]: line 1: 'recorded too' became 'two'",
+    ]
     assert blocks["exit"]["problems"] == [f"{page}:16 [exit]: exit code 1, the page expects 0"]
     assert blocks["stuck"]["problems"] == [f"{page}:20: timed out after 1 s: sleep 99"]
     assert blocks["after"]["problems"] == [f"{page}:23 [after]: not run: an earlier command timed out ({page}:20)"]
@@ -148,8 +191,11 @@ def test_the_json_report_has_one_engine_entry_per_engine_and_the_cache_note(page
     ]
     trixie = data["pages"][1]
     assert trixie["cached"] == {
-        "verified_at": "2026-12-01T10:00:00Z", "engine_version": "26.1.5", "engine_source": "debian-trixie",
-        "note": "cached, verified on 26.1.5 (debian-trixie) at 2026-12-01T10:00:00Z"}
+        "verified_at": "2026-12-01T10:00:00Z",
+        "engine_version": "26.1.5",
+        "engine_source": "debian-trixie",
+        "note": "cached, verified on 26.1.5 (debian-trixie) at 2026-12-01T10:00:00Z",
+    }
 
 
 def test_a_run_where_every_block_passes_is_ok(page):
@@ -174,8 +220,11 @@ def test_junit_has_one_suite_per_page_and_engine_and_one_case_per_block(page, tm
     root = junit(tmp_path, [forky_report(page), trixie_report(page), broken_report(tmp_path)])
     assert (root.tag, root.get("name")) == ("testsuites", "docsexec")
     suites = root.findall("testsuite")
-    assert [s.get("name") for s in suites] == [f"{page} [debian-forky]", f"{page} [debian-trixie]",
-                                               f"{tmp_path}/docs/broken.md [debian-forky]"]
+    assert [s.get("name") for s in suites] == [
+        f"{page} [debian-forky]",
+        f"{page} [debian-trixie]",
+        f"{tmp_path}/docs/broken.md [debian-forky]",
+    ]
     counts = [(s.get("tests"), s.get("failures"), s.get("errors"), s.get("time")) for s in suites]
     assert counts == [("5", "2", "2", "3.500"), ("5", "1", "0", "2.000"), ("0", "0", "1", "0.000")]
     forky = suites[0]
@@ -195,14 +244,23 @@ def test_junit_failures_and_errors_carry_file_and_line(page, tmp_path):
     assert list(case["same"]) == []  # passed: no child at all
     [wrong] = list(case["wrong"])
     assert (wrong.tag, wrong.get("message")) == ("failure", f"{page}:9 [wrong]: line 1: 'recorded' became 'real'")
-    assert wrong.text == f"{page}:9 [wrong]: line 1: 'recorded' became 'real'\n{page}:11 [wrong]: line 1: 'recorded too' became 'two'"
+    assert (
+        wrong.text
+        == f"{page}:9 [wrong]: line 1: 'recorded' became 'real'\n{page}:11 [wrong]: line 1: 'recorded too' became 'two'"
+    )
     [exit_failure] = list(case["exit"])
-    assert (exit_failure.tag, exit_failure.get("message")) == ("failure", f"{page}:16 [exit]: exit code 1, the page expects 0")
+    assert (exit_failure.tag, exit_failure.get("message")) == (
+        "failure",
+        f"{page}:16 [exit]: exit code 1, the page expects 0",
+    )
     assert exit_failure.text == f"{page}:16 [exit]: exit code 1, the page expects 0"
     [stuck] = list(case["stuck"])
     assert (stuck.tag, stuck.get("message")) == ("error", f"{page}:20: timed out after 1 s: sleep 99")
     [after] = list(case["after"])
-    assert (after.tag, after.get("message")) == ("error", f"{page}:23 [after]: not run: an earlier command timed out ({page}:20)")
+    assert (after.tag, after.get("message")) == (
+        "error",
+        f"{page}:23 [after]: not run: an earlier command timed out ({page}:20)",
+    )
 
 
 def test_junit_reports_a_page_that_could_not_run_as_an_error_case(tmp_path):
@@ -210,7 +268,10 @@ def test_junit_reports_a_page_that_could_not_run_as_an_error_case(tmp_path):
     [case] = suite.findall("testcase")
     assert (case.get("name"), case.get("classname")) == ("(page)", f"{tmp_path}/docs/broken.md [debian-forky]")
     [error] = list(case)
-    assert (error.tag, error.get("message")) == ("error", f"{tmp_path}/docs/broken.md:1: the private engine did not start: dockerd exited 1")
+    assert (error.tag, error.get("message")) == (
+        "error",
+        f"{tmp_path}/docs/broken.md:1: the private engine did not start: dockerd exited 1",
+    )
 
 
 def test_junit_and_json_count_the_same(page, tmp_path):
@@ -246,7 +307,10 @@ def test_the_diff_of_a_block_is_headed_with_where_it_is_and_counts_page_lines(pa
         "+two",
     ]
     # update cannot fix an exit code: no diff, only the problem
-    assert block_diff(verdicts["exit"]) == [f"--- {page}:15 [exit]", f"{page}:16 [exit]: exit code 1, the page expects 0"]
+    assert block_diff(verdicts["exit"]) == [
+        f"--- {page}:15 [exit]",
+        f"{page}:16 [exit]: exit code 1, the page expects 0",
+    ]
 
 
 def test_a_hunk_deep_in_a_block_starts_at_its_own_page_line(tmp_path):
@@ -263,4 +327,4 @@ def test_a_hunk_deep_in_a_block_starts_at_its_own_page_line(tmp_path):
     page_lines = path.read_text(encoding="utf-8").splitlines()
     first = diff[diff.index(hunk) + 1]
     assert page_lines[19 - 1] == first[1:] == "7", "the hunk's first line is that page line"
-    assert diff[diff.index(hunk) + 1:] == [" 7", " $ echo 8", "-8", "+eight"]
+    assert diff[diff.index(hunk) + 1 :] == [" 7", " $ echo 8", "-8", "+eight"]

@@ -15,12 +15,25 @@ from docsexec.report.merge import merge
 
 def page(file: str, status: str = "ok", seconds: float = 1.0) -> dict:
     problems = [] if status == "ok" else [f"{file}:3 [b]: exit code 1, the page expects 0"]
-    return {"file": file, "engine_version": "26.1.5+dfsg1", "seconds": seconds, "written": False, "error": None,
-            "cached": None, "blocks": [{"id": "b", "line": 3, "status": status, "seconds": 0.5, "problems": problems}]}
+    return {
+        "file": file,
+        "engine_version": "26.1.5+dfsg1",
+        "seconds": seconds,
+        "written": False,
+        "error": None,
+        "cached": None,
+        "blocks": [{"id": "b", "line": 3, "status": status, "seconds": 0.5, "problems": problems}],
+    }
 
 
 def report(pages: list[dict], shard: str | None, finished: str = "2026-12-01T20:00:00Z") -> dict:
-    data = {"tool": "docsexec", "mode": "check", "finished": finished, "ok": all(p["blocks"][0]["status"] == "ok" for p in pages), "pages": pages}
+    data = {
+        "tool": "docsexec",
+        "mode": "check",
+        "finished": finished,
+        "ok": all(p["blocks"][0]["status"] == "ok" for p in pages),
+        "pages": pages,
+    }
     if shard:
         data["shard"] = shard
     return data
@@ -34,20 +47,30 @@ def write(folder: Path, name: str, data: dict) -> Path:
 
 def test_merged_pages_are_in_serial_order_and_ok_only_if_all_are():
     one = report([page("docs/modes/host.md"), page("docs/index.md")], "1/2")
-    two = report([page("docs/modes/bridge.md", "diverged"), page("docs/a-b.md")], "2/2", finished="2026-12-01T21:00:00Z")
+    two = report(
+        [page("docs/modes/bridge.md", "diverged"), page("docs/a-b.md")], "2/2", finished="2026-12-01T21:00:00Z"
+    )
     merged = merge([(Path("1.json"), one), (Path("2.json"), two)])
-    assert [p["file"] for p in merged["pages"]] == ["docs/a-b.md", "docs/index.md", "docs/modes/bridge.md", "docs/modes/host.md"]
+    assert [p["file"] for p in merged["pages"]] == [
+        "docs/a-b.md",
+        "docs/index.md",
+        "docs/modes/bridge.md",
+        "docs/modes/host.md",
+    ]
     assert merged["ok"] is False and merged["finished"] == "2026-12-01T21:00:00Z"
 
 
-@pytest.mark.parametrize("inputs,message", [
-    ([report([page("a.md")], "1/2")], "shard\\(s\\) 2/2 missing"),
-    ([report([page("a.md")], "1/2"), report([page("b.md")], "1/2")], "shard\\(s\\) 2/2 missing"),
-    ([report([page("a.md")], "1/2"), report([page("b.md")], "2/3")], "different splits"),
-    ([report([page("a.md")], "1/2"), report([page("b.md")], None)], "not a shard's report"),
-    ([report([page("a.md")], "1/2"), report([page("a.md")], "2/2")], "also in"),
-    ([], "at least one"),
-])
+@pytest.mark.parametrize(
+    "inputs,message",
+    [
+        ([report([page("a.md")], "1/2")], "shard\\(s\\) 2/2 missing"),
+        ([report([page("a.md")], "1/2"), report([page("b.md")], "1/2")], "shard\\(s\\) 2/2 missing"),
+        ([report([page("a.md")], "1/2"), report([page("b.md")], "2/3")], "different splits"),
+        ([report([page("a.md")], "1/2"), report([page("b.md")], None)], "not a shard's report"),
+        ([report([page("a.md")], "1/2"), report([page("a.md")], "2/2")], "also in"),
+        ([], "at least one"),
+    ],
+)
 def test_inputs_that_do_not_fit_are_refused(inputs, message):
     with pytest.raises(UsageError, match=message):
         merge([(Path(f"{i}.json"), data) for i, data in enumerate(inputs)])
@@ -62,7 +85,16 @@ def test_reports_of_different_modes_are_refused():
 def test_the_cli_writes_json_and_junit_and_exits_like_a_check(tmp_path):
     one = write(tmp_path, "1.json", report([page("docs/b.md")], "1/2"))
     two = write(tmp_path, "2.json", report([page("docs/a.md", "diverged")], "2/2"))
-    done = run_docsexec("report", "merge", str(one), str(two), "--report", str(tmp_path / "all.json"), "--junit", str(tmp_path / "all.xml"))
+    done = run_docsexec(
+        "report",
+        "merge",
+        str(one),
+        str(two),
+        "--report",
+        str(tmp_path / "all.json"),
+        "--junit",
+        str(tmp_path / "all.xml"),
+    )
     assert done.returncode == 1, done.stderr
     assert "merged 2 report(s): 2 page(s), 2 block(s), NOT ok" in done.stdout
     merged = json.loads((tmp_path / "all.json").read_text())

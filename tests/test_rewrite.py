@@ -30,7 +30,10 @@ def test_no_updates_is_the_identity_for_bom_crlf_and_utf8(tmp_path):
 def test_crlf_is_kept_in_rewritten_blocks():
     page = Page.parse(Path("p.md"), "```console {#a .docsexec}\r\n$ echo a\r\nold\r\n```\r\n")
     [block] = scan_page(page)
-    assert apply_bodies(page, [(block, ["$ echo a", "a"])]).text() == "```console {#a .docsexec}\r\n$ echo a\r\na\r\n```\r\n"
+    assert (
+        apply_bodies(page, [(block, ["$ echo a", "a"])]).text()
+        == "```console {#a .docsexec}\r\n$ echo a\r\na\r\n```\r\n"
+    )
 
 
 def test_output_containing_a_fence_lengthens_the_fence_so_the_page_still_parses():

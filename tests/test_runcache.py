@@ -58,13 +58,17 @@ def test_the_same_inputs_give_the_same_key_and_a_hit(tmp_path):
     assert hit.describe().startswith("cached, verified on 26.1.5+dfsg1 (debian-trixie) at ")
 
 
-@pytest.mark.parametrize("change", [
-    ("a command", lambda t: t.replace("$ echo hello", "$ echo hullo")),
-    ("a recorded output", lambda t: t.replace("\nhello\n", "\nhullo\n")),
-    ("an option", lambda t: t.replace('data-exit="1"', 'data-exit="1" data-timeout="5"')),
-    ("a block id", lambda t: t.replace("#greet", "#greeting")),
-    ("block order", lambda t: "# P\n\n" + "\n".join(reversed(t.removeprefix("# P\n\n").split("\n\n")))),
-], ids=lambda c: c[0] if isinstance(c, tuple) else c)
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("a command", lambda t: t.replace("$ echo hello", "$ echo hullo")),
+        ("a recorded output", lambda t: t.replace("\nhello\n", "\nhullo\n")),
+        ("an option", lambda t: t.replace('data-exit="1"', 'data-exit="1" data-timeout="5"')),
+        ("a block id", lambda t: t.replace("#greet", "#greeting")),
+        ("block order", lambda t: "# P\n\n" + "\n".join(reversed(t.removeprefix("# P\n\n").split("\n\n")))),
+    ],
+    ids=lambda c: c[0] if isinstance(c, tuple) else c,
+)
 def test_a_change_of_the_page_blocks_misses(change):
     _, edit = change
     assert key_of(edit(PAGE)) != key_of()
@@ -74,7 +78,9 @@ def test_prose_outside_blocks_does_not_change_the_key():
     assert key_of(PAGE.replace("# P", "# A new title\n\nMore prose.")) == key_of()
 
 
-@pytest.mark.parametrize("field,value", [("source", "debian-forky"), ("version", "28.5.2+dfsg1"), ("dockerd", ["/x/dockerd", 1, 3])])
+@pytest.mark.parametrize(
+    "field,value", [("source", "debian-forky"), ("version", "28.5.2+dfsg1"), ("dockerd", ["/x/dockerd", 1, 3])]
+)
 def test_a_change_of_the_engine_misses(field, value):
     assert key_of(engine={**ENGINE, field: value}) != key_of()
 
@@ -86,8 +92,14 @@ def test_a_change_of_the_settings_misses():
 def test_a_change_of_the_image_tools_or_kernel_misses(monkeypatch):
     before = key_of()
     real = runcache.machine_identity()
-    for part, value in (("image", "other-digest"), ("kernel", "9.9.9"), ("tools", {**real["tools"], "ip": ["/sbin/ip", 1, 1]})):
-        monkeypatch.setattr(runcache, "_machine_identity", lambda part=part, value=value: json.dumps({**real, part: value}))
+    for part, value in (
+        ("image", "other-digest"),
+        ("kernel", "9.9.9"),
+        ("tools", {**real["tools"], "ip": ["/sbin/ip", 1, 1]}),
+    ):
+        monkeypatch.setattr(
+            runcache, "_machine_identity", lambda part=part, value=value: json.dumps({**real, part: value})
+        )
         assert key_of() != before, part
     monkeypatch.undo()
     assert key_of() == before
@@ -114,14 +126,21 @@ def test_the_image_digest_is_a_hash_of_the_rootfs():
     assert len(digest.split(":")[0]) == 64
 
 
-@pytest.mark.parametrize("damage", [
-    ("truncated", lambda text: text[: len(text) // 2]),
-    ("not json", lambda text: "\0\0garbage"),
-    ("empty", lambda text: ""),
-    ("edited verdict data", lambda text: text.replace('"engine_version": "26.1.5+dfsg1"', '"engine_version": "99"')),
-    ("checksum removed", lambda text: json.dumps({k: v for k, v in json.loads(text).items() if k != "checksum"})),
-    ("a list", lambda text: "[1, 2]"),
-], ids=lambda d: d[0] if isinstance(d, tuple) else d)
+@pytest.mark.parametrize(
+    "damage",
+    [
+        ("truncated", lambda text: text[: len(text) // 2]),
+        ("not json", lambda text: "\0\0garbage"),
+        ("empty", lambda text: ""),
+        (
+            "edited verdict data",
+            lambda text: text.replace('"engine_version": "26.1.5+dfsg1"', '"engine_version": "99"'),
+        ),
+        ("checksum removed", lambda text: json.dumps({k: v for k, v in json.loads(text).items() if k != "checksum"})),
+        ("a list", lambda text: "[1, 2]"),
+    ],
+    ids=lambda d: d[0] if isinstance(d, tuple) else d,
+)
 def test_a_corrupt_entry_is_ignored(tmp_path, damage):
     cache = RunCache(tmp_path)
     key = key_of()

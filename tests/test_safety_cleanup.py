@@ -62,7 +62,10 @@ def sleeping(run: Run) -> bool:
 
 
 def test_a_failing_block_still_tears_everything_down(tmp_path, runs):
-    page = write_page(tmp_path, "fails.md", """# Fails
+    page = write_page(
+        tmp_path,
+        "fails.md",
+        """# Fails
 
 ```console {#net .docsexec}
 $ docker network create pagenet >/dev/null
@@ -74,7 +77,8 @@ $ docker network rm nosuchnet
 $ echo after
 after
 ```
-""")
+""",
+    )
     run = Run("check", str(page))
     runs.append(run)
     assert run.finish() == 1, run.stdout + run.stderr
@@ -83,8 +87,11 @@ after
     assert left_by(run.sids) == []
 
 
-@pytest.mark.parametrize("sig,group", [(signal.SIGINT, True), (signal.SIGTERM, False), (signal.SIGHUP, False)],
-                         ids=["ctrl-c-to-the-process-group", "sigterm", "sighup"])
+@pytest.mark.parametrize(
+    "sig,group",
+    [(signal.SIGINT, True), (signal.SIGTERM, False), (signal.SIGHUP, False)],
+    ids=["ctrl-c-to-the-process-group", "sigterm", "sighup"],
+)
 def test_a_stop_signal_mid_page_tears_everything_down_at_once(tmp_path, runs, sig, group):
     page = write_page(tmp_path, "long.md", LONG_PAGE)
     run = Run("check", str(page))
@@ -142,7 +149,7 @@ def _children(pid: int) -> list[int]:
                 stat = Path(f"/proc/{entry}/stat").read_text()
             except OSError:
                 continue
-            if int(stat[stat.rindex(")") + 2:].split()[1]) == pid:
+            if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
                 found.append(int(entry))
     return found
 

@@ -87,7 +87,9 @@ $ echo $$ > /sys/fs/cgroup/memory/cgroup.procs
 
 def test_a_hostile_page_leaves_the_machine_as_it_was(tmp_path, machine_process):
     before = digest(WATCHED)
-    page = write_page(tmp_path, "hostile.md", HOSTILE.format(pid=machine_process.pid, cgroup="docsexec-$(basename $(dirname $PWD))"))
+    page = write_page(
+        tmp_path, "hostile.md", HOSTILE.format(pid=machine_process.pid, cgroup="docsexec-$(basename $(dirname $PWD))")
+    )
     run = Run("update", str(page))
     assert run.finish() == 0, run.stdout + run.stderr
     text = page.read_text(encoding="utf-8")
@@ -126,7 +128,9 @@ def test_the_page_shell_keeps_what_lessons_need_and_drops_the_rest(sandbox):  # 
         "grep CapBnd /proc/self/status && ls /run/docsexec && hostname"
     )
     env = dict(os.environ, **sandbox.env())
-    done = subprocess.run(sandbox.wrap_shell(["bash", "-c", script]), env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        sandbox.wrap_shell(["bash", "-c", script]), env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.split("\n")
     assert lines[0].strip().startswith("veth-box@"), done.stdout
@@ -161,18 +165,23 @@ $ sleep 1012
 LIMITS = {TASKS_ENV: "400", MEMORY_ENV: "400", SECONDS_ENV: "12"}
 
 
-@pytest.mark.parametrize("name,text,limit", [
-    ("bomb.md", BOMB, "process limit (400 tasks)"),
-    ("hog.md", HOG, "memory limit (400 MiB)"),
-    ("endless.md", ENDLESS, "wall-clock limit (12 s)"),
-], ids=["fork-bomb", "memory-hog", "wall-clock"])
+@pytest.mark.parametrize(
+    "name,text,limit",
+    [
+        ("bomb.md", BOMB, "process limit (400 tasks)"),
+        ("hog.md", HOG, "memory limit (400 MiB)"),
+        ("endless.md", ENDLESS, "wall-clock limit (12 s)"),
+    ],
+    ids=["fork-bomb", "memory-hog", "wall-clock"],
+)
 def test_a_page_that_hits_a_limit_fails_alone_and_leaves_nothing(tmp_path, name, text, limit):
     page = write_page(tmp_path, name, text)
     run = Run("check", "-q", str(page), env=dict(os.environ, **LIMITS))
     code = run.finish(timeout=120)
     assert code == 1, run.stdout + run.stderr
     assert run.stderr.splitlines() == [
-        f"docsexec: {page}: stopped by the sandbox's {limit}; everything the page started was removed"], run.stderr
+        f"docsexec: {page}: stopped by the sandbox's {limit}; everything the page started was removed"
+    ], run.stderr
     assert run.sids and left_by(run.sids) == []
     assert processes_matching("sleep 1012") == []
     for sid in run.sids:
@@ -200,6 +209,8 @@ def test_kill_minus_one_ends_only_the_page(tmp_path, machine_process):
     page = write_page(tmp_path, "kill-all.md", KILL_ALL)
     run = Run("update", str(page))
     assert run.finish() == 0, run.stdout + run.stderr
-    assert "$ ps -e -o comm=\n" + "\n".join([contain.INIT_NAME, "bash", "ps"]) + "\n```" in page.read_text(encoding="utf-8")
+    assert "$ ps -e -o comm=\n" + "\n".join([contain.INIT_NAME, "bash", "ps"]) + "\n```" in page.read_text(
+        encoding="utf-8"
+    )
     assert machine_process.poll() is None
     assert run.sids and left_by(run.sids) == []

@@ -47,8 +47,14 @@ def public_install():
 
 
 def docsexec(*args: str, env: dict[str, str], prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*prefix, sys.executable, "-m", "docsexec", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "docsexec", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
@@ -60,8 +66,14 @@ def docsexec_as_nobody(*args: str, install: Path) -> subprocess.CompletedProcess
     assert shutil.which("setpriv"), "setpriv (util-linux) is needed to run as nobody"
     env = dict(os.environ, HOME="/", PYTHONPATH=str(install))
     env.pop("VIRTUAL_ENV", None)
-    return subprocess.run([*NOBODY, base_interpreter(), "-s", "-m", "docsexec", *args], cwd=install, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [*NOBODY, base_interpreter(), "-s", "-m", "docsexec", *args],
+        cwd=install,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def assert_environment_problem(done: subprocess.CompletedProcess[str], words: str, page: Path) -> None:
@@ -87,8 +99,12 @@ def path_with_only(tmp_path: Path, *tools: str) -> str:
 def test_no_engine_can_be_started(tmp_path, public_page, choice):
     empty = tmp_path / "empty-cache"
     empty.mkdir()
-    env = dict(os.environ, DOCSEXEC_CACHE=str(empty), DOCSEXEC_ENGINE=choice,
-               PATH=path_with_only(tmp_path, "docker", "ip", "nsenter"))  # no system dockerd either
+    env = dict(
+        os.environ,
+        DOCSEXEC_CACHE=str(empty),
+        DOCSEXEC_ENGINE=choice,
+        PATH=path_with_only(tmp_path, "docker", "ip", "nsenter"),
+    )  # no system dockerd either
     for command in ("check", "update"):
         done = docsexec(command, str(public_page), env=env)
         assert_environment_problem(done, "no Docker engine installed", public_page)
@@ -105,9 +121,14 @@ def test_public_install_is_what_nobody_runs(public_page, public_install):
     """The copy really is the one imported (not the clone's files), and nobody can read it."""
     done = docsexec_as_nobody("list", str(public_page), install=public_install)
     assert done.returncode == 0, done.stderr
-    probe = subprocess.run([*NOBODY, base_interpreter(), "-s", "-c", "import docsexec; print(docsexec.__file__)"],
-                           cwd=public_install, env=dict(os.environ, PYTHONPATH=str(public_install)),
-                           capture_output=True, text=True, timeout=60)
+    probe = subprocess.run(
+        [*NOBODY, base_interpreter(), "-s", "-c", "import docsexec; print(docsexec.__file__)"],
+        cwd=public_install,
+        env=dict(os.environ, PYTHONPATH=str(public_install)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert probe.stdout.strip() == str(public_install / "docsexec" / "__init__.py"), probe.stderr
 
 

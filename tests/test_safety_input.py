@@ -9,7 +9,11 @@ from conftest import run_docsexec
 
 # name -> (page text, line the message must name, a word the message must contain)
 CASES = {
-    "unbalanced-quote": ('# T\n\n```console {#a .docsexec data-exit="1}\n$ true\n```\n', 3, "malformed fence attributes"),
+    "unbalanced-quote": (
+        '# T\n\n```console {#a .docsexec data-exit="1}\n$ true\n```\n',
+        3,
+        "malformed fence attributes",
+    ),
     "attribute-without-key": ("# T\n\n```console {#a .docsexec =1}\n$ true\n```\n", 3, "'=' but no name"),
     "unknown-runner-option": ('```console {#a .docsexec exit="1"}\n$ true\n```\n', 1, "unknown option 'exit'"),
     "unknown-data-option": ('```console {#a .docsexec data-colour="red"}\n$ true\n```\n', 1, "data-colour"),
@@ -20,8 +24,16 @@ CASES = {
     "two-ids": ("```console {#a #b .docsexec}\n$ true\n```\n", 1, "two ids"),
     "not-console": ("```bash {#a .docsexec}\n$ true\n```\n", 1, "console"),
     "mistyped-tag": ("```console {#a docsexec}\n$ true\n```\n", 1, "not tagged"),
-    "duplicate-id": ("```console {#a .docsexec}\n$ true\n```\n\ntext\n\n```console {#a .docsexec}\n$ true\n```\n", 7, "duplicate block id 'a'"),
-    "unterminated-fence": ("# T\n\n```console {#a .docsexec}\n$ true\n\nmore text, no closing fence\n", 3, "unterminated fence"),
+    "duplicate-id": (
+        "```console {#a .docsexec}\n$ true\n```\n\ntext\n\n```console {#a .docsexec}\n$ true\n```\n",
+        7,
+        "duplicate block id 'a'",
+    ),
+    "unterminated-fence": (
+        "# T\n\n```console {#a .docsexec}\n$ true\n\nmore text, no closing fence\n",
+        3,
+        "unterminated fence",
+    ),
     "no-command": ("```console {#a .docsexec}\njust output\n```\n", 2, "output before the first command"),
     "empty-block": ("text\n\n```console {#a .docsexec}\n```\n", 3, "no command"),
     "empty-command": ("```console {#a .docsexec}\n$ \n```\n", 2, "empty command"),
@@ -31,7 +43,11 @@ CASES = {
     "timeout-not-a-number": ('```console {#a .docsexec data-timeout="soon"}\n$ true\n```\n', 1, "data-timeout"),
     "empty-prompt": ('```console {#a .docsexec data-prompt=""}\n$ true\n```\n', 1, "data-prompt"),
     "relation-to-nothing": ('```console {#a .docsexec data-same-as="nowhere"}\n$ true\n```\n', 1, "no earlier block"),
-    "less-indented-body": ("1. item\n\n    ```console {#a .docsexec}\n    $ true\n  out\n    ```\n", 5, "indented less"),
+    "less-indented-body": (
+        "1. item\n\n    ```console {#a .docsexec}\n    $ true\n  out\n    ```\n",
+        5,
+        "indented less",
+    ),
     "invalid-utf8": (b"# ok\n\n\xff\xfe broken\n", 3, "not valid UTF-8"),
 }
 

@@ -28,7 +28,6 @@ from safety_support import (
 pytestmark = [pytest.mark.engine, pytest.mark.usefixtures("engine_ready")]
 
 
-
 class UserEngine:
     def __init__(self, box) -> None:
         self.box = box
@@ -64,7 +63,9 @@ def user(engine_ready):
         engine = UserEngine(box)
         engine.docker("network", "create", "usernet")
         engine.docker("volume", "create", "uservol")
-        engine.docker("run", "-d", "--name", "mybox", "--network", "usernet", "-v", "uservol:/data", "busybox", "sleep", "1d")
+        engine.docker(
+            "run", "-d", "--name", "mybox", "--network", "usernet", "-v", "uservol:/data", "busybox", "sleep", "1d"
+        )
         engine.docker("create", "--name", "userstopped", "busybox")
         engine.baseline = engine.state()
         yield engine
@@ -102,7 +103,10 @@ REFUSED = {
 @pytest.mark.parametrize("case", list(REFUSED))
 def test_a_page_that_would_touch_the_users_objects_is_refused_before_anything_runs(tmp_path, untouched, case):
     command, words = REFUSED[case]
-    page = write_page(tmp_path, "page.md", f"""# Page
+    page = write_page(
+        tmp_path,
+        "page.md",
+        f"""# Page
 
 ```console {{#canary .docsexec}}
 $ docker run -d --name canary busybox sleep 1d >/dev/null
@@ -113,7 +117,8 @@ Later on:
 ```console {{#touch .docsexec data-exit="0"}}
 $ {command}
 ```
-""")
+""",
+    )
     run = shared(untouched, "check", str(page))
     assert run.finish() == 3, run.stdout + run.stderr
     [line] = run.stderr.splitlines()  # refused up front: not even a progress line
@@ -149,7 +154,9 @@ def test_a_page_with_its_own_objects_runs_and_afterwards_only_the_users_remain(t
 
 
 def test_a_hanging_interactive_container_times_out_and_is_removed(tmp_path, untouched):
-    page = write_page(tmp_path, "hang.md", "```console {#it .docsexec data-timeout=\"2\"}\n$ docker run -it busybox\n```\n")
+    page = write_page(
+        tmp_path, "hang.md", '```console {#it .docsexec data-timeout="2"}\n$ docker run -it busybox\n```\n'
+    )
     run = shared(untouched, "check", str(page))
     assert run.finish() == 1
     assert f"{page}:2: timed out after 2 s: docker run -it busybox" in run.stdout
@@ -169,7 +176,9 @@ def test_a_second_run_on_the_same_engine_is_refused_and_a_stopped_run_cleans_up(
     first = shared(untouched, "check", str(write_page(tmp_path, "hold.md", HOLDER)))
     try:
         first.wait_for(lambda: bool(processes_matching("sleep 985")), what="the first run's sleep")
-        second = shared(untouched, "check", str(write_page(tmp_path, "other.md", "```console {#o .docsexec}\n$ echo o\no\n```\n")))
+        second = shared(
+            untouched, "check", str(write_page(tmp_path, "other.md", "```console {#o .docsexec}\n$ echo o\no\n```\n"))
+        )
         assert second.finish() == 3
         assert f"another docsexec run (pid {first.pid}, page " in second.stderr
         assert "holder" in untouched.docker("ps", "--format", "{{.Names}}").split()
@@ -197,7 +206,9 @@ def test_after_sigkill_the_next_run_removes_what_the_killed_page_created_and_onl
     assert "holder" in untouched.docker("ps", "--format", "{{.Names}}").split()  # SIGKILL: nobody cleaned up
     meanwhile = untouched.docker("run", "-d", "--name", "meanwhile", "busybox", "sleep", "1d")
     try:
-        next_run = shared(untouched, "check", str(write_page(tmp_path, "other.md", "```console {#o .docsexec}\n$ echo o\no\n```\n")))
+        next_run = shared(
+            untouched, "check", str(write_page(tmp_path, "other.md", "```console {#o .docsexec}\n$ echo o\no\n```\n"))
+        )
         assert next_run.finish() == 0, next_run.stdout + next_run.stderr
         assert f"(pid {killed.pid}, page {tmp_path / 'hold.md'}" in next_run.stderr
         assert "removed what it created: container holder" in next_run.stderr
@@ -215,13 +226,17 @@ def test_the_check_is_repeated_under_the_lock_right_before_each_page(tmp_path, u
     """Page 2 is fine when the run starts; while page 1 runs, the user creates `late`, which
     page 2 would create too: page 2 is refused when its turn comes, and `late` is kept."""
     first = write_page(tmp_path, "1-first.md", "```console {#wait .docsexec}\n$ sleep 984\n```\n")
-    second = write_page(tmp_path, "2-second.md", "```console {#late .docsexec}\n$ docker run -d --name late busybox sleep 1d\n```\n")
+    second = write_page(
+        tmp_path, "2-second.md", "```console {#late .docsexec}\n$ docker run -d --name late busybox sleep 1d\n```\n"
+    )
     run = shared(untouched, "check", "--timeout", "4", str(first), str(second))
     try:
         run.wait_for(lambda: bool(processes_matching("sleep 984")), what="page 1's sleep")
         late = untouched.docker("run", "-d", "--name", "late", "busybox", "sleep", "1d")
         assert run.finish() == 3, run.stdout + run.stderr
-        assert run.stderr.splitlines()[-1].startswith(f"docsexec: {second}:2: refusing to run on the shared engine: it already has container late")
+        assert run.stderr.splitlines()[-1].startswith(
+            f"docsexec: {second}:2: refusing to run on the shared engine: it already has container late"
+        )
         assert untouched.docker("inspect", "--format", "{{.Id}} {{.State.Running}}", "late") == f"{late} true"
     finally:
         run.kill()

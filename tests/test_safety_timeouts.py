@@ -30,7 +30,8 @@ after
 ```
 """
 PAGES = {
-    "ping.md": ("""# Ping
+    "ping.md": (
+        """# Ping
 
 ```console {#start .docsexec}
 $ docker run -d --name pinger busybox sleep 1d >/dev/null
@@ -39,19 +40,36 @@ $ docker run -d --name pinger busybox sleep 1d >/dev/null
 ```console {#ping .docsexec data-timeout="2"}
 $ docker exec pinger ping 127.0.0.1
 ```
-""" + AFTER, 8, "docker exec pinger ping 127.0.0.1", 2),
-    "interactive.md": ("""# Interactive, but nothing typed
+"""
+        + AFTER,
+        8,
+        "docker exec pinger ping 127.0.0.1",
+        2,
+    ),
+    "interactive.md": (
+        """# Interactive, but nothing typed
 
 ```console {#it .docsexec data-timeout="2"}
 $ docker run -it busybox
 ```
-""" + AFTER, 4, "docker run -it busybox", 2),
-    "sleep.md": ("""# Sleep
+"""
+        + AFTER,
+        4,
+        "docker run -it busybox",
+        2,
+    ),
+    "sleep.md": (
+        """# Sleep
 
 ```console {#sleep .docsexec}
 $ sleep 1003
 ```
-""" + AFTER, 4, "sleep 1003", 3),  # the run's --timeout 3
+"""
+        + AFTER,
+        4,
+        "sleep 1003",
+        3,
+    ),  # the run's --timeout 3
 }
 
 
@@ -85,7 +103,9 @@ def test_the_engines_of_timed_out_pages_are_gone(timed_out):
     _folder, run, _code, _seconds = timed_out
     assert len(run.sids) == 3, run.sids
     assert left_by(run.sids) == []
-    assert processes_matching("sleep 1003") == []  # the page shell and its sleep sit outside the sandbox cgroup: checked by name
+    assert (
+        processes_matching("sleep 1003") == []
+    )  # the page shell and its sleep sit outside the sandbox cgroup: checked by name
 
 
 def test_a_timeout_in_update_writes_nothing(tmp_path):

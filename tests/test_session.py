@@ -35,7 +35,7 @@ PROMPT = "/ # "
 
 # A tiny shell: echo on (as busybox's line editor echoes), prints its prompt in one of several
 # ways, answers `say X` with X, exits on `exit` or end of input (CTRL-d).
-PROGRAM = textwrap.dedent(r'''
+PROGRAM = textwrap.dedent(r"""
     import sys, termios, time
     mode = sys.argv[1]
     attrs = termios.tcgetattr(0)
@@ -67,7 +67,7 @@ PROGRAM = textwrap.dedent(r'''
         if word == "later":       # output long after the prompt settled, while the next input is typed
             out("/ # "); time.sleep(1.0); out("later\n")
         out("/ # \x1b[6n")
-''')
+""")
 
 
 @pytest.fixture
@@ -193,7 +193,10 @@ def test_each_command_gets_its_own_output_and_exit_status(session):
     first = session.run(command("echo a; echo b >&2; echo c; (exit 7)"), None, 10)
     second = session.run(command("printf 'no final newline'"), None, 10)
     third = session.run(command("true"), None, 10)
-    assert (first.output, first.exit_code) == (["a", "b", "c"], 7)  # stderr in the order printed, as a terminal shows it
+    assert (first.output, first.exit_code) == (
+        ["a", "b", "c"],
+        7,
+    )  # stderr in the order printed, as a terminal shows it
     assert (second.output, second.exit_code) == (["no final newline"], 0)
     assert (third.output, third.exit_code) == ([], 0)
     assert [r.inputs for r in (first, second, third)] == [[], [], []]
@@ -343,8 +346,19 @@ def test_closing_the_session_ends_a_program_left_open_at_once(tmp_path):
         ("cr cr lf\r\r\n", ["cr cr lf"]),
         ("unix\nnewlines\n", ["unix", "newlines"]),
     ],
-    ids=["empty", "one-empty-line", "blank-line-kept", "colours", "osc-bel", "osc-st", "charset", "overwrites",
-         "trailing-blanks", "cr-cr-lf", "lf"],
+    ids=[
+        "empty",
+        "one-empty-line",
+        "blank-line-kept",
+        "colours",
+        "osc-bel",
+        "osc-st",
+        "charset",
+        "overwrites",
+        "trailing-blanks",
+        "cr-cr-lf",
+        "lf",
+    ],
 )
 def test_clean_output(raw, lines):
     assert clean_output(raw) == lines
@@ -370,7 +384,9 @@ def test_the_echo_of_control_keys_is_consumed_when_there_is_one():
     assert _consume_echo(["^C", "next"], typed("<CTRL-c>"), PROMPT) == ["next"]
     assert _consume_echo(["", "next"], typed("<CTRL-c>"), PROMPT) == ["next"]  # echoed as a new line
     assert _consume_echo(["^P^Q", "gone"], typed("<CTRL-p><CTRL-q>"), PROMPT) == ["gone"]
-    assert _consume_echo(["read escape sequence"], typed("<CTRL-p><CTRL-q>"), PROMPT) == ["read escape sequence"]  # no echo at all
+    assert _consume_echo(["read escape sequence"], typed("<CTRL-p><CTRL-q>"), PROMPT) == [
+        "read escape sequence"
+    ]  # no echo at all
     assert _consume_echo(["^D"], typed("<CTRL-c>"), PROMPT) == ["^D"]  # another key's echo is output
     assert _consume_echo([], typed("<CTRL-d>"), PROMPT) == []
 

@@ -139,7 +139,9 @@ def test_a_page_in_the_blank_line_style_keeps_its_blank_lines(tmp_path):
     lines = body.split("\n```", 1)[0].splitlines()
     assert lines[:6] == ["$ echo first", "", "first", "", "$ docker run --rm busybox echo from-a-container", ""]
     assert lines[6:8] == ["from-a-container", ""]
-    assert lines[8:10] == ["$ docker network create mynet", ""] and len(lines[10]) == 64 and lines[11:] == ["", "$ true"]
+    assert (
+        lines[8:10] == ["$ docker network create mynet", ""] and len(lines[10]) == 64 and lines[11:] == ["", "$ true"]
+    )
     again = page.read_text(encoding="utf-8")
     assert run_docsexec("update", str(page)).returncode == 0
     assert page.read_text(encoding="utf-8") == again, "a second update changes nothing"

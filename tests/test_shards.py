@@ -12,7 +12,15 @@ from docsexec.errors import UsageError
 from docsexec.pages.shards import Shard, parse_shard, recorded_times, select
 
 PAGES = [(Path(f"docs/p{i}.md"), n) for i, n in enumerate([16, 18, 14, 1, 8, 2, 3, 5, 9])]
-TIMES = {"docs/p0.md": 14.0, "docs/p1.md": 6.0, "docs/p2.md": 26.0, "docs/p3.md": 2.0, "docs/p4.md": 4.0, "docs/p5.md": 2.0, "docs/p6.md": 3.0}
+TIMES = {
+    "docs/p0.md": 14.0,
+    "docs/p1.md": 6.0,
+    "docs/p2.md": 26.0,
+    "docs/p3.md": 2.0,
+    "docs/p4.md": 4.0,
+    "docs/p5.md": 2.0,
+    "docs/p6.md": 3.0,
+}
 
 
 @pytest.mark.parametrize("count", [1, 2, 3, 4, 9, 12])

@@ -93,7 +93,7 @@ def test_a_shown_prompt_and_a_continued_session_parse_as_one_session():
 def test_render_keeps_prompt_lines_exactly_as_written():
     _, detach = scan_page(Page.parse(Path("p.md"), SESSION_PAGE))
     outputs = [recorded_outputs(c) for c in detach.commands]
-    body = SESSION_PAGE.split("data-exit=\"1 0\"}\n")[1].rsplit("```", 1)[0].splitlines()
+    body = SESSION_PAGE.split('data-exit="1 0"}\n')[1].rsplit("```", 1)[0].splitlines()
     assert render_transcript(detach.commands, outputs, "/ # ") == body
 
 
@@ -135,7 +135,7 @@ def test_output_after_the_delimiter_belongs_to_the_command():
 
 
 def test_several_here_documents_follow_each_other():
-    block = parse(["$ cat <<A - <<\"B\"", "a", "A", "b", "B", "a", "b"], attrs="")
+    block = parse(['$ cat <<A - <<"B"', "a", "A", "b", "B", "a", "b"], attrs="")
     [both] = block.commands
     assert len(both.source) == 5 and both.expected == ("a", "b")
 
@@ -147,28 +147,34 @@ def test_an_unclosed_here_document_is_bad_input_naming_its_line():
     assert "here-document not closed: no line 'EOF'" in str(caught.value)
 
 
-@pytest.mark.parametrize("command", [
-    'python3 -c "x = 64 << 20"',
-    "echo '<<EOF'",
-    "echo $((1 << 3))",
-    "(( x = 1 << 3 ))",
-    "cat <<< here-string",
-    "echo done # <<EOF",
-    "echo \\<<EOF",
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        'python3 -c "x = 64 << 20"',
+        "echo '<<EOF'",
+        "echo $((1 << 3))",
+        "(( x = 1 << 3 ))",
+        "cat <<< here-string",
+        "echo done # <<EOF",
+        "echo \\<<EOF",
+    ],
+)
 def test_what_opens_no_here_document(command):
     assert heredoc.delimiters(command) == []
     block = parse([f"$ {command}", "an output line"], attrs="")
     assert block.commands[0].expected == ("an output line",)
 
 
-@pytest.mark.parametrize("command, word, tabs", [
-    ("cat > f <<'EOF'", "EOF", False),
-    ('cat <<"END" >f', "END", False),
-    ("cat <<\\EOF", "EOF", False),
-    ("cat <<-  EOF | sort", "EOF", True),
-    ("cat <<EOF>out", "EOF", False),
-    ("tee a <<E'O'F", "EOF", False),
-])
+@pytest.mark.parametrize(
+    "command, word, tabs",
+    [
+        ("cat > f <<'EOF'", "EOF", False),
+        ('cat <<"END" >f', "END", False),
+        ("cat <<\\EOF", "EOF", False),
+        ("cat <<-  EOF | sort", "EOF", True),
+        ("cat <<EOF>out", "EOF", False),
+        ("tee a <<E'O'F", "EOF", False),
+    ],
+)
 def test_delimiter_words_are_unquoted(command, word, tabs):
     assert heredoc.delimiters(command) == [heredoc.Delimiter(word, tabs)]

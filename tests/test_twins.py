@@ -92,7 +92,10 @@ def test_a_deleted_block_fails_check_naming_where_it_belongs(tmp_path):
     _, twin = pages(tmp_path, without)
     done = run_docsexec("check", str(twin))
     assert done.returncode == 1
-    assert f"{twin}:8: block 'fails' of {tmp_path / 'greet.md'}:16 [fails] is missing from the translation (it belongs after block 'hello')" in done.stdout
+    assert (
+        f"{twin}:8: block 'fails' of {tmp_path / 'greet.md'}:16 [fails] is missing from the translation (it belongs after block 'hello')"
+        in done.stdout
+    )
 
 
 def test_an_extra_block_and_changed_options_fail_check(tmp_path):
@@ -126,11 +129,19 @@ def test_update_copies_outputs_and_provenance_then_changes_nothing(tmp_path):
 @pytest.mark.usefixtures("engine_ready")
 def test_updating_both_runs_only_the_source_and_fills_the_translation(tmp_path):
     source, twin = tmp_path / "run.md", tmp_path / "run.zh.md"
-    source.write_text("# Run\n\n```console {#where .docsexec}\n$ docker run --rm busybox echo from-a-container\n```\n", encoding="utf-8")
-    twin.write_text("# 运行\n\n```console {#where .docsexec}\n$ docker run --rm busybox echo from-a-container\n```\n", encoding="utf-8")
+    source.write_text(
+        "# Run\n\n```console {#where .docsexec}\n$ docker run --rm busybox echo from-a-container\n```\n",
+        encoding="utf-8",
+    )
+    twin.write_text(
+        "# 运行\n\n```console {#where .docsexec}\n$ docker run --rm busybox echo from-a-container\n```\n",
+        encoding="utf-8",
+    )
     done = run_docsexec("update", str(tmp_path))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stderr.count("starting a private") == 1  # one engine (no configuration here); the translation never runs
+    assert (
+        done.stderr.count("starting a private") == 1
+    )  # one engine (no configuration here); the translation never runs
     assert "from-a-container\n```" in twin.read_text(encoding="utf-8")
     assert run_docsexec("check", str(twin)).returncode == 0
     assert not leftovers()
@@ -144,17 +155,24 @@ def test_pytest_items_of_a_translation_compare_and_catch_a_deleted_block(tmp_pat
 
     _, twin = pages(tmp_path, TRANSLATION[: TRANSLATION.index("然后失败")].replace("hello\n```", "hallo\n```"))
     (tmp_path / "pytest.ini").write_text("[pytest]\ndocsexec_paths = greet.zh.md\n", encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", str(twin)],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", str(twin)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert "2 failed" in done.stdout, done.stdout
     assert "greet.zh.md:8: block 'fails'" in done.stdout and "is missing from the translation" in done.stdout
     assert "greet.zh.md:5 [hello]: differs from its source" in done.stdout
 
 
-TABS_SOURCE = SOURCE.replace('''```console {#hello .docsexec}
+TABS_SOURCE = SOURCE.replace(
+    """```console {#hello .docsexec}
 $ echo hello
 hello
-```''', '''=== "Engine 28.5"
+```""",
+    """=== "Engine 28.5"
 
     ```console {#hello .docsexec data-engine="debian-forky"}
     $ echo hello
@@ -166,7 +184,8 @@ hello
     ```console {#hello-trixie .docsexec data-engine="debian-trixie"}
     $ echo hello
     hallo
-    ```''')
+    ```""",
+)
 
 
 def test_update_gives_a_translation_the_per_engine_tabs_of_its_source(tmp_path):
@@ -178,6 +197,9 @@ def test_update_gives_a_translation_the_per_engine_tabs_of_its_source(tmp_path):
     report = compare_translation(twin, write=True)
     assert report.ok, [p for v in report.verdicts for p in v.problems]
     text = twin.read_text(encoding="utf-8")
-    assert '=== "Engine 26.1"\n\n    ```console {#hello-trixie .docsexec data-engine="debian-trixie"}\n    $ echo hello\n    hallo\n' in text
+    assert (
+        '=== "Engine 26.1"\n\n    ```console {#hello-trixie .docsexec data-engine="debian-trixie"}\n    $ echo hello\n    hallo\n'
+        in text
+    )
     assert "打个招呼。" in text and "然后失败。" in text
     assert compare_translation(twin, write=True).written is False

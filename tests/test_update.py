@@ -99,11 +99,13 @@ def test_another_engine_splits_a_shared_block_into_tabs(page_file: Path) -> None
 
 
 def test_a_block_that_forbids_variants_is_refused_with_its_reason(page_file: Path) -> None:
-    page_file.write_text(PAGE.replace("{#moved .docsexec}", '{#moved .docsexec data-engine-diff="error"}'), encoding="utf-8")
+    page_file.write_text(
+        PAGE.replace("{#moved .docsexec}", '{#moved .docsexec data-engine-diff="error"}'), encoding="utf-8"
+    )
     page, verdicts = judged(page_file, exit_code=0)
     before = page_file.read_bytes()
     written = update_page(page, verdicts, Target(source="debian-trixie", primary="debian-forky", version="26.1.5"))
-    reason = f"{page_file}:8 [moved]: output differs on debian-trixie and data-engine-diff=\"error\" forbids per-engine variants"
+    reason = f'{page_file}:8 [moved]: output differs on debian-trixie and data-engine-diff="error" forbids per-engine variants'
     assert written.refused == {"moved": reason} and written.updated == set()
     assert not written.page_written and page_file.read_bytes() == before
     moved = next(v for v in verdicts if v.block.id == "moved")

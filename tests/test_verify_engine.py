@@ -78,7 +78,10 @@ def test_an_unexpected_exit_code_is_a_divergence(tmp_path, verified):
 
 
 def test_a_hanging_command_is_stopped_by_the_timeout_and_cleaned_up(tmp_path):
-    page = write(tmp_path, "```console {#hang .docsexec data-timeout=\"2\"}\n$ sleep 1000\n```\n\n```console {#after .docsexec}\n$ echo after\nafter\n```\n")
+    page = write(
+        tmp_path,
+        '```console {#hang .docsexec data-timeout="2"}\n$ sleep 1000\n```\n\n```console {#after .docsexec}\n$ echo after\nafter\n```\n',
+    )
     before = leftovers()
     done = run_docsexec("check", str(page))
     assert done.returncode == 1
@@ -88,7 +91,10 @@ def test_a_hanging_command_is_stopped_by_the_timeout_and_cleaned_up(tmp_path):
 
 
 def test_an_interactive_container_session_runs_under_a_pty(tmp_path):
-    page = write(tmp_path, '```console {#it .docsexec data-prompt="/ # "}\n$ docker run -it --name=mybox busybox\n/ # echo inside\n/ # exit\n```\n')
+    page = write(
+        tmp_path,
+        '```console {#it .docsexec data-prompt="/ # "}\n$ docker run -it --name=mybox busybox\n/ # echo inside\n/ # exit\n```\n',
+    )
     done = run_docsexec("update", str(page))
     assert done.returncode == 0, done.stdout + done.stderr
     text = page.read_text()
@@ -97,7 +103,9 @@ def test_an_interactive_container_session_runs_under_a_pty(tmp_path):
 
 
 def test_update_fills_outputs_then_is_idempotent(tmp_path):
-    page = write(tmp_path, "Text\n\n```console {#net .docsexec}\n$ docker network ls --format '{{.Name}} {{.Driver}}'\n```\n")
+    page = write(
+        tmp_path, "Text\n\n```console {#net .docsexec}\n$ docker network ls --format '{{.Name}} {{.Driver}}'\n```\n"
+    )
     first = run_docsexec("update", str(page))
     assert first.returncode == 0, first.stdout + first.stderr
     filled = page.read_bytes()
@@ -122,7 +130,12 @@ def test_an_edit_made_while_the_page_runs_is_never_overwritten(tmp_path):
     import time
 
     page = write(tmp_path, "```console {#slow .docsexec}\n$ sleep 3; echo done\n```\n")
-    child = subprocess.Popen([sys.executable, "-m", "docsexec", "update", str(page)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "docsexec", "update", str(page)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     time.sleep(1.5)
     edited = page.read_text() + "\nA sentence the author added meanwhile.\n"
     page.write_text(edited)

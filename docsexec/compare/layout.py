@@ -38,7 +38,7 @@ def separate(recorded: Sequence[str], real: Sequence[str]) -> Separated:
     rest = lines[lead:]
     trail = 0 if _blank(real[-1:]) else _count_blank(list(reversed(rest)))
     core = rest[: len(rest) - trail]
-    return Separated(tuple(lines[:lead]), tuple(core), tuple(rest[len(rest) - trail:]))
+    return Separated(tuple(lines[:lead]), tuple(core), tuple(rest[len(rest) - trail :]))
 
 
 def _blank(lines: Sequence[str]) -> bool:

@@ -55,11 +55,7 @@ class VolatileClass:
 
     def accepts_actual(self, value: str) -> bool:
         """Whether a real value may stand where this class was recorded."""
-        return (
-            re.fullmatch(self.value_re, value) is not None
-            and self.actual_ok(value)
-            and not self.constant(value)
-        )
+        return re.fullmatch(self.value_re, value) is not None and self.actual_ok(value) and not self.constant(value)
 
 
 @dataclass(frozen=True)
@@ -82,6 +78,7 @@ class Slot:
 
 
 # --- validity helpers -------------------------------------------------------------------
+
 
 def _has_digit_and_letter(v: str) -> bool:
     return any(c.isdigit() for c in v) and any(c.isalpha() for c in v)
@@ -131,7 +128,9 @@ _NUM = r"\d+(?:\.\d+)?"
 # earlier class in this tuple (a bridge name before the bare hex inside it).
 CLASSES: tuple[VolatileClass, ...] = (
     VolatileClass(
-        name="timestamp", bound=True, namespace="timestamp",
+        name="timestamp",
+        bound=True,
+        namespace="timestamp",
         detect=(
             _c(rf"(?<![\w.:-])(?P<v>{_TS_RFC3339})(?![\w:])"),
             _c(rf"(?<![\w.:-])(?P<v>{_TS_GO})(?![\w:])"),
@@ -144,7 +143,9 @@ CLASSES: tuple[VolatileClass, ...] = (
         constant=lambda v: v in _TIME_CONSTANTS,
     ),
     VolatileClass(
-        name="mac", bound=True, namespace="mac",
+        name="mac",
+        bound=True,
+        namespace="mac",
         detect=(
             _c(r"(?<![\w:])(?P<v>[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5})(?![\w:])"),
             _c(r"(?<=[0-9a-f]{4}\.)(?P<v>[0-9a-f]{12})(?!\w)"),  # brctl bridge id 8000.<mac>
@@ -156,7 +157,9 @@ CLASSES: tuple[VolatileClass, ...] = (
         constant=lambda v: v.lower() in _MAC_CONSTANTS,
     ),
     VolatileClass(
-        name="bridge", bound=True, namespace="id",
+        name="bridge",
+        bound=True,
+        namespace="id",
         detect=(_c(r"(?<![\w-])br-(?P<v>[0-9a-f]{12})(?!\w)"),),
         value_re=r"[0-9a-f]{12}",
         description="Linux bridge names of user-defined networks, `br-` plus the first 12 hex "
@@ -165,7 +168,9 @@ CLASSES: tuple[VolatileClass, ...] = (
         example="5: br-7a90a431cd30: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500",
     ),
     VolatileClass(
-        name="id", bound=True, namespace="id",
+        name="id",
+        bound=True,
+        namespace="id",
         detect=(_c(r"(?<![\w.-])(?P<v>[0-9a-f]{64}|[0-9a-f]{12})(?!\w)"),),
         value_re=r"[0-9a-f]{64}|[0-9a-f]{12}",
         description="Container, network, endpoint, image and layer IDs and `sha256:` digests: "
@@ -177,7 +182,9 @@ CLASSES: tuple[VolatileClass, ...] = (
         valid=_has_digit_and_letter,
     ),
     VolatileClass(
-        name="swarm-token", bound=True, namespace="swarm-token",
+        name="swarm-token",
+        bound=True,
+        namespace="swarm-token",
         detect=(_c(r"(?<![\w-])(?P<v>SWMTKN-1-[0-9a-z]{50}-[0-9a-z]{25})(?![\w-])"),),
         value_re=r"SWMTKN-1-[0-9a-z]{50}-[0-9a-z]{25}",
         description="Swarm join tokens: `SWMTKN-1-`, the digest of the swarm's root CA "
@@ -185,7 +192,9 @@ CLASSES: tuple[VolatileClass, ...] = (
         example="docker swarm join --token SWMTKN-1-1dib8o6xhxhcp73b9hotroi42ma1agzmoxwwv5388bf9ibb7al-5pa0ovvm5x8irzt0lela0u2j7 198.51.100.10:2377",
     ),
     VolatileClass(
-        name="swarm-id", bound=True, namespace="swarm-id",
+        name="swarm-id",
+        bound=True,
+        namespace="swarm-id",
         detect=(_c(r"(?<![\w-])(?P<v>[0-9a-z]{25})(?![\w-])"),),
         value_re=r"[0-9a-z]{25}",
         description="Swarm object IDs (nodes, services, overlay networks): 25 lowercase "
@@ -194,7 +203,9 @@ CLASSES: tuple[VolatileClass, ...] = (
         valid=_has_digit_and_letter,
     ),
     VolatileClass(
-        name="ipv6", bound=True, namespace="ipv6",
+        name="ipv6",
+        bound=True,
+        namespace="ipv6",
         detect=(_c(r"(?<![\w:.])(?P<v>[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7})(?![\w:])"),),
         value_re=r"[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}",
         description="IPv6 addresses and subnets (the `/64` after it stays literal). `::`, "
@@ -205,7 +216,9 @@ CLASSES: tuple[VolatileClass, ...] = (
         constant=lambda v: v.lower() in _IPV6_CONSTANTS,
     ),
     VolatileClass(
-        name="ipv4", bound=True, namespace="ipv4",
+        name="ipv4",
+        bound=True,
+        namespace="ipv4",
         detect=(_c(r"(?<![\w.])(?P<v>\d{1,3}(?:\.\d{1,3}){3})(?!\w|\.\d)"),),
         value_re=r"\d{1,3}(?:\.\d{1,3}){3}",
         description="IPv4 addresses and subnets (the `/16` after it stays literal, so a "
@@ -217,25 +230,31 @@ CLASSES: tuple[VolatileClass, ...] = (
         constant=_ipv4_constant,
     ),
     VolatileClass(
-        name="port", bound=True, namespace="port",
+        name="port",
+        bound=True,
+        namespace="port",
         detect=(_c(r"(?:(?<=\d:)|(?<=\]:)|(?<=:::))(?P<v>\d{5})(?!\d)"),),
         value_re=r"\d{5}",
         description="Ephemeral host ports (32768-65535) that `-P` or `-p 127.0.0.1::80` "
-        "picks, written after an address and a colon (or as `\"HostPort\"` in JSON). Ports "
+        'picks, written after an address and a colon (or as `"HostPort"` in JSON). Ports '
         "you choose below 32768 stay literal.",
         example="80/tcp -> 0.0.0.0:32769",
         valid=_port_ok,
         actual_ok=_port_ok,
     ),
     VolatileClass(
-        name="veth", bound=True, namespace="veth",
+        name="veth",
+        bound=True,
+        namespace="veth",
         detect=(_c(r"(?<![\w-])(?P<v>veth[0-9a-f]{7})(?!\w)"),),
         value_re=r"veth[0-9a-f]{7}",
         description="Host-side ends of veth pairs, `veth` plus 7 hex digits.",
         example="18: veth8c57a51@if17: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500",
     ),
     VolatileClass(
-        name="ifindex", bound=True, namespace="ifindex",
+        name="ifindex",
+        bound=True,
+        namespace="ifindex",
         detect=(
             ipaddr.header_regex(index_group="v"),
             _c(r"(?<=@if)(?P<v>\d+)(?!\w)"),
@@ -247,7 +266,9 @@ CLASSES: tuple[VolatileClass, ...] = (
         example="17: eth0@if18: <BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN> mtu 1500",
     ),
     VolatileClass(
-        name="netnsid", bound=True, namespace="netnsid",
+        name="netnsid",
+        bound=True,
+        namespace="netnsid",
         detect=(_c(r"(?<=\blink-netnsid )(?P<v>\d+)(?!\w)"),),
         value_re=r"\d+",
         description="The id under which the host names a veth peer's network namespace "
@@ -256,7 +277,9 @@ CLASSES: tuple[VolatileClass, ...] = (
         example="link/ether 8e:b0:6e:10:fa:7b brd ff:ff:ff:ff:ff:ff link-netnsid 0",
     ),
     VolatileClass(
-        name="ping-time", bound=False, namespace="ping-time",
+        name="ping-time",
+        bound=False,
+        namespace="ping-time",
         detect=(
             _c(rf"(?<=time=)(?P<v>{_NUM})(?= ?ms\b)"),
             _c(rf"(?<=min/avg/max = )(?P<v>{_NUM}/{_NUM}/{_NUM})(?= ms\b)"),
@@ -269,7 +292,9 @@ CLASSES: tuple[VolatileClass, ...] = (
         example="round-trip min/avg/max = 0.071/0.082/0.093 ms",
     ),
     VolatileClass(
-        name="lifetime", bound=False, namespace="lifetime",
+        name="lifetime",
+        bound=False,
+        namespace="lifetime",
         detect=(_c(r"(?<=_lft )(?P<v>\d+sec)\b"),),
         value_re=r"\d+sec",
         description="Address lifetimes in `ip addr` (`valid_lft 82207sec`). Free. `forever` "
@@ -277,7 +302,9 @@ CLASSES: tuple[VolatileClass, ...] = (
         example="valid_lft 82207sec preferred_lft 82207sec",
     ),
     VolatileClass(
-        name="age", bound=False, namespace="age",
+        name="age",
+        bound=False,
+        namespace="age",
         detect=(
             _c(rf"(?<![\w])(?P<v>{_AGE})(?= ago\b)"),
             _c(rf"(?<=\bUp )(?P<v>{_AGE})\b"),
@@ -288,26 +315,31 @@ CLASSES: tuple[VolatileClass, ...] = (
         example="Up 3 seconds / Exited (0) About a minute ago",
     ),
     VolatileClass(
-        name="duration", bound=False, namespace="duration",
+        name="duration",
+        bound=False,
+        namespace="duration",
         detect=(_c(r"^(?:real|user|sys)\s+(?P<v>\d+m ?\d+\.\d+s)$"),),
         value_re=r"\d+m ?\d+\.\d+s",
         description="Times printed by the shell's `time` (`real\t0m 5.00s`). Free.",
         example="real\t0m 5.00s",
     ),
     VolatileClass(
-        name="size", bound=False, namespace="size",
+        name="size",
+        bound=False,
+        namespace="size",
         detect=(_c(r"(?<![\w.])(?P<v>\d+(?:\.\d+)?(?:B|kB|KB|MB|GB|TB|KiB|MiB|GiB))(?!\w)"),),
         value_re=r"\d+(?:\.\d+)?(?:B|kB|KB|MB|GB|TB|KiB|MiB|GiB)",
-        description="Sizes with a unit, as in the SIZE column of `docker images`/`docker ps -s`. "
-        "Free.",
+        description="Sizes with a unit, as in the SIZE column of `docker images`/`docker ps -s`. Free.",
         example="busybox   latest    beae173ccac6   2 years ago   1.24MB",
     ),
     VolatileClass(
-        name="pid", bound=False, namespace="pid",
+        name="pid",
+        bound=False,
+        namespace="pid",
         detect=(_c(r"(?<=\bpid=)(?P<v>\d+)\b"),),
         value_re=r"\d+",
         description="Process IDs written as `pid=N` (as `ss -p` prints them), and the "
-        "`\"Pid\"` number in `docker inspect`. Free.",
+        '`"Pid"` number in `docker inspect`. Free.',
         example='users:(("docker-proxy",pid=12759,fd=4))',
     ),
 )
@@ -315,7 +347,9 @@ CLASSES: tuple[VolatileClass, ...] = (
 BY_NAME: dict[str, VolatileClass] = {c.name: c for c in CLASSES}
 ALL_CLASS_NAMES: frozenset[str] = frozenset(BY_NAME)
 if ALL_CLASS_NAMES != VOLATILE_CLASS_NAMES:  # the names authors may write are the model's
-    raise ImportError(f"compare/volatile.py and model.VOLATILE_CLASS_NAMES disagree: {sorted(ALL_CLASS_NAMES ^ VOLATILE_CLASS_NAMES)}")
+    raise ImportError(
+        f"compare/volatile.py and model.VOLATILE_CLASS_NAMES disagree: {sorted(ALL_CLASS_NAMES ^ VOLATILE_CLASS_NAMES)}"
+    )
 
 
 def find_tokens(line: str, enabled: Iterable[str]) -> list[Token]:

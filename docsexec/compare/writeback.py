@@ -77,7 +77,10 @@ def substitute(cls: VolatileClass, real: str, bindings: Bindings) -> str:
     """Bind `real` to itself if its text is free on this page, else to the first free
     variant (last characters stepped); returns the text bound."""
     for candidate in _variants(cls, real):
-        if bindings.real_for(cls.namespace, candidate) is None and bindings.bind(cls.namespace, candidate, real) is None:
+        if (
+            bindings.real_for(cls.namespace, candidate) is None
+            and bindings.bind(cls.namespace, candidate, real) is None
+        ):
             return candidate
     return real  # every variant taken: write it as is (the next check will say so)
 

@@ -12,6 +12,12 @@ from .reaper import engine_status, reap_stale
 from .sandbox import Sandbox
 
 __all__ = [
-    "EngineInstall", "Sandbox", "busybox_rootfs_tar", "engine_status", "find_engine",
-    "import_images", "install_engine", "reap_stale",
+    "EngineInstall",
+    "Sandbox",
+    "busybox_rootfs_tar",
+    "engine_status",
+    "find_engine",
+    "import_images",
+    "install_engine",
+    "reap_stale",
 ]

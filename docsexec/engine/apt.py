@@ -61,8 +61,10 @@ def ensure_trixie_source(log: Log) -> bool:
     if not KEYRING.exists():
         raise EnvironmentProblem(f"{KEYRING} is missing: cannot verify Debian trixie's packages")
     source = f"Types: deb\nURIs: {MIRROR}\nSuites: trixie\nComponents: main\nSigned-By: {KEYRING}\n"
-    pin = "# docsexec: trixie packages are only downloaded, never installed or upgraded to\n" \
-          "Package: *\nPin: release n=trixie\nPin-Priority: 100\n"
+    pin = (
+        "# docsexec: trixie packages are only downloaded, never installed or upgraded to\n"
+        "Package: *\nPin: release n=trixie\nPin-Priority: 100\n"
+    )
     changed = False
     for path, text in ((TRIXIE_PIN, pin), (TRIXIE_SOURCES, source)):
         if not path.exists() or path.read_text() != text:
@@ -79,8 +81,15 @@ def update_trixie_only(log: Log, scratch: Path) -> None:
     shutil.rmtree(parts, ignore_errors=True)
     parts.mkdir(parents=True)
     shutil.copy(TRIXIE_SOURCES, parts / TRIXIE_SOURCES.name)
-    update(log, "-o", "Dir::Etc::SourceList=/dev/null", "-o", f"Dir::Etc::SourceParts={parts}",
-           "-o", "APT::Get::List-Cleanup=0")
+    update(
+        log,
+        "-o",
+        "Dir::Etc::SourceList=/dev/null",
+        "-o",
+        f"Dir::Etc::SourceParts={parts}",
+        "-o",
+        "APT::Get::List-Cleanup=0",
+    )
 
 
 def download(specs: list[str], dest: Path, log: Log) -> subprocess.CompletedProcess[str]:
@@ -91,15 +100,27 @@ def download(specs: list[str], dest: Path, log: Log) -> subprocess.CompletedProc
 
 # --- scratch sources: a suite the host's apt never sees (forky) ---------------------------------
 
+
 def scratch_options(scratch: Path) -> list[str]:
     """apt options that read sources, lists and package caches from `scratch` only.
 
     Used for forky: its source is never written under /etc/apt, so the host's own
     `apt-get upgrade` can never pick a forky package, and no pin is needed at all.
     """
-    return ["-o", "Dir::Etc::SourceList=/dev/null", "-o", f"Dir::Etc::SourceParts={scratch / 'sources.list.d'}",
-            "-o", f"Dir::State::Lists={scratch / 'lists'}", "-o", f"Dir::Cache={scratch / 'cache'}",
-            "-o", "Dir::Etc::Preferences=/dev/null", "-o", "Dir::Etc::PreferencesParts=/dev/null"]
+    return [
+        "-o",
+        "Dir::Etc::SourceList=/dev/null",
+        "-o",
+        f"Dir::Etc::SourceParts={scratch / 'sources.list.d'}",
+        "-o",
+        f"Dir::State::Lists={scratch / 'lists'}",
+        "-o",
+        f"Dir::Cache={scratch / 'cache'}",
+        "-o",
+        "Dir::Etc::Preferences=/dev/null",
+        "-o",
+        "Dir::Etc::PreferencesParts=/dev/null",
+    ]
 
 
 def prepare_scratch(suite: str, scratch: Path, log: Log) -> None:

@@ -19,20 +19,29 @@ from . import apt
 
 def scratch_options(root: Path) -> list[str]:
     """apt-get options that make apt read and write only inside root (plus dpkg's status)."""
-    return ["-o", "Dir::Etc::SourceList=/dev/null",
-            "-o", f"Dir::Etc::SourceParts={root / 'sources.list.d'}",
-            "-o", f"Dir::State::Lists={root / 'lists'}",
-            "-o", f"Dir::Cache={root / 'cache'}",
-            "-o", "APT::Sandbox::User=root"]  # the cache folder is root's; _apt could not write it
+    return [
+        "-o",
+        "Dir::Etc::SourceList=/dev/null",
+        "-o",
+        f"Dir::Etc::SourceParts={root / 'sources.list.d'}",
+        "-o",
+        f"Dir::State::Lists={root / 'lists'}",
+        "-o",
+        f"Dir::Cache={root / 'cache'}",
+        "-o",
+        "APT::Sandbox::User=root",
+    ]  # the cache folder is root's; _apt could not write it
 
 
 def source_list(suite: str) -> str:
     """deb-src entries for a release, its updates and its security archive."""
     security = apt.MIRROR.rstrip("/") + "-security"
-    return (f"Types: deb-src\nURIs: {apt.MIRROR}\nSuites: {suite} {suite}-updates\nComponents: main\n"
-            f"Signed-By: {apt.KEYRING}\n\n"
-            f"Types: deb-src\nURIs: {security}\nSuites: {suite}-security\nComponents: main\n"
-            f"Signed-By: {apt.KEYRING}\n")
+    return (
+        f"Types: deb-src\nURIs: {apt.MIRROR}\nSuites: {suite} {suite}-updates\nComponents: main\n"
+        f"Signed-By: {apt.KEYRING}\n\n"
+        f"Types: deb-src\nURIs: {security}\nSuites: {suite}-security\nComponents: main\n"
+        f"Signed-By: {apt.KEYRING}\n"
+    )
 
 
 def prepare(root: Path, suite: str) -> None:
@@ -50,8 +59,10 @@ def download_source(package: str, suite: str, root: Path, dest: Path, log: Log) 
     options = scratch_options(root)
     _checked(apt.run_apt([*options, "update"], log), "update (private deb-src lists)")
     dest.mkdir(parents=True, exist_ok=True)
-    _checked(apt.run_apt([*options, "source", "--download-only", package], log, cwd=dest),
-             f"source --download-only {package}")
+    _checked(
+        apt.run_apt([*options, "source", "--download-only", package], log, cwd=dest),
+        f"source --download-only {package}",
+    )
     dscs = sorted(dest.glob(f"{package}_*.dsc"))
     if not dscs:
         raise EnvironmentProblem(f"apt-get source {package} left no .dsc in {dest}")

@@ -45,14 +45,37 @@ UPSTREAM = "1.37.0"
 # dropped it) and the SHA-NI code guarded by its config option.
 DEBIAN_PATCHES = ("busybox-1.36.1-no-cbq.patch", "libbb-sha-add-missing-sha-NI-guard.patch")
 # docker-library/busybox's settings on top of `make defconfig` (static, as its uclibc/musl tags).
-CONFIG_SET = {"CONFIG_AR": "y", "CONFIG_FEATURE_AR_CREATE": "y", "CONFIG_FEATURE_AR_LONG_FILENAMES": "y",
-              "CONFIG_LAST_SUPPORTED_WCHAR": "0", "CONFIG_STATIC": "y"}
+CONFIG_SET = {
+    "CONFIG_AR": "y",
+    "CONFIG_FEATURE_AR_CREATE": "y",
+    "CONFIG_FEATURE_AR_LONG_FILENAMES": "y",
+    "CONFIG_LAST_SUPPORTED_WCHAR": "0",
+    "CONFIG_STATIC": "y",
+}
 CONFIG_UNSET = ("CONFIG_FEATURE_SYNC_FANCY",)
 # What defconfig must keep: the quiet shell, and no applets-before-PATH lookup (Debian's has it).
 CONFIG_EXPECTED = {"CONFIG_FEATURE_SH_EXTRA_QUIET": "y", "CONFIG_FEATURE_SH_STANDALONE": None}
 # Applets the site's pages (and readers following them) use inside containers.
-REQUIRED_APPLETS = ("sh", "ip", "ping", "nslookup", "httpd", "nc", "wget", "route", "hostname",
-                    "ifconfig", "cat", "ls", "sleep", "top", "ps", "netstat", "arp", "traceroute")
+REQUIRED_APPLETS = (
+    "sh",
+    "ip",
+    "ping",
+    "nslookup",
+    "httpd",
+    "nc",
+    "wget",
+    "route",
+    "hostname",
+    "ifconfig",
+    "cat",
+    "ls",
+    "sleep",
+    "top",
+    "ps",
+    "netstat",
+    "arp",
+    "traceroute",
+)
 RECIPE = 1  # bump when the build steps change in a way the constants above do not show
 JOBS_ENV = "DOCSEXEC_BUSYBOX_JOBS"
 BANNER = b"built-in shell"
@@ -83,7 +106,7 @@ def is_static_elf(path: Path) -> bool:
         head = f.read(64)
         if len(head) < 64 or head[:4] != b"\x7fELF" or head[4] != 2:
             return False
-        phoff, = struct.unpack_from("<Q", head, 32)
+        (phoff,) = struct.unpack_from("<Q", head, 32)
         phentsize, phnum = struct.unpack_from("<HH", head, 54)
         f.seek(phoff)
         table = f.read(phentsize * phnum)
@@ -101,8 +124,9 @@ def cached(cache: Path) -> BuiltBusybox | None:
     folder = build_dir(cache)
     try:
         data = json.loads((folder / "build.json").read_text())
-        found = BuiltBusybox(folder / "busybox", data["sha256"], data["debian_source"],
-                             float(data["seconds"]), int(data["jobs"]))
+        found = BuiltBusybox(
+            folder / "busybox", data["sha256"], data["debian_source"], float(data["seconds"]), int(data["jobs"])
+        )
         intact = sha256_of(found.binary) == found.sha256 and is_static_elf(found.binary)
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -126,7 +150,9 @@ def build(cache: Path, log: Log) -> BuiltBusybox:
     ensure_build_tools(log)
     orig, debian_tar, version = source_files(cache, log)
     jobs = make_jobs()
-    log(f"busybox: building {UPSTREAM} (Debian source {version}) with make -j{jobs} (one to three minutes on two cores)")
+    log(
+        f"busybox: building {UPSTREAM} (Debian source {version}) with make -j{jobs} (one to three minutes on two cores)"
+    )
     begun = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="build-", dir=cache / "busybox") as work:
         tree = unpack(orig, debian_tar, Path(work))
@@ -147,8 +173,13 @@ def make_jobs() -> int:
 
 # --- tools and source -------------------------------------------------------------------------
 
-BUILD_TOOLS = {"gcc": "build-essential", "make": "build-essential", "patch": "patch",
-               "bzip2": "bzip2", "xz": "xz-utils"}
+BUILD_TOOLS = {
+    "gcc": "build-essential",
+    "make": "build-essential",
+    "patch": "patch",
+    "bzip2": "bzip2",
+    "xz": "xz-utils",
+}
 
 
 def ensure_build_tools(log: Log) -> None:
@@ -175,8 +206,10 @@ def source_files(cache: Path, log: Log) -> tuple[Path, Path, str]:
     version = dsc_field(dsc, "Version")
     upstream = re.sub(r"^\d+:", "", version).split("-")[0]
     if upstream != UPSTREAM:
-        raise EnvironmentProblem(f"Debian {SUITE} now has busybox {version}, the recipe expects {UPSTREAM}: "
-                                 f"update UPSTREAM in {Path(__file__).name}")
+        raise EnvironmentProblem(
+            f"Debian {SUITE} now has busybox {version}, the recipe expects {UPSTREAM}: "
+            f"update UPSTREAM in {Path(__file__).name}"
+        )
     orig = folder / f"{PACKAGE}_{UPSTREAM}.orig.tar.bz2"
     debian_tar = next(iter(sorted(folder.glob(f"{PACKAGE}_{version.split(':')[-1]}.debian.tar.*"))), None)
     if not orig.exists() or debian_tar is None:
@@ -188,8 +221,9 @@ def _usable_dsc(folder: Path) -> Path | None:
     """The newest cached .dsc whose files are all there with the sha256 it records."""
     for dsc in sorted(folder.glob(f"{PACKAGE}_*.dsc"), reverse=True):
         sums = dsc_checksums(dsc)
-        if sums and all((folder / name).exists() and sha256_of(folder / name) == digest
-                        for name, digest in sums.items()):
+        if sums and all(
+            (folder / name).exists() and sha256_of(folder / name) == digest for name, digest in sums.items()
+        ):
             return dsc
     return None
 
@@ -211,6 +245,7 @@ def dsc_checksums(dsc: Path) -> dict[str, str]:
 
 # --- unpack, configure, compile ---------------------------------------------------------------
 
+
 def unpack(orig: Path, debian_tar: Path, work: Path) -> Path:
     """Upstream's tree from the orig tarball, with only DEBIAN_PATCHES applied."""
     tree = work / "src"
@@ -219,8 +254,11 @@ def unpack(orig: Path, debian_tar: Path, work: Path) -> Path:
     members = [f"debian/patches/{name}" for name in DEBIAN_PATCHES]
     _run(["tar", "-xf", str(debian_tar), "-C", str(work), *members], "unpacking Debian's patches", work)
     for name in DEBIAN_PATCHES:
-        _run(["patch", "-p1", "--forward", "--batch", "-i", str(work / "debian/patches" / name)],
-             f"applying {name}", tree)
+        _run(
+            ["patch", "-p1", "--forward", "--batch", "-i", str(work / "debian/patches" / name)],
+            f"applying {name}",
+            tree,
+        )
     return tree
 
 
@@ -237,8 +275,9 @@ def configure(tree: Path) -> None:
 
 def edited_config(text: str) -> str:
     """The .config text with CONFIG_SET set and CONFIG_UNSET unset (added when absent)."""
-    lines = [line for line in text.splitlines()
-             if _symbol(line) not in CONFIG_SET and _symbol(line) not in CONFIG_UNSET]
+    lines = [
+        line for line in text.splitlines() if _symbol(line) not in CONFIG_SET and _symbol(line) not in CONFIG_UNSET
+    ]
     lines += [f"{name}={value}" for name, value in CONFIG_SET.items()]
     lines += [f"# {name} is not set" for name in CONFIG_UNSET]
     return "\n".join(lines) + "\n"
@@ -256,19 +295,29 @@ def parse_config(text: str) -> dict[str, str]:
 
 def config_problems(config: dict[str, str]) -> list[str]:
     wanted = {**CONFIG_SET, **{name: None for name in CONFIG_UNSET}, **CONFIG_EXPECTED}
-    return [f"{name} is {config.get(name, 'unset')}, expected {value or 'unset'}"
-            for name, value in wanted.items() if config.get(name) != value]
+    return [
+        f"{name} is {config.get(name, 'unset')}, expected {value or 'unset'}"
+        for name, value in wanted.items()
+        if config.get(name) != value
+    ]
 
 
 def compile_tree(tree: Path, jobs: int, cache: Path) -> Path:
     """make -jN busybox; its output goes to last-build.log beside the builds (kept for failures)."""
     log_file = cache / "busybox" / "last-build.log"
     with log_file.open("w") as out:
-        done = subprocess.run(["make", f"-j{jobs}", "busybox"], cwd=tree, stdout=out, stderr=subprocess.STDOUT,
-                              env=build_env(tree), timeout=3600)
+        done = subprocess.run(
+            ["make", f"-j{jobs}", "busybox"],
+            cwd=tree,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=build_env(tree),
+            timeout=3600,
+        )
     if done.returncode != 0:
-        raise EnvironmentProblem(f"busybox build: make failed (exit {done.returncode}): "
-                                 f"{_first_error(log_file)} (full output: {log_file})")
+        raise EnvironmentProblem(
+            f"busybox build: make failed (exit {done.returncode}): {_first_error(log_file)} (full output: {log_file})"
+        )
     return tree / "busybox"
 
 
@@ -296,6 +345,7 @@ def _run(cmd: list[str], what: str, cwd: Path, stdin: str | None = None) -> None
 
 # --- check and install ------------------------------------------------------------------------
 
+
 def applets(binary: Path) -> list[str]:
     listed = subprocess.run([str(binary), "--list"], capture_output=True, text=True, timeout=30)
     return sorted(a for a in listed.stdout.split() if a and "/" not in a)
@@ -303,8 +353,13 @@ def applets(binary: Path) -> list[str]:
 
 def prints_banner(binary: Path) -> bool:
     """True if the shell greets an interactive session (`sh -i` prints it even without a tty)."""
-    done = subprocess.run([str(binary), "sh", "-i"], stdin=subprocess.DEVNULL, capture_output=True,
-                          timeout=30, env={"PATH": "/nonexistent", "PS1": "$ "})
+    done = subprocess.run(
+        [str(binary), "sh", "-i"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=30,
+        env={"PATH": "/nonexistent", "PS1": "$ "},
+    )
     return BANNER in done.stdout + done.stderr
 
 
@@ -327,8 +382,14 @@ def install(binary: Path, cache: Path, version: str, seconds: float, jobs: int) 
     staging.mkdir()
     shutil.copy2(binary, staging / "busybox")
     found = BuiltBusybox(dest / "busybox", sha256_of(staging / "busybox"), version, round(seconds, 1), jobs)
-    marker = {**asdict(found), "binary": str(found.binary), "recipe_key": recipe_key(),
-              "config_set": CONFIG_SET, "config_unset": list(CONFIG_UNSET), "patches": list(DEBIAN_PATCHES)}
+    marker = {
+        **asdict(found),
+        "binary": str(found.binary),
+        "recipe_key": recipe_key(),
+        "config_set": CONFIG_SET,
+        "config_unset": list(CONFIG_UNSET),
+        "patches": list(DEBIAN_PATCHES),
+    }
     (staging / "build.json").write_text(json.dumps(marker, indent=1) + "\n")
     shutil.rmtree(dest, ignore_errors=True)
     staging.rename(dest)

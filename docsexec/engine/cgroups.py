@@ -28,8 +28,24 @@ from .mounts import mount_table
 PAGE = "page"  # the processes' leaf
 BOX = "box"  # Docker's parent for containers
 _LIMITED_V1 = ("memory", "pids", "devices")
-_V1_CONTROLLERS = frozenset({"blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "hugetlb", "memory",
-                             "misc", "net_cls", "net_prio", "perf_event", "pids", "rdma"})
+_V1_CONTROLLERS = frozenset(
+    {
+        "blkio",
+        "cpu",
+        "cpuacct",
+        "cpuset",
+        "devices",
+        "freezer",
+        "hugetlb",
+        "memory",
+        "misc",
+        "net_cls",
+        "net_prio",
+        "perf_event",
+        "pids",
+        "rdma",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -196,7 +212,10 @@ def remove(sid: str, log: Callable[[str], None], wait: float = 3.0) -> None:
     while True:
         left = []
         for top in layout.cgroup_dirs(sid):
-            for dirpath in [*sorted((p for p in top.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True), top]:
+            for dirpath in [
+                *sorted((p for p in top.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True),
+                top,
+            ]:
                 try:
                     dirpath.rmdir()
                 except FileNotFoundError:

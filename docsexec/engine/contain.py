@@ -134,8 +134,23 @@ def init_argv(root: Path, writable: list[Path], hostname: str = HOSTNAME) -> lis
     `root` is the folder left writable, whose etc/ holds the files bound over /etc: the
     sandbox's root for the page's host, the peer's own folder for the LAN peer (peer.py)."""
     return [
-        "unshare", "--mount", "--uts", "--pid", "--fork", "--propagation", "private", "--mount-proc",
-        "sh", "-c", SETUP, "docsexec-init", str(root), hostname, _interpreter(), _REAPER, *map(str, writable),
+        "unshare",
+        "--mount",
+        "--uts",
+        "--pid",
+        "--fork",
+        "--propagation",
+        "private",
+        "--mount-proc",
+        "sh",
+        "-c",
+        SETUP,
+        "docsexec-init",
+        str(root),
+        hostname,
+        _interpreter(),
+        _REAPER,
+        *map(str, writable),
     ]
 
 

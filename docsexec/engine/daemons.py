@@ -24,23 +24,40 @@ def containerd_config(root: Path, socket: Path) -> str:
     )
 
 
-def dockerd_argv(engine: EngineInstall, root: Path, host: str, containerd: Path, cgroup_parent: str, name: str) -> list[str]:
+def dockerd_argv(
+    engine: EngineInstall, root: Path, host: str, containerd: Path, cgroup_parent: str, name: str
+) -> list[str]:
     """dockerd with its data, exec state and pidfile under `root`, listening only on `host`,
     containers below `cgroup_parent`, its own containerd namespaces (`name`)."""
     return [
         str(engine.dockerd),
-        "--config-file", str(root / "daemon.json"),  # ignore /etc/docker/daemon.json
-        "--containerd", str(containerd),
-        "--data-root", str(root / "data"),
-        "--exec-root", str(root / "exec"),
-        "--pidfile", str(root / "exec" / "dockerd.pid"),  # its pid inside; ours: dockerd.pid
-        "--host", host,
-        "--cgroup-parent", cgroup_parent,
-        "--exec-opt", "native.cgroupdriver=cgroupfs",  # the parent is a path, not a systemd slice
+        "--config-file",
+        str(root / "daemon.json"),  # ignore /etc/docker/daemon.json
+        "--containerd",
+        str(containerd),
+        "--data-root",
+        str(root / "data"),
+        "--exec-root",
+        str(root / "exec"),
+        "--pidfile",
+        str(root / "exec" / "dockerd.pid"),  # its pid inside; ours: dockerd.pid
+        "--host",
+        host,
+        "--cgroup-parent",
+        cgroup_parent,
+        "--exec-opt",
+        "native.cgroupdriver=cgroupfs",  # the parent is a path, not a systemd slice
         # Own containerd namespaces: safe even if dockerd finds a system containerd to share.
-        "--containerd-namespace", name,
-        "--containerd-plugins-namespace", f"{name}-plugins",
-        "--dns", "127.0.0.1",  # a failing lookup fails locally, never leaves the machine
-        "--dns-opt", "timeout:1", "--dns-opt", "attempts:1",
-        "--shutdown-timeout", "2",
+        "--containerd-namespace",
+        name,
+        "--containerd-plugins-namespace",
+        f"{name}-plugins",
+        "--dns",
+        "127.0.0.1",  # a failing lookup fails locally, never leaves the machine
+        "--dns-opt",
+        "timeout:1",
+        "--dns-opt",
+        "attempts:1",
+        "--shutdown-timeout",
+        "2",
     ]

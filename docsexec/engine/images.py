@@ -33,8 +33,19 @@ IMAGE = "busybox:latest"
 # Docker Hub's busybox:latest has exactly this config (docker-library/busybox image-config.json).
 CHANGES = ["ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 'CMD ["sh"]']
 LAYOUT = 2  # bump when the tarball's layout changes
-DIRS = {"bin": 0o755, "dev": 0o755, "etc": 0o755, "home": 0o755, "proc": 0o555, "root": 0o700,
-        "sys": 0o555, "tmp": 0o1777, "usr": 0o755, "usr/bin": 0o755, "var": 0o755}
+DIRS = {
+    "bin": 0o755,
+    "dev": 0o755,
+    "etc": 0o755,
+    "home": 0o755,
+    "proc": 0o555,
+    "root": 0o700,
+    "sys": 0o555,
+    "tmp": 0o1777,
+    "usr": 0o755,
+    "usr/bin": 0o755,
+    "var": 0o755,
+}
 FILES = {
     "etc/passwd": "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n",
     "etc/group": "root:x:0:\nnobody:x:65534:\n",
@@ -56,15 +67,19 @@ def busybox_binary(cache: Path, log: Log | None = None) -> Path:
         return busybox_build.ensure_built(cache, log).binary
     found = busybox_build.cached(cache)
     if found is None:
-        raise EnvironmentProblem("the busybox image's binary is not built (or is damaged): run `docsexec engine install`")
+        raise EnvironmentProblem(
+            "the busybox image's binary is not built (or is damaged): run `docsexec engine install`"
+        )
     return found.binary
 
 
 def _debian_package_binary(log: Log | None) -> Path:
     """Fallback: Debian's busybox-static, whose shell prints a banner; said loudly."""
     if log is not None:
-        log(f"WARNING: {SOURCE_ENV}=debian-package: the busybox image uses Debian's busybox-static, "
-            "whose shell prints a banner that Docker Hub's busybox does not; pages will not match")
+        log(
+            f"WARNING: {SOURCE_ENV}=debian-package: the busybox image uses Debian's busybox-static, "
+            "whose shell prints a banner that Docker Hub's busybox does not; pages will not match"
+        )
         if not BUSYBOX.exists() or not is_static_elf(BUSYBOX.resolve()):
             apt.install(["busybox-static"], log)
     src = BUSYBOX.resolve()

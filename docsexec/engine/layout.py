@@ -143,7 +143,7 @@ def _strip(name: str) -> str:
     """The id inside a `docsexec-<id>` or `docsexec-<id>-lan` name, or '' for anything else."""
     if not name.startswith(PREFIX):
         return ""
-    sid = name[len(PREFIX):]
+    sid = name[len(PREFIX) :]
     if sid.endswith(LAN_SUFFIX):
-        sid = sid[:-len(LAN_SUFFIX)]
+        sid = sid[: -len(LAN_SUFFIX)]
     return sid if ID_RE.match(sid) else ""

@@ -42,16 +42,22 @@ def add_card(page_netns: str, lan_netns: str) -> None:
     """Create the pair and wait until eth0 is up with its link-local address, as a settled
     host shows it. Both namespaces exist, and the page's has its sysctls set already: a device
     copies IPv6 settings such as accept_dad from `default` when it is created."""
-    _batch(lan_netns, [
-        f"link add {PEER_NAME} index {PEER_INDEX} type veth peer name {NAME} address {MAC} netns {page_netns}",
-        f"link set dev {PEER_NAME} addrgenmode none",  # the far end: one IPv4 address, nothing else
-        f"addr add {PEER_ADDRESS} dev {PEER_NAME}",
-        f"link set {PEER_NAME} up",
-    ])
-    _batch(page_netns, [
-        f"addr add {ADDRESS} dev {NAME}",
-        f"link set {NAME} up",
-    ])
+    _batch(
+        lan_netns,
+        [
+            f"link add {PEER_NAME} index {PEER_INDEX} type veth peer name {NAME} address {MAC} netns {page_netns}",
+            f"link set dev {PEER_NAME} addrgenmode none",  # the far end: one IPv4 address, nothing else
+            f"addr add {PEER_ADDRESS} dev {PEER_NAME}",
+            f"link set {PEER_NAME} up",
+        ],
+    )
+    _batch(
+        page_netns,
+        [
+            f"addr add {ADDRESS} dev {NAME}",
+            f"link set {NAME} up",
+        ],
+    )
     _wait_until_ready(page_netns)
 
 

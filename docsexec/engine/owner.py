@@ -30,7 +30,7 @@ def pid_start_time(pid: int) -> int | None:
     except OSError:
         return None
     # The command name (field 2) may contain spaces and parentheses: split after the last ')'.
-    fields = stat[stat.rindex(")") + 2:].split()
+    fields = stat[stat.rindex(")") + 2 :].split()
     return int(fields[22 - 3])
 
 
@@ -40,7 +40,7 @@ def pid_state(pid: int) -> str | None:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    return stat[stat.rindex(")") + 2:].split()[0]
+    return stat[stat.rindex(")") + 2 :].split()[0]
 
 
 def current_owner(netns: str, label: str) -> Owner:
@@ -59,8 +59,11 @@ def read_owner(path: Path) -> Owner | None:
     try:
         data = json.loads(path.read_text())
         return Owner(
-            pid=int(data["pid"]), start_time=int(data["start_time"]),
-            netns=str(data["netns"]), created=float(data["created"]), label=str(data.get("label", "")),
+            pid=int(data["pid"]),
+            start_time=int(data["start_time"]),
+            netns=str(data["netns"]),
+            created=float(data["created"]),
+            label=str(data.get("label", "")),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None

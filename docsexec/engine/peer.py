@@ -100,12 +100,16 @@ class LanPeer:
         if self.box.engine.cli_plugins is not None:
             (self.root / "client" / "cli-plugins").symlink_to(self.box.engine.cli_plugins)
         (self.root / "daemon.json").write_text("{}\n")
-        (self.root / "containerd.toml").write_text(daemons.containerd_config(self.root, layout.peer_containerd_socket(self.sid)))
+        (self.root / "containerd.toml").write_text(
+            daemons.containerd_config(self.root, layout.peer_containerd_socket(self.sid))
+        )
 
     def _start_init(self, deadline: float) -> None:
         """pid 1 of the peer's namespaces: in the LAN namespace and the page's cgroups."""
         init = contain.init_argv(self.root, cgroups.writable_dirs(self.sid), layout.PEER_HOSTNAME)
-        argv = contain.joined(cgroups.procs_files(self.sid), ["nsenter", f"--net={layout.lan_netns_path(self.sid)}", *init])
+        argv = contain.joined(
+            cgroups.procs_files(self.sid), ["nsenter", f"--net={layout.lan_netns_path(self.sid)}", *init]
+        )
         proc = self.box._popen("peer-init", argv, layout.peer_log_file(self.sid))
         self.init_pid = init_pid = self.box._child_of(proc, "the LAN peer's namespace setup", deadline)
         layout.pid_file(self.sid, "peer-init").write_text(f"{init_pid}\n")
@@ -118,8 +122,14 @@ class LanPeer:
         self._launch("peer-containerd", [self.box._tool("containerd"), "--config", str(self.root / "containerd.toml")])
         sock = layout.peer_containerd_socket(self.sid)
         self.box._wait_until("the LAN peer's containerd", deadline, lambda: sock.exists() and api.can_connect(sock))
-        argv = daemons.dockerd_argv(engine, self.root, layout.peer_docker_host(self.sid), sock,
-                                    layout.peer_cgroup_parent(self.sid), layout.lan_netns_name(self.sid))
+        argv = daemons.dockerd_argv(
+            engine,
+            self.root,
+            layout.peer_docker_host(self.sid),
+            sock,
+            layout.peer_cgroup_parent(self.sid),
+            layout.lan_netns_name(self.sid),
+        )
         self._launch("peer-dockerd", [*argv, "--host", DEFAULT_SOCKET])
         api_sock = layout.peer_socket_path(self.sid)
         self.box._wait_until("the LAN peer's dockerd", deadline, lambda: api_sock.exists() and api.ping(api_sock))

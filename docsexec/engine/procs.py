@@ -50,7 +50,7 @@ def _ppid(pid: int) -> int:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return 0
-    return int(stat[stat.rindex(")") + 2:].split()[1])
+    return int(stat[stat.rindex(")") + 2 :].split()[1])
 
 
 def children(pid: int) -> list[int]:
@@ -97,7 +97,7 @@ def alive(pid: int) -> bool:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return False
-    return stat[stat.rindex(")") + 2:].split()[0] not in ("Z", "X")
+    return stat[stat.rindex(")") + 2 :].split()[0] not in ("Z", "X")
 
 
 def signal_all(pids: set[int], sig: int) -> None:

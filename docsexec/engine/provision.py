@@ -36,8 +36,13 @@ MODERN = (23, 0)
 PROTO_FILES = (Path("/etc/apt/sources.list.d/trixie-proto.sources"), Path("/etc/apt/preferences.d/trixie-proto"))
 
 # Debian package -> the command whose absence means the package must be installed.
-HOST_PACKAGES = {"iptables": "iptables", "runc": "runc", "iproute2": "ip", "bridge-utils": "brctl",
-                 "iputils-ping": "ping"}
+HOST_PACKAGES = {
+    "iptables": "iptables",
+    "runc": "runc",
+    "iproute2": "ip",
+    "bridge-utils": "brctl",
+    "iputils-ping": "ping",
+}
 
 
 @dataclass(frozen=True)
@@ -50,8 +55,13 @@ class Release:
 
 
 RELEASES = {
-    "debian-forky": Release("forky", ("docker.io", "containerd", "tini-static", "docker-cli", "docker-compose"), (),
-                            scratch=True, client=True),
+    "debian-forky": Release(
+        "forky",
+        ("docker.io", "containerd", "tini-static", "docker-cli", "docker-compose"),
+        (),
+        scratch=True,
+        client=True,
+    ),
     "debian-trixie": Release("trixie", ("docker.io", "containerd", "tini"), ()),
     "debian-bookworm": Release("bookworm", ("docker.io", "containerd", "tini"), ("libdevmapper1.02.1",)),
 }
@@ -60,7 +70,9 @@ RELEASES = {
 @dataclass(frozen=True)
 class EngineInstall:
     dockerd: Path  # the dockerd binary to start
-    bin_dirs: tuple[Path, ...]  # first on PATH for dockerd (containerd, shims, docker-proxy, docker-init); () for a system engine
+    bin_dirs: tuple[
+        Path, ...
+    ]  # first on PATH for dockerd (containerd, shims, docker-proxy, docker-init); () for a system engine
     version: str  # e.g. "26.1.5+dfsg1"
     source: str  # "debian-forky" | "debian-trixie" | "debian-bookworm" | "system"
     client_dir: Path | None = None  # a folder holding only the page's `docker` client; None: the machine's
@@ -97,6 +109,7 @@ def check_source(name: str) -> str:
 
 
 # --- lookup -----------------------------------------------------------------------------------
+
 
 def find_engine(source: str | None = None) -> EngineInstall | None:
     """The engine to use if one is already there, with the page client attached; never
@@ -143,8 +156,14 @@ def cached_engine(source: str) -> EngineInstall | None:
     marker = cache_dir() / "engines" / source / "install.json"
     try:
         data = json.loads(marker.read_text())
-        found = EngineInstall(Path(data["dockerd"]), tuple(map(Path, data["bin_dirs"])), data["version"], data["source"],
-                              _optional_path(data.get("client_dir")), _optional_path(data.get("cli_plugins")))
+        found = EngineInstall(
+            Path(data["dockerd"]),
+            tuple(map(Path, data["bin_dirs"])),
+            data["version"],
+            data["source"],
+            _optional_path(data.get("client_dir")),
+            _optional_path(data.get("cli_plugins")),
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
     if found.client_dir is not None and not os.access(found.client_dir / "docker", os.X_OK):
@@ -168,8 +187,9 @@ def system_engine() -> EngineInstall | None:
 def _dockerd_version(dockerd: Path, path: str) -> str:
     """'26.1.5+dfsg1' from 'Docker version 26.1.5+dfsg1, build a72d7cd'; '' if it does not run."""
     try:
-        done = subprocess.run([str(dockerd), "--version"], env=dict(os.environ, PATH=path),
-                              capture_output=True, text=True, timeout=20)
+        done = subprocess.run(
+            [str(dockerd), "--version"], env=dict(os.environ, PATH=path), capture_output=True, text=True, timeout=20
+        )
     except (OSError, subprocess.TimeoutExpired):
         return ""
     match = re.search(r"version ([^\s,]+)", done.stdout)
@@ -177,6 +197,7 @@ def _dockerd_version(dockerd: Path, path: str) -> str:
 
 
 # --- install ----------------------------------------------------------------------------------
+
 
 def install_engine(log: Log = print, sources: Sequence[str] = ()) -> EngineInstall:
     """Make sure an engine, the page client, the host tools and the busybox rootfs are there;
@@ -231,7 +252,7 @@ def _install(log: Log, fallback: EngineInstall | None) -> EngineInstall:
     if choice == "system":
         raise EnvironmentProblem(f"{ENGINE_ENV}=system, but no dockerd and containerd that run are on PATH")
     problems = []
-    for source in ([choice] if choice != "auto" else ["debian-forky", "debian-trixie", "debian-bookworm"]):
+    for source in [choice] if choice != "auto" else ["debian-forky", "debian-trixie", "debian-bookworm"]:
         if source == "debian-bookworm" and fallback is not None:
             log(f"falling back to the {fallback.source} engine {fallback.version}")
             return fallback
@@ -288,7 +309,9 @@ def _scratch_debs(release: Release, folder: Path, log: Log) -> list[Path]:
         done = apt.download_scratch(list(release.packages), scratch, folder, log)
     found = _cached_debs(folder, release.packages)
     if done.returncode != 0 or not found:
-        raise EnvironmentProblem(f"apt-get download {' '.join(release.packages)} ({release.suite}) failed: {apt.last_error(done)}")
+        raise EnvironmentProblem(
+            f"apt-get download {' '.join(release.packages)} ({release.suite}) failed: {apt.last_error(done)}"
+        )
     return found
 
 
@@ -350,8 +373,10 @@ def _set_client_aside(release: Release, staging: Path) -> None:
 
 def _check_client(source: str, staging: Path) -> None:
     """The page client and its compose plugin must run here (bookworm's glibc)."""
-    for cmd in ([str(staging / "client/docker"), "--version"],
-                [str(staging / "usr/libexec/docker/cli-plugins/docker-compose"), "version"]):
+    for cmd in (
+        [str(staging / "client/docker"), "--version"],
+        [str(staging / "usr/libexec/docker/cli-plugins/docker-compose"), "version"],
+    ):
         if not _runs(cmd, os.environ.get("PATH", "")):
             raise EnvironmentProblem(f"{source}: the extracted {Path(cmd[0]).name} is missing or does not run here")
 
@@ -370,8 +395,14 @@ def _check_tree(source: str, staging: Path, dest: Path) -> EngineInstall:
     if not RELEASES[source].client:
         return EngineInstall(dest / "usr/sbin/dockerd", tuple(dest / d for d in rel_dirs), version, source)
     _check_client(source, staging)
-    return EngineInstall(dest / "usr/sbin/dockerd", tuple(dest / d for d in rel_dirs), version, source,
-                         dest / "client", dest / "usr/libexec/docker/cli-plugins")
+    return EngineInstall(
+        dest / "usr/sbin/dockerd",
+        tuple(dest / d for d in rel_dirs),
+        version,
+        source,
+        dest / "client",
+        dest / "usr/libexec/docker/cli-plugins",
+    )
 
 
 def _runs(cmd: list[str], path: str) -> bool:
@@ -392,6 +423,7 @@ def _marker(found: EngineInstall) -> dict[str, object]:
 
 
 # --- images -----------------------------------------------------------------------------------
+
 
 def busybox_rootfs_tar(log: Log | None = None) -> Path:
     """Cached tarball of the busybox rootfs; with a log (set-up) its binary is built if needed."""

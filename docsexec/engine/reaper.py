@@ -81,18 +81,20 @@ def live_sandboxes() -> list[dict[str, Any]]:
     rows = []
     for sid in sorted(layout.known_ids()):
         owner = read_owner(layout.owner_file(sid))
-        rows.append({
-            "id": sid,
-            "label": owner.label if owner else "",
-            "owner_pid": owner.pid if owner else None,
-            "owner_alive": bool(owner and owner_alive(owner)),
-            "created": owner.created if owner else None,
-            "netns": layout.netns_name(sid) if layout.netns_path(sid).exists() else None,
-            "lan_netns": layout.lan_netns_name(sid) if layout.lan_netns_path(sid).exists() else None,
-            "root": str(layout.root_dir(sid)) if layout.root_dir(sid).exists() else None,
-            "lan_peer": str(layout.peer_root(sid)) if layout.peer_root(sid).exists() else None,
-            "docker_host": layout.docker_host(sid),
-        })
+        rows.append(
+            {
+                "id": sid,
+                "label": owner.label if owner else "",
+                "owner_pid": owner.pid if owner else None,
+                "owner_alive": bool(owner and owner_alive(owner)),
+                "created": owner.created if owner else None,
+                "netns": layout.netns_name(sid) if layout.netns_path(sid).exists() else None,
+                "lan_netns": layout.lan_netns_name(sid) if layout.lan_netns_path(sid).exists() else None,
+                "root": str(layout.root_dir(sid)) if layout.root_dir(sid).exists() else None,
+                "lan_peer": str(layout.peer_root(sid)) if layout.peer_root(sid).exists() else None,
+                "docker_host": layout.docker_host(sid),
+            }
+        )
     return rows
 
 
@@ -120,7 +122,13 @@ def _engines() -> list[dict[str, Any]]:
     rows = []
     for source in CHOICES:
         found = find_engine(source)
-        rows.append({"source": source, "installed": found is not None, "version": found.version if found else None,
-                     "dockerd": str(found.dockerd) if found else None,
-                     "client": str(found.client_dir / "docker") if found and found.client_dir else None})
+        rows.append(
+            {
+                "source": source,
+                "installed": found is not None,
+                "version": found.version if found else None,
+                "dockerd": str(found.dockerd) if found else None,
+                "client": str(found.client_dir / "docker") if found and found.client_dir else None,
+            }
+        )
     return rows

@@ -109,7 +109,9 @@ class Sandbox:
             self.stop()
             raise
         self._state = "running"
-        self._log(f"sandbox {self.id} ({self.label}): engine {self.server_version} up in {time.monotonic() - begun:.2f} s")
+        self._log(
+            f"sandbox {self.id} ({self.label}): engine {self.server_version} up in {time.monotonic() - begun:.2f} s"
+        )
 
     def stop(self) -> None:
         """Remove everything the sandbox made; idempotent, and never raises on partial state."""
@@ -178,7 +180,9 @@ class Sandbox:
             step()
         except Exception as exc:
             reason = exc.one_line() if isinstance(exc, EnvironmentProblem) else f"{type(exc).__name__}: {exc}"
-            raise EnvironmentProblem(f"the {what} of sandbox {self.id} ({self.label}) failed to start: {reason}") from exc
+            raise EnvironmentProblem(
+                f"the {what} of sandbox {self.id} ({self.label}) failed to start: {reason}"
+            ) from exc
         self._log(f"sandbox {self.id} ({self.label}): {what} up in {time.monotonic() - begun:.2f} s")
 
     def _require_init(self) -> int:
@@ -231,10 +235,12 @@ class Sandbox:
         is switched off before eth0 exists: a device takes its IPv6 settings from `default`
         when it is created."""
         no_dad = ["sysctl", "-q", "-w", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"]
-        for cmd in (["ip", "netns", "add", self.netns_name],
-                    ["ip", "-n", self.netns_name, "link", "set", "lo", "up"],
-                    ["nsenter", f"--net={self.netns_path}", *no_dad],
-                    ["ip", "netns", "add", self.lan_netns_name]):
+        for cmd in (
+            ["ip", "netns", "add", self.netns_name],
+            ["ip", "-n", self.netns_name, "link", "set", "lo", "up"],
+            ["nsenter", f"--net={self.netns_path}", *no_dad],
+            ["ip", "netns", "add", self.lan_netns_name],
+        ):
             done = subprocess.run(cmd, capture_output=True, text=True)
             if done.returncode != 0:
                 raise EnvironmentProblem(f"{' '.join(cmd)} failed: {done.stderr.strip()}")
@@ -256,8 +262,14 @@ class Sandbox:
         return found
 
     def dockerd_argv(self) -> list[str]:
-        return daemons.dockerd_argv(self.engine, self.root, self.docker_host, layout.containerd_socket(self.id),
-                                    layout.cgroup_parent(self.id), self.netns_name)
+        return daemons.dockerd_argv(
+            self.engine,
+            self.root,
+            self.docker_host,
+            layout.containerd_socket(self.id),
+            layout.cgroup_parent(self.id),
+            self.netns_name,
+        )
 
     def _popen(self, daemon: str, argv: list[str], log_path: Path | None = None) -> subprocess.Popen[bytes]:
         """Start argv in its own session (a Ctrl-C meant for us must not kill it before stop()
@@ -266,8 +278,13 @@ class Sandbox:
         env["PATH"] = self.engine.path_env()
         with open(log_path or layout.log_file(self.id), "ab") as log:
             proc = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, env=env, cwd=self.root, start_new_session=True,
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=self.root,
+                start_new_session=True,
             )
         self._children[daemon] = proc
         return proc

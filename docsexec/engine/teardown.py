@@ -24,8 +24,9 @@ from .mounts import mounts_under, umount, umount_all_under
 Log = Callable[[str], None]
 
 
-def teardown(sid: str, log: Log, children: dict[str, subprocess.Popen[bytes]] | None = None,
-             grace: float = 10.0) -> list[str]:
+def teardown(
+    sid: str, log: Log, children: dict[str, subprocess.Popen[bytes]] | None = None, grace: float = 10.0
+) -> list[str]:
     """Remove every trace of sandbox `sid`; returns the problems left (empty when clean).
 
     children: the daemons' Popen objects when the caller started them ("dockerd",

@@ -39,28 +39,22 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="docsexec", description="Run the tagged terminal transcripts of Markdown pages against a real Docker engine.")
+    parser = _Parser(
+        prog="docsexec",
+        description="Run the tagged terminal transcripts of Markdown pages against a real Docker engine.",
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     listing = sub.add_parser("list", help="list tagged blocks")
     listing.add_argument("paths", nargs="*", type=Path)
     listing.add_argument("--json", action="store_true", help="machine-readable output")
-    for name, text in (("check", "run pages and report divergences; writes nothing"), ("update", "run pages and write real outputs into them")):
+    for name, text in (
+        ("check", "run pages and report divergences; writes nothing"),
+        ("update", "run pages and write real outputs into them"),
+    ):
         cmd = sub.add_parser(name, help=text)
-        cmd.add_argument("paths", nargs="*", type=Path)
-        cmd.add_argument("--engine", choices=[mode.value for mode in EngineMode], default=EngineMode.SANDBOX.value, help="sandbox: a private engine per page (default); shared: the caller's DOCKER_HOST")
-        cmd.add_argument("--engine-source", metavar="NAME", choices=ENGINE_SOURCES, help="verify on this engine only (e.g. debian-trixie); default: every engine of [tool.docsexec] engines, or DOCSEXEC_ENGINE")
-        cmd.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="default per-command timeout in seconds")
-        cmd.add_argument("--report", type=Path, help="write a JSON report")
-        cmd.add_argument("--junit", type=Path, help="write a JUnit XML report")
-        cmd.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
-        cmd.add_argument("-j", "--jobs", type=_positive, default=default_workers(), help="pages run at the same time, each on its own engine (default: the number of cores)")
-        cmd.add_argument("--no-cache", action="store_true", help="run every page, even those an identical earlier run verified (check only; update always runs)")
-        cmd.add_argument("--shard", help="K/N: run only the K-th of N parts of the pages, balanced by recorded page times")
-        cmd.add_argument("--shard-times", type=Path, help="JSON report whose page times balance the shards (default .ci/page-times.json)")
+        _add_run_options(cmd)
         if name == "check":
-            cmd.add_argument("--journey", action="store_true",
-                             help="run the pages in the nav's reading order on ONE engine in ONE shell, as a reader would")
-            cmd.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help="site configuration whose nav gives the reading order (with --journey)")
+            _add_journey_options(cmd)
     report = sub.add_parser("report", help="work with JSON reports")
     report.add_argument("action", choices=("merge",))
     report.add_argument("inputs", nargs="+", type=Path, help="JSON reports (e.g. one per shard)")
@@ -69,6 +63,64 @@ def build_parser() -> argparse.ArgumentParser:
     engine = sub.add_parser("engine", help="install or inspect the engine docsexec uses")
     engine.add_argument("action", choices=("install", "status", "reap"))
     return parser
+
+
+def _add_run_options(cmd: argparse.ArgumentParser) -> None:
+    """The options `check` and `update` share: where pages run, and what is reported."""
+    cmd.add_argument("paths", nargs="*", type=Path)
+    cmd.add_argument(
+        "--engine",
+        choices=[mode.value for mode in EngineMode],
+        default=EngineMode.SANDBOX.value,
+        help="sandbox: a private engine per page (default); shared: the caller's DOCKER_HOST",
+    )
+    cmd.add_argument(
+        "--engine-source",
+        metavar="NAME",
+        choices=ENGINE_SOURCES,
+        help="verify on this engine only (e.g. debian-trixie); default: every engine of [tool.docsexec] engines, or DOCSEXEC_ENGINE",
+    )
+    cmd.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="default per-command timeout in seconds")
+    cmd.add_argument("--report", type=Path, help="write a JSON report")
+    cmd.add_argument("--junit", type=Path, help="write a JUnit XML report")
+    cmd.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    _add_scale_options(cmd)
+
+
+def _add_scale_options(cmd: argparse.ArgumentParser) -> None:
+    """How many pages at once, the cache of verified runs, and CI shards."""
+    cmd.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive,
+        default=default_workers(),
+        help="pages run at the same time, each on its own engine (default: the number of cores)",
+    )
+    cmd.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="run every page, even those an identical earlier run verified (check only; update always runs)",
+    )
+    cmd.add_argument("--shard", help="K/N: run only the K-th of N parts of the pages, balanced by recorded page times")
+    cmd.add_argument(
+        "--shard-times",
+        type=Path,
+        help="JSON report whose page times balance the shards (default .ci/page-times.json)",
+    )
+
+
+def _add_journey_options(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument(
+        "--journey",
+        action="store_true",
+        help="run the pages in the nav's reading order on ONE engine in ONE shell, as a reader would",
+    )
+    cmd.add_argument(
+        "--config",
+        type=Path,
+        default=Path("mkdocs.yml"),
+        help="site configuration whose nav gives the reading order (with --journey)",
+    )
 
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -133,7 +185,11 @@ def _list(paths: list[Path], as_json: bool) -> int:
     else:
         for row in rows:
             command = row["commands"][0]
-            first = command["text"].splitlines()[0] if command["text"] else "(continues its session) " + command["inputs"][0]["text"]
+            first = (
+                command["text"].splitlines()[0]
+                if command["text"]
+                else "(continues its session) " + command["inputs"][0]["text"]
+            )
             print(f"{row['file']}:{row['line']} [{row['id']}] {len(row['commands'])} command(s): {first}")
     return EXIT_OK
 
@@ -144,15 +200,20 @@ def _block_row(path: Path, block: Block) -> dict[str, Any]:
     commands: list[dict[str, Any]] = []
     for command, end in zip(block.commands, ends, strict=True):
         first = command.line + len(command.source)
-        commands.append({
-            "line": command.line,
-            "text": command.text,
-            "exit": command.exit_code,
-            "inputs": [{"line": i.line, "text": i.text} for i in command.inputs],
-            "output_lines": [first, end - 1] if end > first else None,
-        })
-    options = {k: v for k, v in vars(block.options).items()
-               if v not in (None, {}, ()) and v is not False and k not in ("id", "matching")}
+        commands.append(
+            {
+                "line": command.line,
+                "text": command.text,
+                "exit": command.exit_code,
+                "inputs": [{"line": i.line, "text": i.text} for i in command.inputs],
+                "output_lines": [first, end - 1] if end > first else None,
+            }
+        )
+    options = {
+        k: v
+        for k, v in vars(block.options).items()
+        if v not in (None, {}, ()) and v is not False and k not in ("id", "matching")
+    }
     return {"file": str(path), "line": block.fence_line, "id": block.id, "commands": commands, "options": options}
 
 
@@ -171,7 +232,9 @@ def _verify(paths: list[Path], args: argparse.Namespace) -> int:
     jobs = _jobs(tagged, args)
     mode = EngineMode(args.engine)
     if tagged:  # and the machine checked, once, before any progress line
-        environment_gate(mode, [blocks for _, (_, blocks) in tagged], list(dict.fromkeys(s.engine_source for _, _, s in jobs)))
+        environment_gate(
+            mode, [blocks for _, (_, blocks) in tagged], list(dict.fromkeys(s.engine_source for _, _, s in jobs))
+        )
     printer = ProgressPrinter(quiet=args.quiet)
     workers = args.jobs if mode is EngineMode.SANDBOX else 1  # a shared engine takes one run at a time
     options = BatchOptions(workers=workers, use_cache=not args.no_cache, write=args.command == "update")
@@ -201,7 +264,9 @@ def _journey(tagged: list[tuple[Path, Scanned]], jobs: list[PageJob], printer: P
     if not jobs:
         return []
     settings = jobs[0][2]  # a page's first engine is the primary (or the one --engine-source names)
-    reports = verify_journey(tagged, settings, progress=printer, page_started=lambda path, count: printer.journey_page(str(path), count))
+    reports = verify_journey(
+        tagged, settings, progress=printer, page_started=lambda path, count: printer.journey_page(str(path), count)
+    )
     for report in reports:
         print_problems(report)
     return reports
@@ -290,7 +355,11 @@ def _engine(action: str) -> int:
         engine = provision.install_engine(log=lambda text: print(text, file=sys.stderr), sources=sources)
         for source in sources or [engine.source]:
             found = provision.find_engine(source)
-            print(f"engine {found.version} ({found.source}) at {found.dockerd}" if found else f"engine {source}: not installed")
+            print(
+                f"engine {found.version} ({found.source}) at {found.dockerd}"
+                if found
+                else f"engine {source}: not installed"
+            )
     elif action == "status":
         print(json.dumps(reaper.engine_status(), indent=2, default=str))
     else:

@@ -60,7 +60,7 @@ def rewrite_code(code: str) -> str:
                 here.pop(0)
         elif continuing or text.startswith(SHELL_PROMPT):
             out.append(line)
-            command = [*command, text] if continuing else [text[len(SHELL_PROMPT):]]
+            command = [*command, text] if continuing else [text[len(SHELL_PROMPT) :]]
             continuing = text.endswith("\\")
             if not continuing:
                 here = heredoc.delimiters("\n".join(command))

@@ -81,7 +81,7 @@ def current_source(md: Markdown) -> Source | None:
 
 
 def badge_text(engines: list[str], date: str) -> str:
-    """"Verified on Docker Engine 28.5.2 and 26.1.5 · 2026-12-01": every engine named."""
+    """ "Verified on Docker Engine 28.5.2 and 26.1.5 · 2026-12-01": every engine named."""
     named = " and ".join(engines) if len(engines) < 3 else ", ".join(engines[:-1]) + " and " + engines[-1]
     return f"Verified on Docker Engine {named} \u00b7 {date}"
 
@@ -100,7 +100,7 @@ def after_title(lines: list[str], inserted: str) -> list[str]:
     """Insert below the page's `# Title`: both builds take a page's title from a leading h1."""
     for index, line in enumerate(lines):
         if line.startswith("# "):
-            return [*lines[:index + 1], "", inserted, "", *lines[index + 1:]]
+            return [*lines[: index + 1], "", inserted, "", *lines[index + 1 :]]
         if line.strip():
             break
     return [inserted, "", *lines]
@@ -116,7 +116,9 @@ def page_engines(source: Page, record: provenance.Provenance | None) -> tuple[st
     return configured or tuple(r.source for r in (record.records if record else ()))
 
 
-def gate_problem(path: Path, page: Page, blocks: list[Block], record: provenance.Provenance | None, engines: tuple[str, ...]) -> str | None:
+def gate_problem(
+    path: Path, page: Page, blocks: list[Block], record: provenance.Provenance | None, engines: tuple[str, ...]
+) -> str | None:
     """Why the build must stop for this page (file:line first), or None. Each configured
     engine needs an entry whose digest matches the blocks that engine runs."""
     update = f"run `docsexec update {path}`"
@@ -132,8 +134,10 @@ def gate_problem(path: Path, page: Page, blocks: list[Block], record: provenance
         assert entry is not None
         digest = provenance.blocks_digest(variants.select(blocks, engine, primary))
         if digest != entry.digest:
-            return (f"{path}:1: tagged blocks changed since their last verified run on {engine} "
-                    f"(digest {digest} != {entry.digest}): {update}")
+            return (
+                f"{path}:1: tagged blocks changed since their last verified run on {engine} "
+                f"(digest {digest} != {entry.digest}): {update}"
+            )
     return None
 
 
@@ -148,7 +152,9 @@ class GateAndBadge(Preprocessor):
         where = current_source(self.md)
         if where is None:
             if self.config["gate"]:
-                raise GateError("docsexec: cannot tell which page is being rendered (not MkDocs with the docsexec plugin, nor Zensical)")
+                raise GateError(
+                    "docsexec: cannot tell which page is being rendered (not MkDocs with the docsexec plugin, nor Zensical)"
+                )
             return lines
         source = Page.read(where.path)
         try:

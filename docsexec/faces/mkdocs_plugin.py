@@ -95,4 +95,6 @@ def _write_sitemap(folder: Path) -> None:
     urls = "".join(f"  <url><loc>{'' if p == '.' else p + '/'}</loc></url>\n" for p in pages)
     (folder / "sitemap.xml").write_text(
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{urls}</urlset>\n', encoding="utf-8")
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{urls}</urlset>\n',
+        encoding="utf-8",
+    )

@@ -42,8 +42,15 @@ _PREFETCHED = pytest.StashKey[bool]()
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("docsexec")
     group.addoption("--docsexec", action="store_true", help="collect tagged blocks of Markdown pages as test items")
-    group.addoption("--docsexec-engine", default=EngineMode.SANDBOX.value, choices=[mode.value for mode in EngineMode], help="engine for pages (default: a private engine per page)")
-    parser.addini("docsexec_paths", type="paths", default=[], help="Markdown files or folders whose tagged blocks are collected")
+    group.addoption(
+        "--docsexec-engine",
+        default=EngineMode.SANDBOX.value,
+        choices=[mode.value for mode in EngineMode],
+        help="engine for pages (default: a private engine per page)",
+    )
+    parser.addini(
+        "docsexec_paths", type="paths", default=[], help="Markdown files or folders whose tagged blocks are collected"
+    )
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -99,7 +106,9 @@ class MarkdownPage(pytest.File):
             results = []
             for settings in page_settings(self.config, self.path):
                 run = shared_page_run(self.config, self.path, settings)
-                results.append(verify_page(_display_path(self.path), settings, write=False, scanned=scan_file(self.path), run=run))
+                results.append(
+                    verify_page(_display_path(self.path), settings, write=False, scanned=scan_file(self.path), run=run)
+                )
             return results
         except DocsexecError as exc:
             return DocsexecFailure(exc.one_line())
@@ -111,7 +120,10 @@ def page_settings(config: pytest.Config, path: Path) -> list[RunSettings]:
 
     mode = EngineMode(config.getoption("--docsexec-engine"))
     sources, primary = run_sources(None, Path(path).parent) if mode is EngineMode.SANDBOX else ((None,), None)
-    return [RunSettings(engine=mode, default_timeout=DEFAULT_TIMEOUT, engine_source=source, primary=primary) for source in sources]
+    return [
+        RunSettings(engine=mode, default_timeout=DEFAULT_TIMEOUT, engine_source=source, primary=primary)
+        for source in sources
+    ]
 
 
 def shared_page_run(config: pytest.Config, path: Path, settings: RunSettings | None = None) -> PageRun:
@@ -221,7 +233,9 @@ class BlockItem(pytest.Item):
         if problems:
             raise DocsexecFailure("\n".join(problems))
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: str | None = None) -> str | TerminalRepr:
+    def repr_failure(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: str | None = None
+    ) -> str | TerminalRepr:
         if isinstance(excinfo.value, DocsexecFailure):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
@@ -268,5 +282,7 @@ def _display_path(path: Path) -> Path:
 
 def _explain(verdict: BlockVerdict, report: PageReport) -> list[str]:
     lines = block_diff(verdict)
-    lines.append(f"(engine {report.engine_source} {report.engine_version or 'unknown'}; fix the page or run `docsexec update {verdict.block.path}`)")
+    lines.append(
+        f"(engine {report.engine_source} {report.engine_version or 'unknown'}; fix the page or run `docsexec update {verdict.block.path}`)"
+    )
     return lines

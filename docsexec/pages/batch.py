@@ -30,15 +30,16 @@ class BatchOptions:
     write: bool = False  # update
 
 
-def verify_all(work: list[PageJob], options: BatchOptions,
-               printer: ProgressPrinter, reports: list[PageReport]) -> None:
+def verify_all(work: list[PageJob], options: BatchOptions, printer: ProgressPrinter, reports: list[PageReport]) -> None:
     """Verify every (page, scan, settings) job: one page on one engine. Reports are appended
     in job order (to `reports`, so a caller's `finally` can still write what was done when a
     later page fails or Ctrl-C arrives)."""
     jobs = [Job(index, path, settings, options.write) for index, (path, _, settings) in enumerate(work)]
     scans = {job.index: scanned for job, (_, scanned, _) in zip(jobs, work, strict=True)}
     several_engines = len({settings.engine_source for _, _, settings in work}) > 1
-    keys, sources = _keys([j for j in jobs if j.settings.engine is EngineMode.SANDBOX], scans) if cache_enabled() else ({}, {})
+    keys, sources = (
+        _keys([j for j in jobs if j.settings.engine is EngineMode.SANDBOX], scans) if cache_enabled() else ({}, {})
+    )
     cache = RunCache()
     known = _hits(jobs, scans, keys, cache) if options.use_cache and not options.write else {}
 
@@ -46,7 +47,14 @@ def verify_all(work: list[PageJob], options: BatchOptions,
         printer.page_started(str(job.path), len(scans[job.index][1]), job.settings.engine, job.settings.engine_source)
         return printer
 
-    outcomes = run_ordered(jobs, lambda job, progress: _run(job, scans[job.index], progress), options.workers, known=known, live=live, waiting=printer.running)
+    outcomes = run_ordered(
+        jobs,
+        lambda job, progress: _run(job, scans[job.index], progress),
+        options.workers,
+        known=known,
+        live=live,
+        waiting=printer.running,
+    )
     with closing(outcomes):
         for outcome in outcomes:
             if not outcome.printed:
@@ -65,7 +73,9 @@ def verify_all(work: list[PageJob], options: BatchOptions,
 
 def _failed(job: Job, message: str) -> PageReport:
     """The report of a page that could not run at all (its engine did not start, say)."""
-    return PageReport(path=job.path, engine_version="", seconds=0.0, error=message, engine_source=job.settings.source_name)
+    return PageReport(
+        path=job.path, engine_version="", seconds=0.0, error=message, engine_source=job.settings.source_name
+    )
 
 
 def _run(job: Job, scanned: Scanned, progress: Progress) -> Outcome:
@@ -73,7 +83,9 @@ def _run(job: Job, scanned: Scanned, progress: Progress) -> Outcome:
 
     # An update reads the page afresh: a second engine's update compares against what the
     # primary's just wrote.
-    report = verify_page(job.path, job.settings, write=job.write, progress=progress, scanned=None if job.write else scanned)
+    report = verify_page(
+        job.path, job.settings, write=job.write, progress=progress, scanned=None if job.write else scanned
+    )
     return Outcome(job=job, report=report)
 
 
@@ -114,8 +126,13 @@ def _hits(jobs: list[Job], scans: dict[int, Scanned], keys: dict[int, str], cach
         if entry is None:
             continue
         seconds = dict(entry.block_seconds)
-        report = PageReport(path=job.path, engine_version=entry.engine_version, seconds=entry.seconds, cached=entry,
-                            engine_source=job.settings.source_name)
+        report = PageReport(
+            path=job.path,
+            engine_version=entry.engine_version,
+            seconds=entry.seconds,
+            cached=entry,
+            engine_source=job.settings.source_name,
+        )
         report.verdicts = [BlockVerdict(block=b, status=Status.OK, seconds=seconds[b.id]) for b in blocks]
         known[job.index] = Outcome(job=job, report=report)
     return known
@@ -125,7 +142,9 @@ def _remember(cache: RunCache, key: str, source: str, report: PageReport) -> Non
     """Store a run that passed with nothing to write (an updated block is not verified yet)."""
     if report.error is not None or not report.verdicts or any(v.status is not Status.OK for v in report.verdicts):
         return
-    entry = new_entry(key, report.engine_version, source, report.seconds, [(v.block.id, v.seconds) for v in report.verdicts])
+    entry = new_entry(
+        key, report.engine_version, source, report.seconds, [(v.block.id, v.seconds) for v in report.verdicts]
+    )
     try:
         cache.store(entry)
     except OSError as exc:  # a cache that cannot be written costs speed, never correctness
@@ -138,7 +157,9 @@ def _replay(printer: ProgressPrinter, outcome: Outcome, scanned: Scanned) -> Non
     if report is not None and report.cached is not None:
         printer.page_cached(str(outcome.job.path), report.verdicts, report.cached.describe())
         return
-    printer.page_started(str(outcome.job.path), len(scanned[1]), outcome.job.settings.engine, outcome.job.settings.engine_source)
+    printer.page_started(
+        str(outcome.job.path), len(scanned[1]), outcome.job.settings.engine, outcome.job.settings.engine_source
+    )
     for event, block, result in outcome.events:
         if event is not ProgressEvent.START:  # "running <block>" means nothing for a page that is done
             printer(event, block, result)

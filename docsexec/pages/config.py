@@ -47,7 +47,9 @@ def configured_engines(start: Path | None = None) -> tuple[str, ...]:
         raise BadInput(path, 1, "[tool.docsexec] engines must be a list of engine source names")
     unknown = [e for e in engines if e not in CHOICES]
     if unknown or len(set(engines)) != len(engines):
-        raise BadInput(path, 1, f"[tool.docsexec] engines: {unknown or 'duplicates'}: use distinct names from {', '.join(CHOICES)}")
+        raise BadInput(
+            path, 1, f"[tool.docsexec] engines: {unknown or 'duplicates'}: use distinct names from {', '.join(CHOICES)}"
+        )
     return tuple(engines)
 
 

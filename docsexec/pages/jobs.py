@@ -75,8 +75,12 @@ Work = Callable[[Job, Progress], Outcome]
 
 
 def run_ordered(
-    jobs: list[Job], work: Work, workers: int, *,
-    known: dict[int, Outcome] | None = None, live: Callable[[Job], Progress] | None = None,
+    jobs: list[Job],
+    work: Work,
+    workers: int,
+    *,
+    known: dict[int, Outcome] | None = None,
+    live: Callable[[Job], Progress] | None = None,
     waiting: Callable[[list[Path]], None] | None = None,
 ) -> Generator[Outcome, None, None]:
     """Outcomes of `jobs` in order; at most `workers` run at once (1: in this process, with
@@ -91,7 +95,9 @@ def run_ordered(
     yield from _Pool(jobs, work, workers, known, waiting).outcomes()
 
 
-def _serial(jobs: list[Job], work: Work, known: dict[int, Outcome], live: Callable[[Job], Progress] | None) -> Iterator[Outcome]:
+def _serial(
+    jobs: list[Job], work: Work, known: dict[int, Outcome], live: Callable[[Job], Progress] | None
+) -> Iterator[Outcome]:
     for job in jobs:
         if job.index in known:
             yield known[job.index]
@@ -121,8 +127,14 @@ def _recorder(events: list[Event]) -> Progress:
 class _Pool:
     """Forked children, at most `workers` alive; outcomes buffered until their turn."""
 
-    def __init__(self, jobs: list[Job], work: Work, workers: int, known: dict[int, Outcome],
-                 waiting: Callable[[list[Path]], None] | None = None) -> None:
+    def __init__(
+        self,
+        jobs: list[Job],
+        work: Work,
+        workers: int,
+        known: dict[int, Outcome],
+        waiting: Callable[[list[Path]], None] | None = None,
+    ) -> None:
         self._waiting = waiting
         self._order = [job.index for job in jobs]
         self._pending = [job for job in jobs if job.index not in known]

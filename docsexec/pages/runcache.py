@@ -57,12 +57,10 @@ def cache_enabled() -> bool:
 
 # --- the key ---------------------------------------------------------------------------------
 
+
 def page_inputs(page: Page, blocks: list[Block]) -> list[list[str]]:
     """The page's part of the key: per block, its id, fence line and dedented body."""
-    return [
-        [block.id, page.lines[block.body_start - 1].strip(), *block.body]
-        for block in blocks
-    ]
+    return [[block.id, page.lines[block.body_start - 1].strip(), *block.body] for block in blocks]
 
 
 def run_key(page: Page, blocks: list[Block], settings: JsonData, engine: JsonData) -> str:
@@ -127,7 +125,11 @@ def image_digest() -> str:
 
     tar = busybox_rootfs_tar()
     stat = tar.stat()
-    return _tar_digest(str(tar), stat.st_size, stat.st_mtime_ns) + ":" + hashlib.sha256(json.dumps(images.CHANGES).encode()).hexdigest()[:16]
+    return (
+        _tar_digest(str(tar), stat.st_size, stat.st_mtime_ns)
+        + ":"
+        + hashlib.sha256(json.dumps(images.CHANGES).encode()).hexdigest()[:16]
+    )
 
 
 @functools.lru_cache(maxsize=8)
@@ -149,6 +151,7 @@ def _file_identity(path: Path) -> list[object]:
 
 
 # --- the store -------------------------------------------------------------------------------
+
 
 class RunCache:
     """Entries on disk under `root`, one file per key."""
@@ -189,7 +192,9 @@ class RunCache:
             raise
 
 
-def new_entry(key: str, engine_version: str, engine_source: str, seconds: float, block_seconds: list[tuple[str, float]]) -> CachedRun:
+def new_entry(
+    key: str, engine_version: str, engine_source: str, seconds: float, block_seconds: list[tuple[str, float]]
+) -> CachedRun:
     verified_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     return CachedRun(key, verified_at, engine_version, engine_source, seconds, tuple(block_seconds))
 
@@ -206,6 +211,10 @@ def _entry_from(data: object) -> CachedRun:
         raise ValueError("not a valid cache entry")
     blocks = tuple((str(ident), float(seconds)) for ident, seconds in data["block_seconds"])
     return CachedRun(
-        key=str(data["key"]), verified_at=str(data["verified_at"]), engine_version=str(data["engine_version"]),
-        engine_source=str(data["engine_source"]), seconds=float(data["seconds"]), block_seconds=blocks,
+        key=str(data["key"]),
+        verified_at=str(data["verified_at"]),
+        engine_version=str(data["engine_version"]),
+        engine_source=str(data["engine_source"]),
+        seconds=float(data["seconds"]),
+        block_seconds=blocks,
     )

@@ -104,20 +104,28 @@ def _compare_block(block: Block, source_block: Block) -> tuple[BlockVerdict, lis
     verdict = BlockVerdict(block=block, status=Status.OK)
     if block.options != source_block.options:
         verdict.status, verdict.fixable = Status.DIVERGED, False
-        verdict.problems.append(f"{block.where}: options differ from its source {source_block.where}: copy the fence line from the source")
+        verdict.problems.append(
+            f"{block.where}: options differ from its source {source_block.where}: copy the fence line from the source"
+        )
         return verdict, None
     ours, theirs = list(block.body), list(source_block.body)
     if ours == theirs:
         return verdict, None
     verdict.status = Status.DIVERGED
     verdict.written = theirs
-    verdict.problems.append(f"{block.where}: differs from its source {source_block.where} (run `docsexec update` to copy it)")
+    verdict.problems.append(
+        f"{block.where}: differs from its source {source_block.where} (run `docsexec update` to copy it)"
+    )
     verdict.problems.extend(f"{block.where}: {line}" for line in _short_diff(ours, theirs))
     return verdict, theirs
 
 
 def _short_diff(ours: list[str], theirs: list[str]) -> list[str]:
-    lines = [line for line in difflib.unified_diff(ours, theirs, "translation", "source", n=0, lineterm="") if line[:1] in "+-" and line[:3] not in ("---", "+++")]
+    lines = [
+        line
+        for line in difflib.unified_diff(ours, theirs, "translation", "source", n=0, lineterm="")
+        if line[:1] in "+-" and line[:3] not in ("---", "+++")
+    ]
     return lines[:6]
 
 
@@ -129,13 +137,17 @@ def _missing(path: Path, ours: dict[_Key, Block], theirs: dict[_Key, Block], key
     line, after = (earlier[-1].body_end + 1, f" (it belongs after block {earlier[-1].id!r})") if earlier else (1, "")
     source_block = theirs[key]
     verdict = BlockVerdict(block=source_block, status=Status.DIVERGED, fixable=False)
-    verdict.problems.append(f"{path}:{line}: block {source_block.id!r} of {source_block.where} is missing from the translation{after}")
+    verdict.problems.append(
+        f"{path}:{line}: block {source_block.id!r} of {source_block.where} is missing from the translation{after}"
+    )
     return verdict
 
 
 def _extra(block: Block) -> BlockVerdict:
     verdict = BlockVerdict(block=block, status=Status.DIVERGED, fixable=False)
-    verdict.problems.append(f"{block.where}: no block with this id in the source page: a translation shows only the source's blocks")
+    verdict.problems.append(
+        f"{block.where}: no block with this id in the source page: a translation shows only the source's blocks"
+    )
     return verdict
 
 
@@ -155,6 +167,7 @@ def _sync(page: Page, source_page: Page, syncs: list[tuple[Block, list[str]]], r
 
 # --- structure: per-engine tabs ---------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _Region:
     """The lines one block occupies, or one block's per-engine tabs (variants.py) with their
@@ -170,7 +183,12 @@ def _regions(page: Page, blocks: list[Block]) -> list[_Region]:
     regions: list[_Region] = []
     for block in blocks:
         key = variants.base_id(block)
-        if block.options.engine is not None and regions and regions[-1].key == key and regions[-1].start < block.fence_line - 1:
+        if (
+            block.options.engine is not None
+            and regions
+            and regions[-1].key == key
+            and regions[-1].start < block.fence_line - 1
+        ):
             last = regions[-1]
             regions[-1] = _Region(key, last.start, block.body_end, last.indent)
             continue
@@ -193,8 +211,10 @@ def _tab_header(page: Page, fence: int, indent: str) -> tuple[int, str]:
 
 
 def _region_text(page: Page, region: _Region) -> list[str]:
-    return [line[len(region.indent):] if line.startswith(region.indent) else line.lstrip()
-            for line in page.lines[region.start:region.end + 1]]
+    return [
+        line[len(region.indent) :] if line.startswith(region.indent) else line.lstrip()
+        for line in page.lines[region.start : region.end + 1]
+    ]
 
 
 def _sync_structure(path: Path, source_path: Path) -> None:
@@ -212,6 +232,8 @@ def _sync_structure(path: Path, source_path: Path) -> None:
         wanted = _region_text(source_page, source)
         if wanted == _region_text(page, region):
             continue
-        lines[region.start:region.end + 1] = [region.indent + line if line.strip() else "" for line in wanted]
+        lines[region.start : region.end + 1] = [region.indent + line if line.strip() else "" for line in wanted]
     if lines != page.lines:
-        Page(path=page.path, lines=lines, newline=page.newline, bom=page.bom, ends_with_newline=page.ends_with_newline).write_atomically()
+        Page(
+            path=page.path, lines=lines, newline=page.newline, bom=page.bom, ends_with_newline=page.ends_with_newline
+        ).write_atomically()

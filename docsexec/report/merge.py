@@ -87,5 +87,7 @@ def merge_files(inputs: list[Path], out: Path | None, junit: Path | None) -> int
     if junit is not None:
         write_junit_data(junit, merged)
     blocks = sum(len(page["blocks"]) for page in merged["pages"])
-    print(f"merged {len(inputs)} report(s): {len(merged['pages'])} page(s), {blocks} block(s), {'ok' if merged['ok'] else 'NOT ok'}")
+    print(
+        f"merged {len(inputs)} report(s): {len(merged['pages'])} page(s), {blocks} block(s), {'ok' if merged['ok'] else 'NOT ok'}"
+    )
     return EXIT_OK if merged["ok"] else EXIT_DIVERGED

@@ -20,7 +20,9 @@ class ProgressPrinter:
         self._tty = self._stream.isatty()
         self._quiet = quiet
 
-    def page_started(self, path: str, count: int, engine: EngineMode = EngineMode.SANDBOX, source: str | None = None) -> None:
+    def page_started(
+        self, path: str, count: int, engine: EngineMode = EngineMode.SANDBOX, source: str | None = None
+    ) -> None:
         if not self._quiet:
             kind = f"{source} " if source else ""
             where = f"starting a private {kind}engine" if engine is EngineMode.SANDBOX else "on the shared engine"
@@ -65,7 +67,15 @@ class ProgressPrinter:
             passed = sum(v.status.passing for v in report.verdicts)
             status = "error" if report.error else ("ok" if report.ok else "diverged")
             status += " (cached)" if report.cached is not None else ""
-            table.add_row(str(report.path), report.engine_source or "-", report.engine_version or "-", str(len(report.verdicts)), str(passed), status, f"{report.seconds:.1f}")
+            table.add_row(
+                str(report.path),
+                report.engine_source or "-",
+                report.engine_version or "-",
+                str(len(report.verdicts)),
+                str(passed),
+                status,
+                f"{report.seconds:.1f}",
+            )
         self._console.print(table)
 
     def _print(self, text: str) -> None:

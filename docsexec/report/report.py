@@ -19,6 +19,7 @@ JsonData = dict[str, Any]  # a report as JSON: what write_json writes and merge 
 
 PASSING = frozenset(status for status in Status if status.passing)
 
+
 def block_diff(verdict: BlockVerdict) -> list[str]:
     """A unified diff of one block (the body the page records against the one a run wrote),
     headed with where it is, in page line numbers."""
@@ -27,9 +28,12 @@ def block_diff(verdict: BlockVerdict) -> list[str]:
     lines.extend(verdict.problems)
     if verdict.written is not None:
         diff = difflib.unified_diff(
-            list(block.body), verdict.written,
+            list(block.body),
+            verdict.written,
             fromfile=f"{block.path}:{block.fence_line} [{block.id}] recorded",
-            tofile="actual", lineterm="", n=2,
+            tofile="actual",
+            lineterm="",
+            n=2,
         )
         lines.extend(_renumber(list(diff), block.body_start))
     return lines
@@ -86,7 +90,9 @@ def _page_json(report: PageReport) -> JsonData:
         "seconds": report.seconds,
         "written": report.written,
         "error": report.error,
-        "cached": None if report.cached is None else {
+        "cached": None
+        if report.cached is None
+        else {
             "verified_at": report.cached.verified_at,
             "engine_version": report.cached.engine_version,
             "engine_source": report.cached.engine_source,
@@ -134,8 +140,13 @@ def _junit_suite(suites: ElementTree.Element, page: JsonData) -> None:
     failures = sum(b["status"] == Status.DIVERGED for b in blocks)
     errors = sum(b["status"] not in PASSING | {Status.DIVERGED} for b in blocks) + (1 if page["error"] else 0)
     suite = ElementTree.SubElement(
-        suites, "testsuite", name=name, tests=str(len(blocks)),
-        failures=str(failures), errors=str(errors), time=f"{page['seconds']:.3f}",
+        suites,
+        "testsuite",
+        name=name,
+        tests=str(len(blocks)),
+        failures=str(failures),
+        errors=str(errors),
+        time=f"{page['seconds']:.3f}",
     )
     properties = ElementTree.SubElement(suite, "properties")
     properties.append(ElementTree.Element("property", name="engine_source", value=source))
@@ -143,11 +154,17 @@ def _junit_suite(suites: ElementTree.Element, page: JsonData) -> None:
     if page.get("cached"):
         properties.append(ElementTree.Element("property", name="cached", value=page["cached"]["note"]))
     if page["error"]:
-        ElementTree.SubElement(ElementTree.SubElement(suite, "testcase", name="(page)", classname=name), "error", message=page["error"])
+        ElementTree.SubElement(
+            ElementTree.SubElement(suite, "testcase", name="(page)", classname=name), "error", message=page["error"]
+        )
     for block in blocks:
-        case = ElementTree.SubElement(suite, "testcase", name=block["id"], classname=name, time=f"{block['seconds']:.3f}")
+        case = ElementTree.SubElement(
+            suite, "testcase", name=block["id"], classname=name, time=f"{block['seconds']:.3f}"
+        )
         problems = block["problems"]
         if block["status"] == Status.DIVERGED:
-            ElementTree.SubElement(case, "failure", message=(problems or ["output diverged"])[0]).text = "\n".join(problems)
+            ElementTree.SubElement(case, "failure", message=(problems or ["output diverged"])[0]).text = "\n".join(
+                problems
+            )
         elif block["status"] not in PASSING:
             ElementTree.SubElement(case, "error", message=(problems or [block["status"]])[0])

@@ -56,7 +56,9 @@ def _base_env(workdir: Path) -> dict[str, str]:
 
 def require_docker_client() -> None:
     if shutil.which("docker") is None:
-        raise EnvironmentProblem("the docker client is not on PATH: install it (e.g. apt-get install docker.io, or docker-ce-cli)")
+        raise EnvironmentProblem(
+            "the docker client is not on PATH: install it (e.g. apt-get install docker.io, or docker-ce-cli)"
+        )
 
 
 class SandboxEnvironment:
@@ -132,11 +134,15 @@ def _check_sandbox(source: str | None) -> EngineInstall:
     from ..engine.provision import find_engine
 
     if os.geteuid() != 0:
-        raise EnvironmentProblem("the per-page engine sandbox needs root (network namespaces, dockerd): run as root, or use --engine shared")
+        raise EnvironmentProblem(
+            "the per-page engine sandbox needs root (network namespaces, dockerd): run as root, or use --engine shared"
+        )
     engine = find_engine(source)
     if engine is None:
         which = f" ({source})" if source else ""
-        raise EnvironmentProblem(f"no Docker engine installed for docsexec{which}: run `docsexec engine install` (the README's set-up does)")
+        raise EnvironmentProblem(
+            f"no Docker engine installed for docsexec{which}: run `docsexec engine install` (the README's set-up does)"
+        )
     if engine.client_dir is None:
         require_docker_client()
     for tool in SANDBOX_TOOLS:
@@ -145,7 +151,9 @@ def _check_sandbox(source: str | None) -> EngineInstall:
     return engine
 
 
-def environment_gate(mode: EngineMode, pages: Sequence[Sequence[Block]] = (), sources: Sequence[str | None] = (None,)) -> None:
+def environment_gate(
+    mode: EngineMode, pages: Sequence[Sequence[Block]] = (), sources: Sequence[str | None] = (None,)
+) -> None:
     """THE check that this machine can run pages in `mode`, once, before any page starts: fail
     with one line (no docker client, not root, no engine, a tool missing; in shared mode, an
     engine that does not answer, or a page that would touch an object already on it) rather
@@ -166,8 +174,10 @@ def refuse_peer_blocks(blocks: Sequence[Block]) -> None:
     simulated LAN, so no other machine for a data-host="lan-peer" block to run on."""
     for block in blocks:
         if block.options.on_peer:
-            raise EnvironmentProblem(f"{block.where}: data-host=\"lan-peer\" needs the sandbox's LAN peer, "
-                                     "which --engine shared does not have: run this page without --engine shared")
+            raise EnvironmentProblem(
+                f'{block.where}: data-host="lan-peer" needs the sandbox\'s LAN peer, '
+                "which --engine shared does not have: run this page without --engine shared"
+            )
 
 
 class SharedEnvironment:
@@ -248,7 +258,9 @@ def _server_version(env: dict[str, str]) -> str:
     return done.stdout.strip()
 
 
-def open_environment(mode: EngineMode, label: str, blocks: Sequence[Block] = (), source: str | None = None) -> PageEnvironment:
+def open_environment(
+    mode: EngineMode, label: str, blocks: Sequence[Block] = (), source: str | None = None
+) -> PageEnvironment:
     if mode is EngineMode.SANDBOX:
         return SandboxEnvironment(label, blocks, source)
     return SharedEnvironment(label, blocks)

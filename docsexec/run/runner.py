@@ -81,7 +81,9 @@ def run_page(path: Path, blocks: list[Block], settings: RunSettings, progress: P
     started = time.monotonic()
     if not blocks:
         return run
-    with open_environment(settings.engine, slug(path.stem, 16), blocks, settings.engine_source) as env:  # blocks: shared mode's guard reads them
+    with open_environment(
+        settings.engine, slug(path.stem, 16), blocks, settings.engine_source
+    ) as env:  # blocks: shared mode's guard reads them
         run.engine_version = env.server_version
         shells = Shells(env)
         try:
@@ -93,8 +95,12 @@ def run_page(path: Path, blocks: list[Block], settings: RunSettings, progress: P
     return run
 
 
-def run_journey(pages: list[tuple[Path, list[Block]]], settings: RunSettings,
-                progress: Progress | None = None, page_started: Callable[[Path, int], None] | None = None) -> list[PageRun]:
+def run_journey(
+    pages: list[tuple[Path, list[Block]]],
+    settings: RunSettings,
+    progress: Progress | None = None,
+    page_started: Callable[[Path, int], None] | None = None,
+) -> list[PageRun]:
     """Run several pages, in order, in ONE shell against ONE engine, as a reader who follows
     the whole site would: whatever a page leaves behind is there for the next. A page that
     stops (timeout, dead shell) stops the journey: later pages are reported as not run."""
@@ -118,7 +124,9 @@ def run_journey(pages: list[tuple[Path, list[Block]]], settings: RunSettings,
     return runs
 
 
-def _run_blocks(shells: Shells, blocks: list[Block], settings: RunSettings, run: PageRun, progress: Progress | None) -> None:
+def _run_blocks(
+    shells: Shells, blocks: list[Block], settings: RunSettings, run: PageRun, progress: Progress | None
+) -> None:
     for index, block in enumerate(blocks):
         if progress:
             progress(ProgressEvent.START, block, None)
@@ -128,7 +136,9 @@ def _run_blocks(shells: Shells, blocks: list[Block], settings: RunSettings, run:
         if run.stopped:
             result.problem = BlockProblem.not_run(run.stopped)
         elif block.options.continues and not shells.for_block(block).program_open:
-            result.problem = BlockProblem.not_run(f"the block it continues ({block.options.continues!r}) did not leave its program open")
+            result.problem = BlockProblem.not_run(
+                f"the block it continues ({block.options.continues!r}) did not leave its program open"
+            )
         else:
             shells.prepare(block)
             _run_block(shells.for_block(block), block, settings, result, run, keep_open=continued)
@@ -136,7 +146,15 @@ def _run_blocks(shells: Shells, blocks: list[Block], settings: RunSettings, run:
             progress(ProgressEvent.DONE, block, result)
 
 
-def _run_block(session: ShellSession, block: Block, settings: RunSettings, result: BlockResult, run: PageRun, *, keep_open: bool = False) -> None:
+def _run_block(
+    session: ShellSession,
+    block: Block,
+    settings: RunSettings,
+    result: BlockResult,
+    run: PageRun,
+    *,
+    keep_open: bool = False,
+) -> None:
     """Run the block's commands; with `keep_open`, its last command's program is left at its
     prompt for the next block (data-continue)."""
     timeout = block.options.timeout or settings.default_timeout
@@ -155,7 +173,9 @@ def _run_block(session: ShellSession, block: Block, settings: RunSettings, resul
             return
         result.commands.append(outcome)
         if outcome.timed_out:
-            result.problem = BlockProblem.failed(f"{block.path}:{command.line}: timed out after {timeout:g} s: {_first_line(command)}")
+            result.problem = BlockProblem.failed(
+                f"{block.path}:{command.line}: timed out after {timeout:g} s: {_first_line(command)}"
+            )
             run.stopped = f"an earlier command timed out ({block.path}:{command.line})"
             return
 

@@ -28,7 +28,9 @@ COLUMNS = 200  # wide enough that `ip addr` and docker tables never wrap
 ROWS = 50
 INTERRUPT_GRACE = 3.0
 QUIET = 0.3  # seconds without a new byte after the prompt: the program is waiting for input
-START_QUIET = 1.0  # the same, for the first prompt of a program: `docker attach` resizes the terminal, and the program repaints
+START_QUIET = (
+    1.0  # the same, for the first prompt of a program: `docker attach` resizes the terminal, and the program repaints
+)
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[=>78]")
 
 
@@ -92,7 +94,7 @@ class ShellSession:
         )
         setup = (
             f"set +H; stty -echo cols {COLUMNS} rows {ROWS} 2>/dev/null; "
-            f"PROMPT_COMMAND='__dx_rc=$?; printf \"\\036DX{self._token}:%d\\036\\n\" \"$__dx_rc\"'"
+            f'PROMPT_COMMAND=\'__dx_rc=$?; printf "\\036DX{self._token}:%d\\036\\n" "$__dx_rc"\''
         )
         self._child.sendline(setup)
         self._collect(None, time.monotonic() + timeout)
@@ -155,10 +157,16 @@ class ShellSession:
         child = self._require_child()
         if command.continued:
             if not self._open:
-                raise Unattributable(command.line, "no interactive program is open here: the block this one continues did not leave one at its prompt")
+                raise Unattributable(
+                    command.line,
+                    "no interactive program is open here: the block this one continues did not leave one at its prompt",
+                )
             return
         if self._open:
-            raise Unattributable(command.line, "an interactive program is still open: the block after the one that left it open must continue it (data-continue)")
+            raise Unattributable(
+                command.line,
+                "an interactive program is still open: the block after the one that left it open must continue it (data-continue)",
+            )
         self._busy = True
         child.send(command.text + "\n")
 
@@ -174,9 +182,9 @@ class ShellSession:
         while True:
             match = self._sentinel.search(buffer)
             if match:
-                self._pending = buffer[match.end():]
+                self._pending = buffer[match.end() :]
                 self._busy, self._open, self._code = False, False, int(match.group(1))
-                return _Step(ended=True, text=buffer[:match.start()], code=self._code)
+                return _Step(ended=True, text=buffer[: match.start()], code=self._code)
             now = time.monotonic()
             if prompt is not None and waits_at_prompt(buffer, prompt) and now - last_bytes >= quiet:
                 self._open = True
@@ -192,23 +200,42 @@ class ShellSession:
             except pexpect.EOF:
                 raise ShellDied("the page's shell exited") from None
 
-    def _attribute(self, step: _Step, command: Command, typed: Input | None, prompt: str | None, wants_prompt: bool) -> list[str]:
+    def _attribute(
+        self, step: _Step, command: Command, typed: Input | None, prompt: str | None, wants_prompt: bool
+    ) -> list[str]:
         """The output of one step, or Unattributable: the program must still wait when more
         inputs follow, must have ended when none do, and must have echoed what was typed."""
         line = typed.line if typed is not None else command.line
-        what = f"input {typed.text!r}" if typed is not None else f"command {command.text.splitlines()[0]!r}" if command.text else "the session"
+        what = (
+            f"input {typed.text!r}"
+            if typed is not None
+            else f"command {command.text.splitlines()[0]!r}"
+            if command.text
+            else "the session"
+        )
         if step.ended and wants_prompt:
-            raise Unattributable(line, f"the program ended after {what}, before the next input could be typed at its prompt")
+            raise Unattributable(
+                line, f"the program ended after {what}, before the next input could be typed at its prompt"
+            )
         if not step.ended and not wants_prompt:
-            raise Unattributable(line, f"the program still waits at its prompt {prompt!r} after {what}, the last input: end it (for example `exit` or `<CTRL-p><CTRL-q>`) or continue it in the next block with data-continue")
+            raise Unattributable(
+                line,
+                f"the program still waits at its prompt {prompt!r} after {what}, the last input: end it (for example `exit` or `<CTRL-p><CTRL-q>`) or continue it in the next block with data-continue",
+            )
         if not step.ended and current_line(step.text) != prompt:
-            raise Unattributable(line, f"after {what} the program waits on the line {current_line(step.text)!r}, not at its prompt {prompt!r} alone: a prompt printed twice, or output the transcript cannot place")
+            raise Unattributable(
+                line,
+                f"after {what} the program waits on the line {current_line(step.text)!r}, not at its prompt {prompt!r} alone: a prompt printed twice, or output the transcript cannot place",
+            )
         lines = clean_output(step.text if step.ended else _complete_lines(step.text))
         if typed is not None:
             lines = _consume_echo(lines, typed, prompt or "")
         for text in lines:
             if prompt is not None and (text.startswith(prompt) or text == prompt.rstrip()):
-                raise Unattributable(line, f"the prompt {prompt!r} appears inside the output of {what} ({text!r}): that output cannot be tied to one input")
+                raise Unattributable(
+                    line,
+                    f"the prompt {prompt!r} appears inside the output of {what} ({text!r}): that output cannot be tied to one input",
+                )
         return lines
 
     def _recover(self) -> None:
@@ -232,7 +259,15 @@ class ShellSession:
         child.terminate(force=True)
         self._child = None
 
-    def _result(self, outputs: list[list[str]], code: int | None, started: float, *, timed_out: bool = False, left_open: bool = False) -> CommandResult:
+    def _result(
+        self,
+        outputs: list[list[str]],
+        code: int | None,
+        started: float,
+        *,
+        timed_out: bool = False,
+        left_open: bool = False,
+    ) -> CommandResult:
         own = outputs[0] if outputs else []
         return CommandResult(
             output=own,
@@ -252,7 +287,7 @@ def waits_at_prompt(raw: str, prompt: str) -> bool:
 
 def current_line(raw: str) -> str:
     """The line the cursor is on, as a terminal shows it."""
-    return _ANSI.sub("", raw[raw.rfind("\n") + 1:]).rsplit("\r", 1)[-1]
+    return _ANSI.sub("", raw[raw.rfind("\n") + 1 :]).rsplit("\r", 1)[-1]
 
 
 def _complete_lines(raw: str) -> str:
@@ -270,7 +305,10 @@ def _consume_echo(lines: list[str], typed: Input, prompt: str) -> list[str]:
     if lines and lines[0].strip() in (typed.text.strip(), (prompt + typed.text).strip()):
         return lines[1:]
     got = repr(lines[0]) if lines else "nothing"
-    raise Unattributable(typed.line, f"the echo of input {typed.text!r} is not the first line after it (got {got}): its output cannot be told from another input's")
+    raise Unattributable(
+        typed.line,
+        f"the echo of input {typed.text!r} is not the first line after it (got {got}): its output cannot be told from another input's",
+    )
 
 
 def clean_output(raw: str) -> list[str]:

@@ -73,11 +73,17 @@ def scan_page(page: Page) -> list[Block]:
         line = fence.start + 1
         if not is_tagged(fence.info):
             if looks_like_a_mistyped_tag(fence.info):
-                raise BadInput(page.path, line, f"fence mentions docsexec but is not tagged: write {{#id .docsexec}} (got {fence.info.strip()!r})")
+                raise BadInput(
+                    page.path,
+                    line,
+                    f"fence mentions docsexec but is not tagged: write {{#id .docsexec}} (got {fence.info.strip()!r})",
+                )
             continue
         options = parse_fence_options(fence.info, page.path, line)
         if options.id in seen:
-            raise BadInput(page.path, line, f"duplicate block id {options.id!r} (first used on line {seen[options.id]})")
+            raise BadInput(
+                page.path, line, f"duplicate block id {options.id!r} (first used on line {seen[options.id]})"
+            )
         seen[options.id] = line
         blocks.append(_block(page, fence, _continuing(options, blocks, page.path, line)))
     _check_relations(page.path, blocks)
@@ -108,11 +114,13 @@ def dedented_body(page: Page, start: int, end: int, indent: str) -> list[str]:
     for index in range(start, end):
         text = page.lines[index]
         if text.startswith(indent):
-            body.append(text[len(indent):])
+            body.append(text[len(indent) :])
         elif not text.strip():
             body.append("")
         else:
-            raise BadInput(page.path, index + 1, "line is indented less than its fence: the renderer would end the block here")
+            raise BadInput(
+                page.path, index + 1, "line is indented less than its fence: the renderer would end the block here"
+            )
     return body
 
 
@@ -125,17 +133,35 @@ def _continuing(options: BlockOptions, earlier: list[Block], path: Path, line: i
     previous = earlier[-1] if earlier else None
     if previous is None or previous.id != options.continues:
         before = f"the block just before it is {previous.id!r}" if previous else "no tagged block comes before it"
-        raise BadInput(path, line, f"data-continue={options.continues!r}: a block continues the tagged block just before it ({before})")
+        raise BadInput(
+            path,
+            line,
+            f"data-continue={options.continues!r}: a block continues the tagged block just before it ({before})",
+        )
+    problem = _continuation_problem(options, previous)
+    if problem is not None:
+        raise BadInput(path, line, problem)
+    return replace(
+        options,
+        prompt=previous.options.prompt,
+        shown_prompt=options.shown_prompt or previous.options.shown_prompt,
+        host=options.host or previous.options.host,
+    )
+
+
+def _continuation_problem(options: BlockOptions, previous: Block) -> str | None:
+    """Why `options` cannot continue the program `previous` left open, if it cannot."""
     if previous.options.prompt is None:
-        raise BadInput(path, line, f"data-continue={options.continues!r}: that block has no data-prompt, so it leaves no interactive program open")
+        return f"data-continue={options.continues!r}: that block has no data-prompt, so it leaves no interactive program open"
     if options.prompt not in (None, previous.options.prompt):
-        raise BadInput(path, line, f"data-prompt={options.prompt!r} differs from {previous.options.prompt!r} of the block it continues")
+        return f"data-prompt={options.prompt!r} differs from {previous.options.prompt!r} of the block it continues"
     if previous.commands[-1].exit_code != 0:
-        raise BadInput(path, line, f"data-exit of {previous.id!r}: the session it leaves open ends in this block, so write its exit code here")
+        return (
+            f"data-exit of {previous.id!r}: the session it leaves open ends in this block, so write its exit code here"
+        )
     if options.host is not None and options.on_peer != previous.options.on_peer:
-        raise BadInput(path, line, f"data-host={options.host!r}: the program it continues runs on {previous.options.host or 'docker-host'}")
-    return replace(options, prompt=previous.options.prompt, shown_prompt=options.shown_prompt or previous.options.shown_prompt,
-                   host=options.host or previous.options.host)
+        return f"data-host={options.host!r}: the program it continues runs on {previous.options.host or 'docker-host'}"
+    return None
 
 
 def _check_peer_engine(path: Path, blocks: list[Block]) -> None:
@@ -146,7 +172,11 @@ def _check_peer_engine(path: Path, blocks: list[Block]) -> None:
         if not block.options.peer_engine:
             continue
         if first is not None and base_id(block) != base_id(first):
-            raise BadInput(path, block.fence_line, f"data-peer-engine: the LAN peer's engine is started once per page, by {first.id!r} (line {first.fence_line})")
+            raise BadInput(
+                path,
+                block.fence_line,
+                f"data-peer-engine: the LAN peer's engine is started once per page, by {first.id!r} (line {first.fence_line})",
+            )
         first = first or block
 
 
@@ -156,7 +186,11 @@ def _check_relations(path: Path, blocks: list[Block]) -> None:
     for block in blocks:
         for relation in block.options.relations:
             if relation.block_id not in earlier:
-                raise BadInput(path, block.fence_line, f"{relation.kind.value}={relation.target!r}: no earlier block with id {relation.block_id!r} on this page")
+                raise BadInput(
+                    path,
+                    block.fence_line,
+                    f"{relation.kind.value}={relation.target!r}: no earlier block with id {relation.block_id!r} on this page",
+                )
         earlier.update((block.id, base_id(block)))
 
 

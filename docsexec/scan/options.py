@@ -31,9 +31,19 @@ from ..model import (
 
 TAG_CLASS = "docsexec"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-RUNNER_OPTIONS = {"data-exit", "data-timeout", "data-prompt", "data-shown-prompt", "data-continue", "data-same-as",
-                  "data-same-interfaces-as", "data-engine", "data-engine-diff", "data-host",
-                  "data-peer-engine"}
+RUNNER_OPTIONS = {
+    "data-exit",
+    "data-timeout",
+    "data-prompt",
+    "data-shown-prompt",
+    "data-continue",
+    "data-same-as",
+    "data-same-interfaces-as",
+    "data-engine",
+    "data-engine-diff",
+    "data-host",
+    "data-peer-engine",
+}
 # Where a block runs (data-host): the page's host, or the LAN peer, the other machine on the
 # sandbox's simulated LAN (docsexec/engine/peer.py). The page's host is the default.
 HOST = "docker-host"
@@ -61,7 +71,9 @@ def parse_fence_options(info: str, path: Path, line: int) -> BlockOptions:
         raise BadInput(path, line, f"malformed fence attributes {info.strip()!r}: expected {{#id .docsexec ...}}")
     tokens = _split_attributes(attrs, path, line)
     if _language(info, tokens) != "console":
-        raise BadInput(path, line, "a tagged block must be a console transcript: start the fence with ```console {#id .docsexec}")
+        raise BadInput(
+            path, line, "a tagged block must be a console transcript: start the fence with ```console {#id .docsexec}"
+        )
     ident: str | None = None
     classes: list[str] = []
     values: dict[str, str] = {}
@@ -79,7 +91,7 @@ def parse_fence_options(info: str, path: Path, line: int) -> BlockOptions:
                 raise BadInput(path, line, f"option {key} given twice")
             values[key] = value
         else:
-            raise BadInput(path, line, f"malformed fence attribute {token!r}: use #id, .class or data-key=\"value\"")
+            raise BadInput(path, line, f'malformed fence attribute {token!r}: use #id, .class or data-key="value"')
     if ident is None:
         raise BadInput(path, line, "tagged block has no id: add #some-id to the attribute list")
     if not ID_PATTERN.match(ident):
@@ -93,7 +105,7 @@ def _build_options(ident: str, classes: tuple[str, ...], values: dict[str, str],
             raise BadInput(path, line, "an attribute has '=' but no name: write data-name=\"value\"")
         if not key.startswith("data-"):
             raise BadInput(path, line, f"unknown option {key!r}: options are data-* attributes (data-{key}?)")
-    compare = {key[len("data-"):]: value for key, value in values.items() if key not in RUNNER_OPTIONS}
+    compare = {key[len("data-") :]: value for key, value in values.items() if key not in RUNNER_OPTIONS}
     problems = validate_compare_options(compare)
     if problems:
         raise BadInput(path, line, problems[0])
@@ -129,9 +141,15 @@ def _peer_engine(values: dict[str, str], path: Path, line: int) -> bool:
     if raw is None:
         return False
     if raw != PEER_ENGINE:
-        raise BadInput(path, line, f"data-peer-engine={raw!r}: expected {PEER_ENGINE!r} (the LAN peer's engine starts before this block)")
+        raise BadInput(
+            path,
+            line,
+            f"data-peer-engine={raw!r}: expected {PEER_ENGINE!r} (the LAN peer's engine starts before this block)",
+        )
     if values.get("data-host") != LAN_PEER:
-        raise BadInput(path, line, f"data-peer-engine needs data-host=\"{LAN_PEER}\": the engine it starts is the LAN peer's")
+        raise BadInput(
+            path, line, f'data-peer-engine needs data-host="{LAN_PEER}": the engine it starts is the LAN peer\'s'
+        )
     return True
 
 
@@ -154,7 +172,9 @@ def _exit_codes(raw: str | None, path: Path, line: int) -> tuple[int, ...] | Non
         return None
     parts = raw.split()
     if not parts or not all(p.isdigit() and int(p) <= 255 for p in parts):
-        raise BadInput(path, line, f"data-exit={raw!r}: expected exit codes 0-255, one per command, e.g. data-exit=\"1\" or \"1 0\"")
+        raise BadInput(
+            path, line, f'data-exit={raw!r}: expected exit codes 0-255, one per command, e.g. data-exit="1" or "1 0"'
+        )
     return tuple(int(p) for p in parts)
 
 
@@ -174,7 +194,7 @@ def _prompt(raw: str | None, path: Path, line: int, key: str = "data-prompt") ->
     if raw is None:
         return None
     if not raw.strip():
-        raise BadInput(path, line, f"{key} is empty: give the program's prompt, e.g. {key}=\"/ # \"")
+        raise BadInput(path, line, f'{key} is empty: give the program\'s prompt, e.g. {key}="/ # "')
     if raw.startswith("$ "):
         raise BadInput(path, line, f"{key} must differ from the shell prompt '$ '")
     return raw
@@ -186,7 +206,11 @@ def _shown_prompt(values: dict[str, str], path: Path, line: int) -> str | None:
     if raw is None:
         return None
     if "data-prompt" not in values and "data-continue" not in values:
-        raise BadInput(path, line, "data-shown-prompt needs data-prompt: the prompt the program really prints, e.g. data-prompt=\"/ # \" data-shown-prompt=\"# \"")
+        raise BadInput(
+            path,
+            line,
+            'data-shown-prompt needs data-prompt: the prompt the program really prints, e.g. data-prompt="/ # " data-shown-prompt="# "',
+        )
     return _prompt(raw, path, line, key="data-shown-prompt")
 
 
@@ -194,7 +218,11 @@ def _continues(raw: str | None, path: Path, line: int) -> str | None:
     if raw is None:
         return None
     if not ID_PATTERN.match(raw):
-        raise BadInput(path, line, f"data-continue={raw!r}: expected the id of the earlier block whose program this block continues")
+        raise BadInput(
+            path,
+            line,
+            f"data-continue={raw!r}: expected the id of the earlier block whose program this block continues",
+        )
     return raw
 
 
@@ -239,6 +267,7 @@ def _split_attributes(attrs: str, path: Path, line: int) -> list[str]:
 # of the Markdown source can see what was not compared literally. Unknown keys and values are
 # errors, never ignored: a typo such as `data-volatle="-ipv4"` must not silently leave IPv4
 # addresses volatile.
+
 
 def validate_compare_options(options: Mapping[str, str] | None) -> list[str]:
     """Error messages for unknown keys or bad values (keys without `data-`); empty when all is well."""

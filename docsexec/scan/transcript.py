@@ -100,7 +100,11 @@ def _here_documents(body: Sequence[str], index: int, source: list[str], line: in
     for delimiter in heredoc.delimiters(_command_text(source)):
         while True:
             if index + 1 >= len(body):
-                raise BadInput(block.path, line, f"here-document not closed: no line {delimiter.word!r} after the command before the block ends")
+                raise BadInput(
+                    block.path,
+                    line,
+                    f"here-document not closed: no line {delimiter.word!r} after the command before the block ends",
+                )
             index += 1
             source.append(body[index])
             if delimiter.closes(body[index]):
@@ -114,7 +118,7 @@ def _is_prompt_line(text: str, prompt: str) -> bool:
 
 def _input(text: str, prompt: str, line: int, block: _Fence) -> Input:
     """One prompt line: typed text, or control keys such as `<CTRL-p><CTRL-q>`."""
-    typed = text[len(prompt):]
+    typed = text[len(prompt) :]
     try:
         keys = parse_keys(typed)
     except BadKey as exc:
@@ -134,7 +138,7 @@ def _is_command(text: str) -> bool:
 
 def _command_text(source: list[str]) -> str:
     """What the shell receives: the lines as written, minus the prompt; `\\` continuations kept."""
-    return "\n".join([source[0][len(SHELL_PROMPT):], *source[1:]])
+    return "\n".join([source[0][len(SHELL_PROMPT) :], *source[1:]])
 
 
 def _close(commands: list[Command], output: list[str]) -> None:
@@ -157,14 +161,16 @@ def _with_exit_codes(commands: tuple[Command, ...], block: _Fence) -> tuple[Comm
         raise BadInput(
             block.path,
             block.fence_line,
-            f"data-exit={codes[0]} but the block has {len(commands)} commands: give one code per command, e.g. data-exit=\"{' '.join(['0'] * (len(commands) - 1) + [str(codes[0])])}\"",
+            f'data-exit={codes[0]} but the block has {len(commands)} commands: give one code per command, e.g. data-exit="{" ".join(["0"] * (len(commands) - 1) + [str(codes[0])])}"',
         )
     if len(codes) != len(commands):
         raise BadInput(block.path, block.fence_line, f"data-exit lists {len(codes)} codes for {len(commands)} commands")
     return tuple(replace(c, exit_code=code) for c, code in zip(commands, codes, strict=True))
 
 
-def render_transcript(commands: Sequence[Command], outputs: Sequence[Sequence[Sequence[str]]], prompt: str | None) -> list[str]:
+def render_transcript(
+    commands: Sequence[Command], outputs: Sequence[Sequence[Sequence[str]]], prompt: str | None
+) -> list[str]:
     """The body again, with new outputs.
 
     `outputs[i]` holds, for command i, its own output followed by the output of each input.

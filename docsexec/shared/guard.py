@@ -29,7 +29,9 @@ from .relay import ApiRelay, engine_socket
 def refuse_forbidden(path: Path, plan: Plan) -> None:
     if plan.forbidden:
         line, why = plan.forbidden[0]
-        raise EnvironmentProblem(f"{path}:{line}: refusing to run on the shared engine: {why}; run this page in its own sandbox (without --engine shared)")
+        raise EnvironmentProblem(
+            f"{path}:{line}: refusing to run on the shared engine: {why}; run this page in its own sandbox (without --engine shared)"
+        )
 
 
 def refuse_clashes(path: Path, plan: Plan, existing: Inventory, docker: Docker) -> None:
@@ -41,14 +43,20 @@ def refuse_clashes(path: Path, plan: Plan, existing: Inventory, docker: Docker) 
         key = (mention.kind, mention.name)
         if key in seen or (not mention.creates and mention.name in plan.created(mention.kind)):
             continue
-        exists = (_image_exists(docker, mention.name) if mention.kind == IMAGE
-                  else mention.name in existing.names(mention.kind))
+        exists = (
+            _image_exists(docker, mention.name)
+            if mention.kind == IMAGE
+            else mention.name in existing.names(mention.kind)
+        )
         if exists:
             seen.add(key)
             clashes.append(mention)
     if not clashes:
         return
-    listed = ", ".join(f"{m.kind} {m.name} (the page {'creates' if m.creates else 'stops, changes or removes'} it on line {m.line})" for m in clashes)
+    listed = ", ".join(
+        f"{m.kind} {m.name} (the page {'creates' if m.creates else 'stops, changes or removes'} it on line {m.line})"
+        for m in clashes
+    )
     raise EnvironmentProblem(
         f"{path}:{clashes[0].line}: refusing to run on the shared engine: it already has {listed}; "
         "docsexec never touches objects it did not create: remove or rename them there, or run without --engine shared"
@@ -122,8 +130,10 @@ class SharedGuard:
     def _start_relay(self, scratch: Path) -> None:
         upstream = engine_socket(self.docker)
         if upstream is None:
-            self.log(f"warning: {self.path}: the shared engine is not reached over a unix socket, so docsexec "
-                     "cannot tell the page's objects from others made meanwhile: it removes every object created during the run")
+            self.log(
+                f"warning: {self.path}: the shared engine is not reached over a unix socket, so docsexec "
+                "cannot tell the page's objects from others made meanwhile: it removes every object created during the run"
+            )
             return
         self.relay = ApiRelay(upstream, scratch / "docker.sock", lambda kind, ident: self._write_journal("running"))
         self.relay.start()
@@ -148,8 +158,10 @@ class SharedGuard:
         created = {kind: set(ids) for kind, ids in (journal.get("created") or {}).items()}
         before = Inventory.from_json(journal.get("before", {}))
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(float(journal.get("started", 0))))
-        said = (f"warning: an earlier run on this shared engine (pid {journal.get('pid')}, page {journal.get('page')}, "
-                f"started {when}) was killed before it could clean up")
+        said = (
+            f"warning: an earlier run on this shared engine (pid {journal.get('pid')}, page {journal.get('page')}, "
+            f"started {when}) was killed before it could clean up"
+        )
         if not journal.get("relay"):  # nothing proves which new objects were that page's
             try:
                 new = Inventory.read(self.docker).new_since(before).describe()
@@ -159,19 +171,30 @@ class SharedGuard:
             return
         killed = Cleanup(self.docker, before, created, lambda text: self.log(f"warning: {text}"))
         killed.run()
-        self.log(said + f"; removed what it created: {', '.join(killed.removed) or 'nothing left'}"
-                 + (f"; created since by others, kept: {', '.join(killed.kept)}" if killed.kept else ""))
+        self.log(
+            said
+            + f"; removed what it created: {', '.join(killed.removed) or 'nothing left'}"
+            + (f"; created since by others, kept: {', '.join(killed.kept)}" if killed.kept else "")
+        )
 
     def _write_journal(self, state: str) -> None:
         if self._lock is None:
             return
         with self._journal_mutex:
             created = {k: sorted(v) for k, v in self.relay.created.items()} if self.relay else {}
-            self._lock.write({
-                "state": state, "pid": os.getpid(), "page": str(self.path), "started": self._started,
-                "engine": self.engine_id, "scratch": str(self._scratch or ""), "relay": self.relay is not None,
-                "before": self.before.to_json() if self.before else {}, "created": created,
-            })
+            self._lock.write(
+                {
+                    "state": state,
+                    "pid": os.getpid(),
+                    "page": str(self.path),
+                    "started": self._started,
+                    "engine": self.engine_id,
+                    "scratch": str(self._scratch or ""),
+                    "relay": self.relay is not None,
+                    "before": self.before.to_json() if self.before else {},
+                    "created": created,
+                }
+            )
 
     # -- after --
 
@@ -186,7 +209,9 @@ class SharedGuard:
                 cleanup.run()
                 self.removed, self.kept, self.problems = cleanup.removed, cleanup.kept, cleanup.problems
                 if cleanup.kept:
-                    self.log(f"warning: {self.path}: created on the shared engine while the page ran, but not by the page, so kept: {', '.join(cleanup.kept)}")
+                    self.log(
+                        f"warning: {self.path}: created on the shared engine while the page ran, but not by the page, so kept: {', '.join(cleanup.kept)}"
+                    )
         finally:
             self._release()
 
@@ -259,7 +284,9 @@ class Cleanup:
         """Named volumes the page's containers mount (`-v name:/path` creates them implicitly)."""
         if not containers:
             return set()
-        done = self.docker.run("inspect", "--format", '{{range .Mounts}}{{if eq .Type "volume"}}{{.Name}} {{end}}{{end}}', *containers)
+        done = self.docker.run(
+            "inspect", "--format", '{{range .Mounts}}{{if eq .Type "volume"}}{{.Name}} {{end}}{{end}}', *containers
+        )
         return set(done.stdout.split())
 
     @staticmethod

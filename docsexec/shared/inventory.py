@@ -30,8 +30,15 @@ class Docker:
 
     def run(self, *args: str, timeout: float = DOCKER_TIMEOUT) -> subprocess.CompletedProcess[str]:
         try:
-            return subprocess.run(["docker", *args], env=self.env, capture_output=True, text=True,
-                                  timeout=timeout, start_new_session=True, stdin=subprocess.DEVNULL)
+            return subprocess.run(
+                ["docker", *args],
+                env=self.env,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                start_new_session=True,
+                stdin=subprocess.DEVNULL,
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
             return subprocess.CompletedProcess(["docker", *args], 125, "", f"{type(exc).__name__}: {exc}")
 
@@ -66,8 +73,9 @@ class Inventory:
             ident, _, name = line.partition("\t")
             found.networks[ident] = name
         found.volumes = set(docker.lines("volume", "ls", "--format", "{{.Name}}"))
-        found.images = {ref for ref in docker.lines("image", "ls", "--format", "{{.Repository}}:{{.Tag}}")
-                        if "<none>" not in ref}
+        found.images = {
+            ref for ref in docker.lines("image", "ls", "--format", "{{.Repository}}:{{.Tag}}") if "<none>" not in ref
+        }
         return found
 
     def names(self, kind: str) -> set[str]:
@@ -80,13 +88,21 @@ class Inventory:
         return set(self.images)
 
     def to_json(self) -> dict[str, Any]:
-        return {"containers": self.containers, "networks": self.networks,
-                "volumes": sorted(self.volumes), "images": sorted(self.images)}
+        return {
+            "containers": self.containers,
+            "networks": self.networks,
+            "volumes": sorted(self.volumes),
+            "images": sorted(self.images),
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Inventory:
-        return cls(dict(data.get("containers", {})), dict(data.get("networks", {})),
-                   set(data.get("volumes", [])), set(data.get("images", [])))
+        return cls(
+            dict(data.get("containers", {})),
+            dict(data.get("networks", {})),
+            set(data.get("volumes", [])),
+            set(data.get("images", [])),
+        )
 
     def new_since(self, before: Inventory) -> Inventory:
         return Inventory(
@@ -97,10 +113,12 @@ class Inventory:
         )
 
     def describe(self) -> list[str]:
-        return ([f"container {n or i[:12]}" for i, n in sorted(self.containers.items())]
-                + [f"network {n}" for n in sorted(self.networks.values())]
-                + [f"volume {n}" for n in sorted(self.volumes)]
-                + [f"image {n}" for n in sorted(self.images)])
+        return (
+            [f"container {n or i[:12]}" for i, n in sorted(self.containers.items())]
+            + [f"network {n}" for n in sorted(self.networks.values())]
+            + [f"volume {n}" for n in sorted(self.volumes)]
+            + [f"image {n}" for n in sorted(self.images)]
+        )
 
 
 def _image_exists(docker: Docker, ref: str) -> bool:

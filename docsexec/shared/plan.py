@@ -19,16 +19,62 @@ from ..model import Block
 from .inventory import CONTAINER, IMAGE, NETWORK, VOLUME
 
 _WRAPPERS = {"sudo", "env", "time", "command", "exec", "nohup", "timeout", "nice"}
-_GLOBAL_VALUE_OPTIONS = {"-H", "--host", "-c", "--context", "--config", "-l", "--log-level",
-                         "--tlscacert", "--tlscert", "--tlskey"}
-_MANAGEMENT = {"container", "network", "volume", "image", "system", "swarm", "builder", "plugin",
-               "node", "service", "stack", "secret", "config", "buildx", "compose", "context",
-               "manifest", "trust"}
+_GLOBAL_VALUE_OPTIONS = {
+    "-H",
+    "--host",
+    "-c",
+    "--context",
+    "--config",
+    "-l",
+    "--log-level",
+    "--tlscacert",
+    "--tlscert",
+    "--tlskey",
+}
+_MANAGEMENT = {
+    "container",
+    "network",
+    "volume",
+    "image",
+    "system",
+    "swarm",
+    "builder",
+    "plugin",
+    "node",
+    "service",
+    "stack",
+    "secret",
+    "config",
+    "buildx",
+    "compose",
+    "context",
+    "manifest",
+    "trust",
+}
 _VOLUME_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _PLAIN_NAME = re.compile(r"^/?[A-Za-z0-9][A-Za-z0-9_.:/@-]*$")
-_RUN_BOOLS = {"-d", "--detach", "--disable-content-trust", "--help", "--init", "-i", "--interactive",
-              "--no-healthcheck", "--oom-kill-disable", "--privileged", "-P", "--publish-all",
-              "-q", "--quiet", "--read-only", "--rm", "--sig-proxy", "-t", "--tty", "--use-api-socket"}
+_RUN_BOOLS = {
+    "-d",
+    "--detach",
+    "--disable-content-trust",
+    "--help",
+    "--init",
+    "-i",
+    "--interactive",
+    "--no-healthcheck",
+    "--oom-kill-disable",
+    "--privileged",
+    "-P",
+    "--publish-all",
+    "-q",
+    "--quiet",
+    "--read-only",
+    "--rm",
+    "--sig-proxy",
+    "-t",
+    "--tty",
+    "--use-api-socket",
+}
 # Subcommand -> (boolean options, whether options may follow positional arguments).
 # Any other option takes a value. Options of `run`, `create` and `exec` end at the first
 # positional argument: what follows is the container's own command line.
@@ -40,22 +86,47 @@ _SYNTAX: dict[tuple[str, ...], tuple[set[str], bool]] = {
     ("container", "rm"): ({"-f", "--force", "-l", "--link", "-v", "--volumes", "--help"}, True),
     ("container", "cp"): ({"-a", "--archive", "-L", "--follow-link", "-q", "--quiet", "--help"}, True),
     ("container", "attach"): ({"--no-stdin", "--sig-proxy", "--help"}, True),
-    ("network", "create"): ({"--attachable", "--config-only", "--ingress", "--internal", "--ipv4", "--ipv6", "--help"}, True),
+    ("network", "create"): (
+        {"--attachable", "--config-only", "--ingress", "--internal", "--ipv4", "--ipv6", "--help"},
+        True,
+    ),
     ("network", "rm"): ({"-f", "--force", "--help"}, True),
     ("network", "disconnect"): ({"-f", "--force", "--help"}, True),
     ("volume", "rm"): ({"-f", "--force", "--help"}, True),
     ("image", "rm"): ({"-f", "--force", "--no-prune", "--help"}, True),
 }
 _ALIASES: dict[tuple[str, ...], tuple[str, ...]] = {
-    **{(verb,): ("container", verb) for verb in ("run", "create", "exec", "start", "stop", "restart",
-                                                "kill", "rm", "pause", "unpause", "rename", "update",
-                                                "attach", "cp")},
+    **{
+        (verb,): ("container", verb)
+        for verb in (
+            "run",
+            "create",
+            "exec",
+            "start",
+            "stop",
+            "restart",
+            "kill",
+            "rm",
+            "pause",
+            "unpause",
+            "rename",
+            "update",
+            "attach",
+            "cp",
+        )
+    },
     ("rmi",): ("image", "rm"),
-    ("container", "remove"): ("container", "rm"), ("network", "remove"): ("network", "rm"),
-    ("volume", "remove"): ("volume", "rm"), ("image", "remove"): ("image", "rm"),
+    ("container", "remove"): ("container", "rm"),
+    ("network", "remove"): ("network", "rm"),
+    ("volume", "remove"): ("volume", "rm"),
+    ("image", "remove"): ("image", "rm"),
 }
 _DESTRUCTIVE = {("container", v) for v in ("rm", "stop", "kill", "restart", "pause", "update")} | {
-    ("network", "rm"), ("volume", "rm"), ("image", "rm"), ("network", "disconnect")}
+    ("network", "rm"),
+    ("volume", "rm"),
+    ("image", "rm"),
+    ("network", "disconnect"),
+}
 # `$(docker ps -q)` and the like: every object of the engine, the user's included.
 _LIST_ALL = re.compile(r"(\$\(|`)\s*docker\s+(ps|images|(container|network|volume|image)\s+ls)\b[^)`]*\s-[a-z]*q")
 # Commands whose positional arguments are containers the page changes (stop, remove, ...).
@@ -90,8 +161,14 @@ def plan_page(blocks: Sequence[Block]) -> Plan:
             for words in simple_commands(command.text):
                 _plan_command(words, command.line, plan)
             if _LIST_ALL.search(command.text) and any(
-                    _subcommand(_docker_args(w) or [])[0] in _DESTRUCTIVE for w in simple_commands(command.text)):
-                plan.forbidden.append((command.line, "a command that acts on every object `docker ... -q` lists changes objects of the shared engine that the page did not create"))
+                _subcommand(_docker_args(w) or [])[0] in _DESTRUCTIVE for w in simple_commands(command.text)
+            ):
+                plan.forbidden.append(
+                    (
+                        command.line,
+                        "a command that acts on every object `docker ... -q` lists changes objects of the shared engine that the page did not create",
+                    )
+                )
     return plan
 
 
@@ -133,7 +210,7 @@ def _docker_args(words: list[str]) -> list[str] | None:
     """The arguments after `docker` if this simple command runs the docker client."""
     for index, word in enumerate(words):
         if os.path.basename(word) == "docker":
-            return words[index + 1:]
+            return words[index + 1 :]
         if word in _WRAPPERS or "=" in word or word.startswith("-") or word.replace(".", "").isdigit():
             continue
         return None
@@ -153,10 +230,12 @@ def _subcommand(args: list[str]) -> tuple[tuple[str, ...], list[str]]:
         path: tuple[str, ...] = (first, args[index + 1])
     else:
         path = (first,)
-    return _ALIASES.get(path, path), args[index + len(path):]
+    return _ALIASES.get(path, path), args[index + len(path) :]
 
 
-def split_options(args: Sequence[str], bools: set[str], interspersed: bool) -> tuple[list[tuple[str, str | None]], list[str]]:
+def split_options(
+    args: Sequence[str], bools: set[str], interspersed: bool
+) -> tuple[list[tuple[str, str | None]], list[str]]:
     """Cobra-style options: --opt=value, --opt value, -abc clusters, `--` ends options."""
     options: list[tuple[str, str | None]] = []
     positional: list[str] = []
@@ -173,29 +252,44 @@ def split_options(args: Sequence[str], bools: set[str], interspersed: bool) -> t
                 positional.extend(args[index:])
                 break
             continue
-        if arg.startswith("--"):
-            name, eq, value = arg.partition("=")
-            if eq:
-                options.append((name, value))
-            elif name in bools:
-                options.append((name, None))
-            else:
-                options.append((name, args[index] if index < len(args) else ""))
-                index += 1
-            continue
-        cluster = arg[1:]
-        for position, letter in enumerate(cluster):
-            name = "-" + letter
-            if name in bools:
-                options.append((name, None))
-                continue
-            value = cluster[position + 1:].removeprefix("=")
-            if not value:
-                value = args[index] if index < len(args) else ""
-                index += 1
-            options.append((name, value))
-            break
+        split = _long_option if arg.startswith("--") else _short_cluster
+        index = split(arg, args, index, bools, options)
     return options, positional
+
+
+def _long_option(
+    arg: str, args: Sequence[str], index: int, bools: set[str], options: list[tuple[str, str | None]]
+) -> int:
+    """`--name=value`, a boolean `--name`, or `--name value`; the index after what it used."""
+    name, eq, value = arg.partition("=")
+    if eq:
+        options.append((name, value))
+    elif name in bools:
+        options.append((name, None))
+    else:
+        options.append((name, args[index] if index < len(args) else ""))
+        index += 1
+    return index
+
+
+def _short_cluster(
+    arg: str, args: Sequence[str], index: int, bools: set[str], options: list[tuple[str, str | None]]
+) -> int:
+    """`-abc`: boolean letters until one that takes a value (the rest of the cluster, or the
+    next argument); the index after what it used."""
+    cluster = arg[1:]
+    for position, letter in enumerate(cluster):
+        name = "-" + letter
+        if name in bools:
+            options.append((name, None))
+            continue
+        value = cluster[position + 1 :].removeprefix("=")
+        if not value:
+            value = args[index] if index < len(args) else ""
+            index += 1
+        options.append((name, value))
+        break
+    return index
 
 
 def _static(name: str) -> bool:
@@ -212,7 +306,9 @@ def _plan_command(words: list[str], line: int, plan: Plan) -> None:
     if not path:
         return
     if path[-1] == "prune" or (path[0] == "swarm" and path[-1] in ("init", "join", "leave", "update")):
-        plan.forbidden.append((line, f"`docker {' '.join(path)}` changes objects of the shared engine that the page did not create"))
+        plan.forbidden.append(
+            (line, f"`docker {' '.join(path)}` changes objects of the shared engine that the page did not create")
+        )
         return
     bools, interspersed = _SYNTAX.get(path, (set(), True))
     options, positional = split_options(rest, bools, interspersed)
@@ -244,7 +340,9 @@ def _named_objects(path: tuple[str, ...], options: list[tuple[str, str | None]],
     if path[0] == "container" and path[-1] in _CONTAINER_TARGETS:
         return [(CONTAINER, name, False) for name in positional]
     if path in (("network", "connect"), ("network", "disconnect")):
-        return [(CONTAINER, positional[1], False)] if len(positional) >= 2 else []  # the network is only used; the container changes
+        return (
+            [(CONTAINER, positional[1], False)] if len(positional) >= 2 else []
+        )  # the network is only used; the container changes
     removed = _REMOVES.get(path)
     return [(removed, name, False) for name in positional] if removed else []
 

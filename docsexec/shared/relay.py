@@ -31,7 +31,7 @@ def normal_ref(repo: str, tag: str = "") -> str:
     """An image reference as `docker image ls` shows it: busybox:latest, not docker.io/library/busybox."""
     for prefix in ("docker.io/library/", "index.docker.io/library/", "docker.io/", "index.docker.io/"):
         if repo.startswith(prefix):
-            repo = repo[len(prefix):]
+            repo = repo[len(prefix) :]
             break
     if not tag:
         last = repo.rsplit("/", 1)[-1]
@@ -156,7 +156,15 @@ class ApiRelay:
             self._on_create(kind, ident)
 
 
-_CREATING = {"/containers/create", "/networks/create", "/volumes/create", "/images/create", "/commit", "/build", "/images/load"}
+_CREATING = {
+    "/containers/create",
+    "/networks/create",
+    "/volumes/create",
+    "/images/create",
+    "/commit",
+    "/build",
+    "/images/load",
+}
 
 
 def _creates(target: str) -> bool:
@@ -243,7 +251,7 @@ def _dechunk(body: bytes) -> bytes:
         if size == 0:
             break
         out += body[:size]
-        body = body[size + 2:]
+        body = body[size + 2 :]
     return bytes(out)
 
 
@@ -253,5 +261,7 @@ def engine_socket(docker: Docker) -> str | None:
     done = docker.run("context", "inspect", "--format", "{{.Endpoints.docker.Host}}")
     host = done.stdout.strip() if done.returncode == 0 else ""
     if not host:
-        host = docker.env.get("DOCKER_HOST") or ("" if docker.env.get("DOCKER_CONTEXT") else "unix:///var/run/docker.sock")
-    return host[len("unix://"):] if host.startswith("unix://") else None
+        host = docker.env.get("DOCKER_HOST") or (
+            "" if docker.env.get("DOCKER_CONTEXT") else "unix:///var/run/docker.sock"
+        )
+    return host[len("unix://") :] if host.startswith("unix://") else None

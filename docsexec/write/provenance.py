@@ -27,7 +27,9 @@ from ..page import Page
 KEY = "docsexec"
 _LINE = re.compile(rf"^{KEY}:\s*\{{date:\s*(?P<date>[0-9-]+),\s*engines:\s*\[(?P<entries>[^\]]*)\]\}}\s*$")
 _ENTRY = re.compile(r"^(?P<source>[a-z][a-z0-9-]*) (?P<version>[^\s,]+) (?P<digest>[0-9a-f]+)$")
-_OLD_LINE = re.compile(rf"^{KEY}:\s*\{{engine:\s*(?P<engine>[^,}}]+),\s*date:\s*(?P<date>[0-9-]+),\s*blocks:\s*(?P<digest>[0-9a-f]+)\}}\s*$")
+_OLD_LINE = re.compile(
+    rf"^{KEY}:\s*\{{engine:\s*(?P<engine>[^,}}]+),\s*date:\s*(?P<date>[0-9-]+),\s*blocks:\s*(?P<digest>[0-9a-f]+)\}}\s*$"
+)
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ def read(page: Page) -> Provenance | None:
     bounds = front_matter_range(page)
     if bounds is None:
         return None
-    for line in page.lines[bounds[0] + 1:bounds[1]]:
+    for line in page.lines[bounds[0] + 1 : bounds[1]]:
         parsed = _parse(line)
         if parsed is not None:
             return parsed
@@ -95,7 +97,9 @@ def _parse(line: str) -> Provenance | None:
         texts = [e.strip() for e in match.group("entries").split(",") if e.strip()]
         entries = [found for found in map(_ENTRY.match, texts) if found is not None]
         if len(entries) == len(texts):
-            return Provenance(match.group("date"), tuple(EngineRecord(*e.group("source", "version", "digest")) for e in entries))
+            return Provenance(
+                match.group("date"), tuple(EngineRecord(*e.group("source", "version", "digest")) for e in entries)
+            )
     old = _OLD_LINE.match(line)
     if old:
         return Provenance(old.group("date"), (EngineRecord("", old.group("engine").strip(), old.group("digest")),))
@@ -112,7 +116,7 @@ def line_of(page: Page) -> str | None:
     bounds = front_matter_range(page)
     if bounds is None:
         return None
-    return next((line for line in page.lines[bounds[0] + 1:bounds[1]] if line.startswith(f"{KEY}:")), None)
+    return next((line for line in page.lines[bounds[0] + 1 : bounds[1]] if line.startswith(f"{KEY}:")), None)
 
 
 def with_line(page: Page, text: str) -> Page:
@@ -127,4 +131,6 @@ def with_line(page: Page, text: str) -> Page:
             lines[inside[0]] = text
         else:
             lines.insert(bounds[1], text)
-    return Page(path=page.path, lines=lines, newline=page.newline, bom=page.bom, ends_with_newline=page.ends_with_newline)
+    return Page(
+        path=page.path, lines=lines, newline=page.newline, bom=page.bom, ends_with_newline=page.ends_with_newline
+    )

@@ -26,14 +26,16 @@ def apply_bodies(page: Page, updates: Sequence[tuple[Block, list[str]]]) -> Page
         if list(body) == current:
             continue  # unchanged: not even the fence is touched
         fence = _fence_for(block.fence, body)
-        new_body = _reindent(page.lines[block.body_start:block.body_end], current, body, block.indent)
-        lines[block.body_start:block.body_end] = new_body
+        new_body = _reindent(page.lines[block.body_start : block.body_end], current, body, block.indent)
+        lines[block.body_start : block.body_end] = new_body
         if fence != block.fence:
             start = block.body_start - 1
             closing = block.body_start + len(new_body)
             lines[start] = lines[start].replace(block.fence, fence, 1)
             lines[closing] = lines[closing].replace(block.fence, fence, 1)
-    return Page(path=page.path, lines=lines, newline=page.newline, bom=page.bom, ends_with_newline=page.ends_with_newline)
+    return Page(
+        path=page.path, lines=lines, newline=page.newline, bom=page.bom, ends_with_newline=page.ends_with_newline
+    )
 
 
 def _reindent(original: list[str], current: list[str], body: Sequence[str], indent: str) -> list[str]:

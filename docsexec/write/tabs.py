@@ -27,8 +27,9 @@ from ..scan.variants import ENGINE_OPTION, variant_id
 TAB_INDENT = "    "
 
 
-def split_blocks(page: Page, splits: Sequence[tuple[Block, list[str]]], primary: tuple[str, str],
-                 other: tuple[str, str]) -> Page:
+def split_blocks(
+    page: Page, splits: Sequence[tuple[Block, list[str]]], primary: tuple[str, str], other: tuple[str, str]
+) -> Page:
     """The page with each (block, body-on-other-engine) turned into two tabs.
 
     `primary` and `other` are (engine source, tab title). Later blocks first, so the line
@@ -36,26 +37,40 @@ def split_blocks(page: Page, splits: Sequence[tuple[Block, list[str]]], primary:
     lines = list(page.lines)
     for block, body in sorted(splits, key=lambda item: item[0].fence_line, reverse=True):
         start, end = block.fence_line - 1, block.body_end
-        tabs = _tabs(lines[start:end + 1], block, body, primary, other)
+        tabs = _tabs(lines[start : end + 1], block, body, primary, other)
         before = [""] if start > 0 and lines[start - 1].strip() else []
         after = [""] if end + 1 < len(lines) and lines[end + 1].strip() else []
-        lines[start:end + 1] = before + tabs + after
-    return Page(path=page.path, lines=lines, newline=page.newline, bom=page.bom, ends_with_newline=page.ends_with_newline)
+        lines[start : end + 1] = before + tabs + after
+    return Page(
+        path=page.path, lines=lines, newline=page.newline, bom=page.bom, ends_with_newline=page.ends_with_newline
+    )
 
 
-def _tabs(original: list[str], block: Block, body: list[str], primary: tuple[str, str], other: tuple[str, str]) -> list[str]:
+def _tabs(
+    original: list[str], block: Block, body: list[str], primary: tuple[str, str], other: tuple[str, str]
+) -> list[str]:
     indent = block.indent
     opening, closing = original[0], original[-1]
     first = [_tagged(opening, block.id, block.id, primary[0]), *original[1:-1], closing]
-    second = [_tagged(opening, block.id, variant_id(block.id, other[0]), other[0]),
-              *[indent + line if line else "" for line in body], closing]
-    return [f'{indent}=== "{primary[1]}"', "", *_nest(first, indent), "",
-            f'{indent}=== "{other[1]}"', "", *_nest(second, indent)]
+    second = [
+        _tagged(opening, block.id, variant_id(block.id, other[0]), other[0]),
+        *[indent + line if line else "" for line in body],
+        closing,
+    ]
+    return [
+        f'{indent}=== "{primary[1]}"',
+        "",
+        *_nest(first, indent),
+        "",
+        f'{indent}=== "{other[1]}"',
+        "",
+        *_nest(second, indent),
+    ]
 
 
 def _nest(lines: list[str], indent: str) -> list[str]:
     """One tab level deeper: the tab's content is indented four spaces past `===`."""
-    return [indent + TAB_INDENT + line[len(indent):] if line.strip() else "" for line in lines]
+    return [indent + TAB_INDENT + line[len(indent) :] if line.strip() else "" for line in lines]
 
 
 def _tagged(opening: str, old_id: str, new_id: str, source: str) -> str:

@@ -48,7 +48,11 @@ def update_page(page: Page, verdicts: list[BlockVerdict], target: Target) -> Wri
     new_page = apply_bodies(page, updates) if updates else page
     if splits:
         new_page = _split(new_page, splits, target)
-    updated = {v.block.id for v in verdicts if v.written is not None and v.fixable and v.status is Status.DIVERGED and v.block.id not in refused}
+    updated = {
+        v.block.id
+        for v in verdicts
+        if v.written is not None and v.fixable and v.status is Status.DIVERGED and v.block.id not in refused
+    }
     if all(v.status.passing or v.block.id in updated for v in verdicts):
         new_page = _stamped(new_page, target)
     written = Written(updated=updated, refused=refused)
@@ -60,7 +64,9 @@ def update_page(page: Page, verdicts: list[BlockVerdict], target: Target) -> Wri
     return written
 
 
-def _partition(changed: list[BlockVerdict], target: Target) -> tuple[list[tuple[Block, list[str]]], list[tuple[Block, list[str]]], dict[str, str]]:
+def _partition(
+    changed: list[BlockVerdict], target: Target
+) -> tuple[list[tuple[Block, list[str]]], list[tuple[Block, list[str]]], dict[str, str]]:
     """(bodies to overwrite, blocks to split into per-engine tabs, blocks refused and why)."""
     updates: list[tuple[Block, list[str]]] = []
     splits: list[tuple[Block, list[str]]] = []
@@ -70,9 +76,13 @@ def _partition(changed: list[BlockVerdict], target: Target) -> tuple[list[tuple[
         if target.source == target.primary or block.options.engine == target.source:
             updates.append((block, body))
         elif block.options.engine is not None:
-            refused[block.id] = f"{block.where}: differs on {target.source}, which has no variant of this block: add one, or use the primary's engine"
+            refused[block.id] = (
+                f"{block.where}: differs on {target.source}, which has no variant of this block: add one, or use the primary's engine"
+            )
         elif block.options.engine_diff == "error":
-            refused[block.id] = f"{block.where}: output differs on {target.source} and data-engine-diff=\"error\" forbids per-engine variants"
+            refused[block.id] = (
+                f'{block.where}: output differs on {target.source} and data-engine-diff="error" forbids per-engine variants'
+            )
         else:
             splits.append((block, body))
     return updates, splits, refused
@@ -82,8 +92,12 @@ def _split(page: Page, splits: list[tuple[Block, list[str]]], target: Target) ->
     """Re-find the split blocks in the page as it is now (bodies above may have moved them)."""
     by_id = {b.id: b for b in scan_page(page)}
     moved = [(by_id[block.id], body) for block, body in splits]
-    return split_blocks(page, moved, (target.primary, tab_label(_engine_version(target.primary))),
-                        (target.source, tab_label(target.version)))
+    return split_blocks(
+        page,
+        moved,
+        (target.primary, tab_label(_engine_version(target.primary))),
+        (target.source, tab_label(target.version)),
+    )
 
 
 def _engine_version(source: str) -> str:

@@ -100,8 +100,13 @@ def url_of(md: str) -> str:
 
 
 TUTORIAL = [
-    "modes/index.md", "modes/bridge.md", "modes/host.md", "modes/none.md", "modes/container.md",
-    "user-defined-networks.md", "communication.md",
+    "modes/index.md",
+    "modes/bridge.md",
+    "modes/host.md",
+    "modes/none.md",
+    "modes/container.md",
+    "user-defined-networks.md",
+    "communication.md",
 ]
 # Recorded output lines longer than 160 characters, each with the words of the page's note
 # that says why.
@@ -194,7 +199,10 @@ def _build_site(docs: Path, out: Path) -> None:
     config.write_text(f"INHERIT: {REPO / 'mkdocs.yml'}\ndocs_dir: {docs}\n", encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(out / "site")],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
     if result.returncode:
@@ -278,7 +286,10 @@ def browser(base_url: str, tmp_path_factory: pytest.TempPathFactory):
 def watch(tab) -> list[str]:
     """The console errors and page errors (uncaught exceptions) of a tab, as they come."""
     errors: list[str] = []
-    tab.on("console", lambda message: errors.append(f"console: {message.text} ({tab.url})") if message.type == "error" else None)
+    tab.on(
+        "console",
+        lambda message: errors.append(f"console: {message.text} ({tab.url})") if message.type == "error" else None,
+    )
     tab.on("pageerror", lambda error: errors.append(f"page error: {error} ({tab.url})"))
     return errors
 
@@ -389,7 +400,9 @@ def test_copy_buttons_copy_only_the_commands(page, base_url: str, docs: Path) ->
         wanted = commands_to_copy(docs, md)
         open_page(page, base_url, md)
         rendered = page.eval_on_selector_all(".docsexec", "els => els.map(e => e.id)")
-        assert sorted(rendered) == sorted(wanted), f"{md}: tagged blocks in the HTML {rendered} != in the source {sorted(wanted)}"
+        assert sorted(rendered) == sorted(wanted), (
+            f"{md}: tagged blocks in the HTML {rendered} != in the source {sorted(wanted)}"
+        )
         for ident, commands in list(wanted.items())[:COPIES_PER_PAGE]:
             block = page.locator(f'[id="{ident}"]')
             assert block.count() == 1, f"{md}: id {ident!r} is not unique in the HTML"
@@ -427,7 +440,11 @@ def _mermaid_svgs(page) -> list[int]:
         return pairs.get("class", "").split()
 
     def count_svg(node) -> int:
-        own = 1 if node.get("nodeName", "").lower() == "svg" and node.get("childNodeCount", len(node.get("children", []))) else 0
+        own = (
+            1
+            if node.get("nodeName", "").lower() == "svg" and node.get("childNodeCount", len(node.get("children", [])))
+            else 0
+        )
         return own + sum(count_svg(child) for child in node.get("children", []) + node.get("shadowRoots", []))
 
     hosts: list[int] = []
@@ -435,7 +452,11 @@ def _mermaid_svgs(page) -> list[int]:
     def walk(node) -> None:
         if node.get("nodeName") == "DIV" and "mermaid" in classes(node):
             hosts.append(sum(count_svg(root) for root in node.get("shadowRoots", [])))
-        for child in node.get("children", []) + node.get("shadowRoots", []) + ([node["contentDocument"]] if "contentDocument" in node else []):
+        for child in (
+            node.get("children", [])
+            + node.get("shadowRoots", [])
+            + ([node["contentDocument"]] if "contentDocument" in node else [])
+        ):
             walk(child)
 
     walk(document)
@@ -445,14 +466,18 @@ def _mermaid_svgs(page) -> list[int]:
 def test_mermaid_diagrams_render_offline(page, base_url: str, site: Path) -> None:
     # The diagrams as MkDocs wrote them (a mermaid fence shown as an example inside a
     # four-backtick fence is text, not a diagram): one <pre class="mermaid"> each.
-    pages = {md: len(MERMAID_PRE.findall((site / url_of(md) / "index.html").read_text(encoding="utf-8"))) for md in nav_pages()}
+    pages = {
+        md: len(MERMAID_PRE.findall((site / url_of(md) / "index.html").read_text(encoding="utf-8")))
+        for md in nav_pages()
+    }
     pages = {md: count for md, count in pages.items() if count}
     assert pages, "no page has a mermaid diagram (the home page should)"
     for md, count in pages.items():
         open_page(page, base_url, md)
         page.wait_for_function(
             "n => document.querySelectorAll('div.mermaid').length === n && !document.querySelector('pre.mermaid')",
-            arg=count, timeout=20_000,
+            arg=count,
+            timeout=20_000,
         )
         hosts = _mermaid_svgs(page)
         assert len(hosts) == count and all(n >= 1 for n in hosts), f"{md}: diagrams without an svg: {hosts}"
@@ -474,11 +499,14 @@ def test_no_console_errors_on_any_page(browser, base_url: str) -> None:
     try:
         open_page(tab, base_url, "index.md")
         before = len(browser.blocked)
-        tab.evaluate("""host => {
+        tab.evaluate(
+            """host => {
             console.error("docsexec probe: logged");
             setTimeout(() => { throw new Error("docsexec probe: thrown"); });
             fetch(`http://${host}/probe`).catch(() => {});
-        }""", PROBE_HOST)
+        }""",
+            PROBE_HOST,
+        )
         tab.wait_for_timeout(500)
         assert any(e.startswith("console: docsexec probe: logged") for e in errors), errors
         assert any(e.startswith("page error: ") and "docsexec probe: thrown" in e for e in errors), errors
@@ -492,7 +520,9 @@ def test_no_console_errors_on_any_page(browser, base_url: str) -> None:
             tab.wait_for_timeout(300)
             assert tab.locator("article h1").first.inner_text().strip(), f"{md}: the page has no heading"
             assert errors == [], f"{md}: " + "\n".join(errors)
-            assert browser.blocked[before:] == [], f"{md}: requests to hosts other than 127.0.0.1: {browser.blocked[before:]}"
+            assert browser.blocked[before:] == [], (
+                f"{md}: requests to hosts other than 127.0.0.1: {browser.blocked[before:]}"
+            )
             visited.append(md)
         assert visited == nav_pages() and len(visited) >= 10
     finally:
@@ -547,7 +577,10 @@ def test_output_lines_starting_with_hash_are_output_and_copy_whole(page, base_ur
     and a reader's selection dropped their `# ` (prompts are not selectable)."""
     checked = 0
     for md in nav_pages():
-        hash_lines = {ident: [line for line in lines if line.startswith("# ")] for ident, lines in recorded_outputs(docs, md).items()}
+        hash_lines = {
+            ident: [line for line in lines if line.startswith("# ")]
+            for ident, lines in recorded_outputs(docs, md).items()
+        }
         hash_lines = {ident: lines for ident, lines in hash_lines.items() if lines}
         if not hash_lines:
             continue
@@ -618,10 +651,18 @@ def _diagram_scales(page) -> list[dict]:
             if node.get("nodeName", "").lower() == "svg":
                 attributes = dict(zip(node.get("attributes", [])[::2], node.get("attributes", [])[1::2], strict=True))
                 view = attributes.get("viewBox", "").split()
-                if len(view) == 4 and "mermaid" in attributes.get("id", "") + attributes.get("aria-roledescription", "flowchart"):
+                if len(view) == 4 and "mermaid" in attributes.get("id", "") + attributes.get(
+                    "aria-roledescription", "flowchart"
+                ):
                     box = session.send("DOM.getBoxModel", {"nodeId": node["nodeId"]})["model"]
-                    found.append({"id": attributes.get("id"), "screen": box["width"], "drawn": float(view[2]),
-                                  "scale": box["width"] / float(view[2])})
+                    found.append(
+                        {
+                            "id": attributes.get("id"),
+                            "screen": box["width"],
+                            "drawn": float(view[2]),
+                            "scale": box["width"] / float(view[2]),
+                        }
+                    )
             for child in node.get("children", []) + node.get("shadowRoots", []):
                 walk(child)
 
@@ -643,12 +684,16 @@ def test_diagrams_are_legible_on_a_phone(browser, base_url: str, site: Path) -> 
             if not count:
                 continue
             open_page(tab, base_url, md)
-            tab.wait_for_function("n => document.querySelectorAll('div.mermaid').length === n", arg=count, timeout=20_000)
+            tab.wait_for_function(
+                "n => document.querySelectorAll('div.mermaid').length === n", arg=count, timeout=20_000
+            )
             scales = _diagram_scales(tab)
             assert len(scales) == count, f"{md}: {len(scales)} svgs for {count} diagrams"
             for diagram in scales:
                 font = 16 * diagram["scale"]
-                assert font >= MIN_LEGIBLE_FONT_PX, f"{md}: a diagram's labels are {font:.1f} px high at 390 px ({diagram})"
+                assert font >= MIN_LEGIBLE_FONT_PX, (
+                    f"{md}: a diagram's labels are {font:.1f} px high at 390 px ({diagram})"
+                )
                 checked += 1
             tab.locator("div.mermaid").first.scroll_into_view_if_needed()
             tab.screenshot(path=str(ARTIFACTS / f"phone-mermaid-{slug(md)}.png"))
@@ -677,7 +722,9 @@ def test_next_links_lead_from_home_through_every_page(page, base_url: str) -> No
                        return null; }"""
         )
         if own_next is not None:
-            assert own_next == target, f"{page.url}: the page's Next section points to {own_next}, the footer to {target}"
+            assert own_next == target, (
+                f"{page.url}: the page's Next section points to {own_next}, the footer to {target}"
+            )
         with page.expect_navigation(wait_until="load"):
             footer_next.first.click()
         visited.append(page.url)
@@ -733,7 +780,9 @@ def test_every_page_switches_to_its_chinese_twin_and_back(page, base_url: str, d
         href = page.locator('a.md-select__link[hreflang="zh"]').first.evaluate("a => a.href")
         assert href == base_url + zh_url(md), f"{md}: the language selector leads to {href}"
         response = page.goto(href, wait_until="load")
-        assert response is not None and response.status == 200, f"{md}: its Chinese twin answers {response and response.status}"
+        assert response is not None and response.status == 200, (
+            f"{md}: its Chinese twin answers {response and response.status}"
+        )
         assert page.locator("html").get_attribute("lang") == "zh", f"{md}: the twin is not marked Chinese"
         back = page.locator('a.md-select__link[hreflang="en"]').first.evaluate("a => a.href")
         assert back == base_url + url_of(md), f"zh/{md}: the selector leads back to {back}"
@@ -746,7 +795,9 @@ def test_a_chinese_page_has_the_badge_and_copies_only_the_commands(page, base_ur
     response = page.goto(base_url + zh_url(md), wait_until="load")
     assert response is not None and response.status == 200
     badge = page.locator("article .docsexec-badge")
-    assert badge.count() == 1 and badge.inner_text().startswith("Verified on Docker Engine "), "no badge on the Chinese page"
+    assert badge.count() == 1 and badge.inner_text().startswith("Verified on Docker Engine "), (
+        "no badge on the Chinese page"
+    )
     rendered = page.eval_on_selector_all(".docsexec", "els => els.map(e => e.id)")
     assert sorted(rendered) == sorted(wanted)
     for ident, commands in list(wanted.items())[:COPIES_PER_PAGE]:
@@ -777,8 +828,13 @@ def _zensical_config(tmp: Path, docs: Path) -> Path:
 
 def _zensical(config: Path) -> subprocess.CompletedProcess[str]:
     zensical = shutil.which("zensical", path=str(Path(sys.executable).parent)) or "zensical"
-    return subprocess.run([zensical, "build", "--clean", "-f", str(config)], cwd=config.parent,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [zensical, "build", "--clean", "-f", str(config)],
+        cwd=config.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_zensical_builds_the_site_with_badge_and_blocks(docs: Path, browser, tmp_path: Path) -> None:
@@ -814,7 +870,14 @@ def test_zensical_build_fails_on_an_edited_block(docs: Path, tmp_path: Path) -> 
     page = edited / "modes" / "bridge.md"
     text = page.read_text(encoding="utf-8")
     assert "172.17.0.1/16 brd 172.17.255.255 scope global docker0" in text
-    page.write_text(text.replace("172.17.0.1/16 brd 172.17.255.255 scope global docker0", "172.17.0.9/16 brd 172.17.255.255 scope global docker0", 1), encoding="utf-8")
+    page.write_text(
+        text.replace(
+            "172.17.0.1/16 brd 172.17.255.255 scope global docker0",
+            "172.17.0.9/16 brd 172.17.255.255 scope global docker0",
+            1,
+        ),
+        encoding="utf-8",
+    )
     done = _zensical(_zensical_config(tmp_path, edited))
     assert done.returncode != 0, "zensical build accepted an edited block"
     assert "modes/bridge.md:1: tagged blocks changed since their last verified run" in done.stdout + done.stderr

@@ -169,7 +169,9 @@ class JsonMatcher:
                 ok = _fail(notes, path, f"keys not recorded: {', '.join(map(repr, extra))}")
         return ok
 
-    def _match_keyed(self, keyed: list[tuple[str, JsonValue]], a: Object, used: set[str], path: str, notes: Notes) -> bool:
+    def _match_keyed(
+        self, keyed: list[tuple[str, JsonValue]], a: Object, used: set[str], path: str, notes: Notes
+    ) -> bool:
         """Entries whose recorded key is a volatile value: find each its real key."""
         if self._assign(keyed, 0, a, used, path):
             return True
