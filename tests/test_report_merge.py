@@ -114,3 +114,22 @@ def test_the_cli_names_a_bad_input(tmp_path):
     missing = write(tmp_path, "1.json", report([page("a.md")], "1/2"))
     done = run_docsexec("report", "merge", str(missing))
     assert done.returncode == 2 and "shard(s) 2/2 missing" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [
+        (lambda data: data.pop("mode"), "mode"),
+        (lambda data: data["pages"][0].pop("file"), "pages[0].file"),
+        (lambda data: data["pages"][0].update(seconds="1"), "pages[0].seconds"),
+        (lambda data: data["pages"][0]["blocks"][0].pop("status"), "pages[0].blocks[0].status"),
+        (lambda data: data["pages"].append("docs/b.md"), "pages[1]"),
+    ],
+)
+def test_a_report_missing_a_field_is_refused_in_one_line_naming_it(tmp_path, edit, field):
+    data = report([page("docs/a.md")], None)
+    edit(data)
+    broken = write(tmp_path, "broken.json", data)
+    done = run_docsexec("report", "merge", str(broken))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == [f"docsexec: {broken}: not a complete docsexec JSON report (no {field})"]

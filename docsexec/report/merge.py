@@ -10,6 +10,7 @@ pass, 2 the inputs cannot be merged.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import EXIT_DIVERGED, EXIT_OK, UsageError
@@ -23,7 +24,39 @@ def load(path: Path) -> JsonData:
         raise UsageError(f"{path}: cannot read a JSON report ({exc})") from None
     if not isinstance(data, dict) or data.get("tool") != "docsexec" or not isinstance(data.get("pages"), list):
         raise UsageError(f"{path}: not a docsexec JSON report")
+    missing = _missing_field(data)
+    if missing is not None:
+        raise UsageError(f"{path}: not a complete docsexec JSON report (no {missing})")
     return data
+
+
+# What merging and the JUnit writer read of a report, by kind: a report that lacks one is refused
+# here, in one line naming it, rather than failing halfway through a merge.
+Kinds = Mapping[str, type | tuple[type, ...]]
+_REPORT_FIELDS: Kinds = {"mode": str, "finished": str, "ok": bool}
+_PAGE_FIELDS: Kinds = {"file": str, "engine_version": str, "seconds": (int, float), "blocks": list}
+_BLOCK_FIELDS: Kinds = {"id": str, "status": str, "seconds": (int, float), "problems": list}
+
+
+def _missing_field(data: JsonData) -> str | None:
+    """The first field (as `pages[2].blocks[0].status`) that is absent or of the wrong kind."""
+    found = _first_missing(data, _REPORT_FIELDS, "")
+    for index, page in enumerate(data["pages"]):
+        where = f"pages[{index}]"
+        found = found or _first_missing(page, _PAGE_FIELDS, where + ".")
+        if found is None:
+            for number, block in enumerate(page["blocks"]):
+                found = found or _first_missing(block, _BLOCK_FIELDS, f"{where}.blocks[{number}].")
+    return found
+
+
+def _first_missing(item: object, fields: Kinds, prefix: str) -> str | None:
+    if not isinstance(item, dict):
+        return prefix.rstrip(".") or "object"
+    for name, kind in fields.items():
+        if not isinstance(item.get(name), kind) or (kind is not bool and isinstance(item.get(name), bool)):
+            return prefix + name
+    return None
 
 
 def merge(reports: list[tuple[Path, JsonData]]) -> JsonData:
