@@ -226,11 +226,20 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _SiteServer(http.server.ThreadingHTTPServer):
+    """The site over HTTP. A browser that drops a connection it no longer needs (a tab closed
+    mid-download) is not an error of the site: only other exceptions are reported."""
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 @pytest.fixture(scope="session")
 def base_url(site: Path):
     """The site served over HTTP on a free loopback port, for the whole session."""
     handler = functools.partial(_QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _SiteServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
     thread.start()
     try:
@@ -842,7 +851,7 @@ def test_zensical_builds_the_site_with_badge_and_blocks(docs: Path, browser, tmp
     done = _zensical(_zensical_config(tmp_path, docs))
     assert done.returncode == 0, done.stdout + done.stderr
     handler = functools.partial(_QuietHandler, directory=str(site_dir))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _SiteServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     tab = browser.new_page()
     try:
