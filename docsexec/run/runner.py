@@ -17,6 +17,10 @@ from .environments import PageEnvironment, open_environment
 from .session import ShellDied, ShellSession, Unattributable
 
 DEFAULT_TIMEOUT = 60.0
+# Between two pages of a journey, as long as a reader at least takes to open the next page:
+# state that settles on its own within it (a bridge's carrier after its last container left,
+# which the kernel reports up to a second later) is settled for that reader too.
+READER_PAUSE = 1.0
 
 
 @dataclass
@@ -111,7 +115,9 @@ def run_journey(
         try:
             shells.start()
             stopped: str | None = None
-            for run, (path, blocks) in zip(runs, pages, strict=True):
+            for index, (run, (path, blocks)) in enumerate(zip(runs, pages, strict=True)):
+                if index:
+                    time.sleep(READER_PAUSE)
                 if page_started:
                     page_started(path, len(blocks))
                 started = time.monotonic()
