@@ -161,6 +161,7 @@ CHILD = textwrap.dedent("""
 """)
 
 
+@pytest.mark.serial
 def test_reaper_cleans_up_after_a_killed_run_and_spares_live_ones(engine, sandbox):
     child = subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE, text=True)
     try:

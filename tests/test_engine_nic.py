@@ -125,6 +125,7 @@ CHILD = textwrap.dedent("""
 """)
 
 
+@pytest.mark.serial
 def test_sigkill_then_reap_removes_both_namespaces(engine):
     child = subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE, text=True)
     try:
@@ -138,6 +139,7 @@ def test_sigkill_then_reap_removes_both_namespaces(engine):
     assert namespaces_of(sid) == [] and traces(sid) == []
 
 
+@pytest.mark.serial
 def test_a_lone_far_end_namespace_is_found_and_reaped(engine):
     """What a teardown interrupted between its two `ip netns del` leaves: found by its name."""
     sid = "0ff0a002"

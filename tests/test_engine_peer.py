@@ -114,6 +114,7 @@ CHILD = textwrap.dedent("""
 """)
 
 
+@pytest.mark.serial
 def test_after_sigkill_reap_removes_the_peer_too():
     child = subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE, text=True)
     try:

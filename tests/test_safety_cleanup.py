@@ -175,6 +175,7 @@ def test_a_signal_while_the_sandbox_starts_leaves_nothing(tmp_path, runs, phase,
     assert left_by(run.sids) == []
 
 
+@pytest.mark.serial
 def test_after_sigkill_engine_reap_removes_the_killed_run_and_only_it(tmp_path, runs):
     engine = find_engine()
     assert engine is not None
