@@ -3,7 +3,6 @@ whose checks silently do not run would be documentation that can lie again."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -39,36 +38,6 @@ def run_docsexec(*args: str, cwd: Path | None = None, timeout: float = 600) -> s
         text=True,
         timeout=timeout,
     )
-
-
-def _live_sandbox_ids() -> set[str]:
-    """Sandboxes whose owning run is still alive (another run on this machine): not leftovers."""
-    live: set[str] = set()
-    for owner in Path("/run/docsexec").glob("*/owner.json"):
-        try:
-            pid = json.loads(owner.read_text())["pid"]
-        except (OSError, ValueError, KeyError):
-            continue
-        if Path(f"/proc/{pid}").exists():
-            live.add(owner.parent.name)
-    return live
-
-
-def leftovers() -> list[str]:
-    """Anything of docsexec's left by a finished run: daemons, namespaces, mounts."""
-    live = _live_sandbox_ids()
-    return [item for item in _docsexec_objects() if not any(ident in item for ident in live)]
-
-
-def _docsexec_objects() -> list[str]:
-    found: list[str] = []
-    namespaces = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    found += [f"netns {line.split()[0]}" for line in namespaces.splitlines() if line.startswith("docsexec")]
-    mounts = Path("/proc/mounts").read_text()
-    found += [f"mount {line.split()[1]}" for line in mounts.splitlines() if "/docsexec" in line.split()[1]]
-    procs = subprocess.run(["pgrep", "-af", "dockerd|containerd"], capture_output=True, text=True).stdout
-    found += [f"process {line}" for line in procs.splitlines() if "docsexec" in line]
-    return found
 
 
 # --------------------------------------------------------------------------- xdist scopes

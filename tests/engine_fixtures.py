@@ -70,8 +70,7 @@ def traces(sid: str) -> list[str]:
     found = [f"process {pid}: {cmdline(pid)}" for pid in all_pids() if str(root) + "/" in cmdline(pid)]
     if root.exists():
         found.append(f"root {root}")
-    if layout.netns_path(sid).exists():
-        found.append(f"netns {layout.netns_name(sid)}")
+    found += [f"netns {name}" for name in layout.netns_names(sid) if (layout.NETNS_DIR / name).exists()]
     found += [f"mount {m}" for m in mounts_under(root)]
     found += [f"cgroup {d}" for d in layout.cgroup_dirs(sid)]
     return found

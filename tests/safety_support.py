@@ -15,7 +15,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -53,36 +54,16 @@ class Run:
         )
         self.started = time.monotonic()
         _STARTED.append(self)
-        self.sids: set[str] = set()
         self.stdout = self.stderr = ""
-        self._stop = threading.Event()
-        self._watcher = threading.Thread(target=self._watch, daemon=True)
-        self._watcher.start()
+        self._sandboxes = SandboxWatcher(self.proc.pid)  # -j: its workers' sandboxes too
 
     @property
     def pid(self) -> int:
         return self.proc.pid
 
-    def _watch(self) -> None:
-        while not self._stop.is_set():
-            self.scan()
-            time.sleep(0.003)
-
-    def scan(self) -> None:
-        try:
-            entries = list(layout.RUN_DIR.iterdir())
-        except OSError:
-            return
-        for entry in entries:
-            sid = entry.name.removeprefix(STAGING_PREFIX)
-            if sid in self.sids or not layout.ID_RE.match(sid):
-                continue
-            try:
-                owner = json.loads((entry / "owner.json").read_text())
-            except (OSError, ValueError):
-                continue
-            if owner.get("pid") == self.pid or _parent_of(owner.get("pid")) == self.pid:  # -j: its workers' too
-                self.sids.add(sid)
+    @property
+    def sids(self) -> set[str]:
+        return self._sandboxes.sids
 
     def wait_for(self, condition: Callable[[], bool], timeout: float = 60, what: str = "condition") -> float:
         """Poll every 2 ms until condition() holds; returns seconds since start. Fails if the
@@ -113,9 +94,7 @@ class Run:
         try:
             self.stdout, self.stderr = self.proc.communicate(timeout=timeout)
         finally:
-            self._stop.set()
-            self._watcher.join()
-            self.scan()
+            self._sandboxes.stop()
         return self.proc.returncode
 
     def kill(self) -> None:
@@ -125,11 +104,89 @@ class Run:
         self.finish(timeout=30)
 
 
-def _parent_of(pid: object) -> int | None:
+class SandboxWatcher:
+    """Records, every 3 ms from its creation until stop(), the sandboxes owned by `ancestor` or
+    by a process descending from it (a run's -j workers; a test's docsexec children). Those
+    that exist already when it starts (a module's engine fixture) are not recorded.
+
+    This is how a test asks "did what I started leave anything?" while other tests, on other
+    xdist workers, start sandboxes, and a run they SIGKILLed leaves a stale one until a reaper
+    comes: neither is this test's."""
+
+    def __init__(self, ancestor: int) -> None:
+        self.ancestor = ancestor
+        self.sids: set[str] = set()
+        self._there_before = set(_sandbox_entries())
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            self.scan()
+            time.sleep(0.003)
+
+    def scan(self) -> None:
+        for sid, entry in _sandbox_entries().items():
+            if sid in self.sids or sid in self._there_before:
+                continue
+            try:
+                owner = json.loads((entry / "owner.json").read_text())
+            except (OSError, ValueError):
+                continue
+            if _descends_from(owner.get("pid"), self.ancestor):
+                self.sids.add(sid)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.scan()
+
+    def left(self) -> list[str]:
+        """What the recorded sandboxes left on the machine; fails if none was ever seen (the
+        question would then be empty)."""
+        self.stop()
+        assert self.sids, "no sandbox of this test was ever seen"
+        return left_by(self.sids)
+
+
+@contextmanager
+def own_sandboxes() -> Iterator[SandboxWatcher]:
+    """The sandboxes this test process (or any child of it) makes within the block."""
+    watcher = SandboxWatcher(os.getpid())
+    try:
+        yield watcher
+    finally:
+        watcher.stop()
+
+
+def _sandbox_entries() -> dict[str, Path]:
+    """Sandbox roots and staging folders now in the run folder, by sandbox id."""
+    try:
+        entries = list(layout.RUN_DIR.iterdir())
+    except OSError:
+        return {}
+    found = {entry.name.removeprefix(STAGING_PREFIX): entry for entry in entries}
+    return {sid: entry for sid, entry in found.items() if layout.ID_RE.match(sid)}
+
+
+def _descends_from(pid: object, ancestor: int) -> bool:
+    """pid is `ancestor` or one of its live descendants (parents followed up to pid 1)."""
+    current = pid if isinstance(pid, int) else None
+    for _ in range(64):
+        if current is None or current <= 1:
+            return False
+        if current == ancestor:
+            return True
+        current = _parent_of(current)
+    return False
+
+
+def _parent_of(pid: int) -> int | None:
     """The parent pid of a live process (a `-j` worker's parent is the docsexec run)."""
     try:
-        stat = Path(f"/proc/{int(pid)}/stat").read_text()
-    except (OSError, TypeError, ValueError):
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
         return None
     return int(stat[stat.rindex(")") + 2 :].split()[1])
 

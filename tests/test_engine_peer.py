@@ -19,10 +19,11 @@ import textwrap
 
 import pytest
 
-from conftest import leftovers, run_docsexec
+from conftest import run_docsexec
 from docsexec.engine import layout, nic
 from docsexec.engine.reaper import is_stale
 from docsexec.engine.sandbox import Sandbox
+from safety_support import own_sandboxes
 
 try:
     from engine_fixtures import engine, run, sandbox, traces
@@ -158,10 +159,11 @@ where=[docker-host]
 def test_a_page_runs_blocks_on_both_hosts_in_two_shells(tmp_path):
     page = tmp_path / "two-hosts.md"
     page.write_text(PAGE)
-    done = run_docsexec("check", str(page), "--no-cache")
+    with own_sandboxes() as made:
+        done = run_docsexec("check", str(page), "--no-cache")
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"{page}:9 [there] ran" in done.stderr, done.stderr
-    assert not leftovers()
+    assert made.left() == []
 
 
 def test_a_journey_runs_peer_blocks_too(tmp_path):
@@ -172,9 +174,10 @@ def test_a_journey_runs_peer_blocks_too(tmp_path):
     (docs / "again.md").write_text(PAGE.replace("# Two hosts", "# Again").replace("where=[]", "where=[lan-peer]"))
     config = tmp_path / "mkdocs.yml"
     config.write_text("site_name: t\nnav:\n  - two-hosts.md\n  - again.md\n")
-    done = run_docsexec("check", "--journey", "--config", str(config), str(docs))
+    with own_sandboxes() as made:
+        done = run_docsexec("check", "--journey", "--config", str(config), str(docs))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert not leftovers()
+    assert made.left() == []
 
 
 # --- the LAN peer's own engine (data-peer-engine="start") ----------------------------------------
@@ -263,4 +266,3 @@ def test_after_sigkill_of_docsexec_reap_leaves_nothing_of_the_peer_engine(tmp_pa
     assert [name for name, pid in pids.items() if os.path.exists(f"/proc/{pid}")] == []
     assert left_by({sid}) == [] and everything_of(sid) == []
     assert processes_matching("sleep 989") == [] and processes_matching("sleep 1013") == []
-    assert not leftovers()

@@ -15,12 +15,13 @@ from xml.etree import ElementTree
 
 import pytest
 
-from conftest import leftovers, run_docsexec
+from conftest import run_docsexec
 from docsexec.page import Page
 from docsexec.scan import variants
 from docsexec.scan.fences import scan_page
 from docsexec.write import provenance
 from docsexec.write.tabs import split_blocks
+from safety_support import own_sandboxes
 
 ENGINES = '[tool.docsexec]\nengines = ["debian-forky", "debian-trixie"]\n'
 # Outputs left empty: `update` fills them from real runs. `ver` prints the server's version, so
@@ -80,8 +81,8 @@ def test_update_on_two_engines_shares_equal_outputs_and_tabs_different_ones(reco
 def test_plain_check_runs_every_page_on_both_engines_in_one_report(tmp_path, recorded):
     page = project(tmp_path, recorded)
     report, junit = tmp_path / "check.json", tmp_path / "junit.xml"
-    before = leftovers()
-    done = run_docsexec("check", str(page), "--report", str(report), "--junit", str(junit))
+    with own_sandboxes() as made:
+        done = run_docsexec("check", str(page), "--report", str(report), "--junit", str(junit))
     assert done.returncode == 0, done.stdout + done.stderr
     data = json.loads(report.read_text())
     assert [(p["engine_source"], p["engine_version"][:4]) for p in data["pages"]] == [
@@ -93,7 +94,7 @@ def test_plain_check_runs_every_page_on_both_engines_in_one_report(tmp_path, rec
     suites = ElementTree.parse(junit).getroot().findall("testsuite")
     assert [s.get("name") for s in suites] == [f"{page} [debian-forky]", f"{page} [debian-trixie]"]
     assert suites[1].find("properties/property[@name='engine_source']").get("value") == "debian-trixie"
-    assert set(leftovers()) <= set(before)
+    assert made.left() == []
 
 
 @pytest.mark.engine

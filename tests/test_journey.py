@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import leftovers, run_docsexec
+from conftest import run_docsexec
 from docsexec.errors import BadInput
 from docsexec.pages.journey import journey_pages, reading_order
+from safety_support import own_sandboxes
 
 CONFIG = """site_name: t
 site_url: !ENV [SITE_URL, null]
@@ -105,13 +106,14 @@ def test_state_left_by_one_page_fails_the_next_page_only_in_the_journey(tmp_path
     for page in ("first.md", "second.md"):
         assert run_docsexec("update", str(docs / page)).returncode == 0
     assert run_docsexec("check", str(docs)).returncode == 0  # page by page: both pass
-    done = run_docsexec("check", "--journey", "--config", str(config), str(docs))
+    with own_sandboxes() as made:
+        done = run_docsexec("check", "--journey", "--config", str(config), str(docs))
     assert done.returncode == 1, done.stdout + done.stderr
     fence = (docs / "second.md").read_text().splitlines().index("```console {#again .docsexec}") + 1
     assert f"--- {docs / 'second.md'}:{fence} [again]" in done.stdout
     assert "is already in use" in done.stdout
     assert "first.md" not in done.stdout  # the page that left state behind itself passes
-    assert not leftovers()
+    assert made.left() == []
 
 
 @pytest.mark.engine
@@ -124,7 +126,8 @@ def test_pages_that_clean_up_pass_the_journey(tmp_path):
     )
     for page in ("first.md", "second.md"):
         assert run_docsexec("update", str(docs / page)).returncode == 0
-    done = run_docsexec("check", "--journey", "--config", str(config), str(docs))
+    with own_sandboxes() as made:
+        done = run_docsexec("check", "--journey", "--config", str(config), str(docs))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "continuing on the journey's engine" in done.stderr
-    assert not leftovers()
+    assert made.left() == []

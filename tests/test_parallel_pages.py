@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import leftovers, run_docsexec
+from conftest import run_docsexec
 from safety_support import (
     Run,
+    left_by,
     no_run_outlives_its_test,  # noqa: F401 - autouse: no docsexec child outlives its test
     processes_matching,
 )
@@ -142,16 +143,16 @@ def test_an_edited_page_and_no_cache_run_again(site, tmp_path, monkeypatch):
 
 
 def test_two_parallel_runs_at_once_leave_nothing(site, tmp_path):
-    before = set(leftovers())
     runs = [Run("check", str(site), "-j", "2", "--report", str(tmp_path / f"r{i}.json")) for i in (1, 2)]
     codes = [run.finish() for run in runs]
     assert codes == [1, 1], [run.stderr for run in runs]
     for index in (1, 2):
         assert normal_report(tmp_path / f"r{index}.json") == normal_report(tmp_path / "r1.json")
-    assert set(leftovers()) <= before
+    assert [len(run.sids) for run in runs] == [3, 3]  # a private engine per page
+    assert left_by(runs[0].sids | runs[1].sids) == []
 
 
-SLEEP = "sleep 986"  # a command line no other test uses
+SLEEP = "sleep 991"  # a command line no other test uses (processes_matching counts every one)
 LONG = f"# Long\n\n```console {{#long .docsexec}}\n$ {SLEEP}\n```\n"
 
 
@@ -163,7 +164,6 @@ def long_site(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("sig,group", [(signal.SIGINT, True), (signal.SIGTERM, False)], ids=["ctrl-c", "sigterm"])
 def test_a_stop_signal_tears_down_every_parallel_page(tmp_path, sig, group):
-    before = set(leftovers())
     run = Run("check", str(long_site(tmp_path)), "-j", "2")
     try:
         run.wait_for(lambda: len(processes_matching(SLEEP)) >= 2, what="two pages sleeping at once")
@@ -173,20 +173,19 @@ def test_a_stop_signal_tears_down_every_parallel_page(tmp_path, sig, group):
         run.kill()
     assert run.stderr.strip().endswith("docsexec: interrupted; engines were torn down")
     assert processes_matching(SLEEP) == []
-    assert set(leftovers()) <= before
+    assert len(run.sids) >= 2 and left_by(run.sids) == []
 
 
 def test_a_sigkilled_parent_does_not_leave_its_workers_engines(tmp_path):
-    before = set(leftovers())
     run = Run("check", str(long_site(tmp_path)), "-j", "2")
     try:
-        run.wait_for(lambda: len(processes_matching(SLEEP)) >= 2, what="two pages sleeping at once")
+        run.wait_for(lambda: len(processes_matching(SLEEP)) >= 2 and len(run.sids) >= 2, what="two pages sleeping")
         os.kill(run.pid, signal.SIGKILL)
         run.finish()
         deadline = time.monotonic() + 30
-        while (processes_matching(SLEEP) or not set(leftovers()) <= before) and time.monotonic() < deadline:
+        while (processes_matching(SLEEP) or left_by(run.sids)) and time.monotonic() < deadline:
             time.sleep(0.2)
     finally:
         run.kill()
     assert processes_matching(SLEEP) == []
-    assert set(leftovers()) <= before
+    assert left_by(run.sids) == []

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import leftovers, run_docsexec
+from conftest import run_docsexec
+from safety_support import own_sandboxes
 
 pytestmark = [pytest.mark.engine, pytest.mark.usefixtures("engine_ready")]
 
@@ -72,11 +73,11 @@ def test_update_gives_each_input_its_own_output(attached):
 
 def test_the_attached_page_passes_check_again_and_again(tmp_path, attached):
     page = write(tmp_path, attached)
-    before = leftovers()
-    for _ in range(3):
-        done = run_docsexec("check", str(page))
-        assert done.returncode == 0, done.stdout + done.stderr
-    assert set(leftovers()) <= set(before)
+    with own_sandboxes() as made:
+        for _ in range(3):
+            done = run_docsexec("check", str(page))
+            assert done.returncode == 0, done.stdout + done.stderr
+    assert len(made.sids) == 3 and made.left() == []
 
 
 def test_a_misattributed_transcript_is_refused_by_check(tmp_path, attached):

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import leftovers, run_docsexec
+from conftest import run_docsexec
 from docsexec.errors import BadInput
 from docsexec.pages.twins import compare_translation, source_of, split_translations
+from safety_support import own_sandboxes
 
 SOURCE = """---
 docsexec: {engine: 26.1.5+dfsg1, date: 2026-12-01, blocks: 0123456789ab}
@@ -137,14 +138,15 @@ def test_updating_both_runs_only_the_source_and_fills_the_translation(tmp_path):
         "# 运行\n\n```console {#where .docsexec}\n$ docker run --rm busybox echo from-a-container\n```\n",
         encoding="utf-8",
     )
-    done = run_docsexec("update", str(tmp_path))
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert (
-        done.stderr.count("starting a private") == 1
-    )  # one engine (no configuration here); the translation never runs
-    assert "from-a-container\n```" in twin.read_text(encoding="utf-8")
-    assert run_docsexec("check", str(twin)).returncode == 0
-    assert not leftovers()
+    with own_sandboxes() as made:
+        done = run_docsexec("update", str(tmp_path))
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert (
+            done.stderr.count("starting a private") == 1
+        )  # one engine (no configuration here); the translation never runs
+        assert "from-a-container\n```" in twin.read_text(encoding="utf-8")
+        assert run_docsexec("check", str(twin)).returncode == 0
+    assert made.left() == []
 
 
 def test_pytest_items_of_a_translation_compare_and_catch_a_deleted_block(tmp_path):

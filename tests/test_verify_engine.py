@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import leftovers, run_docsexec
+from conftest import run_docsexec
+from safety_support import own_sandboxes
 
 pytestmark = [pytest.mark.engine, pytest.mark.usefixtures("engine_ready")]
 
@@ -50,14 +51,14 @@ def verified(tmp_path_factory) -> str:
 def test_a_true_page_passes_and_the_report_names_the_engine(tmp_path, verified):
     page = write(tmp_path, verified)
     report = tmp_path / "report.json"
-    before = leftovers()
-    done = run_docsexec("check", str(page), "--report", str(report))
+    with own_sandboxes() as made:
+        done = run_docsexec("check", str(page), "--report", str(report))
     assert done.returncode == 0, done.stdout + done.stderr
     data = json.loads(report.read_text())
     [entry] = data["pages"]
     assert entry["engine_source"] == "debian-forky" and entry["engine_version"].startswith("28.5.")  # auto: forky first
     assert [b["status"] for b in entry["blocks"]] == ["ok", "ok"]
-    assert set(leftovers()) <= set(before)
+    assert made.left() == []
 
 
 def test_one_edited_output_line_fails_with_its_file_and_line(tmp_path, verified):
@@ -82,12 +83,12 @@ def test_a_hanging_command_is_stopped_by_the_timeout_and_cleaned_up(tmp_path):
         tmp_path,
         '```console {#hang .docsexec data-timeout="2"}\n$ sleep 1000\n```\n\n```console {#after .docsexec}\n$ echo after\nafter\n```\n',
     )
-    before = leftovers()
-    done = run_docsexec("check", str(page))
+    with own_sandboxes() as made:
+        done = run_docsexec("check", str(page))
     assert done.returncode == 1
     assert f"{page}:2: timed out after 2 s: sleep 1000" in done.stdout
     assert "[after]" in done.stdout and "not run" in done.stdout
-    assert set(leftovers()) <= set(before)
+    assert made.left() == []
 
 
 def test_an_interactive_container_session_runs_under_a_pty(tmp_path):
