@@ -31,14 +31,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from ..errors import EnvironmentProblem
-from . import api, cgroups, contain, daemons, layout
+from . import api, cgroups, contain, daemons, layout, nic
 from .provision import EngineInstall, import_images
 
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"  # in the peer's own /run: no other engine's
-# IPv6 duplicate address detection off before any interface of the peer's engine exists: as on
-# the page host (sandbox.py), so `ip addr` never shows a `tentative` flag that depends on timing.
-_NO_DAD = ["sysctl", "-q", "-w", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"]
 
 
 def _named_init(pid: int) -> bool:
@@ -82,8 +78,9 @@ class LanPeer:
         made, so a failure here leaves nothing behind either."""
         deadline = time.monotonic() + timeout
         self._make_root()
-        self._run(["nsenter", f"--net={layout.lan_netns_path(self.sid)}", *_NO_DAD])
-        self._run(["ip", "-n", layout.lan_netns_name(self.sid), "link", "set", "lo", "up"])  # a host's loopback works
+        # No DAD before any interface of the peer's engine exists, as on the page host (sandbox.py).
+        nic.run(["nsenter", f"--net={layout.lan_netns_path(self.sid)}", *nic.NO_DAD])
+        nic.run(["ip", "-n", layout.lan_netns_name(self.sid), "link", "set", "lo", "up"])  # a host's loopback works
         self._start_init(deadline)
 
     def start_engine(self, timeout: float = 30) -> None:
@@ -159,8 +156,3 @@ class LanPeer:
         if self.init_pid is None:
             raise RuntimeError(f"the LAN peer of sandbox {self.sid} is not started")
         return self.init_pid
-
-    def _run(self, argv: list[str]) -> None:
-        done = subprocess.run(argv, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise EnvironmentProblem(f"{' '.join(argv)} failed: {done.stderr.strip()}")

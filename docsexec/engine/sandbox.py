@@ -234,16 +234,13 @@ class Sandbox:
         timing. A real host that has settled shows no flag, which is what the pages show. It
         is switched off before eth0 exists: a device takes its IPv6 settings from `default`
         when it is created."""
-        no_dad = ["sysctl", "-q", "-w", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"]
         for cmd in (
             ["ip", "netns", "add", self.netns_name],
             ["ip", "-n", self.netns_name, "link", "set", "lo", "up"],
-            ["nsenter", f"--net={self.netns_path}", *no_dad],
+            ["nsenter", f"--net={self.netns_path}", *nic.NO_DAD],
             ["ip", "netns", "add", self.lan_netns_name],
         ):
-            done = subprocess.run(cmd, capture_output=True, text=True)
-            if done.returncode != 0:
-                raise EnvironmentProblem(f"{' '.join(cmd)} failed: {done.stderr.strip()}")
+            nic.run(cmd)
         nic.add_card(self.netns_name, self.lan_netns_name)
 
     def _containerd_config(self) -> str:
