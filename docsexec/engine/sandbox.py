@@ -51,6 +51,11 @@ def _stop_live_sandboxes() -> None:
             box.stop()
 
 
+def _reason(exc: Exception) -> str:
+    """The one line that says why a start failed, in the EnvironmentProblem raised for it."""
+    return exc.one_line() if isinstance(exc, EnvironmentProblem) else f"{type(exc).__name__}: {exc}"
+
+
 class Sandbox:
     """A private dockerd in its own namespaces and control groups, for one page."""
 
@@ -179,7 +184,7 @@ class Sandbox:
         try:
             step()
         except Exception as exc:
-            reason = exc.one_line() if isinstance(exc, EnvironmentProblem) else f"{type(exc).__name__}: {exc}"
+            reason = _reason(exc)
             raise EnvironmentProblem(
                 f"the {what} of sandbox {self.id} ({self.label}) failed to start: {reason}"
             ) from exc
@@ -371,7 +376,7 @@ class Sandbox:
         whose following lines are the end of dockerd's log."""
         self.log_tail = self._read_log_tail()
         self.stop()
-        reason = exc.one_line() if isinstance(exc, EnvironmentProblem) else f"{type(exc).__name__}: {exc}"
+        reason = _reason(exc)
         message = f"sandbox engine for {self.label} failed to start: {reason}"
         if self.log_tail:
             message += "\n--- last lines of dockerd.log ---\n" + self.log_tail
