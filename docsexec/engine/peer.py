@@ -91,15 +91,8 @@ class LanPeer:
     def _make_root(self) -> None:
         for sub in ("", "etc", "work", "client", "data", "exec"):
             (self.root / sub).mkdir(mode=0o700, exist_ok=sub == "")
-        for name, text in contain.etc_files(layout.PEER_HOSTNAME).items():
-            (self.root / "etc" / name).write_text(text)
-            (self.root / "etc" / name).chmod(0o644)
-        if self.box.engine.cli_plugins is not None:
-            (self.root / "client" / "cli-plugins").symlink_to(self.box.engine.cli_plugins)
-        (self.root / "daemon.json").write_text("{}\n")
-        (self.root / "containerd.toml").write_text(
-            daemons.containerd_config(self.root, layout.peer_containerd_socket(self.sid))
-        )
+        toml = daemons.containerd_config(self.root, layout.peer_containerd_socket(self.sid))
+        daemons.write_host_files(self.root, self.box.engine, toml, layout.PEER_HOSTNAME)
 
     def _start_init(self, deadline: float) -> None:
         """pid 1 of the peer's namespaces: in the LAN namespace and the page's cgroups."""

@@ -221,13 +221,8 @@ class Sandbox:
     def _fill_root(self, staging: Path) -> None:
         for sub in ("data", "exec", "client", "etc"):
             (staging / sub).mkdir(mode=0o700)
-        for name, text in contain.etc_files().items():  # bound over /etc inside (contain.py)
-            (staging / "etc" / name).write_text(text)
-            (staging / "etc" / name).chmod(0o644)
-        if self.engine.cli_plugins is not None:  # `docker compose`: found in DOCKER_CONFIG/cli-plugins
-            (staging / "client" / "cli-plugins").symlink_to(self.engine.cli_plugins)
-        (staging / "daemon.json").write_text("{}\n")
-        (staging / "containerd.toml").write_text(self._containerd_config())
+        toml = daemons.containerd_config(self.root, layout.containerd_socket(self.id))  # the final root's paths
+        daemons.write_host_files(staging, self.engine, toml, contain.HOSTNAME)
         write_owner(staging / "owner.json", current_owner(self.netns_name, self.label))
 
     def _make_netns(self) -> None:
@@ -247,9 +242,6 @@ class Sandbox:
         ):
             nic.run(cmd)
         nic.add_card(self.netns_name, self.lan_netns_name)
-
-    def _containerd_config(self) -> str:
-        return daemons.containerd_config(self.root, layout.containerd_socket(self.id))
 
     def containerd_argv(self) -> list[str]:
         """Our own containerd rather than dockerd's managed one: dockerd then connects at once
