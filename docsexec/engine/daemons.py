@@ -39,6 +39,11 @@ def containerd_config(root: Path, socket: Path) -> str:
     )
 
 
+def containerd_argv(containerd: str, root: Path) -> list[str]:
+    """containerd with the configuration write_host_files put in `root`."""
+    return [containerd, "--config", str(root / "containerd.toml")]
+
+
 def dockerd_argv(
     engine: EngineInstall, root: Path, host: str, containerd: Path, cgroup_parent: str, name: str
 ) -> list[str]:

@@ -109,7 +109,7 @@ class LanPeer:
     def _start_engine(self, deadline: float) -> None:
         """containerd, dockerd and the busybox image, as the page host's engine gets them."""
         engine = self.box.engine
-        self._launch("peer-containerd", [self.box._tool("containerd"), "--config", str(self.root / "containerd.toml")])
+        self._launch("peer-containerd", daemons.containerd_argv(self.box._tool("containerd"), self.root))
         sock = layout.peer_containerd_socket(self.sid)
         self.box._wait_until("the LAN peer's containerd", deadline, lambda: sock.exists() and api.can_connect(sock))
         argv = daemons.dockerd_argv(

@@ -247,7 +247,7 @@ class Sandbox:
         """Our own containerd rather than dockerd's managed one: dockerd then connects at once
         (its managed start costs ~1 s of gRPC back-off, and its stop sleeps in 1 s steps), and
         it can never attach to a system containerd that happens to run on the machine."""
-        return [self._tool("containerd"), "--config", str(self.root / "containerd.toml")]
+        return daemons.containerd_argv(self._tool("containerd"), self.root)
 
     def _tool(self, name: str) -> str:
         found = shutil.which(name, path=self.engine.path_env())
