@@ -57,6 +57,12 @@ class Page:
         lines = body.split(newline) if body else []
         return cls(path=path, lines=lines, newline=newline, bom=bom, ends_with_newline=ends)
 
+    def with_lines(self, lines: list[str]) -> Page:
+        """The same page (path, line endings, BOM, final newline) with other lines."""
+        return Page(
+            path=self.path, lines=lines, newline=self.newline, bom=self.bom, ends_with_newline=self.ends_with_newline
+        )
+
     def text(self) -> str:
         body = self.newline.join(self.lines)
         if self.ends_with_newline:

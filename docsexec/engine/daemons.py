@@ -9,7 +9,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from . import contain
 from .provision import EngineInstall
+
+
+def write_host_files(root: Path, engine: EngineInstall, containerd_toml: str, hostname: str) -> None:
+    """The files a host's engine and client start from, in its root (whose `etc` and `client`
+    folders exist): /etc's stand-ins (bound over /etc inside, contain.py), the client's
+    plugins (`docker compose`: found in DOCKER_CONFIG/cli-plugins), an empty daemon.json and
+    containerd's configuration (containerd_config, for the root it will have)."""
+    for name, text in contain.etc_files(hostname).items():
+        (root / "etc" / name).write_text(text)
+        (root / "etc" / name).chmod(0o644)
+    if engine.cli_plugins is not None:
+        (root / "client" / "cli-plugins").symlink_to(engine.cli_plugins)
+    (root / "daemon.json").write_text("{}\n")
+    (root / "containerd.toml").write_text(containerd_toml)
 
 
 def containerd_config(root: Path, socket: Path) -> str:
@@ -22,6 +37,11 @@ def containerd_config(root: Path, socket: Path) -> str:
         "[grpc]\n"
         f'  address = "{socket}"\n'
     )
+
+
+def containerd_argv(containerd: str, root: Path) -> list[str]:
+    """containerd with the configuration write_host_files put in `root`."""
+    return [containerd, "--config", str(root / "containerd.toml")]
 
 
 def dockerd_argv(

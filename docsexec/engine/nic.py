@@ -36,6 +36,9 @@ PEER_ADDRESS = "198.51.100.1/24"
 # either: busybox's `ip` names the peer by looking the index up there (it printed `eth0@eth0`).
 PEER_INDEX = 1000
 READY_TIMEOUT = 2.0  # seconds; it takes a few ms
+# IPv6 duplicate address detection off, in a namespace before its interfaces exist (run with
+# `nsenter --net=...`): so `ip addr` never shows a `tentative` flag that depends on timing.
+NO_DAD = ["sysctl", "-q", "-w", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"]
 
 
 def add_card(page_netns: str, lan_netns: str) -> None:
@@ -59,6 +62,13 @@ def add_card(page_netns: str, lan_netns: str) -> None:
         ],
     )
     _wait_until_ready(page_netns)
+
+
+def run(argv: list[str]) -> None:
+    """One set-up command of a namespace (ip, nsenter); its stderr in the problem if it fails."""
+    done = subprocess.run(argv, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise EnvironmentProblem(f"{' '.join(argv)} failed: {done.stderr.strip()}")
 
 
 def _wait_until_ready(page_netns: str) -> None:

@@ -31,14 +31,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from ..errors import EnvironmentProblem
-from . import api, cgroups, contain, daemons, layout
+from . import api, cgroups, contain, daemons, layout, nic
 from .provision import EngineInstall, import_images
 
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"  # in the peer's own /run: no other engine's
-# IPv6 duplicate address detection off before any interface of the peer's engine exists: as on
-# the page host (sandbox.py), so `ip addr` never shows a `tentative` flag that depends on timing.
-_NO_DAD = ["sysctl", "-q", "-w", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"]
 
 
 def _named_init(pid: int) -> bool:
@@ -82,8 +78,9 @@ class LanPeer:
         made, so a failure here leaves nothing behind either."""
         deadline = time.monotonic() + timeout
         self._make_root()
-        self._run(["nsenter", f"--net={layout.lan_netns_path(self.sid)}", *_NO_DAD])
-        self._run(["ip", "-n", layout.lan_netns_name(self.sid), "link", "set", "lo", "up"])  # a host's loopback works
+        # No DAD before any interface of the peer's engine exists, as on the page host (sandbox.py).
+        nic.run(["nsenter", f"--net={layout.lan_netns_path(self.sid)}", *nic.NO_DAD])
+        nic.run(["ip", "-n", layout.lan_netns_name(self.sid), "link", "set", "lo", "up"])  # a host's loopback works
         self._start_init(deadline)
 
     def start_engine(self, timeout: float = 30) -> None:
@@ -94,15 +91,8 @@ class LanPeer:
     def _make_root(self) -> None:
         for sub in ("", "etc", "work", "client", "data", "exec"):
             (self.root / sub).mkdir(mode=0o700, exist_ok=sub == "")
-        for name, text in contain.etc_files(layout.PEER_HOSTNAME).items():
-            (self.root / "etc" / name).write_text(text)
-            (self.root / "etc" / name).chmod(0o644)
-        if self.box.engine.cli_plugins is not None:
-            (self.root / "client" / "cli-plugins").symlink_to(self.box.engine.cli_plugins)
-        (self.root / "daemon.json").write_text("{}\n")
-        (self.root / "containerd.toml").write_text(
-            daemons.containerd_config(self.root, layout.peer_containerd_socket(self.sid))
-        )
+        toml = daemons.containerd_config(self.root, layout.peer_containerd_socket(self.sid))
+        daemons.write_host_files(self.root, self.box.engine, toml, layout.PEER_HOSTNAME)
 
     def _start_init(self, deadline: float) -> None:
         """pid 1 of the peer's namespaces: in the LAN namespace and the page's cgroups."""
@@ -119,7 +109,7 @@ class LanPeer:
     def _start_engine(self, deadline: float) -> None:
         """containerd, dockerd and the busybox image, as the page host's engine gets them."""
         engine = self.box.engine
-        self._launch("peer-containerd", [self.box._tool("containerd"), "--config", str(self.root / "containerd.toml")])
+        self._launch("peer-containerd", daemons.containerd_argv(self.box._tool("containerd"), self.root))
         sock = layout.peer_containerd_socket(self.sid)
         self.box._wait_until("the LAN peer's containerd", deadline, lambda: sock.exists() and api.can_connect(sock))
         argv = daemons.dockerd_argv(
@@ -159,8 +149,3 @@ class LanPeer:
         if self.init_pid is None:
             raise RuntimeError(f"the LAN peer of sandbox {self.sid} is not started")
         return self.init_pid
-
-    def _run(self, argv: list[str]) -> None:
-        done = subprocess.run(argv, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise EnvironmentProblem(f"{' '.join(argv)} failed: {done.stderr.strip()}")

@@ -51,6 +51,11 @@ def _stop_live_sandboxes() -> None:
             box.stop()
 
 
+def _reason(exc: Exception) -> str:
+    """The one line that says why a start failed, in the EnvironmentProblem raised for it."""
+    return exc.one_line() if isinstance(exc, EnvironmentProblem) else f"{type(exc).__name__}: {exc}"
+
+
 class Sandbox:
     """A private dockerd in its own namespaces and control groups, for one page."""
 
@@ -179,7 +184,7 @@ class Sandbox:
         try:
             step()
         except Exception as exc:
-            reason = exc.one_line() if isinstance(exc, EnvironmentProblem) else f"{type(exc).__name__}: {exc}"
+            reason = _reason(exc)
             raise EnvironmentProblem(
                 f"the {what} of sandbox {self.id} ({self.label}) failed to start: {reason}"
             ) from exc
@@ -216,13 +221,8 @@ class Sandbox:
     def _fill_root(self, staging: Path) -> None:
         for sub in ("data", "exec", "client", "etc"):
             (staging / sub).mkdir(mode=0o700)
-        for name, text in contain.etc_files().items():  # bound over /etc inside (contain.py)
-            (staging / "etc" / name).write_text(text)
-            (staging / "etc" / name).chmod(0o644)
-        if self.engine.cli_plugins is not None:  # `docker compose`: found in DOCKER_CONFIG/cli-plugins
-            (staging / "client" / "cli-plugins").symlink_to(self.engine.cli_plugins)
-        (staging / "daemon.json").write_text("{}\n")
-        (staging / "containerd.toml").write_text(self._containerd_config())
+        toml = daemons.containerd_config(self.root, layout.containerd_socket(self.id))  # the final root's paths
+        daemons.write_host_files(staging, self.engine, toml, contain.HOSTNAME)
         write_owner(staging / "owner.json", current_owner(self.netns_name, self.label))
 
     def _make_netns(self) -> None:
@@ -234,26 +234,20 @@ class Sandbox:
         timing. A real host that has settled shows no flag, which is what the pages show. It
         is switched off before eth0 exists: a device takes its IPv6 settings from `default`
         when it is created."""
-        no_dad = ["sysctl", "-q", "-w", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"]
         for cmd in (
             ["ip", "netns", "add", self.netns_name],
             ["ip", "-n", self.netns_name, "link", "set", "lo", "up"],
-            ["nsenter", f"--net={self.netns_path}", *no_dad],
+            ["nsenter", f"--net={self.netns_path}", *nic.NO_DAD],
             ["ip", "netns", "add", self.lan_netns_name],
         ):
-            done = subprocess.run(cmd, capture_output=True, text=True)
-            if done.returncode != 0:
-                raise EnvironmentProblem(f"{' '.join(cmd)} failed: {done.stderr.strip()}")
+            nic.run(cmd)
         nic.add_card(self.netns_name, self.lan_netns_name)
-
-    def _containerd_config(self) -> str:
-        return daemons.containerd_config(self.root, layout.containerd_socket(self.id))
 
     def containerd_argv(self) -> list[str]:
         """Our own containerd rather than dockerd's managed one: dockerd then connects at once
         (its managed start costs ~1 s of gRPC back-off, and its stop sleeps in 1 s steps), and
         it can never attach to a system containerd that happens to run on the machine."""
-        return [self._tool("containerd"), "--config", str(self.root / "containerd.toml")]
+        return daemons.containerd_argv(self._tool("containerd"), self.root)
 
     def _tool(self, name: str) -> str:
         found = shutil.which(name, path=self.engine.path_env())
@@ -374,7 +368,7 @@ class Sandbox:
         whose following lines are the end of dockerd's log."""
         self.log_tail = self._read_log_tail()
         self.stop()
-        reason = exc.one_line() if isinstance(exc, EnvironmentProblem) else f"{type(exc).__name__}: {exc}"
+        reason = _reason(exc)
         message = f"sandbox engine for {self.label} failed to start: {reason}"
         if self.log_tail:
             message += "\n--- last lines of dockerd.log ---\n" + self.log_tail

@@ -109,7 +109,7 @@ def _engine_for(settings: RunSettings) -> EngineInstall | None:
     """The engine a job's pages run on: the one named by its settings, else the default."""
     from ..engine.provision import cached_engine, find_engine, system_engine
 
-    source = getattr(settings, "engine_source", None)
+    source = settings.engine_source
     if not source:
         return find_engine()
     return system_engine() if source == "system" else cached_engine(source)

@@ -7,7 +7,8 @@ The key is a hash of everything that can change a page's outcome:
 - the run settings (engine mode, default timeout) and the engine: its source, exact version
   and the dockerd binary's identity;
 - the busybox image (a hash of the rootfs tarball the engine imports) and the host tools the
-  page's shell and the engine use (docker client, bash, ip, iptables, runc: path, size, mtime);
+  page's shell and the engine use (docker client, bash, ip, nsenter, iptables, runc: path, size,
+  mtime);
 - the kernel release;
 - docsexec itself: a hash of every source file of the package (comparator and its settings
   included), which is more honest than a version string nobody bumps.

@@ -234,6 +234,4 @@ def _sync_structure(path: Path, source_path: Path) -> None:
             continue
         lines[region.start : region.end + 1] = [region.indent + line if line.strip() else "" for line in wanted]
     if lines != page.lines:
-        Page(
-            path=page.path, lines=lines, newline=page.newline, bom=page.bom, ends_with_newline=page.ends_with_newline
-        ).write_atomically()
+        page.with_lines(lines).write_atomically()

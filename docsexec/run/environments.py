@@ -1,8 +1,9 @@
 """Where a page's shell runs: a private sandboxed engine (the default) or the caller's engine.
 
-Both give the same three things to the runner: the argv that starts the page's shell, the
-environment it gets, and the engine version for the report. The sandbox also puts the shell
-in the engine's network namespace, so `ip addr` on "the host" shows that engine's docker0.
+Both give the runner what PageEnvironment names: the argv that starts the page's shell, the
+environment it gets, its folder, the engine version for the report, and the LAN peer's shell
+and engine (the sandbox's only; the shared engine refuses them). The sandbox also puts the
+shell in the engine's network namespace, so `ip addr` on "the host" shows that engine's docker0.
 """
 
 from __future__ import annotations

@@ -131,6 +131,4 @@ def with_line(page: Page, text: str) -> Page:
             lines[inside[0]] = text
         else:
             lines.insert(bounds[1], text)
-    return Page(
-        path=page.path, lines=lines, newline=page.newline, bom=page.bom, ends_with_newline=page.ends_with_newline
-    )
+    return page.with_lines(lines)

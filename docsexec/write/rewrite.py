@@ -33,9 +33,7 @@ def apply_bodies(page: Page, updates: Sequence[tuple[Block, list[str]]]) -> Page
             closing = block.body_start + len(new_body)
             lines[start] = lines[start].replace(block.fence, fence, 1)
             lines[closing] = lines[closing].replace(block.fence, fence, 1)
-    return Page(
-        path=page.path, lines=lines, newline=page.newline, bom=page.bom, ends_with_newline=page.ends_with_newline
-    )
+    return page.with_lines(lines)
 
 
 def _reindent(original: list[str], current: list[str], body: Sequence[str], indent: str) -> list[str]:

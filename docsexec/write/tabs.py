@@ -41,9 +41,7 @@ def split_blocks(
         before = [""] if start > 0 and lines[start - 1].strip() else []
         after = [""] if end + 1 < len(lines) and lines[end + 1].strip() else []
         lines[start : end + 1] = before + tabs + after
-    return Page(
-        path=page.path, lines=lines, newline=page.newline, bom=page.bom, ends_with_newline=page.ends_with_newline
-    )
+    return page.with_lines(lines)
 
 
 def _tabs(
