@@ -5,7 +5,8 @@ The key is a hash of everything that can change a page's outcome:
 - the page's tagged blocks, in order: id, fence line (the options) and dedented body
   (commands, typed inputs and recorded outputs);
 - the run settings (engine mode, default timeout) and the engine: its source, exact version
-  and the dockerd binary's identity;
+  and the dockerd binary's identity, and the page client it runs with (forky's `docker` and
+  compose plugin: path, size, mtime);
 - the busybox image (a hash of the rootfs tarball the engine imports) and the host tools the
   page's shell and the engine use (docker client, bash, ip, nsenter, iptables, runc: path, size,
   mtime);
@@ -96,12 +97,18 @@ def source_files() -> list[Path]:
 
 
 def engine_identity(engine: EngineInstall) -> JsonData:
-    """Source, exact version and dockerd identity of an EngineInstall."""
-    dockerd = Path(engine.dockerd)
+    """Source, exact version and dockerd identity of an EngineInstall, and of the client a
+    page's shell runs with it: forky's `docker` and its compose plugin (with_page_client, as
+    the sandbox gets it), which the machine's `docker` in HOST_TOOLS is not."""
+    from ..engine.provision import with_page_client
+
+    page = with_page_client(engine)
     return {
         "source": engine.source,
         "version": engine.version,
-        "dockerd": _file_identity(dockerd),
+        "dockerd": _file_identity(Path(engine.dockerd)),
+        "page_client": _file_identity(page.client_dir / "docker") if page.client_dir else None,
+        "compose": _file_identity(page.cli_plugins / "docker-compose") if page.cli_plugins else None,
     }
 
 
