@@ -7,6 +7,7 @@ interrupted run never leaves a page half-written.
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import os
 import tempfile
@@ -59,9 +60,7 @@ class Page:
 
     def with_lines(self, lines: list[str]) -> Page:
         """The same page (path, line endings, BOM, final newline) with other lines."""
-        return Page(
-            path=self.path, lines=lines, newline=self.newline, bom=self.bom, ends_with_newline=self.ends_with_newline
-        )
+        return dataclasses.replace(self, lines=lines)
 
     def text(self) -> str:
         body = self.newline.join(self.lines)

@@ -85,7 +85,7 @@ def test_a_change_of_the_engine_misses(field, value):
     assert key_of(engine={**ENGINE, field: value}) != key_of()
 
 
-def test_the_engine_identity_covers_the_page_client_and_compose(tmp_path, monkeypatch):
+def test_the_engine_identity_covers_the_page_client_and_compose(tmp_path):
     """A page's shell runs forky's `docker` (and its compose plugin) whatever the engine: a
     new client must not let an old pass stand."""
     from docsexec.engine import provision
@@ -94,8 +94,7 @@ def test_the_engine_identity_covers_the_page_client_and_compose(tmp_path, monkey
     client.mkdir(), plugins.mkdir()
     (client / "docker").write_text("client 1")
     (plugins / "docker-compose").write_text("compose 1")
-    engine = provision.EngineInstall(tmp_path / "dockerd", (), "26.1.5+dfsg1", "debian-trixie")
-    monkeypatch.setattr(provision, "with_page_client", lambda e: replace(e, client_dir=client, cli_plugins=plugins))
+    engine = provision.EngineInstall(tmp_path / "dockerd", (), "26.1.5+dfsg1", "debian-trixie", client, plugins)
     first = runcache.engine_identity(engine)
     assert first == runcache.engine_identity(engine)
     (client / "docker").write_text("client 2, longer")

@@ -12,11 +12,10 @@ import sys
 from contextlib import closing
 from dataclasses import asdict, dataclass
 
-from ..engine.provision import EngineInstall
+from ..engine.provision import find_engine
 from ..model import BlockVerdict, EngineMode, PageReport, Progress, ProgressEvent, Status
 from ..report.progress import ProgressPrinter
 from ..report.report import block_diff
-from ..run.runner import RunSettings
 from ..scan.variants import select
 from ..verify import PageJob, Scanned
 from .jobs import Job, Outcome, run_ordered
@@ -96,23 +95,13 @@ def _keys(jobs: list[Job], scans: dict[int, Scanned]) -> tuple[dict[int, str], d
     keys: dict[int, str] = {}
     sources: dict[int, str] = {}
     for job in jobs:
-        engine = _engine_for(job.settings)
+        engine = find_engine(job.settings.engine_source or None)  # as the sandbox finds it: page client too
         if engine is None:
             continue
         page, blocks = scans[job.index]
         keys[job.index] = run_key(page, blocks, asdict(job.settings), engine_identity(engine))
         sources[job.index] = engine.source
     return keys, sources
-
-
-def _engine_for(settings: RunSettings) -> EngineInstall | None:
-    """The engine a job's pages run on: the one named by its settings, else the default."""
-    from ..engine.provision import cached_engine, find_engine, system_engine
-
-    source = settings.engine_source
-    if not source:
-        return find_engine()
-    return system_engine() if source == "system" else cached_engine(source)
 
 
 def _hits(jobs: list[Job], scans: dict[int, Scanned], keys: dict[int, str], cache: RunCache) -> dict[int, Outcome]:

@@ -98,17 +98,14 @@ def source_files() -> list[Path]:
 
 def engine_identity(engine: EngineInstall) -> JsonData:
     """Source, exact version and dockerd identity of an EngineInstall, and of the client a
-    page's shell runs with it: forky's `docker` and its compose plugin (with_page_client, as
-    the sandbox gets it), which the machine's `docker` in HOST_TOOLS is not."""
-    from ..engine.provision import with_page_client
-
-    page = with_page_client(engine)
+    page's shell runs with it (find_engine attaches forky's `docker` and compose plugin), which
+    the machine's `docker` in HOST_TOOLS is not."""
     return {
         "source": engine.source,
         "version": engine.version,
         "dockerd": _file_identity(Path(engine.dockerd)),
-        "page_client": _file_identity(page.client_dir / "docker") if page.client_dir else None,
-        "compose": _file_identity(page.cli_plugins / "docker-compose") if page.cli_plugins else None,
+        "page_client": _file_identity(engine.client_dir / "docker") if engine.client_dir else None,
+        "compose": _file_identity(engine.cli_plugins / "docker-compose") if engine.cli_plugins else None,
     }
 
 
