@@ -119,3 +119,30 @@ def test_a_page_edited_while_it_ran_is_left_alone(page_file: Path) -> None:
     with pytest.raises(BadInput, match="the page changed on disk while it ran"):
         update_page(page, verdicts, PRIMARY)
     assert page_file.read_text(encoding="utf-8").endswith("meanwhile.\n")
+
+
+SHORT_THEN_FULL = """# IDs
+
+```console {#ids .docsexec}
+$ docker inspect --format '{{.Config.Hostname}}' box
+515635fda442
+$ docker inspect --format '{{.Id}}' box
+```
+"""
+
+
+def ids_run(path: Path, full_id: str) -> tuple[Page, list[BlockVerdict]]:
+    page, blocks = scan_file(path)
+    results = [CommandResult([full_id[:12]], exit_code=0), CommandResult([full_id], exit_code=0)]
+    return page, evaluate_page(PageRun(results=[BlockResult(blocks[0], results)]))
+
+
+def test_a_full_id_written_after_its_short_id_starts_with_the_short_id_the_page_records(tmp_path: Path) -> None:
+    path = tmp_path / "ids.md"
+    path.write_text(SHORT_THEN_FULL, encoding="utf-8")
+    first_run = "d30a4eb45dc6719ba83e6886825e4a52cea4f3dd51c4f2440579363246d5569d"
+    page, verdicts = ids_run(path, first_run)
+    assert update_page(page, verdicts, PRIMARY).updated == {"ids"}
+    assert "\n515635fda442" + first_run[12:] + "\n```" in path.read_text(encoding="utf-8")
+    next_run = "bdffef25ffcbea317a797083fa6e14e1b0f8db9de32344908501ba78f744e146"  # another run, other IDs
+    assert [v.status for v in ids_run(path, next_run)[1]] == [Status.OK]

@@ -39,9 +39,16 @@ class Bindings:
         """The real value `recorded` stands for, if bound."""
         return self._forward.get((namespace, recorded))
 
-    def recorded_for(self, namespace: str, real: str) -> str | None:
-        """The recorded value standing for `real`, if bound."""
-        return self._reverse.get((namespace, real))
+    def recorded_name(self, namespace: str, real: str) -> str | None:
+        """The page's name for `real`: the value bound to it, or, for a long value whose
+        short prefix the page already names (a full container ID after its short ID), that
+        name followed by the rest of the real value. Binds nothing."""
+        exact = self._reverse.get((namespace, real))
+        short = PREFIX_LEN.get(namespace, 0)
+        if exact is not None or not short or len(real) <= short:
+            return exact
+        prefix = self._reverse.get((namespace, real[:short]))
+        return None if prefix is None else prefix + real[short:]
 
     def pairs(self) -> list[tuple[str, str, str]]:
         """Every binding, in the order it was made: (namespace, recorded, real)."""

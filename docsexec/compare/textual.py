@@ -121,7 +121,7 @@ class TextCompare:
         self.bindings.rollback(mark)
         if isinstance(problem, ShapeDiffers):
             self.bind_same_shape(i, j)
-            shown = normalize_real(self.real[j], self.matcher.classes, self.bindings.recorded_for)
+            shown = normalize_real(self.real[j], self.matcher.classes, self.bindings.recorded_name)
             self.notes.append(f"line {i + 1}: {describe_difference(self.recorded[i], shown)}")
         else:
             self.notes.append(f"line {i + 1}: {problem.message}")

@@ -44,7 +44,8 @@ def write_real(line: str, classes: Iterable[str], bindings: Bindings) -> str:
     """A real line as `update` writes it, keeping the page self-consistent.
 
     Each bound value the page already has a name for is written with that name (the value
-    recorded for it earlier). A value the page has never seen is written as it really is and
+    recorded for it earlier; a full ID whose short ID the page names starts with that short
+    ID, so the two still agree on the next check). A value the page has never seen is written as it really is and
     bound to itself, so later outputs name it the same way. If that text is already the
     page's name for a *different* real value, a nearby unused value of the same class is
     written instead (see `substitute`), because writing the same text for two real values
@@ -52,8 +53,10 @@ def write_real(line: str, classes: Iterable[str], bindings: Bindings) -> str:
     """
 
     def name_for(tok: Token) -> str:
-        name = bindings.recorded_for(tok.cls.namespace, tok.value)
-        return name if name is not None else substitute(tok.cls, tok.value, bindings)
+        name = bindings.recorded_name(tok.cls.namespace, tok.value)
+        if name is not None and bindings.bind(tok.cls.namespace, name, tok.value) is None:
+            return name
+        return substitute(tok.cls, tok.value, bindings)
 
     return _rename_tokens(line, classes, name_for)
 
