@@ -8,7 +8,7 @@ import pytest
 
 from conftest import run_docsexec
 from docsexec.errors import BadInput
-from docsexec.pages.twins import compare_translation, source_of, split_translations
+from docsexec.pages.twins import compare_translation, source_of, split_translations, with_translations
 from safety_support import own_sandboxes
 
 SOURCE = """---
@@ -60,6 +60,15 @@ def test_source_of_knows_translations_by_their_language_suffix(tmp_path):
     assert source_of(Path("docs/modes/bridge.md")) is None
     assert source_of(Path("docs/user-defined-networks.md")) is None
     assert source_of(Path("docs/cheat.sheet.md")) is None  # not a language
+
+
+def test_a_source_page_brings_its_translations_along_once(tmp_path):
+    source, twin = pages(tmp_path)
+    lone = tmp_path / "lone.md"
+    lone.write_text("# Lone\n", encoding="utf-8")
+    assert with_translations([source, lone]) == [source, lone, twin]
+    assert with_translations([twin, source]) == [twin, source]  # named already: not twice
+    assert with_translations([twin]) == [twin]
 
 
 def test_a_translation_without_its_source_is_bad_input(tmp_path):
@@ -128,7 +137,7 @@ def test_update_copies_outputs_and_provenance_then_changes_nothing(tmp_path):
 
 @pytest.mark.engine
 @pytest.mark.usefixtures("engine_ready")
-def test_updating_both_runs_only_the_source_and_fills_the_translation(tmp_path):
+def test_updating_the_source_alone_runs_it_once_and_fills_its_translation(tmp_path):
     source, twin = tmp_path / "run.md", tmp_path / "run.zh.md"
     source.write_text(
         "# Run\n\n```console {#where .docsexec}\n$ docker run --rm busybox echo from-a-container\n```\n",
@@ -139,11 +148,12 @@ def test_updating_both_runs_only_the_source_and_fills_the_translation(tmp_path):
         encoding="utf-8",
     )
     with own_sandboxes() as made:
-        done = run_docsexec("update", str(tmp_path))
+        done = run_docsexec("update", str(source))  # the translation beside it comes along
         assert done.returncode == 0, done.stdout + done.stderr
         assert (
             done.stderr.count("starting a private") == 1
         )  # one engine (no configuration here); the translation never runs
+        assert f"updated {twin}:3 [where] (from its source page)" in done.stdout
         assert "from-a-container\n```" in twin.read_text(encoding="utf-8")
         assert run_docsexec("check", str(twin)).returncode == 0
     assert made.left() == []

@@ -219,10 +219,10 @@ def _block_row(path: Path, block: Block) -> dict[str, Any]:
 
 def _verify(paths: list[Path], args: argparse.Namespace) -> int:
     from ..pages.batch import BatchOptions, verify_all
-    from ..pages.twins import source_of, split_translations
+    from ..pages.twins import source_of, split_translations, with_translations
     from ..run.environments import environment_gate
 
-    scanned = [(path, scan_file(path)) for path in paths]  # every page is validated before anything runs
+    scanned = [(path, scan_file(path)) for path in with_translations(paths)]  # all validated before anything runs
     sources, translations = split_translations(path for path, page_blocks in scanned if page_blocks[1])
     tagged = [(path, page_blocks) for path, page_blocks in scanned if path in sources]
     shard = _shard(args, tagged)

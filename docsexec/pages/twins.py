@@ -38,6 +38,21 @@ def source_of(path: Path) -> Path | None:
     return path.with_name(match.group("stem") + path.suffix)
 
 
+def with_translations(paths: list[Path]) -> list[Path]:
+    """`paths` plus the translations beside each source page in it that are not named already:
+    a page is checked and updated with its translations, so `update bridge.md` cannot leave
+    `bridge.zh.md` behind with the old outputs."""
+    named = set(paths)
+    added = [
+        twin
+        for path in paths
+        if source_of(path) is None
+        for twin in (path.with_name(f"{path.stem}.{lang}{path.suffix}") for lang in TRANSLATION_LANGUAGES)
+        if twin not in named and twin.is_file()
+    ]
+    return [*paths, *added]
+
+
 def split_translations(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     """(source pages, translations), each in the given order. A translation without its
     source page is bad input: its blocks would have nothing to be verified against."""
@@ -76,8 +91,7 @@ def compare_translation(path: Path, *, write: bool) -> PageReport:
     """Compare (and with `write`, sync) one translation with its source page on disk."""
     source_path = source_of(path)
     assert source_path is not None, f"{path} is not a translation"
-    if write:
-        _sync_structure(path, source_path)
+    rewritten = _sync_structure(path, source_path) if write else set()
     source_page, source_blocks = scan_file(source_path)
     page, blocks = scan_file(path)
     report = PageReport(path=path, engine_version=f"blocks of {source_path}", seconds=0.0)
@@ -96,7 +110,20 @@ def compare_translation(path: Path, *, write: bool) -> PageReport:
     report.verdicts.sort(key=lambda v: v.block.fence_line if v.block.path == path else 0)
     if write:
         _sync(page, source_page, syncs, report)
+        _mark_rewritten(report, rewritten)
     return report
+
+
+def _mark_rewritten(report: PageReport, keys: set[str]) -> None:
+    """The blocks whose lines the structure sync copied from the source are UPDATED too, so
+    `update` says which of the translation's blocks it changed, as it does for a source page."""
+    if not keys:
+        return
+    report.written = True
+    report.verdicts = [
+        replace(v, status=Status.UPDATED) if v.status is Status.OK and variants.base_id(v.block) in keys else v
+        for v in report.verdicts
+    ]
 
 
 def _compare_block(block: Block, source_block: Block) -> tuple[BlockVerdict, list[str] | None]:
@@ -217,14 +244,16 @@ def _region_text(page: Page, region: _Region) -> list[str]:
     ]
 
 
-def _sync_structure(path: Path, source_path: Path) -> None:
+def _sync_structure(path: Path, source_path: Path) -> set[str]:
     """Give the translation the source's block structure where it differs (a block the source
-    now shows as per-engine tabs, or options changed): the source's lines for that block,
-    re-indented to the translation's. Prose around blocks is never touched."""
+    now shows as per-engine tabs, or options changed, or only its outputs): the source's lines
+    for that block, re-indented to the translation's; returns the keys of the blocks
+    rewritten. Prose around blocks is never touched."""
     source_page, source_blocks = scan_file(source_path)
     page, blocks = scan_file(path)
     theirs = {r.key: r for r in _regions(source_page, source_blocks)}
     lines = list(page.lines)
+    rewritten: set[str] = set()
     for region in sorted(_regions(page, blocks), key=lambda r: r.start, reverse=True):
         source = theirs.get(region.key)
         if source is None:
@@ -233,5 +262,7 @@ def _sync_structure(path: Path, source_path: Path) -> None:
         if wanted == _region_text(page, region):
             continue
         lines[region.start : region.end + 1] = [region.indent + line if line.strip() else "" for line in wanted]
+        rewritten.add(region.key)
     if lines != page.lines:
         page.with_lines(lines).write_atomically()
+    return rewritten
