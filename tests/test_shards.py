@@ -85,3 +85,10 @@ def test_a_cached_entry_measured_no_run_and_is_not_a_time(tmp_path):
     report.write_text(json.dumps({"pages": entries}))
     assert recorded_times(report) == {"docs/b.md": 4.0}
 
+
+@pytest.mark.parametrize("seconds", ["NaN", "Infinity", "-1"])
+def test_a_time_that_is_not_a_duration_is_a_corrupt_report(tmp_path, seconds):
+    report = tmp_path / "r.json"
+    report.write_text('{"pages": [{"file": "docs/a.md", "seconds": ' + seconds + "}]}")
+    with pytest.raises(UsageError, match="not a docsexec JSON report"):
+        recorded_times(report)

@@ -11,6 +11,7 @@ file: shards 1..N are disjoint and together hold every page, and each keeps the 
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -60,6 +61,8 @@ def _page_seconds(entries: list[dict[str, object]]) -> dict[str, float]:
     times: dict[str, float] = {}
     for entry in entries:
         seconds = float(entry["seconds"])  # type: ignore[arg-type]  # TypeError/ValueError: not a report
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError(f"{entry['file']}: {seconds} seconds")
         if not entry.get("cached"):
             file = _norm(str(entry["file"]))
             times[file] = times.get(file, 0.0) + seconds
