@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -52,3 +53,28 @@ def test_a_child_that_dies_is_an_error_not_a_lost_outcome():
 
     outcomes = list(run_ordered(_jobs(2), work, 2))
     assert outcomes[0].error is None and outcomes[1].error is not None and "died (exit 9)" in outcomes[1].error[1]
+
+
+def test_stopping_does_not_hang_on_a_child_still_sending_a_large_outcome():
+    """A child past its teardown (deaf to SIGTERM) writing more than a pipe holds: the pool
+    must not wait for it while no one reads the pipe."""
+
+    def work(job, progress):
+        if job.index == 0:
+            time.sleep(0.3)
+            raise UsageError("first page failed")
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        time.sleep(0.6)
+        return Outcome(job=job, events=[os.urandom(1 << 20)])  # type: ignore[list-item]
+
+    def hung(signum, frame):
+        raise TimeoutError("the pool hung")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(10)
+    try:
+        outcomes = list(run_ordered(_jobs(2), work, 2))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert [o.job.index for o in outcomes] == [0]

@@ -199,15 +199,18 @@ class _Pool:
         self._done[job.index] = outcome
 
     def _stop_all(self) -> None:
-        """Interrupted or failed: one SIGTERM to each child (it tears its engine down), then wait."""
+        """Interrupted or failed: one SIGTERM to each child (it tears its engine down), then wait.
+
+        The pipes are closed first: an outcome no one will read must not keep a child blocked
+        writing it (a pipe holds 64 KiB) while the parent waits for it to exit."""
         self._pending.clear()
-        for _, pid, _ in self._live.values():
+        for fd, (_, pid, _) in self._live.items():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
-        for fd, (_, pid, _) in list(self._live.items()):
-            _wait_through_signals(pid)
             self._selector.unregister(fd)
             os.close(fd)
+        for _, pid, _ in self._live.values():
+            _wait_through_signals(pid)
         self._live.clear()
         self._selector.close()
 
