@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from docsexec.errors import UsageError
-from docsexec.pages.jobs import Job, Outcome, run_ordered
+from docsexec.pages.jobs import Job, Outcome, _die_with_parent, run_ordered
 from docsexec.run.runner import RunSettings
 
 
@@ -78,3 +78,16 @@ def test_stopping_does_not_hang_on_a_child_still_sending_a_large_outcome():
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     assert [o.job.index for o in outcomes] == [0]
+
+
+def test_a_child_whose_parent_is_already_gone_terminates_even_under_a_subreaper():
+    """Reparented to a subreaper (a container's init, systemd --user), not to pid 1."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _die_with_parent(parent=os.getppid() + 1_000_000)  # a parent it no longer has
+            time.sleep(5)
+        finally:
+            os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM
