@@ -67,3 +67,28 @@ def test_times_come_from_a_json_report(tmp_path):
     (tmp_path / "bad.json").write_text("{")
     with pytest.raises(UsageError, match="not a docsexec JSON report"):
         recorded_times(tmp_path / "bad.json")
+
+
+def test_a_pages_weight_is_the_sum_of_its_engines_runs(tmp_path):
+    report = tmp_path / "r.json"
+    runs = [("docs/a.md", "forky", 10.0), ("docs/a.md", "trixie", 12.0), ("docs/b.md", "forky", 5.0)]
+    report.write_text(json.dumps({"pages": [{"file": f, "engine_source": e, "seconds": s} for f, e, s in runs]}))
+    assert recorded_times(report) == {"docs/a.md": 22.0, "docs/b.md": 5.0}
+
+
+def test_a_cached_entry_measured_no_run_and_is_not_a_time(tmp_path):
+    report = tmp_path / "r.json"
+    entries = [
+        {"file": "docs/a.md", "seconds": 0.01, "cached": {"note": "verified before"}},
+        {"file": "docs/b.md", "seconds": 4.0, "cached": None},
+    ]
+    report.write_text(json.dumps({"pages": entries}))
+    assert recorded_times(report) == {"docs/b.md": 4.0}
+
+
+@pytest.mark.parametrize("seconds", ["NaN", "Infinity", "-1"])
+def test_a_time_that_is_not_a_duration_is_a_corrupt_report(tmp_path, seconds):
+    report = tmp_path / "r.json"
+    report.write_text('{"pages": [{"file": "docs/a.md", "seconds": ' + seconds + "}]}")
+    with pytest.raises(UsageError, match="not a docsexec JSON report"):
+        recorded_times(report)

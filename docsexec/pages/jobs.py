@@ -163,10 +163,11 @@ class _Pool:
             read_fd, write_fd = os.pipe()
             sys.stdout.flush()  # else the child would inherit, and print again, what is buffered
             sys.stderr.flush()
+            parent = os.getpid()
             pid = os.fork()
             if pid == 0:
                 os.close(read_fd)
-                _child(job, self._work, write_fd)  # never returns
+                _child(job, self._work, write_fd, parent)  # never returns
             os.close(write_fd)
             self._live[read_fd] = (job, pid, bytearray())
             self._selector.register(read_fd, selectors.EVENT_READ)
@@ -199,15 +200,18 @@ class _Pool:
         self._done[job.index] = outcome
 
     def _stop_all(self) -> None:
-        """Interrupted or failed: one SIGTERM to each child (it tears its engine down), then wait."""
+        """Interrupted or failed: one SIGTERM to each child (it tears its engine down), then wait.
+
+        The pipes are closed first: an outcome no one will read must not keep a child blocked
+        writing it (a pipe holds 64 KiB) while the parent waits for it to exit."""
         self._pending.clear()
-        for _, pid, _ in self._live.values():
+        for fd, (_, pid, _) in self._live.items():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
-        for fd, (_, pid, _) in list(self._live.items()):
-            _wait_through_signals(pid)
             self._selector.unregister(fd)
             os.close(fd)
+        for _, pid, _ in self._live.values():
+            _wait_through_signals(pid)
         self._live.clear()
         self._selector.close()
 
@@ -224,12 +228,12 @@ def _wait_through_signals(pid: int) -> None:
             continue
 
 
-def _child(job: Job, work: Work, write_fd: int) -> None:
+def _child(job: Job, work: Work, write_fd: int, parent: int) -> None:
     """In the forked child: run one job, send its outcome, exit without the parent's cleanups."""
     code = 0
     try:
         os.setpgid(0, 0)
-        _die_with_parent()
+        _die_with_parent(parent)
         events: list[Event] = []
         try:
             outcome = work(job, _recorder(events))
@@ -255,14 +259,14 @@ def _send(fd: int, outcome: Outcome) -> None:
         pipe.write(data)
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     """Linux: SIGTERM this child if the parent dies, so its engine is torn down."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     except (OSError, AttributeError):
         pass
-    if os.getppid() == 1:  # the parent died before prctl took effect
+    if os.getppid() != parent:  # it died before prctl took effect (the orphan's new parent need not be pid 1)
         os.kill(os.getpid(), signal.SIGTERM)
 
 

@@ -11,6 +11,7 @@ file: shards 1..N are disjoint and together hold every page, and each keeps the 
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -40,17 +41,32 @@ def parse_shard(text: str) -> Shard:
 
 
 def recorded_times(path: Path | None) -> dict[str, float]:
-    """Page seconds from a JSON report, keyed by normalised path; {} when there is none."""
+    """Page seconds from a JSON report, keyed by normalised path; {} when there is none.
+
+    A page runs once per engine and the report has one entry per run: its weight is their
+    sum. An entry served from the run cache measured no run and is left out."""
     source = path or DEFAULT_TIMES
     try:
         data = json.loads(source.read_text(encoding="utf-8"))
-        return {_norm(page["file"]): float(page["seconds"]) for page in data["pages"]}
+        return _page_seconds(data["pages"])
     except FileNotFoundError:
         if path is not None:
             raise UsageError(f"--shard-times {path}: no such file") from None
         return {}
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise UsageError(f"{source}: not a docsexec JSON report ({exc})") from None
+
+
+def _page_seconds(entries: list[dict[str, object]]) -> dict[str, float]:
+    times: dict[str, float] = {}
+    for entry in entries:
+        seconds = float(entry["seconds"])  # type: ignore[arg-type]  # TypeError/ValueError: not a report
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError(f"{entry['file']}: {seconds} seconds")
+        if not entry.get("cached"):
+            file = _norm(str(entry["file"]))
+            times[file] = times.get(file, 0.0) + seconds
+    return times
 
 
 def weights(pages: list[tuple[Path, int]], times: dict[str, float]) -> dict[Path, float]:
