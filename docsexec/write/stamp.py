@@ -1,0 +1,54 @@
+"""Is a page's provenance line (its stamp) current? The one rule both the MkDocs/Zensical
+gate (faces/markdown_ext) and `docsexec check` apply: each engine the project configures
+needs an entry whose digest matches the blocks that engine runs. Static: no engine runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..model import Block
+from ..page import Page
+from ..pages.config import configured_engines
+from ..scan import variants
+from . import provenance
+
+
+def required_engines(page: Page, record: provenance.Provenance | None) -> tuple[str, ...]:
+    """The engines the page must be verified on: the project's ([tool.docsexec] engines in
+    the pyproject.toml nearest the page); without a configuration, the ones the page names.
+    A bad configuration raises DocsexecError."""
+    configured = configured_engines(page.path.parent)
+    return configured or tuple(r.source for r in (record.records if record else ()))
+
+
+def gate_problem(
+    path: Path, page: Page, blocks: list[Block], record: provenance.Provenance | None, engines: tuple[str, ...]
+) -> str | None:
+    """Why the build must stop for this page (file:line first), or None. Each configured
+    engine needs an entry whose digest matches the blocks that engine runs."""
+    update = f"run `docsexec update {path}`"
+    if record is None:
+        return f"{path}:1: page has tagged blocks but was never verified: {update}"
+    missing = [e for e in engines if record.record(e) is None]
+    if missing:
+        done = len(engines) - len(missing)
+        return f"{path}:1: verified on {done} of the {len(engines)} configured engines (not on {', '.join(missing)}): {update}"
+    primary = engines[0] if engines else ""
+    for engine in engines:
+        entry = record.record(engine)
+        assert entry is not None
+        digest = provenance.blocks_digest(variants.select(blocks, engine, primary))
+        if digest != entry.digest:
+            return (
+                f"{path}:1: tagged blocks changed since their last verified run on {engine} "
+                f"(digest {digest} != {entry.digest}): {update}"
+            )
+    return None
+
+
+def stale_stamp(page: Page, blocks: list[Block]) -> str | None:
+    """The gate's verdict on a page as it is on disk (None: current, or no tagged blocks)."""
+    if not blocks:
+        return None
+    record = provenance.read(page)
+    return gate_problem(page.path, page, blocks, record, required_engines(page, record))
