@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..model import Block
+from ..model import Block, PageReport
 from ..page import Page
 from ..pages.config import configured_engines
 from ..scan import variants
+from ..scan.fences import scan_page
 from . import provenance
 
 
@@ -52,3 +53,26 @@ def stale_stamp(page: Page, blocks: list[Block]) -> str | None:
         return None
     record = provenance.read(page)
     return gate_problem(page.path, page, blocks, record, required_engines(page, record))
+
+
+def stale_reports(ran: list[PageReport]) -> list[PageReport]:
+    """`check`'s stamp verdicts, one PageReport (with the gate's line as its error) per stale
+    page. Only a page whose runs here passed on every engine the project configures for it:
+    a run restricted to fewer (--engine-source, DOCSEXEC_ENGINE, a shared engine) cannot
+    tell a stamp it did not re-verify is wrong, and a failing page has a better problem to
+    show. A cached pass counts: the stamp is read from the page, no engine needed."""
+    by_page: dict[Path, list[PageReport]] = {}
+    for report in ran:
+        by_page.setdefault(report.path, []).append(report)
+    stale = []
+    for path, reports in by_page.items():
+        page = Page.read(path)
+        record = provenance.read(page)
+        engines = required_engines(page, record)
+        covered = {r.engine_source for r in reports}
+        if not engines or not all(r.ok for r in reports) or not covered >= set(engines):
+            continue
+        problem = gate_problem(path, page, scan_page(page), record, engines)
+        if problem is not None:
+            stale.append(PageReport(path=path, engine_version="", seconds=0.0, error=problem))
+    return stale
