@@ -245,6 +245,8 @@ def _verify(paths: list[Path], args: argparse.Namespace) -> int:
         else:
             for phase in _phases(jobs, options.write):
                 verify_all(phase, options, printer, reports)
+            if not options.write:
+                reports.extend(_stale_stamps(reports))
         reports.extend(_translations(translations, options.write))
     finally:
         if args.report:
@@ -270,6 +272,18 @@ def _journey(tagged: list[tuple[Path, Scanned]], jobs: list[PageJob], printer: P
     for report in reports:
         print_problems(report)
     return reports
+
+
+def _stale_stamps(reports: list[PageReport]) -> list[PageReport]:
+    """A page that passed everywhere but whose provenance line the site build would refuse
+    (write/stamp.py, the gate's own rule): one `path:1:` line each, a failure."""
+    from ..write.stamp import stale_reports
+
+    stale = stale_reports(reports)
+    for report in stale:
+        print(report.error)
+    sys.stdout.flush()
+    return stale
 
 
 def _translations(paths: list[Path], write: bool) -> list[PageReport]:

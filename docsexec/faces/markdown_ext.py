@@ -28,12 +28,10 @@ from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
 from ..errors import DocsexecError
-from ..model import Block
 from ..page import Page
-from ..pages.config import configured_engines
 from ..scan import variants
 from ..scan.fences import scan_page
-from ..write import provenance
+from ..write import provenance, stamp
 from .console_html import readable_console_outputs
 
 try:  # MkDocs ends a build cleanly ("Aborted with a BuildError") on its own error type
@@ -107,38 +105,15 @@ def after_title(lines: list[str], inserted: str) -> list[str]:
 
 
 def page_engines(source: Page, record: provenance.Provenance | None) -> tuple[str, ...]:
-    """The engines the page must be verified on: the project's ([tool.docsexec] engines in
-    the pyproject.toml nearest the page); without a configuration, the ones the page names."""
+    """The engines the page must be verified on (write/stamp.required_engines), a bad
+    configuration stopping the build."""
     try:
-        configured = configured_engines(source.path.parent)
+        return stamp.required_engines(source, record)
     except DocsexecError as exc:
         raise GateError(f"docsexec: {exc.one_line()}") from exc
-    return configured or tuple(r.source for r in (record.records if record else ()))
 
 
-def gate_problem(
-    path: Path, page: Page, blocks: list[Block], record: provenance.Provenance | None, engines: tuple[str, ...]
-) -> str | None:
-    """Why the build must stop for this page (file:line first), or None. Each configured
-    engine needs an entry whose digest matches the blocks that engine runs."""
-    update = f"run `docsexec update {path}`"
-    if record is None:
-        return f"{path}:1: page has tagged blocks but was never verified: {update}"
-    missing = [e for e in engines if record.record(e) is None]
-    if missing:
-        done = len(engines) - len(missing)
-        return f"{path}:1: verified on {done} of the {len(engines)} configured engines (not on {', '.join(missing)}): {update}"
-    primary = engines[0] if engines else ""
-    for engine in engines:
-        entry = record.record(engine)
-        assert entry is not None
-        digest = provenance.blocks_digest(variants.select(blocks, engine, primary))
-        if digest != entry.digest:
-            return (
-                f"{path}:1: tagged blocks changed since their last verified run on {engine} "
-                f"(digest {digest} != {entry.digest}): {update}"
-            )
-    return None
+gate_problem = stamp.gate_problem  # the one rule, shared with `docsexec check`
 
 
 class GateAndBadge(Preprocessor):
