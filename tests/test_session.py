@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import signal
 import sys
 import textwrap
 import time
@@ -21,6 +22,7 @@ import pytest
 from docsexec.model import Command, Input
 from docsexec.run import session as session_module
 from docsexec.run.session import (
+    RESET_SIGNALS,
     ShellDied,
     ShellSession,
     Unattributable,
@@ -438,3 +440,29 @@ def test_a_here_document_is_typed_with_its_command_and_prints_nothing_of_its_own
     assert (tmp_path / "compose.yaml").read_text() == "services:\n  web: {image: busybox}  # $HOME stays\n"
     shown = session.run(command("cat compose.yaml; echo done"), None, timeout=10)
     assert (shown.output, shown.exit_code) == (["services:", "  web: {image: busybox}  # $HOME stays", "done"], 0)
+
+
+def ignored_signals(session: ShellSession) -> set[int]:
+    """The signals a command typed into `session` starts with ignored (its SigIgn mask)."""
+    mask = session.run(command("grep SigIgn /proc/self/status"), None, 10).output[0].split()[1]
+    return {number for number in range(1, 65) if int(mask, 16) >> (number - 1) & 1}
+
+
+@pytest.mark.serial
+def test_commands_start_with_the_signals_a_terminal_gives_even_from_a_background_caller(tmp_path):
+    """`docsexec ... &` in a script ignores SIGINT and SIGQUIT, Python ignores SIGPIPE and SIGXFSZ:
+    none of that may reach the page's shell, or `<CTRL-c>` interrupts nothing."""
+    before = {number: signal.signal(number, signal.SIG_IGN) for number in (signal.SIGINT, signal.SIGQUIT)}
+    try:
+        shell = ShellSession(["bash", "--norc", "--noprofile"], dict(os.environ), tmp_path)
+        shell.start()
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
+    try:
+        assert ignored_signals(shell) & set(RESET_SIGNALS) == set()
+        result = shell.run(command(REAL_SH, "echo one", "<CTRL-c>", "exit 5"), PROMPT, 30)
+        assert [i.output for i in result.inputs] == [["one"], [], []] and result.exit_code == 5
+        assert shell.run(command("yes | head -n 1; echo ${PIPESTATUS[0]}"), None, 10).output == ["y", "141"]
+    finally:
+        shell.close()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import re
 import secrets
+import signal
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -91,6 +92,7 @@ class ShellSession:
             dimensions=(ROWS, COLUMNS),
             echo=False,
             maxread=65536,
+            preexec_fn=_default_signals,
         )
         setup = (
             f"set +H; stty -echo cols {COLUMNS} rows {ROWS} 2>/dev/null; "
@@ -277,6 +279,19 @@ class ShellSession:
             seconds=round(time.monotonic() - started, 3),
             left_open=left_open,
         )
+
+
+# Signals a reader's terminal leaves at their default, which the page's shell could otherwise
+# inherit ignored: Python ignores SIGPIPE and SIGXFSZ in itself, and a shell script that starts
+# docsexec with `&` ignores SIGINT and SIGQUIT in it. Ignored signals stay ignored across exec,
+# so `<CTRL-c>` would interrupt nothing and `yes | head` would end with a write error.
+RESET_SIGNALS = (signal.SIGINT, signal.SIGQUIT, signal.SIGPIPE, signal.SIGXFSZ)
+
+
+def _default_signals() -> None:
+    """In the forked child, before bash starts: every signal in RESET_SIGNALS back to its default."""
+    for number in RESET_SIGNALS:
+        signal.signal(number, signal.SIG_DFL)
 
 
 def waits_at_prompt(raw: str, prompt: str) -> bool:
