@@ -33,7 +33,12 @@ def write_page(tmp_path: Path, text: str, engines: tuple[str, ...] | None) -> Pa
 
 
 def verdict(page: Page) -> str | None:
-    return stamp.stale_stamp(page, scan_page(page))
+    """The gate's verdict on the page as it is on disk (None: current, or no tagged blocks)."""
+    blocks = scan_page(page)
+    if not blocks:
+        return None
+    record = provenance.read(page)
+    return stamp.gate_problem(page.path, page, blocks, record, stamp.required_engines(page, record))
 
 
 def test_fresh_stamp_passes(tmp_path: Path) -> None:

@@ -113,9 +113,6 @@ def page_engines(source: Page, record: provenance.Provenance | None) -> tuple[st
         raise GateError(f"docsexec: {exc.one_line()}") from exc
 
 
-gate_problem = stamp.gate_problem  # the one rule, shared with `docsexec check`
-
-
 class GateAndBadge(Preprocessor):
     """Reads the page's source file, gates it, and puts the badge below its h1."""
 
@@ -141,7 +138,7 @@ class GateAndBadge(Preprocessor):
         record = provenance.read(source)
         engines = page_engines(source, record)
         if self.config["gate"]:
-            problem = gate_problem(source.path, source, blocks, record, engines)
+            problem = stamp.gate_problem(source.path, source, blocks, record, engines)
             if problem:
                 raise GateError(f"docsexec: {problem}")
         if self.config["badge"] and record is not None:

@@ -47,14 +47,6 @@ def gate_problem(
     return None
 
 
-def stale_stamp(page: Page, blocks: list[Block]) -> str | None:
-    """The gate's verdict on a page as it is on disk (None: current, or no tagged blocks)."""
-    if not blocks:
-        return None
-    record = provenance.read(page)
-    return gate_problem(page.path, page, blocks, record, required_engines(page, record))
-
-
 def stale_reports(ran: list[PageReport]) -> list[PageReport]:
     """`check`'s stamp verdicts, one PageReport (with the gate's line as its error) per stale
     page. Only a page whose runs here passed on every engine the project configures for it:
