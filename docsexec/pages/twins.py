@@ -24,6 +24,7 @@ from ..scan import variants
 from ..scan.fences import scan_file
 from ..write import provenance
 from ..write.rewrite import apply_bodies
+from .regions import region_text, regions
 
 # Languages whose pages are translations of the default (English) page beside them.
 TRANSLATION_LANGUAGES = ("zh",)
@@ -195,55 +196,6 @@ def _sync(page: Page, source_page: Page, syncs: list[tuple[Block, list[str]]], r
 # --- structure: per-engine tabs ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Region:
-    """The lines one block occupies, or one block's per-engine tabs (variants.py) with their
-    `=== "Engine ..."` headers: what `update` copies when the source page's structure changed."""
-
-    key: str  # the block's id, or the variants' base id
-    start: int  # 0-based index of the first line (a fence or a tab header)
-    end: int  # 0-based index of the last line (a closing fence)
-    indent: str  # of the fence, or of the tab headers
-
-
-def _regions(page: Page, blocks: list[Block]) -> list[_Region]:
-    regions: list[_Region] = []
-    for block in blocks:
-        key = variants.base_id(block)
-        if (
-            block.options.engine is not None
-            and regions
-            and regions[-1].key == key
-            and regions[-1].start < block.fence_line - 1
-        ):
-            last = regions[-1]
-            regions[-1] = _Region(key, last.start, block.body_end, last.indent)
-            continue
-        start, indent = block.fence_line - 1, block.indent
-        if block.options.engine is not None:
-            start, indent = _tab_header(page, start, block.indent)
-        regions.append(_Region(key, start, block.body_end, indent))
-    return regions
-
-
-def _tab_header(page: Page, fence: int, indent: str) -> tuple[int, str]:
-    """The `=== "..."` line a variant's tab opens with (blank lines between), and its indent."""
-    index = fence - 1
-    while index >= 0 and not page.lines[index].strip():
-        index -= 1
-    header = page.lines[index] if index >= 0 else ""
-    if header.strip().startswith('=== "'):
-        return index, header[: len(header) - len(header.lstrip())]
-    return fence, indent
-
-
-def _region_text(page: Page, region: _Region) -> list[str]:
-    return [
-        line[len(region.indent) :] if line.startswith(region.indent) else line.lstrip()
-        for line in page.lines[region.start : region.end + 1]
-    ]
-
-
 def _sync_structure(path: Path, source_path: Path) -> set[str]:
     """Give the translation the source's block structure where it differs (a block the source
     now shows as per-engine tabs, or options changed, or only its outputs): the source's lines
@@ -251,15 +203,15 @@ def _sync_structure(path: Path, source_path: Path) -> set[str]:
     rewritten. Prose around blocks is never touched."""
     source_page, source_blocks = scan_file(source_path)
     page, blocks = scan_file(path)
-    theirs = {r.key: r for r in _regions(source_page, source_blocks)}
+    theirs = {r.key: r for r in regions(source_page, source_blocks)}
     lines = list(page.lines)
     rewritten: set[str] = set()
-    for region in sorted(_regions(page, blocks), key=lambda r: r.start, reverse=True):
+    for region in sorted(regions(page, blocks), key=lambda r: r.start, reverse=True):
         source = theirs.get(region.key)
         if source is None:
             continue
-        wanted = _region_text(source_page, source)
-        if wanted == _region_text(page, region):
+        wanted = region_text(source_page, source)
+        if wanted == region_text(page, region):
             continue
         lines[region.start : region.end + 1] = [region.indent + line if line.strip() else "" for line in wanted]
         rewritten.add(region.key)
