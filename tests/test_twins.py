@@ -8,6 +8,7 @@ import pytest
 
 from conftest import run_docsexec
 from docsexec.errors import BadInput
+from docsexec.pages.prose import mark
 from docsexec.pages.twins import compare_translation, source_of, split_translations, with_translations
 from safety_support import own_sandboxes
 
@@ -49,9 +50,12 @@ $ false
 
 
 def pages(tmp_path: Path, translation: str = TRANSLATION) -> tuple[Path, Path]:
+    """The source page and its translation, marked as translating the source's prose
+    (pages/prose.py; tests/test_translation_prose.py tests the marker)."""
     source, twin = tmp_path / "greet.md", tmp_path / "greet.zh.md"
     source.write_text(SOURCE, encoding="utf-8")
     twin.write_text(translation, encoding="utf-8")
+    assert mark(twin)[0]
     return source, twin
 
 
@@ -92,9 +96,11 @@ def test_an_edited_output_fails_check_with_file_and_line(tmp_path):
     _, twin = pages(tmp_path, TRANSLATION.replace("hello\n```", "hallo\n```"))
     done = run_docsexec("check", str(twin))
     assert done.returncode == 1
-    assert f"{twin}:5 [hello]: differs from its source {tmp_path / 'greet.md'}:9 [hello]" in done.stdout
+    assert f"{twin}:9 [hello]: differs from its source {tmp_path / 'greet.md'}:9 [hello]" in done.stdout
     assert "-hallo" in done.stdout and "+hello" in done.stdout
-    assert twin.read_text(encoding="utf-8") == TRANSLATION.replace("hello\n```", "hallo\n```")  # check never writes
+    assert twin.read_text(encoding="utf-8").endswith(
+        TRANSLATION.replace("hello\n```", "hallo\n```")
+    )  # check never writes
 
 
 def test_a_deleted_block_fails_check_naming_where_it_belongs(tmp_path):
@@ -103,7 +109,7 @@ def test_a_deleted_block_fails_check_naming_where_it_belongs(tmp_path):
     done = run_docsexec("check", str(twin))
     assert done.returncode == 1
     assert (
-        f"{twin}:8: block 'fails' of {tmp_path / 'greet.md'}:16 [fails] is missing from the translation (it belongs after block 'hello')"
+        f"{twin}:12: block 'fails' of {tmp_path / 'greet.md'}:16 [fails] is missing from the translation (it belongs after block 'hello')"
         in done.stdout
     )
 
@@ -129,7 +135,8 @@ def test_update_copies_outputs_and_provenance_then_changes_nothing(tmp_path):
     first = run_docsexec("update", str(twin))
     assert first.returncode == 0, first.stdout + first.stderr
     text = twin.read_text(encoding="utf-8")
-    assert text.startswith("---\ndocsexec: {engine: 26.1.5+dfsg1, date: 2026-12-01, blocks: 0123456789ab}\n---\n")
+    assert text.startswith("---\ndocsexec-translation: {source: greet.md, sections: [h1 ")
+    assert "\ndocsexec: {engine: 26.1.5+dfsg1, date: 2026-12-01, blocks: 0123456789ab}\n---\n" in text
     assert "$ echo hello\nhello\n```" in text and "打个招呼。" in text
     second = run_docsexec("update", str(twin))
     assert second.returncode == 0 and twin.read_text(encoding="utf-8") == text
@@ -147,13 +154,14 @@ def test_updating_the_source_alone_runs_it_once_and_fills_its_translation(tmp_pa
         "# 运行\n\n```console {#where .docsexec}\n$ docker run --rm busybox echo from-a-container\n```\n",
         encoding="utf-8",
     )
+    assert mark(twin)[0]  # its prose translates the source's (pages/prose.py)
     with own_sandboxes() as made:
         done = run_docsexec("update", str(source))  # the translation beside it comes along
         assert done.returncode == 0, done.stdout + done.stderr
         assert (
             done.stderr.count("starting a private") == 1
         )  # one engine (no configuration here); the translation never runs
-        assert f"updated {twin}:3 [where] (from its source page)" in done.stdout
+        assert f"updated {twin}:7 [where] (from its source page)" in done.stdout
         assert "from-a-container\n```" in twin.read_text(encoding="utf-8")
         assert run_docsexec("check", str(twin)).returncode == 0
     assert made.left() == []
@@ -175,8 +183,8 @@ def test_pytest_items_of_a_translation_compare_and_catch_a_deleted_block(tmp_pat
         timeout=120,
     )
     assert "2 failed" in done.stdout, done.stdout
-    assert "greet.zh.md:8: block 'fails'" in done.stdout and "is missing from the translation" in done.stdout
-    assert "greet.zh.md:5 [hello]: differs from its source" in done.stdout
+    assert "greet.zh.md:12: block 'fails'" in done.stdout and "is missing from the translation" in done.stdout
+    assert "greet.zh.md:9 [hello]: differs from its source" in done.stdout
 
 
 TABS_SOURCE = SOURCE.replace(

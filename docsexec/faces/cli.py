@@ -5,6 +5,7 @@
                     [-j N] [--no-cache] [--shard K/N [--shard-times F]] [--journey [--config F]]
     docsexec update [PATHS] (same options)
     docsexec report merge REPORTS... [--report F] [--junit F]
+    docsexec translation mark [PATHS]
     docsexec engine install | status | reap
 
 Exit codes: 0 ok, 1 divergence, 2 bad input or usage, 3 environment.
@@ -60,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("inputs", nargs="+", type=Path, help="JSON reports (e.g. one per shard)")
     report.add_argument("--report", type=Path, help="write the merged JSON report")
     report.add_argument("--junit", type=Path, help="write the merged JUnit XML report")
+    translation = sub.add_parser("translation", help="record that translations are up to date with their English pages")
+    translation.add_argument("action", choices=("mark",))
+    translation.add_argument("paths", nargs="*", type=Path, help="translations, or English pages and folders (theirs)")
     engine = sub.add_parser("engine", help="install or inspect the engine docsexec uses")
     engine.add_argument("action", choices=("install", "status", "reap"))
     return parser
@@ -173,6 +177,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return _verify(journey_pages(args.paths or [Path("docs")], args.config), args)
     paths = find_pages(args.paths or [Path("docs")])
+    if args.command == "translation":
+        return _mark(paths)
     if args.command == "list":
         return _list(paths, args.json)
     return _verify(paths, args)
@@ -223,12 +229,14 @@ def _verify(paths: list[Path], args: argparse.Namespace) -> int:
     from ..run.environments import environment_gate
 
     scanned = [(path, scan_file(path)) for path in with_translations(paths)]  # all validated before anything runs
-    sources, translations = split_translations(path for path, page_blocks in scanned if page_blocks[1])
+    sources, translations = split_translations(
+        path for path, page_blocks in scanned if page_blocks[1] or source_of(path) is not None
+    )
+    _read_markers(translations)
     tagged = [(path, page_blocks) for path, page_blocks in scanned if path in sources]
     shard = _shard(args, tagged)
-    if shard is not None:  # a translation goes with its source page's shard
-        tagged = [(path, page_blocks) for path, page_blocks in tagged if path in shard[1]]
-        translations = [path for path in translations if source_of(path) in shard[1]]
+    if shard is not None:
+        tagged, translations = _in_shard(shard, tagged, translations)
     jobs = _jobs(tagged, args)
     mode = EngineMode(args.engine)
     if tagged:  # and the machine checked, once, before any progress line
@@ -255,6 +263,20 @@ def _verify(paths: list[Path], args: argparse.Namespace) -> int:
             write_junit(args.junit, reports)
     printer.summary(reports)
     return EXIT_OK if all(r.ok for r in reports) else EXIT_DIVERGED
+
+
+def _in_shard(
+    shard: tuple[str, set[Path]], tagged: list[tuple[Path, Scanned]], translations: list[Path]
+) -> tuple[list[tuple[Path, Scanned]], list[Path]]:
+    """The shard's pages, and its translations: those of its pages, and on the first shard
+    those whose source page has no tagged blocks (so each translation is checked once)."""
+    from ..pages.twins import source_of
+
+    run = {path for path, _ in tagged}
+    first = shard[0].startswith("1/")
+    return [(path, scanned) for path, scanned in tagged if path in shard[1]], [
+        path for path in translations if source_of(path) in shard[1] or (first and source_of(path) not in run)
+    ]
 
 
 def _journey(tagged: list[tuple[Path, Scanned]], jobs: list[PageJob], printer: ProgressPrinter) -> list[PageReport]:
@@ -286,9 +308,37 @@ def _stale_stamps(reports: list[PageReport]) -> list[PageReport]:
     return stale
 
 
+def _read_markers(translations: list[Path]) -> None:
+    """A malformed translation marker is bad input, found before any engine starts."""
+    from ..page import Page
+    from ..pages.prose import read_marker
+    from ..pages.twins import source_of
+
+    for path in translations:
+        source = source_of(path)
+        assert source is not None
+        read_marker(Page.read(path), source)
+
+
+def _mark(paths: list[Path]) -> int:
+    """`translation mark`: the named translations, and those of the English pages named."""
+    from ..pages.prose import mark
+    from ..pages.twins import source_of, with_translations
+
+    translations = [path for path in with_translations(paths) if source_of(path) is not None]
+    if not translations:
+        raise UsageError("translation mark: no translation (NAME.zh.md) among the paths given")
+    results = [mark(path) for path in translations]
+    for _, message in results:
+        print(message)
+    return EXIT_OK if all(done for done, _ in results) else EXIT_DIVERGED
+
+
 def _translations(paths: list[Path], write: bool) -> list[PageReport]:
     """Translations never run: their blocks are compared with (or, on update, copied from)
-    their source pages, after those have run (pages/twins.py)."""
+    their source pages, after those have run (pages/twins.py); their prose must translate
+    the English page as it is now (pages/prose.py), which `update` never marks."""
+    from ..pages.prose import prose_report
     from ..pages.twins import compare_translation
 
     reports = []
@@ -300,6 +350,10 @@ def _translations(paths: list[Path], write: bool) -> list[PageReport]:
             elif verdict.status is not Status.OK:
                 print("\n".join(verdict.problems))
         reports.append(report)
+        stale = prose_report(path)
+        if stale is not None:
+            print(stale.error)
+            reports.append(stale)
     sys.stdout.flush()
     return reports
 

@@ -5,7 +5,8 @@ pages are collected). A page is still one shell session on one private engine pe
 engine ([tool.docsexec] engines, or DOCSEXEC_ENGINE): every item reports its own block's
 verdicts from the page's run on each engine, with the diff headed file:line and the engine
 named; a per-engine variant is checked on its engine only. A translation (`page.zh.md`) never
-runs: its items compare its blocks with its source page's. An engine that cannot start fails
+runs: its items compare its blocks with its source page's, and its `(translated prose)` item
+fails when an English section changed since the translation was marked (pages/prose.py). An engine that cannot start fails
 the items; it never skips.
 
 One run per page and engine per pytest session, and those runs in parallel: when the first
@@ -83,6 +84,7 @@ class MarkdownPage(pytest.File):
 
         if source_of(self.path) is not None:
             yield SourceBlocksItem.from_parent(self, name="(source blocks)")
+            yield TranslatedProseItem.from_parent(self, name="(translated prose)")
 
     def verdicts(self) -> list[PageReport]:
         """The page's verdicts on each engine (a variant appears in its engine's run only);
@@ -255,6 +257,25 @@ class SourceBlocksItem(pytest.Item):
         missing = [p for v in report.verdicts if v.block.path != report.path for p in v.problems]
         if missing:
             raise DocsexecFailure("\n".join(missing))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: str | None = None) -> str:
+        return str(excinfo.value)
+
+
+class TranslatedProseItem(pytest.Item):
+    """A translation's prose translates its English page as it is now (pages/prose.py): this
+    item fails with a file:line pair per English section changed since the translation was
+    marked, or for a malformed marker."""
+
+    def runtest(self) -> None:
+        from ..pages.prose import stale_problems
+
+        try:
+            problems = stale_problems(_display_path(self.path))
+        except DocsexecError as exc:
+            raise DocsexecFailure(exc.one_line()) from exc
+        if problems:
+            raise DocsexecFailure("\n".join(problems))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: str | None = None) -> str:
         return str(excinfo.value)

@@ -6,7 +6,9 @@ not: the same ids in the same order, the same commands, the same recorded output
 options. So a translation is never run against an engine. `check` compares each of its
 blocks with its twin in the source page and names file:line where they differ, where one is
 missing or where one is extra; `update` copies the source's bodies (the real outputs) and its
-provenance line into the translation, so the two cannot drift apart.
+provenance line into the translation, so the two cannot drift apart. The prose cannot lag
+either: pages/prose.py fails a translation whose English sections changed since it was
+marked as translating them.
 """
 
 from __future__ import annotations
