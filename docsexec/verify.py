@@ -80,7 +80,9 @@ def verify_journey(
     source = settings.source_name
     pages = [(path, select(blocks, source, settings.primary_name)) for path, (_, blocks) in scanned if blocks]
     runs = run_journey(pages, settings, progress, page_started)
-    return [_journey_report(path, run, source, settings.primary_name) for run, (path, _) in zip(runs, pages, strict=True)]
+    return [
+        _journey_report(path, run, source, settings.primary_name) for run, (path, _) in zip(runs, pages, strict=True)
+    ]
 
 
 def _journey_report(path: Path, run: PageRun, source: str, primary: str) -> PageReport:

@@ -253,7 +253,10 @@ def test_json_lines_compare_per_line_as_data():
     result = PageComparator().compare(recorded, real)
     assert result.matched and result.written == recorded and result.literal == real
     assert PageComparator().compare(recorded, real, {"json": "strict"}).matched
-    reordered = [recorded[0].replace('"Driver":"bridge","ID":"d1d8e01c550f"', '"ID":"d1d8e01c550f","Driver":"bridge"'), recorded[1]]
+    reordered = [
+        recorded[0].replace('"Driver":"bridge","ID":"d1d8e01c550f"', '"ID":"d1d8e01c550f","Driver":"bridge"'),
+        recorded[1],
+    ]
     assert PageComparator().compare(reordered, real).matched
     assert not PageComparator().compare(reordered, real, {"json": "off"}).matched
     wrong = [real[0], real[1].replace('"Driver":"host"', '"Driver":"null"')]

@@ -101,9 +101,7 @@ class TextCompare:
 
     def matched(self, partner: dict[int, int]) -> Comparison:
         """The comparison of a region that matches: recorded text kept, literal from the run."""
-        literal = [
-            self.recorded[i] if gap else self.literal_line(i, partner[i]) for i, gap in enumerate(self.elided)
-        ]
+        literal = [self.recorded[i] if gap else self.literal_line(i, partner[i]) for i, gap in enumerate(self.elided)]
         return Comparison(True, list(self.recorded), [], literal)
 
     def literal_line(self, i: int, j: int) -> str:

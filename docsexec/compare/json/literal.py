@@ -35,14 +35,18 @@ class JsonLiteral:
         projected = self.project(e, a, "$")
         if self.unmarked:
             where = ", ".join(self.unmarked[:3])
-            return list(real), f"the recorded JSON leaves keys out at {where} without a `...` line: mark the omission or record them"
+            return list(
+                real
+            ), f"the recorded JSON leaves keys out at {where} without a `...` line: mark the omission or record them"
         text = "\n".join(line.rstrip() for line in real)
         for indent in _INDENTED:
             if json.dumps(a, indent=indent, ensure_ascii=False) == text:
                 return _render(projected, indent), None
         if projected == a:
             return list(real), None
-        return list(real), "the output's JSON layout is not one json.dumps reproduces, so it cannot be abridged literally"
+        return list(
+            real
+        ), "the output's JSON layout is not one json.dumps reproduces, so it cannot be abridged literally"
 
     def project(self, e: JsonValue, a: JsonValue, path: str) -> JsonValue:
         if isinstance(e, dict) and isinstance(a, dict):
@@ -95,7 +99,9 @@ class JsonLiteral:
     def _list(self, e: list[JsonValue], a: list[JsonValue], path: str) -> list[JsonValue]:
         elided = [x == ELIDED for x in e]
         if any(elided):
-            pairs = exact_alignment(elided, len(a), lambda i, j: self.matcher.match(e[i], a[j], path, None), self.matcher.binder)
+            pairs = exact_alignment(
+                elided, len(a), lambda i, j: self.matcher.match(e[i], a[j], path, None), self.matcher.binder
+            )
             return a if pairs is None else self._abridged_list(e, a, dict((j, i) for i, j in pairs), path)
         if named_list(e) and named_list(a):
             partner = {}
@@ -108,7 +114,9 @@ class JsonLiteral:
             return [self.project(x, y, child(path, k)) for k, (x, y) in enumerate(zip(e, a, strict=True))]
         return a
 
-    def _abridged_list(self, e: list[JsonValue], a: list[JsonValue], partner: dict[int, int], path: str) -> list[JsonValue]:
+    def _abridged_list(
+        self, e: list[JsonValue], a: list[JsonValue], partner: dict[int, int], path: str
+    ) -> list[JsonValue]:
         out: list[JsonValue] = []
         for j, y in enumerate(a):
             if j in partner:
@@ -122,4 +130,6 @@ def _render(value: JsonValue, indent: int) -> list[str]:
     """`value` in the run's layout, each marker's line turned into a `...` line."""
     lines = json.dumps(value, indent=indent, ensure_ascii=False).split("\n")
     tag = json.dumps(ELIDED, ensure_ascii=False)[:-1]  # the marker's opening quote and text, before any `#n`
-    return [line[: len(line) - len(line.lstrip())] + ELISION if line.lstrip().startswith(tag) else line for line in lines]
+    return [
+        line[: len(line) - len(line.lstrip())] + ELISION if line.lstrip().startswith(tag) else line for line in lines
+    ]

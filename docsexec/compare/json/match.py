@@ -166,7 +166,9 @@ class JsonMatcher:
         if ELIDED not in e:
             extra = sorted(set(a) - used)
             if extra:
-                ok = _fail(notes, path, f"keys not recorded (and no `...` marks an omission): {', '.join(map(repr, extra))}")
+                ok = _fail(
+                    notes, path, f"keys not recorded (and no `...` marks an omission): {', '.join(map(repr, extra))}"
+                )
         return ok
 
     def _match_keyed(
