@@ -152,9 +152,11 @@ _COST = {
     OpKind.DEL: 3,
     OpKind.INS: 1,
 }
-# A recorded line of an abridgment that is still there, changed (`similar`), is cheaper to
-# rewrite in place than to drop while a `...` absorbs its new text for free.
+# In an abridgment (`similar` given), a recorded line that is still there, changed, is cheaper
+# to rewrite in place than to drop while a `...` absorbs its new text for free; a line that
+# became another line altogether is dropped instead (and `update` refuses the block).
 _SIMILAR_SUB = 2
+_DISSIMILAR_SUB = 4
 
 
 @dataclass(frozen=True)
@@ -216,13 +218,17 @@ class _Moves:
         if i < n and j < m:
             if self.loose(i, j):
                 out.append((cost[i + 1][j + 1] + _COST[OpKind.MATCH], Op(OpKind.MATCH, i, j)))
-            sub = _SIMILAR_SUB if self.similar is not None and self.similar(i, j) else _COST[OpKind.SUB]
+            sub = _COST[OpKind.SUB] if self.similar is None else self._abridged_sub(i, j)
             out.append((cost[i + 1][j + 1] + sub, Op(OpKind.SUB, i, j)))
         if i < n:
             out.append((cost[i + 1][j] + _COST[OpKind.DEL], Op(OpKind.DEL, i, j)))
         if j < m:
             out.append((cost[i][j + 1] + _COST[OpKind.INS], Op(OpKind.INS, i, j)))
         return out
+
+    def _abridged_sub(self, i: int, j: int) -> int:
+        assert self.similar is not None
+        return _SIMILAR_SUB if self.similar(i, j) else _DISSIMILAR_SUB
 
 
 def _advance(op: Op, i: int, j: int) -> tuple[int, int]:
