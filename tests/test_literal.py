@@ -232,7 +232,7 @@ $ docker run -d --name box busybox sleep 60
 def test_another_engines_tab_holds_its_own_run_and_is_checked_in_its_own_scope(tmp_path: Path) -> None:
     path = tmp_path / "page.md"
     path.write_text(TABS.format(cid=RUN_A, other=RUN_B), encoding="utf-8")  # the 26.1 tab: another run's ID
-    page, blocks = scan_file(path)
+    _, blocks = scan_file(path)
     chosen = [b for b in blocks if b.id != "mac"]
     fresh = "0" * 12 + "a" * 52
     results = [
