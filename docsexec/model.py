@@ -307,8 +307,10 @@ class BlockVerdict:
     status: Status
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)  # one line each, file:line first
-    written: list[str] | None = None  # new dedented body when outputs diverged; else None
+    written: list[str] | None = None  # the run in the page's terms (a diff's right side), when outputs diverged
     fixable: bool = True  # False when update cannot fix it (exit code, relation, error)
+    literal: list[str] | None = None  # the body `update` writes: this run's outputs, byte for byte
+    refusal: str | None = None  # why this run's outputs cannot be written literally (file:line first)
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ def verify_page(
         return report
     run = run or run_page(path, blocks, settings, progress)
     report.engine_version, report.seconds = run.engine_version, run.seconds
-    report.verdicts = evaluate_page(run)
+    report.verdicts = evaluate_page(run, settings.primary_name)
     if write:
         written = update_page(page, report.verdicts, Target(source, settings.primary_name, run.engine_version))
         report.verdicts = [settle(verdict, written) for verdict in report.verdicts]
@@ -80,10 +80,12 @@ def verify_journey(
     source = settings.source_name
     pages = [(path, select(blocks, source, settings.primary_name)) for path, (_, blocks) in scanned if blocks]
     runs = run_journey(pages, settings, progress, page_started)
-    return [_journey_report(path, run, source) for run, (path, _) in zip(runs, pages, strict=True)]
+    return [
+        _journey_report(path, run, source, settings.primary_name) for run, (path, _) in zip(runs, pages, strict=True)
+    ]
 
 
-def _journey_report(path: Path, run: PageRun, source: str) -> PageReport:
+def _journey_report(path: Path, run: PageRun, source: str, primary: str) -> PageReport:
     report = PageReport(path=path, engine_version=run.engine_version, seconds=run.seconds, engine_source=source)
-    report.verdicts = evaluate_page(run)
+    report.verdicts = evaluate_page(run, primary)
     return report

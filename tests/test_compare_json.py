@@ -19,12 +19,12 @@ def dump(value, indent=4):
     return json.dumps(value, indent=indent).splitlines()
 
 
-def next_run():
-    """The network inspect of another run, as a newer engine prints it: new IDs and
-    addresses, keys in another order and a key the recording never had."""
+def next_run(new_key=False):
+    """The network inspect of another run: new IDs and addresses, keys in another order and,
+    with `new_key`, a key the recording never had (as a newer engine prints it)."""
     value = doc(rerun(NETWORK_INSPECT, NEXT_RUN))
-    net = value[0]
-    value[0] = {"EnableIPv4": True, **dict(reversed(list(net.items())))}
+    net = dict(reversed(list(value[0].items())))
+    value[0] = {"EnableIPv4": True, **net} if new_key else net
     return value
 
 
@@ -32,6 +32,8 @@ def test_same_data_other_run_matches_and_writes_recording():
     result = PageComparator().compare(NETWORK_INSPECT, dump(next_run()))
     assert result.matched, result.notes
     assert result.written == NETWORK_INSPECT
+    assert result.literal == dump(next_run())  # update writes this run, byte for byte
+    assert result.refusal is None
 
 
 def test_compact_single_line_json():
@@ -42,9 +44,22 @@ def test_compact_single_line_json():
     assert not PageComparator().compare(recorded, real_bad).matched
 
 
-def test_recorded_subset_needs_no_marker():
+def test_a_recorded_subset_needs_its_elision_marked():
     recorded = ["[", "    {", '        "Name": "bridge",', '        "Driver": "bridge"', "    }", "]"]
-    assert PageComparator().compare(recorded, dump(next_run())).matched
+    unmarked = PageComparator().compare(recorded, dump(next_run()))
+    assert not unmarked.matched
+    assert unmarked.notes[0].startswith("$[0]: keys not recorded (and no `...` marks an omission):")
+    assert unmarked.refusal is not None and "without a `...` line" in unmarked.refusal
+    marked = ["[", "    {", '        "Name": "bridge",', "        ...", '        "Driver": "bridge"', "    }", "]"]
+    result = PageComparator().compare(marked, dump(next_run(new_key=True)))
+    assert result.matched, result.notes
+    real = dump(next_run(new_key=True))
+    # literal: the run's own lines, in its order, one `...` per run of keys left out
+    kept = [line for line in real if line.startswith(('        "Name"', '        "Driver"'))]
+    assert [line for line in result.literal if line.strip() != "..."] == ["[", "    {", *kept, "    }", "]"]
+    assert result.literal.count("        ...") >= 1
+    again = PageComparator().compare(result.literal, real)
+    assert again.matched and again.literal == result.literal  # idempotent
 
 
 def test_key_recorded_but_missing_is_a_divergence():
@@ -57,9 +72,9 @@ def test_key_recorded_but_missing_is_a_divergence():
 
 
 def test_strict_json_rejects_unrecorded_keys():
-    result = PageComparator().compare(NETWORK_INSPECT, dump(next_run()), {"json": "strict"})
+    result = PageComparator().compare(NETWORK_INSPECT, dump(next_run(new_key=True)), {"json": "strict"})
     assert not result.matched
-    assert result.notes == ["$[0]: keys not recorded: 'EnableIPv4'"]
+    assert result.notes == ["$[0]: keys not recorded (and no `...` marks an omission): 'EnableIPv4'"]
     assert '        "EnableIPv4": true' in result.written
 
 
@@ -233,10 +248,17 @@ def test_json_lines_compare_per_line_as_data():
         '{"CreatedAt":"2026-11-27 23:20:33.3 +0000 UTC","Driver":"bridge","ID":"9a0c3b1d55e2","IPv6":"false","Name":"bridge","Scope":"local"}',
         '{"CreatedAt":"2026-11-27 23:20:33.3 +0000 UTC","Driver":"host","ID":"77aa0cd1b2e3","IPv6":"false","Name":"host","Scope":"local"}',
     ]
+    assert not PageComparator().compare(recorded, real).matched  # a line cannot mark an omission
+    recorded = [line.replace("9a0c3b1d55e2", "d1d8e01c550f").replace("77aa0cd1b2e3", "ea6e8c7b7b95") for line in real]
     result = PageComparator().compare(recorded, real)
-    assert result.matched and result.written == recorded
-    assert not PageComparator().compare(recorded, real, {"json": "strict"}).matched
-    assert not PageComparator().compare(recorded, real, {"json": "off"}).matched
+    assert result.matched and result.written == recorded and result.literal == real
+    assert PageComparator().compare(recorded, real, {"json": "strict"}).matched
+    reordered = [
+        recorded[0].replace('"Driver":"bridge","ID":"d1d8e01c550f"', '"ID":"d1d8e01c550f","Driver":"bridge"'),
+        recorded[1],
+    ]
+    assert PageComparator().compare(reordered, real).matched
+    assert not PageComparator().compare(reordered, real, {"json": "off"}).matched
     wrong = [real[0], real[1].replace('"Driver":"host"', '"Driver":"null"')]
     assert not PageComparator().compare(recorded, wrong).matched
     same_id = [real[0], real[1].replace("77aa0cd1b2e3", "9a0c3b1d55e2")]
@@ -247,7 +269,7 @@ def test_json_lines_follow_the_document_rules_id_keyed_maps_included():
     # One matcher for documents and lines: a map keyed by container IDs on one line is
     # matched through the page bindings, like the same map in a whole document.
     line = json.dumps({"Containers": {OLD_CONTAINER: {"Name": "mybox"}}, "Driver": "bridge"})
-    real = json.dumps({"Containers": {NEW_CONTAINER: {"Name": "mybox"}}, "Driver": "bridge", "Scope": "local"})
+    real = json.dumps({"Containers": {NEW_CONTAINER: {"Name": "mybox"}}, "Driver": "bridge"})
     cmp = PageComparator()
     assert cmp.compare([OLD_CONTAINER], [NEW_CONTAINER]).matched
     result = cmp.compare(["networks:", line, "done"], ["networks:", real, "done"])
@@ -269,7 +291,7 @@ def test_json_lines_named_lists_and_strict_keys_as_in_documents():
     flipped = reordered.replace("false", "true")
     assert not PageComparator().compare(["x", recorded], ["x", flipped]).matched
     extra = json.dumps({"Mounts": [{"Name": "b", "RW": False}, {"Name": "a", "RW": True, "Mode": ""}]})
-    assert PageComparator().compare(["x", recorded], ["x", extra]).matched
+    assert not PageComparator().compare(["x", recorded], ["x", extra]).matched  # no `...` on one line
     assert not PageComparator().compare(["x", recorded], ["x", extra], {"json": "strict"}).matched
 
 

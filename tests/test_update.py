@@ -137,12 +137,15 @@ def ids_run(path: Path, full_id: str) -> tuple[Page, list[BlockVerdict]]:
     return page, evaluate_page(PageRun(results=[BlockResult(blocks[0], results)]))
 
 
-def test_a_full_id_written_after_its_short_id_starts_with_the_short_id_the_page_records(tmp_path: Path) -> None:
+def test_a_full_id_written_after_its_short_id_is_the_runs_own_and_so_is_the_short_id(tmp_path: Path) -> None:
     path = tmp_path / "ids.md"
     path.write_text(SHORT_THEN_FULL, encoding="utf-8")
     first_run = "d30a4eb45dc6719ba83e6886825e4a52cea4f3dd51c4f2440579363246d5569d"
     page, verdicts = ids_run(path, first_run)
     assert update_page(page, verdicts, PRIMARY).updated == {"ids"}
-    assert "\n515635fda442" + first_run[12:] + "\n```" in path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    assert "\n" + first_run[:12] + "\n$ docker inspect" in text  # the recorded short ID was the page's, not this run's
+    assert "\n" + first_run + "\n```" in text
+    assert "515635fda442" not in text
     next_run = "bdffef25ffcbea317a797083fa6e14e1b0f8db9de32344908501ba78f744e146"  # another run, other IDs
     assert [v.status for v in ids_run(path, next_run)[1]] == [Status.OK]

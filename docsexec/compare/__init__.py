@@ -65,6 +65,15 @@ class PageComparator:
 
     def __init__(self) -> None:
         self.bindings = Bindings()
+        self._scopes = (self.bindings, Bindings())
+
+    def own_run(self, own: bool) -> None:
+        """Compare what follows against the page's shared outputs (False), or against one
+        engine's own tabs (True). Each holds the values of the one run it was recorded from
+        (`update` writes literally): a tab of Engine 26.1 names its container with the ID of
+        26.1's run, the shared blocks with the primary's. Both are bound to this run's values,
+        each consistently, but separately."""
+        self.bindings = self._scopes[1 if own else 0]
 
     def compare(
         self,
@@ -96,7 +105,7 @@ class PageComparator:
         ref_part = select_stanza(reference, stanza)
         real_part = select_stanza(actual, stanza)
         if not ref_part:
-            return Comparison(False, real_part, [f"stanza {stanza!r} is not in the referenced output"])
+            return Comparison(False, real_part, [f"stanza {stanza!r} is not in the referenced output"], real_part)
         if not real_part:
             return Comparison(False, [], [f"stanza {stanza!r} is not in this block's output"])
         return self._compare(ref_part, real_part, opts)
@@ -122,7 +131,8 @@ class PageComparator:
         themselves: the shell uses them literally, so the output must show them literally."""
         opts = _options(options)
         typed = [(Slot(tok.cls, tok.value), tok.value) for tok in find_tokens(command, opts.classes)]
-        bind_slots(self.bindings, typed, keep_going=True)
+        for bindings in self._scopes:
+            bind_slots(bindings, typed, keep_going=True)
 
     def _compare(self, expected: list[str], actual: list[str], opts: CompareOptions) -> Comparison:
         syntax = LineSyntax(opts.classes, opts.elisions)

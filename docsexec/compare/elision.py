@@ -152,6 +152,11 @@ _COST = {
     OpKind.DEL: 3,
     OpKind.INS: 1,
 }
+# In an abridgment (`similar` given), a recorded line that is still there, changed, is cheaper
+# to rewrite in place than to drop while a `...` absorbs its new text for free; a line that
+# became another line altogether is dropped instead (and `update` refuses the block).
+_SIMILAR_SUB = 2
+_DISSIMILAR_SUB = 4
 
 
 @dataclass(frozen=True)
@@ -168,13 +173,15 @@ Loose = Callable[[int, int], bool]
 Move = tuple[float, Op]  # total cost from here to the end, and the edit
 
 
-def best_alignment(elided: Sequence[bool], n_real: int, loose: Loose) -> list[Op]:
+def best_alignment(elided: Sequence[bool], n_real: int, loose: Loose, similar: Loose | None = None) -> list[Op]:
     """Minimum-cost edit script from recorded to real.
 
     `loose(i, j)` says whether recorded item i can match real item j on its own (shape and
     bindings known before this output). Elisions absorb real items at no cost, so new lines
-    next to a `...` are what the author allowed, never reported.
+    next to a `...` are what the author allowed, never reported. `similar(i, j)`, where
+    given, says that item i changed into item j (a cheaper substitution).
     """
+    moves = _Moves(elided, n_real, loose, similar)
     n = len(elided)
     cost = [[float("inf")] * (n_real + 1) for _ in range(n + 1)]
     cost[n][n_real] = 0
@@ -182,34 +189,46 @@ def best_alignment(elided: Sequence[bool], n_real: int, loose: Loose) -> list[Op
         for j in range(n_real, -1, -1):
             if i == n and j == n_real:
                 continue
-            cost[i][j] = min(c for c, _ in _moves(i, j, elided, n_real, loose, cost))
+            cost[i][j] = min(c for c, _ in moves(i, j, cost))
     ops: list[Op] = []
     i = j = 0
     while i < n or j < n_real:
-        _, op = min(_moves(i, j, elided, n_real, loose, cost), key=lambda m: m[0])
+        _, op = min(moves(i, j, cost), key=lambda m: m[0])
         ops.append(op)
         i, j = _advance(op, i, j)
     return ops
 
 
-def _moves(i: int, j: int, elided: Sequence[bool], m: int, loose: Loose, cost: list[list[float]]) -> list[Move]:
-    """Candidate (total cost, op) moves from state (i, j), in preference order."""
-    n = len(elided)
-    out: list[Move] = []
-    if i < n and elided[i]:
+@dataclass(frozen=True)
+class _Moves:
+    elided: Sequence[bool]
+    m: int  # real items
+    loose: Loose
+    similar: Loose | None
+
+    def __call__(self, i: int, j: int, cost: list[list[float]]) -> list[Move]:
+        """Candidate (total cost, op) moves from state (i, j), in preference order."""
+        n, m = len(self.elided), self.m
+        out: list[Move] = []
+        if i < n and self.elided[i]:
+            if j < m:
+                out.append((cost[i][j + 1] + _COST[OpKind.ABSORB], Op(OpKind.ABSORB, i, j)))
+            out.append((cost[i + 1][j] + _COST[OpKind.KEEP_ELISION], Op(OpKind.KEEP_ELISION, i, j)))
+            return out
+        if i < n and j < m:
+            if self.loose(i, j):
+                out.append((cost[i + 1][j + 1] + _COST[OpKind.MATCH], Op(OpKind.MATCH, i, j)))
+            sub = _COST[OpKind.SUB] if self.similar is None else self._abridged_sub(i, j)
+            out.append((cost[i + 1][j + 1] + sub, Op(OpKind.SUB, i, j)))
+        if i < n:
+            out.append((cost[i + 1][j] + _COST[OpKind.DEL], Op(OpKind.DEL, i, j)))
         if j < m:
-            out.append((cost[i][j + 1] + _COST[OpKind.ABSORB], Op(OpKind.ABSORB, i, j)))
-        out.append((cost[i + 1][j] + _COST[OpKind.KEEP_ELISION], Op(OpKind.KEEP_ELISION, i, j)))
+            out.append((cost[i][j + 1] + _COST[OpKind.INS], Op(OpKind.INS, i, j)))
         return out
-    if i < n and j < m:
-        if loose(i, j):
-            out.append((cost[i + 1][j + 1] + _COST[OpKind.MATCH], Op(OpKind.MATCH, i, j)))
-        out.append((cost[i + 1][j + 1] + _COST[OpKind.SUB], Op(OpKind.SUB, i, j)))
-    if i < n:
-        out.append((cost[i + 1][j] + _COST[OpKind.DEL], Op(OpKind.DEL, i, j)))
-    if j < m:
-        out.append((cost[i][j + 1] + _COST[OpKind.INS], Op(OpKind.INS, i, j)))
-    return out
+
+    def _abridged_sub(self, i: int, j: int) -> int:
+        assert self.similar is not None
+        return _SIMILAR_SUB if self.similar(i, j) else _DISSIMILAR_SUB
 
 
 def _advance(op: Op, i: int, j: int) -> tuple[int, int]:

@@ -12,6 +12,7 @@ It reads run results (model.PageRun), never runs anything: the verdicts of given
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from ..model import Block, BlockResult, BlockVerdict, Command, CommandResult, PageRun, ProblemKind, RelationKind, Status
 from ..scan.transcript import recorded_outputs, render_transcript
@@ -20,11 +21,14 @@ from . import PageComparator
 from .layout import separate
 
 
-def evaluate_page(run: PageRun) -> list[BlockVerdict]:
+def evaluate_page(run: PageRun, primary: str | None = None) -> list[BlockVerdict]:
+    """The verdicts of a page's run. With the site's `primary` engine named, the tabs of
+    another engine are compared in their own scope of bindings (PageComparator.own_run)."""
     comparator = PageComparator()
     verdicts: list[BlockVerdict] = []
     by_id: dict[str, Block] = {}
     for result in run.results:
+        comparator.own_run(primary is not None and result.block.options.engine not in (None, primary))
         verdicts.append(evaluate_block(result, comparator, by_id))
         by_id[result.block.id] = by_id[base_id(result.block)] = result.block  # a relation may name a variant's group
     return verdicts
@@ -41,11 +45,13 @@ def evaluate_block(result: BlockResult, comparator: PageComparator, by_id: dict[
         verdict.fixable = False
         return verdict
     pieces: list[list[list[str]]] = []
+    literal: list[list[list[str]]] = []
     changed = False
     for command, outcome in zip(block.commands, result.commands, strict=False):  # a stopped block ran fewer
-        written, differs = _compare_command(command, outcome, block, comparator, verdict)
-        pieces.append(written)
-        changed = changed or differs
+        compared = _compare_command(command, outcome, block, comparator, verdict)
+        pieces.append(compared.written)
+        literal.append(compared.literal)
+        changed = changed or compared.differs
     _check_relations(block, result, comparator, by_id, verdict)
     if problem is not None:
         verdict.status = Status.ERROR
@@ -55,33 +61,48 @@ def evaluate_block(result: BlockResult, comparator: PageComparator, by_id: dict[
         verdict.status = Status.DIVERGED
     if changed and problem is None:
         verdict.written = render_transcript(block.commands, pieces, block.options.prompt)
+    if problem is None and len(literal) == len(block.commands):
+        verdict.literal = render_transcript(block.commands, literal, block.options.prompt)
     return verdict
+
+
+@dataclass
+class _Compared:
+    """One command's outputs compared: as a diff shows them, as `update` writes them."""
+
+    written: list[list[str]] = field(default_factory=list)
+    literal: list[list[str]] = field(default_factory=list)
+    differs: bool = False
 
 
 def _compare_command(
     command: Command, outcome: CommandResult, block: Block, comparator: PageComparator, verdict: BlockVerdict
-) -> tuple[list[list[str]], bool]:
+) -> _Compared:
     options = block.options.matching
     comparator.note_command(command.text, options)
     for typed in command.inputs:
         comparator.note_command(typed.text, options)
     expected_regions = recorded_outputs(command)
     actual_regions = [outcome.output, *[i.output for i in outcome.inputs]]
-    written: list[list[str]] = []
-    differs = False
+    compared = _Compared()
     for index, (expected, actual) in enumerate(zip(expected_regions, actual_regions, strict=False)):
         layout = separate(expected, actual)  # the author's blank separator lines are not output
         comparison = comparator.compare(layout.core, actual, options)
-        written.append(layout.around(comparison.written))
+        compared.written.append(layout.around(comparison.written))
+        compared.literal.append(layout.around(comparison.literal))
+        line = command.line if index == 0 else command.inputs[index - 1].line
+        if comparison.refusal is not None and verdict.refusal is None:
+            verdict.refusal = f"{block.path}:{line} [{block.id}]: {comparison.refusal}"
         if not comparison.matched:
-            differs = True
-            line = command.line if index == 0 else command.inputs[index - 1].line
+            compared.differs = True
             verdict.problems.extend(f"{block.path}:{line} [{block.id}]: {note}" for note in comparison.notes[:3])
-    written.extend(expected_regions[len(written) :])
+    compared.written.extend(expected_regions[len(compared.written) :])
+    compared.literal.extend(expected_regions[len(compared.literal) :])
     misplaced = misplaced_echoes(command)
     verdict.problems.extend(f"{block.path}:{line} [{block.id}]: {note}" for line, note in misplaced)
     _check_exit_code(command, outcome, block, verdict)
-    return written, differs or bool(misplaced)
+    compared.differs = compared.differs or bool(misplaced)
+    return compared
 
 
 def _check_exit_code(command: Command, outcome: CommandResult, block: Block, verdict: BlockVerdict) -> None:

@@ -39,6 +39,21 @@ class LinePattern:
             return None
         return pairs
 
+    def literal(self, real: str) -> str:
+        """`real` as the page shows it when this pattern matched it: every character the run
+        printed, except the spans the author's `[..]` stand for, which stay `[..]`."""
+        m = self.regex.fullmatch(real) if self.has_wildcard else None
+        if m is None:
+            return real
+        out: list[str] = []
+        last = 0
+        for name in sorted((g for g in m.groupdict() if g.startswith("w")), key=lambda g: int(g[1:])):
+            out.append(real[last : m.start(name)])
+            out.append(INLINE_ELISION)
+            last = m.end(name)
+        out.append(real[last:])
+        return "".join(out)
+
 
 @lru_cache(maxsize=4096)
 def compile_line(text: str, classes: frozenset[str], inline_elisions: bool = True) -> LinePattern:
@@ -48,7 +63,7 @@ def compile_line(text: str, classes: frozenset[str], inline_elisions: bool = Tru
     slots: list[Slot] = []
     for k, piece in enumerate(pieces):
         if k:
-            regex.append(".*?")
+            regex.append(f"(?P<w{k}>.*?)")
         last = 0
         for tok in find_tokens(piece, classes):
             regex.append(re.escape(piece[last : tok.start]))

@@ -8,6 +8,7 @@ notes say precisely where and why it is not.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -83,16 +84,53 @@ class TextCompare:
 
     def run(self) -> Comparison:
         start = self.bindings.mark()
-        if el.exact_alignment(self.elided, len(self.real), self.try_pair, self.bindings) is not None:
-            return Comparison(True, list(self.recorded), [])
+        pairs = el.exact_alignment(self.elided, len(self.real), self.try_pair, self.bindings)
+        if pairs is not None:
+            return self.matched(dict(pairs))
         self.bindings.rollback(start)
         # Two passes: bind everything that still matches first, then render the real lines,
         # so a new line cannot take a value that a later matching line is bound to.
-        pieces = [self.step(op) for op in el.best_alignment(self.elided, len(self.real), self.loose)]
+        similar = _similar(self.recorded, self.real) if any(self.elided) else None
+        ops = el.best_alignment(self.elided, len(self.real), self.loose, similar)
+        pieces = [self.step(op) for op in ops]
         self.written = [self.render(piece) for piece in pieces if piece is not None]
         if not self.notes:  # every pair matched after all: an equivalent exact alignment
-            return Comparison(True, list(self.recorded), [])
-        return Comparison(False, self.written, self.notes)
+            return self.matched({op.recorded: op.real for op in ops if op.kind in _PAIRED})
+        literal = [line for line in map(self.literal_piece, ops) if line is not None]
+        return Comparison(False, self.written, self.notes, literal, self.refusal(ops))
+
+    def matched(self, partner: dict[int, int]) -> Comparison:
+        """The comparison of a region that matches: recorded text kept, literal from the run."""
+        literal = [self.recorded[i] if gap else self.literal_line(i, partner[i]) for i, gap in enumerate(self.elided)]
+        return Comparison(True, list(self.recorded), [], literal)
+
+    def literal_line(self, i: int, j: int) -> str:
+        """Real line j as the page shows it in place of recorded line i (its `[..]` kept)."""
+        got = self.matcher.match(self.recorded[i], self.real[j])
+        if got is None or got.by_cells:
+            return self.real[j]
+        return self.matcher.pattern(self.recorded[i].rstrip()).literal(self.real[j])
+
+    def literal_piece(self, op: el.Op) -> str | None:
+        """What `update` writes for one edit: the run's own line, or the author's `...`."""
+        if op.kind is el.OpKind.KEEP_ELISION:
+            return self.recorded[op.recorded]
+        if op.kind in _PAIRED:
+            return self.literal_line(op.recorded, op.real)
+        return self.real[op.real] if op.kind is el.OpKind.INS else None
+
+    def refusal(self, ops: list[el.Op]) -> str | None:
+        """An abridged region (one with `...`) whose recorded line the run no longer printed
+        cannot be written literally: dropping the line would lose the author's choice."""
+        if not any(self.elided):
+            return None
+        gone = next((op.recorded for op in ops if op.kind is el.OpKind.DEL), None)
+        if gone is None:
+            return None
+        return (
+            f"line {gone + 1} of the abridged output, {_show(self.recorded[gone])}, is no longer printed: "
+            "edit the abridgment by hand"
+        )
 
     def render(self, piece: str | RealLine) -> str:
         return piece if isinstance(piece, str) else self.normal(self.real[piece.index])
@@ -143,6 +181,27 @@ class TextCompare:
         return f"output line {j + 1}"
 
 
+_PAIRED = (el.OpKind.MATCH, el.OpKind.SUB)
+
+
+def _similar(recorded: Sequence[str], real: Sequence[str]) -> el.Loose:
+    """Whether a recorded line of an abridgment and a real line are the same line changed
+    (most of their text shared): such a line is rewritten in place, not dropped."""
+
+    known: dict[tuple[int, int], bool] = {}
+
+    def similar(i: int, j: int) -> bool:
+        if (i, j) not in known:
+            seq = difflib.SequenceMatcher(None, recorded[i].strip(), real[j].strip(), autojunk=False)
+            known[i, j] = all(ratio() >= _SIMILAR for ratio in (seq.real_quick_ratio, seq.quick_ratio, seq.ratio))
+        return known[i, j]
+
+    return similar
+
+
+_SIMILAR = 0.6
+
+
 def _show(line: str, width: int = 70) -> str:
     line = line.rstrip()
     return repr(line if len(line) <= width else line[: width - 1] + "…")
@@ -164,8 +223,9 @@ class UnorderedCompare(TextCompare):
         wanted = [i for i, gap in enumerate(self.elided) if not gap]
         extra_ok = len(wanted) < len(self.recorded)
         start = self.bindings.mark()
-        if (extra_ok or len(wanted) == len(self.real)) and self.assign(wanted, 0, set()):
-            return Comparison(True, list(self.recorded), [])
+        partner: dict[int, int] = {}
+        if (extra_ok or len(wanted) == len(self.real)) and self.assign(wanted, 0, partner):
+            return Comparison(True, list(self.recorded), [], self.literal_any(partner))
         self.bindings.rollback(start)
         partner = self.greedy(wanted)
         for j, line in enumerate(self.real):
@@ -176,22 +236,36 @@ class UnorderedCompare(TextCompare):
                 self.written.append(self.normal(line))
         self.written.extend(self.recorded[i] for i, gap in enumerate(self.elided) if gap)
         if not self.notes:
-            return Comparison(True, list(self.recorded), [])
-        return Comparison(False, self.written, self.notes)
+            return Comparison(True, list(self.recorded), [], self.literal_any(partner))
+        missing = [i for i in wanted if i not in partner.values()]
+        refusal = f"line {missing[0] + 1} of the abridged output is no longer printed" if extra_ok and missing else None
+        return Comparison(False, self.written, self.notes, self.literal_any(partner), refusal)
 
-    def assign(self, wanted: list[int], k: int, used: set[int]) -> bool:
+    def literal_any(self, partner: dict[int, int]) -> list[str]:
+        """The run's lines in the order it printed them: all of them, or (with a `...`) those
+        the recording keeps, followed by its `...` lines."""
+        extra_ok = any(self.elided)
+        lines = [
+            self.literal_line(partner[j], j) if j in partner else line
+            for j, line in enumerate(self.real)
+            if j in partner or not extra_ok
+        ]
+        return lines + [self.recorded[i] for i, gap in enumerate(self.elided) if gap]
+
+    def assign(self, wanted: list[int], k: int, partner: dict[int, int]) -> bool:
+        """Backtracking: pair wanted[k:] with real lines not in `partner` (real -> recorded)."""
         if k == len(wanted):
             return True
         for j in range(len(self.real)):
             self.budget -= 1
-            if j in used or self.budget < 0:
+            if j in partner or self.budget < 0:
                 continue
             mark = self.bindings.mark()
             if self.try_pair(wanted[k], j):
-                used.add(j)
-                if self.assign(wanted, k + 1, used):
+                partner[j] = wanted[k]
+                if self.assign(wanted, k + 1, partner):
                     return True
-                used.discard(j)
+                del partner[j]
             self.bindings.rollback(mark)
         return False
 

@@ -25,6 +25,8 @@ from ..model import Block
 from ..page import Page
 
 KEY = "docsexec"
+BLOCKS_KEY = "docsexec-blocks"  # the per-block digests line, beside the provenance line
+_BLOCKS_LINE = re.compile(rf"^{BLOCKS_KEY}:\s*\[(?P<digests>[0-9a-f, ]*)\]\s*$")
 _LINE = re.compile(rf"^{KEY}:\s*\{{date:\s*(?P<date>[0-9-]+),\s*engines:\s*\[(?P<entries>[^\]]*)\]\}}\s*$")
 _ENTRY = re.compile(r"^(?P<source>[a-z][a-z0-9-]*) (?P<version>[^\s,]+) (?P<digest>[0-9a-f]+)$")
 _OLD_LINE = re.compile(
@@ -60,14 +62,26 @@ class Provenance:
         return replace(self, date=today, records=tuple([*others[:index], record, *others[index:]]))
 
 
+# Stamps written before `update` recorded literally (values carried over from older runs)
+# vouch for nothing now: the version tag makes every such digest differ, so each page is
+# re-recorded from one run before it builds.
+_DIGEST_VERSION = b"docsexec-literal-1\0"
+
+
 def blocks_digest(blocks: list[Block]) -> str:
     """A short hash of the tagged blocks' bodies, indentation removed."""
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(_DIGEST_VERSION)
     for block in blocks:
         digest.update(block.id.encode() + b"\0")
         for line in block.body:
             digest.update(line.rstrip().encode() + b"\n")
     return digest.hexdigest()[:12]
+
+
+def block_digests(blocks: list[Block]) -> tuple[str, ...]:
+    """Each tagged block's own short digest, in page order: what lets the gate name the
+    block that changed since the stamp, where the engines' digests only say that one did."""
+    return tuple(blocks_digest([block])[:8] for block in blocks)
 
 
 def front_matter_range(page: Page) -> tuple[int, int] | None:
@@ -117,6 +131,33 @@ def line_of(page: Page) -> str | None:
     if bounds is None:
         return None
     return next((line for line in page.lines[bounds[0] + 1 : bounds[1]] if line.startswith(f"{KEY}:")), None)
+
+
+def read_block_digests(page: Page) -> tuple[str, ...] | None:
+    """The per-block digests the page was stamped with, or None."""
+    bounds = front_matter_range(page)
+    if bounds is None:
+        return None
+    for line in page.lines[bounds[0] + 1 : bounds[1]]:
+        match = _BLOCKS_LINE.match(line)
+        if match:
+            return tuple(d.strip() for d in match.group("digests").split(",") if d.strip())
+    return None
+
+
+def with_block_digests(page: Page, digests: tuple[str, ...]) -> Page:
+    """The page with its per-block digests line set, just after the provenance line."""
+    text = f"{BLOCKS_KEY}: [{', '.join(digests)}]"
+    lines = list(page.lines)
+    bounds = front_matter_range(page)
+    assert bounds is not None, "the provenance line is written first"
+    inside = [i for i in range(bounds[0] + 1, bounds[1]) if lines[i].startswith(f"{BLOCKS_KEY}:")]
+    if inside:
+        lines[inside[0]] = text
+    else:
+        at = next(i for i in range(bounds[0] + 1, bounds[1]) if lines[i].startswith(f"{KEY}:"))
+        lines.insert(at + 1, text)
+    return page.with_lines(lines)
 
 
 def with_line(page: Page, text: str) -> Page:

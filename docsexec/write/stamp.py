@@ -40,11 +40,29 @@ def gate_problem(
         assert entry is not None
         digest = provenance.blocks_digest(variants.select(blocks, engine, primary))
         if digest != entry.digest:
+            changed = changed_block(page, blocks)
+            if changed is not None:
+                return (
+                    f"{changed.where}: the block is not what its last verified run on {engine} recorded "
+                    f"(edited by hand, or outputs of another run): {update}"
+                )
             return (
                 f"{path}:1: tagged blocks changed since their last verified run on {engine} "
                 f"(digest {digest} != {entry.digest}): {update}"
             )
     return None
+
+
+def changed_block(page: Page, blocks: list[Block]) -> Block | None:
+    """The first block whose digest differs from the one the page was stamped with (the
+    per-block digests line), or None when the page has no such line or none differs."""
+    stamped = provenance.read_block_digests(page)
+    if stamped is None:
+        return None
+    now = provenance.block_digests(blocks)
+    return next((block for block, a, b in zip(blocks, now, stamped, strict=False) if a != b), None) or (
+        blocks[len(stamped)] if len(blocks) > len(stamped) else None
+    )
 
 
 def stale_reports(ran: list[PageReport]) -> list[PageReport]:

@@ -1,11 +1,17 @@
-"""The update step: write a page's divergent outputs back, and say what was written.
+"""The update step: write a page's outputs back literally, and say what was written.
 
-Given the verdicts of one page's run on one engine: on the primary engine (or for a block's
-own variant) a divergent body is overwritten; a block shared by all engines that differs on
-another engine becomes per-engine tabs (unless it says data-engine-diff="error"); a page that
-now passes gets this engine's provenance entry. The page is written once, atomically, and only
-if it did not change on disk while it ran. The verdicts are not touched: `Written` says which
-blocks are now up to date and which could not be written, and verify.py settles the verdicts.
+Given the verdicts of one page's run on one engine. When an output diverged, or the page's
+provenance entry for this engine is not current (a version change, an output edited since
+its last verified run), every output this engine owns is rewritten exactly as this one run
+printed it (`BlockVerdict.literal`: no value carried over from an earlier run or another
+engine, only the author's elisions kept). The primary engine owns the shared blocks and its
+own tabs; another engine owns its own tabs, and a shared block that differs on it becomes
+per-engine tabs (unless it says data-engine-diff="error"). A page whose outputs all match
+and whose entry is current is not written at all (no churn). A page that now passes gets
+this engine's provenance entry. The page is written once, atomically, and only if it did
+not change on disk while it ran. The verdicts are not touched: `Written` says which blocks
+are now on the page as this run printed them and which could not be written, and verify.py
+settles the verdicts.
 """
 
 from __future__ import annotations
@@ -36,26 +42,24 @@ class Target:
 class Written:
     """What the update step did to a page."""
 
-    updated: set[str] = field(default_factory=set)  # block ids whose real output is now on the page
+    updated: set[str] = field(default_factory=set)  # block ids whose body is now this run's output, changed
     refused: dict[str, str] = field(default_factory=dict)  # block id -> why this engine cannot write it
     page_written: bool = False  # the file changed (bodies, tabs or provenance)
 
 
 def update_page(page: Page, verdicts: list[BlockVerdict], target: Target) -> Written:
-    """Write the divergent bodies of `page` (as scanned, before its run) and return what was written."""
-    changed = [v for v in verdicts if v.written is not None and v.written != list(v.block.body)]
-    updates, splits, refused = _partition(changed, target)
+    """Write this run's outputs into `page` (as scanned, before its run) when it must, and
+    return what was written."""
+    written = Written()
+    if not _must_write(page, verdicts, target):
+        return written
+    updates, splits, written.refused = _partition(verdicts, target)
     new_page = apply_bodies(page, updates) if updates else page
     if splits:
         new_page = _split(new_page, splits, target)
-    updated = {
-        v.block.id
-        for v in verdicts
-        if v.written is not None and v.fixable and v.status is Status.DIVERGED and v.block.id not in refused
-    }
-    if all(v.status.passing or v.block.id in updated for v in verdicts):
+    written.updated = {block.id for block, _ in [*updates, *splits]}
+    if all(v.status.passing or v.block.id in written.updated for v in verdicts) and not written.refused:
         new_page = _stamped(new_page, target)
-    written = Written(updated=updated, refused=refused)
     if new_page.lines != page.lines:
         if Page.read(page.path).lines != page.lines:  # the page must not have changed while it ran
             raise BadInput(page.path, 1, "the page changed on disk while it ran; nothing was written, run again")
@@ -64,17 +68,34 @@ def update_page(page: Page, verdicts: list[BlockVerdict], target: Target) -> Wri
     return written
 
 
+def _must_write(page: Page, verdicts: list[BlockVerdict], target: Target) -> bool:
+    """An output diverged, or this engine's provenance entry does not vouch for the page."""
+    if any(v.status is Status.DIVERGED for v in verdicts):
+        return True
+    entry = (provenance.read(page) or provenance.Provenance("", ())).record(target.source)
+    digest = provenance.blocks_digest(select(scan_page(page), target.source, target.primary))
+    return entry != provenance.EngineRecord(target.source, target.version, digest)
+
+
 def _partition(
-    changed: list[BlockVerdict], target: Target
+    verdicts: list[BlockVerdict], target: Target
 ) -> tuple[list[tuple[Block, list[str]]], list[tuple[Block, list[str]]], dict[str, str]]:
-    """(bodies to overwrite, blocks to split into per-engine tabs, blocks refused and why)."""
+    """(bodies to overwrite, blocks to split into per-engine tabs, blocks refused and why);
+    a body equal to the page's is left alone."""
     updates: list[tuple[Block, list[str]]] = []
     splits: list[tuple[Block, list[str]]] = []
     refused: dict[str, str] = {}
-    for verdict in changed:
-        block, body = verdict.block, verdict.written or []
-        if target.source == target.primary or block.options.engine == target.source:
+    for verdict in verdicts:
+        block, body = verdict.block, verdict.literal
+        owned = target.source == target.primary or block.options.engine == target.source
+        if verdict.refusal is not None and (owned or verdict.status is Status.DIVERGED):
+            refused[block.id] = verdict.refusal
+        elif body is None or not verdict.fixable or body == list(block.body):
+            continue
+        elif owned:
             updates.append((block, body))
+        elif verdict.status is not Status.DIVERGED:
+            continue  # the primary's output, which this run matched: not this engine's to write
         elif block.options.engine is not None:
             refused[block.id] = (
                 f"{block.where}: differs on {target.source}, which has no variant of this block: add one, or use the primary's engine"
@@ -108,11 +129,15 @@ def _engine_version(source: str) -> str:
 
 
 def _stamped(page: Page, target: Target) -> Page:
-    """Set this engine's provenance entry when its blocks or version changed; else keep it."""
+    """Set this engine's provenance entry when its blocks or version changed (else keep it),
+    and the per-block digests of the page as it now is."""
     digest = provenance.blocks_digest(select(scan_page(page), target.source, target.primary))
     record = provenance.EngineRecord(target.source, target.version, digest)
     old = provenance.read(page) or provenance.Provenance("", ())
-    if old.record(target.source) == record:
-        return page
-    today = time.strftime("%Y-%m-%d", time.gmtime())
-    return provenance.with_provenance(page, old.with_record(record, today))
+    if old.record(target.source) != record:
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        page = provenance.with_provenance(page, old.with_record(record, today))
+    digests = provenance.block_digests(scan_page(page))
+    if provenance.read_block_digests(page) != digests:
+        page = provenance.with_block_digests(page, digests)
+    return page

@@ -7,8 +7,9 @@ every engine upgrade, and authors trim long inspect output to the keys a page ta
 Rules (the same for a document and for each line of JSON Lines):
 
 * objects: every recorded key must exist in the real object (missing key = divergence);
-  extra real keys are allowed (the recording may be a subset) unless `data-json="strict"`;
-  key order never matters. A key that is a volatile value (a container ID in
+  extra real keys are allowed only where the recording marks its omission with a `...` line
+  (an abridged object; a subset without the mark is a divergence, which `update` refuses to
+  write); key order never matters. A key that is a volatile value (a container ID in
   `"Containers"`) matches a real key through the page bindings.
 * lists: in order, same length, except a list whose elements all have a `"Name"` (matched
   by name, any order) or a list containing a `...` line (an elision over elements; a
@@ -25,6 +26,7 @@ from collections.abc import Sequence
 from ..bindings import Bindings, Pairs, SlotLog
 from ..pattern import LineSyntax
 from ..result import Comparison
+from .literal import JsonLiteral
 from .match import JsonMatcher
 from .parse import parse_line, parse_real, parse_recorded
 from .write import JsonWriter
@@ -42,11 +44,12 @@ def compare_document(
         return None
     matcher = JsonMatcher(syntax, bindings, strict)
     if matcher.trial(e.value, a.value):
-        return Comparison(True, list(recorded), [])
+        return Comparison(True, list(recorded), [], *JsonLiteral(matcher).write(e.value, a.value, real))
     notes: list[str] = []
     matcher.match(e.value, a.value, "$", notes)
     written = JsonWriter(matcher, bindings).write(recorded, e, a, real)
-    return Comparison(False, written, notes or ["the JSON document differs"])
+    literal, refusal = JsonLiteral(matcher).write(e.value, a.value, real)
+    return Comparison(False, written, notes or ["the JSON document differs"], literal, refusal)
 
 
 def match_line(recorded: str, real: str, syntax: LineSyntax, strict: bool) -> Pairs | None:
