@@ -91,6 +91,22 @@ def test_j2_prints_reports_and_exits_exactly_as_serial(site, serial, tmp_path):
     ]
 
 
+def test_update_with_j2_writes_the_same_pages_as_a_serial_update(tmp_path):
+    """Literal recording, page by page: -j 2 writes exactly what one-after-another writes
+    (these pages print nothing that varies between runs, so the bytes must be equal)."""
+    written = {}
+    for jobs in ("1", "2"):
+        folder = tmp_path / f"j{jobs}"
+        for name, text in PAGES.items():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text(text, encoding="utf-8")
+        done = run_docsexec("update", str(folder), "-j", jobs)
+        assert done.returncode == 0, done.stdout + done.stderr
+        written[jobs] = {name: (folder / name).read_text(encoding="utf-8") for name in PAGES}
+    assert written["1"] == written["2"]
+    assert "\ndocsexec-blocks: [" in written["2"]["beta.md"]
+
+
 def test_two_shards_merged_give_the_serial_verdicts(site, serial, tmp_path):
     _, serial_report, _ = serial
     parts = []
