@@ -98,7 +98,7 @@ def test_a_hand_edited_volatile_value_fails_the_stamp_naming_the_block(tmp_path:
     page = Page.read(path)
     record = provenance.read(page)
     problem = stamp.gate_problem(path, page, scan_page(page), record, ("debian-forky",))
-    assert problem is not None and problem.startswith(f"{path}:13 [mac]: the block is not what its last verified run")
+    assert problem is not None and problem.startswith(f"{path}:12 [mac]: the block is not what its last verified run")
     assert problem.endswith(f"run `docsexec update {path}`")
     # check still passes it: the edited MAC is a volatile value, bound like any other
     assert all(v.status is Status.OK for v in run(path, outputs_of(RUN_A, "9e:11:22:33:44:55"))[1])

@@ -106,15 +106,16 @@ def _with_line(page: Page, index: int, text: str) -> Page:
     return replace(page, lines=lines)
 
 
-def caught(run, mutated: Page) -> bool:
+def caught(run, mutated: Page, primary: str) -> bool:
     """The run's outcomes judged against the mutated page's blocks (matched by id: a run on
-    one engine covers that engine's variants only)."""
+    one engine covers that engine's variants only), as `check` judges them (another engine's
+    tabs in their own scope of bindings)."""
     try:
         by_id = {b.id: b for b in scan_page(mutated)}
     except BadInput:
         return True  # the mutated page is refused outright (exit 2): caught
     results = [BlockResult(block=by_id[r.block.id], commands=r.commands, problem=r.problem) for r in run.results]
-    return any(not v.status.passing for v in evaluate_page(replace(run, results=results)))
+    return any(not v.status.passing for v in evaluate_page(replace(run, results=results), primary))
 
 
 def test_check_catches_at_least_95_percent_of_mutations(request):
@@ -128,12 +129,15 @@ def test_check_catches_at_least_95_percent_of_mutations(request):
             continue
         # `check` runs the page on every configured engine; a per-engine variant runs only on
         # its engine, so a mutation is caught when the run of any engine catches it.
-        runs = [shared_page_run(request.config, path, settings) for settings in page_settings(request.config, path)]
-        assert not any(caught(run, page) for run in runs), f"{path} does not pass unmutated; fix the page first"
+        settings = page_settings(request.config, path)
+        runs = [(shared_page_run(request.config, path, s), s.primary_name) for s in settings]
+        assert not any(caught(run, page, primary) for run, primary in runs), (
+            f"{path} does not pass unmutated; fix the page first"
+        )
         candidates = mutations(page)
         for description, line, mutated in rng.sample(candidates, min(PER_PAGE, len(candidates))):
             total += 1
-            if not any(caught(run, mutated) for run in runs):
+            if not any(caught(run, mutated, primary) for run, primary in runs):
                 missed.append(f"{path.relative_to(REPO)}:{line}: {description}")
     ratio = (total - len(missed)) / total
     summary = [f"mutation test: caught {total - len(missed)}/{total} = {ratio:.1%}", *(f"  missed {m}" for m in missed)]

@@ -104,7 +104,7 @@ def test_update_with_j2_writes_the_same_pages_as_a_serial_update(tmp_path):
         assert done.returncode == 0, done.stdout + done.stderr
         written[jobs] = {name: (folder / name).read_text(encoding="utf-8") for name in PAGES}
     assert written["1"] == written["2"]
-    assert "\ndocsexec-blocks: [" in written["2"]["beta.md"]
+    assert ", blocks: [" in written["2"]["beta.md"]
 
 
 def test_two_shards_merged_give_the_serial_verdicts(site, serial, tmp_path):

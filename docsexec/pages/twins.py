@@ -190,9 +190,6 @@ def _sync(page: Page, source_page: Page, syncs: list[tuple[Block, list[str]]], r
     source_line = provenance.line_of(source_page)
     if report.ok and source_line is not None and source_line != provenance.line_of(new_page):
         new_page = provenance.with_line(new_page, source_line)
-    digests = provenance.read_block_digests(source_page)
-    if report.ok and digests is not None and digests != provenance.read_block_digests(new_page):
-        new_page = provenance.with_block_digests(new_page, digests)
     if new_page.lines != page.lines:
         new_page.write_atomically()
         report.written = True

@@ -2,14 +2,16 @@
 
 `update` keeps one front-matter line per page, with one entry per engine the page passed on:
 
-    docsexec: {date: 2026-12-01, engines: [debian-forky 28.5.2+dfsg4 3f2a9c1b7d0e, debian-trixie 26.1.5+dfsg1 9a8b7c6d5e4f]}
+    docsexec: {date: 2026-12-01, engines: [debian-forky 28.5.2+dfsg4 3f2a9c1b7d0e, debian-trixie 26.1.5+dfsg1 9a8b7c6d5e4f], blocks: [1c0ffee5, 8d2e4a7b]}
 
 Each entry is `source version digest`; the digest covers the tagged blocks that engine runs
 (untagged blocks plus its own variants, variants.select), so a variant recorded for one
 engine does not void the other engine's entry. The MkDocs gate recomputes the digests at build
 time: a block edited by hand since the last verified run, a page never verified, or a page
 verified on fewer engines than the site configures fails the build without needing Docker.
-The line changes only when a digest or version changes, so a second `update` writes nothing.
+`blocks` holds each tagged block's own short digest at the stamp, in page order: where an
+engine's digest says that a block changed, it tells which one. The line changes only when a
+digest or version changes, so a second `update` writes nothing.
 
 The older one-engine line (`{engine: V, date: D, blocks: H}`) is still read, as an entry with
 no source: it satisfies no configured engine, so such a page must be updated again.
@@ -25,9 +27,10 @@ from ..model import Block
 from ..page import Page
 
 KEY = "docsexec"
-BLOCKS_KEY = "docsexec-blocks"  # the per-block digests line, beside the provenance line
-_BLOCKS_LINE = re.compile(rf"^{BLOCKS_KEY}:\s*\[(?P<digests>[0-9a-f, ]*)\]\s*$")
-_LINE = re.compile(rf"^{KEY}:\s*\{{date:\s*(?P<date>[0-9-]+),\s*engines:\s*\[(?P<entries>[^\]]*)\]\}}\s*$")
+_LINE = re.compile(
+    rf"^{KEY}:\s*\{{date:\s*(?P<date>[0-9-]+),\s*engines:\s*\[(?P<entries>[^\]]*)\]"
+    r"(?:,\s*blocks:\s*\[(?P<blocks>[0-9a-f, ]*)\])?\}\s*$"
+)
 _ENTRY = re.compile(r"^(?P<source>[a-z][a-z0-9-]*) (?P<version>[^\s,]+) (?P<digest>[0-9a-f]+)$")
 _OLD_LINE = re.compile(
     rf"^{KEY}:\s*\{{engine:\s*(?P<engine>[^,}}]+),\s*date:\s*(?P<date>[0-9-]+),\s*blocks:\s*(?P<digest>[0-9a-f]+)\}}\s*$"
@@ -45,10 +48,12 @@ class EngineRecord:
 class Provenance:
     date: str
     records: tuple[EngineRecord, ...]
+    blocks: tuple[str, ...] = ()  # each tagged block's digest at the last stamp (block_digests)
 
     def line(self) -> str:
         entries = ", ".join(f"{r.source} {r.version} {r.digest}" for r in self.records)
-        return f"{KEY}: {{date: {self.date}, engines: [{entries}]}}"
+        blocks = f", blocks: [{', '.join(self.blocks)}]" if self.blocks else ""
+        return f"{KEY}: {{date: {self.date}, engines: [{entries}]{blocks}}}"
 
     def record(self, source: str) -> EngineRecord | None:
         return next((r for r in self.records if r.source == source), None)
@@ -111,8 +116,11 @@ def _parse(line: str) -> Provenance | None:
         texts = [e.strip() for e in match.group("entries").split(",") if e.strip()]
         entries = [found for found in map(_ENTRY.match, texts) if found is not None]
         if len(entries) == len(texts):
+            blocks = tuple(d.strip() for d in (match.group("blocks") or "").split(",") if d.strip())
             return Provenance(
-                match.group("date"), tuple(EngineRecord(*e.group("source", "version", "digest")) for e in entries)
+                match.group("date"),
+                tuple(EngineRecord(*e.group("source", "version", "digest")) for e in entries),
+                blocks,
             )
     old = _OLD_LINE.match(line)
     if old:
@@ -131,33 +139,6 @@ def line_of(page: Page) -> str | None:
     if bounds is None:
         return None
     return next((line for line in page.lines[bounds[0] + 1 : bounds[1]] if line.startswith(f"{KEY}:")), None)
-
-
-def read_block_digests(page: Page) -> tuple[str, ...] | None:
-    """The per-block digests the page was stamped with, or None."""
-    bounds = front_matter_range(page)
-    if bounds is None:
-        return None
-    for line in page.lines[bounds[0] + 1 : bounds[1]]:
-        match = _BLOCKS_LINE.match(line)
-        if match:
-            return tuple(d.strip() for d in match.group("digests").split(",") if d.strip())
-    return None
-
-
-def with_block_digests(page: Page, digests: tuple[str, ...]) -> Page:
-    """The page with its per-block digests line set, just after the provenance line."""
-    text = f"{BLOCKS_KEY}: [{', '.join(digests)}]"
-    lines = list(page.lines)
-    bounds = front_matter_range(page)
-    assert bounds is not None, "the provenance line is written first"
-    inside = [i for i in range(bounds[0] + 1, bounds[1]) if lines[i].startswith(f"{BLOCKS_KEY}:")]
-    if inside:
-        lines[inside[0]] = text
-    else:
-        at = next(i for i in range(bounds[0] + 1, bounds[1]) if lines[i].startswith(f"{KEY}:"))
-        lines.insert(at + 1, text)
-    return page.with_lines(lines)
 
 
 def with_line(page: Page, text: str) -> Page:

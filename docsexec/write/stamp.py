@@ -55,9 +55,10 @@ def gate_problem(
 
 def changed_block(page: Page, blocks: list[Block]) -> Block | None:
     """The first block whose digest differs from the one the page was stamped with (the
-    per-block digests line), or None when the page has no such line or none differs."""
-    stamped = provenance.read_block_digests(page)
-    if stamped is None:
+    provenance line's `blocks`), or None when the line has none or none differs."""
+    record = provenance.read(page)
+    stamped = record.blocks if record is not None else ()
+    if not stamped:
         return None
     now = provenance.block_digests(blocks)
     return next((block for block, a, b in zip(blocks, now, stamped, strict=False) if a != b), None) or (

@@ -17,7 +17,7 @@ settles the verdicts.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..errors import BadInput
 from ..model import Block, BlockVerdict, Status
@@ -137,7 +137,8 @@ def _stamped(page: Page, target: Target) -> Page:
     if old.record(target.source) != record:
         today = time.strftime("%Y-%m-%d", time.gmtime())
         page = provenance.with_provenance(page, old.with_record(record, today))
+    stamped = provenance.read(page)
     digests = provenance.block_digests(scan_page(page))
-    if provenance.read_block_digests(page) != digests:
-        page = provenance.with_block_digests(page, digests)
+    if stamped is not None and stamped.blocks != digests:
+        page = provenance.with_provenance(page, replace(stamped, blocks=digests))
     return page
