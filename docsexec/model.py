@@ -148,11 +148,16 @@ class BlockOptions:
     same_interfaces_as: str | None = None  # "block-id[:ifname]": same interfaces, MACs, addresses
     compare: dict[str, str] = field(default_factory=dict)  # the comparator's attributes as written
     classes: tuple[str, ...] = ()
-    engine: str | None = None  # data-engine: this block is that engine's variant (scan/variants.py)
+    engines: tuple[str, ...] = ()  # data-engine: the engines whose variant this block is (scan/variants.py)
     engine_diff: str | None = None  # data-engine-diff: "error" forbids per-engine variants; None/"tabs" allows them
     matching: CompareOptions = DEFAULT_COMPARE  # `compare`, parsed at scan time
     host: str | None = None  # data-host: "lan-peer" runs the block on the LAN peer; None/"docker-host": the page's host
     peer_engine: bool = False  # data-peer-engine="start": the LAN peer's own engine is started before this block
+
+    @property
+    def engine(self) -> str | None:
+        """The variant's owner: the first engine it names, whose run it shows (None: no variant)."""
+        return self.engines[0] if self.engines else None
 
     @property
     def on_peer(self) -> bool:

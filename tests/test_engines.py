@@ -19,8 +19,10 @@ from conftest import run_docsexec
 from docsexec.page import Page
 from docsexec.scan import variants
 from docsexec.scan.fences import scan_page
+from docsexec.scan.regions import regions
 from docsexec.write import provenance
-from docsexec.write.tabs import split_blocks
+from docsexec.write.groups import moved
+from docsexec.write.tabs import Variant, rewrite_group
 from safety_support import own_sandboxes
 
 ENGINES = '[tool.docsexec]\nengines = ["debian-forky", "debian-trixie"]\n'
@@ -239,9 +241,13 @@ def test_a_split_keeps_the_primary_body_and_the_page_still_parses():
     text = '# P\n\n- item\n\n    ```console {#n .docsexec data-exit="1"}\n    $ false\n    primary\n    ```\n- next\n'
     page = Page.parse(Path("p.md"), text)
     [block] = scan_page(page)
-    split = split_blocks(
-        page, [(block, ["$ false", "other"])], ("debian-forky", "Engine 28.5"), ("debian-trixie", "Engine 26.1")
-    )
+    [region] = regions(page, [block])
+    split_variants = [
+        Variant(("debian-forky",), ("$ false", "primary")),
+        Variant(("debian-trixie",), ("$ false", "other")),
+    ]
+    labels = {("debian-forky",): "Engine 28.5", ("debian-trixie",): "Engine 26.1"}
+    split = rewrite_group(page, region, block, split_variants, labels)
     blocks = scan_page(split)
     assert [(b.id, b.options.engine, b.options.exit_codes) for b in blocks] == [
         ("n", "debian-forky", (1,)),
@@ -251,6 +257,36 @@ def test_a_split_keeps_the_primary_body_and_the_page_still_parses():
         '    === "Engine 28.5"' in split.lines and "        primary" in split.lines and "        other" in split.lines
     )
     assert split.lines[-1] == "- next"
+
+
+def test_three_engines_one_tab_per_distinct_output_each_naming_its_engines():
+    order = ("upstream-29", "debian-forky", "debian-trixie")
+    shared = [Variant(order, ("$ docker network rm n1", "old"))]
+    forky = moved(shared, "debian-forky", ["$ docker network rm n1", "new"], order, ())
+    assert forky == [
+        Variant(("upstream-29", "debian-trixie"), ("$ docker network rm n1", "old")),
+        Variant(("debian-forky",), ("$ docker network rm n1", "new")),
+    ]
+    trixie = moved(forky, "debian-trixie", ["$ docker network rm n1", "new"], order, ())
+    assert trixie == [
+        Variant(("upstream-29",), ("$ docker network rm n1", "old")),
+        Variant(("debian-forky", "debian-trixie"), ("$ docker network rm n1", "new")),
+    ]
+    assert variants.tab_label("28.5.2+dfsg4", "26.1.5+dfsg1") == "Engines 28.5 and 26.1"
+    page = Page.parse(Path("p.md"), "# P\n\n```console {#n .docsexec}\n$ docker network rm n1\nold\n```\n")
+    [block] = scan_page(page)
+    labels = {("upstream-29",): "Engine 29.7", ("debian-forky", "debian-trixie"): "Engines 28.5 and 26.1"}
+    tabbed = scan_page(rewrite_group(page, regions(page, [block])[0], block, trixie, labels))
+    assert [(b.id, b.options.engines) for b in tabbed] == [
+        ("n", ("upstream-29",)),
+        ("n-forky", ("debian-forky", "debian-trixie")),
+    ]
+    assert [b.id for b in variants.select(tabbed, "debian-trixie", "upstream-29")] == ["n-forky"]
+    assert [b.id for b in variants.select(tabbed, "system", "upstream-29")] == ["n"]
+    # every engine printing the same again: one plain block
+    back = moved(trixie, "debian-forky", ["$ docker network rm n1", "old"], order, ())
+    back = moved(back, "debian-trixie", ["$ docker network rm n1", "old"], order, ())
+    assert back == [Variant(order, ("$ docker network rm n1", "old"))]
 
 
 def test_provenance_line_round_trips_and_replaces_one_engine_entry():

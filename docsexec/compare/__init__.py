@@ -65,15 +65,19 @@ class PageComparator:
 
     def __init__(self) -> None:
         self.bindings = Bindings()
-        self._scopes = (self.bindings, Bindings())
+        self._scopes: dict[str | None, Bindings] = {None: self.bindings}
+        self._typed: list[tuple[Slot, str]] = []  # values typed in commands so far, pinned in every scope
 
-    def own_run(self, own: bool) -> None:
-        """Compare what follows against the page's shared outputs (False), or against one
-        engine's own tabs (True). Each holds the values of the one run it was recorded from
-        (`update` writes literally): a tab of Engine 26.1 names its container with the ID of
-        26.1's run, the shared blocks with the primary's. Both are bound to this run's values,
-        each consistently, but separately."""
-        self.bindings = self._scopes[1 if own else 0]
+    def own_run(self, owner: str | None) -> None:
+        """Compare what follows against the outputs recorded from one run: the primary's
+        (None: the shared blocks and the primary's tabs) or another engine's (its tabs).
+        `update` writes literally, so a tab of Engine 26.1 names its container with the ID of
+        26.1's run and the shared blocks with the primary's: each scope is bound to this run's
+        values consistently, but apart from the others."""
+        if owner not in self._scopes:
+            self._scopes[owner] = Bindings()
+            bind_slots(self._scopes[owner], self._typed, keep_going=True)
+        self.bindings = self._scopes[owner]
 
     def compare(
         self,
@@ -131,7 +135,8 @@ class PageComparator:
         themselves: the shell uses them literally, so the output must show them literally."""
         opts = _options(options)
         typed = [(Slot(tok.cls, tok.value), tok.value) for tok in find_tokens(command, opts.classes)]
-        for bindings in self._scopes:
+        self._typed.extend(typed)
+        for bindings in self._scopes.values():
             bind_slots(bindings, typed, keep_going=True)
 
     def _compare(self, expected: list[str], actual: list[str], opts: CompareOptions) -> Comparison:

@@ -28,7 +28,8 @@ def evaluate_page(run: PageRun, primary: str | None = None) -> list[BlockVerdict
     verdicts: list[BlockVerdict] = []
     by_id: dict[str, Block] = {}
     for result in run.results:
-        comparator.own_run(primary is not None and result.block.options.engine not in (None, primary))
+        owner = result.block.options.engine
+        comparator.own_run(None if primary is None or owner == primary else owner)
         verdicts.append(evaluate_block(result, comparator, by_id))
         by_id[result.block.id] = by_id[base_id(result.block)] = result.block  # a relation may name a variant's group
     return verdicts

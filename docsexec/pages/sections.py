@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from ..model import Block
 from ..page import Page
 from ..scan.fences import find_fences
+from ..scan.regions import regions
 from ..write.provenance import front_matter_range
-from .regions import regions
 
 DIGEST_CHARS = 8
 _HEADING = re.compile(r"^(?P<hashes>#{1,6})(?:[ \t]|$)")

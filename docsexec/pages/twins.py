@@ -24,9 +24,9 @@ from ..model import Block, BlockVerdict, PageReport, Status
 from ..page import Page
 from ..scan import variants
 from ..scan.fences import scan_file
+from ..scan.regions import region_text, regions
 from ..write import provenance
 from ..write.rewrite import apply_bodies
-from .regions import region_text, regions
 
 # Languages whose pages are translations of the default (English) page beside them.
 TRANSLATION_LANGUAGES = ("zh",)

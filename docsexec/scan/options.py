@@ -120,7 +120,7 @@ def _build_options(ident: str, classes: tuple[str, ...], values: dict[str, str],
         same_interfaces_as=_relation("data-same-interfaces-as", values.get("data-same-interfaces-as"), path, line),
         compare=compare,
         classes=classes,
-        engine=_engine(values.get("data-engine"), path, line),
+        engines=_engines(values.get("data-engine"), path, line),
         engine_diff=_engine_diff(values.get("data-engine-diff"), path, line),
         matching=compare_options(compare),
         host=_host(values.get("data-host"), path, line),
@@ -153,10 +153,17 @@ def _peer_engine(values: dict[str, str], path: Path, line: int) -> bool:
     return True
 
 
-def _engine(raw: str | None, path: Path, line: int) -> str | None:
-    if raw is not None and raw not in ENGINE_SOURCES:
-        raise BadInput(path, line, f"data-engine={raw!r}: expected one of {', '.join(ENGINE_SOURCES)}")
-    return raw
+def _engines(raw: str | None, path: Path, line: int) -> tuple[str, ...]:
+    """data-engine="debian-forky debian-trixie": the engines a variant holds, its owner first."""
+    if raw is None:
+        return ()
+    names = tuple(raw.split())
+    bad = [name for name in names if name not in ENGINE_SOURCES]
+    if not names or bad or len(set(names)) != len(names):
+        raise BadInput(
+            path, line, f"data-engine={raw!r}: expected one or more of {', '.join(ENGINE_SOURCES)}, each once"
+        )
+    return names
 
 
 def _engine_diff(raw: str | None, path: Path, line: int) -> str | None:

@@ -8,16 +8,18 @@ variant tagged with the engine it belongs to:
 
         ```console {#net-rm .docsexec data-engine="debian-forky"}
         ...
-    === "Engine 26.1"
+    === "Engines 28.5 and 26.1"
 
-        ```console {#net-rm-trixie .docsexec data-engine="debian-trixie"}
+        ```console {#net-rm-forky .docsexec data-engine="debian-forky debian-trixie"}
         ...
 
-The variants of one block form a group keyed by the block's base id: the primary engine's
-variant keeps the id (links to it keep working), the others add `-<engine suffix>`. On an
-engine, a page runs its untagged blocks, and from each group the variant for that engine, or
-else the primary's (so a newer engine with no variant of its own, such as `system` in the
-nightly job, is held to what the primary engine prints).
+A variant may hold several engines that print the same: it shows the run of the first one
+it names (its owner), and the others were checked against it. The variants of one block
+form a group keyed by the block's base id: the primary engine's variant keeps the id (links
+to it keep working), the others add `-<owner's suffix>`. On an engine, a page runs its
+untagged blocks, and from each group the variant holding that engine, or else the primary's
+(so a newer engine with no variant of its own, such as `system` in the nightly job, is held
+to what the primary engine prints).
 """
 
 from __future__ import annotations
@@ -53,25 +55,27 @@ def select(blocks: Sequence[Block], source: str, primary: str) -> list[Block]:
     """The blocks a page runs on `source`, in page order (see the module docstring)."""
     groups: dict[str, dict[str, Block]] = {}
     for block in blocks:
-        if block.options.engine is not None:
-            groups.setdefault(base_id(block), {})[block.options.engine] = block
+        for engine in block.options.engines:
+            groups.setdefault(base_id(block), {})[engine] = block
     chosen: list[Block] = []
     for block in blocks:
-        engine = block.options.engine
-        if engine is None:
+        if not block.options.engines:
             chosen.append(block)
             continue
         group = groups[base_id(block)]
         wanted = source if source in group else (primary if primary in group else next(iter(group)))
-        if engine == wanted:
+        if group[wanted] is block:
             chosen.append(block)
     return chosen
 
 
-def tab_label(version: str) -> str:
-    """`28.5.2+dfsg4` -> `Engine 28.5`: the content tab's title for that engine's variant."""
-    numbers = re.findall(r"\d+", version)[:2]
-    return "Engine " + ".".join(numbers) if numbers else f"Engine {version}"
+def tab_label(*versions: str) -> str:
+    """`28.5.2+dfsg4` -> `Engine 28.5`; two or more -> `Engines 28.5 and 26.1`: the content
+    tab's title for a variant of those engines."""
+    short = [".".join(re.findall(r"\d+", v)[:2]) or v for v in versions]
+    if len(short) == 1:
+        return f"Engine {short[0]}"
+    return "Engines " + ", ".join(short[:-1]) + " and " + short[-1]
 
 
 def short_version(version: str) -> str:

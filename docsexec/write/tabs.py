@@ -1,78 +1,75 @@
-"""Turn one block into per-engine content tabs: the rewrite `update` makes when a block's
-real output differs on a second engine.
+"""A block's per-engine content tabs, written: the rewrite `update` makes when engines print
+a block differently (which engine goes where is write/groups.py's decision).
 
-    ```console {#net-rm .docsexec}            === "Engine 28.5"
+    ```console {#net-rm .docsexec}            === "Engines 29.7 and 26.1"
     $ docker network rm n1                =>
-    <primary engine's output>                 ```console {#net-rm .docsexec data-engine="debian-forky"}
+    <primary engine's output>                 ```console {#net-rm .docsexec data-engine="upstream-29 debian-trixie"}
     ```                                           <primary engine's output, unchanged>
-                                              === "Engine 26.1"
-                                                  ```console {#net-rm-trixie .docsexec data-engine="debian-trixie"}
-                                                  <this engine's output>
+                                              === "Engine 28.5"
+                                                  ```console {#net-rm-forky .docsexec data-engine="debian-forky"}
+                                                  <28.5's output>
 
-Everything is indented as the block was (inside a list item or admonition the tabs are too),
-the primary's variant keeps the id and the exact bytes of its body, and Material links tabs
-with the same title across the page (content.tabs.link): picking "Engine 26.1" once shows
-every block's 26.1 variant.
+One variant is one tab, titled with the engines it holds; a single variant is a plain block
+again. Everything is indented as the block was (inside a list item or admonition the tabs are
+too), the first variant keeps the block's id, and Material links tabs with the same title
+across the page (content.tabs.link).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from ..model import Block
 from ..page import Page
-from ..scan.variants import ENGINE_OPTION, variant_id
+from ..scan.regions import Region
+from ..scan.variants import ENGINE_OPTION, base_id, variant_id
 
 TAB_INDENT = "    "
 
 
-def split_blocks(
-    page: Page, splits: Sequence[tuple[Block, list[str]]], primary: tuple[str, str], other: tuple[str, str]
-) -> Page:
-    """The page with each (block, body-on-other-engine) turned into two tabs.
+@dataclass(frozen=True)
+class Variant:
+    """One tab: the engines that print this body, its owner (whose run it shows) first."""
 
-    `primary` and `other` are (engine source, tab title). Later blocks first, so the line
-    indexes of earlier ones stay valid."""
+    engines: tuple[str, ...]
+    body: tuple[str, ...]  # dedented body lines
+
+
+def rewrite_group(
+    page: Page, region: Region, template: Block, variants: Sequence[Variant], labels: Mapping[tuple[str, ...], str]
+) -> Page:
+    """The page with `region` (one block, or one block's tabs) replaced by `variants`: a plain
+    block when there is one, else one tab each, titled `labels[engines]`. The variant that
+    holds `variants[0]`'s owner keeps the group's base id; the others take their owner's
+    suffix. `template` lends the fence lines (its id and data-engine are replaced)."""
     lines = list(page.lines)
-    for block, body in sorted(splits, key=lambda item: item[0].fence_line, reverse=True):
-        start, end = block.fence_line - 1, block.body_end
-        tabs = _tabs(lines[start : end + 1], block, body, primary, other)
-        before = [""] if start > 0 and lines[start - 1].strip() else []
-        after = [""] if end + 1 < len(lines) and lines[end + 1].strip() else []
-        lines[start : end + 1] = before + tabs + after
+    base = base_id(template)
+    opening, closing = lines[template.fence_line - 1].strip(), lines[template.body_end].strip()
+    if len(variants) == 1:
+        new = _fenced(_retagged(opening, template.id, base, ()), closing, variants[0].body, region.indent)
+    else:
+        new = []
+        for k, variant in enumerate(variants):
+            ident = base if k == 0 else variant_id(base, variant.engines[0])
+            fence = _retagged(opening, template.id, ident, variant.engines)
+            new += [f'{region.indent}=== "{labels[variant.engines]}"', ""]
+            new += _fenced(fence, closing, variant.body, region.indent + TAB_INDENT)
+            new += [""] if k < len(variants) - 1 else []
+    lines[region.start : region.end + 1] = new
     return page.with_lines(lines)
 
 
-def _tabs(
-    original: list[str], block: Block, body: list[str], primary: tuple[str, str], other: tuple[str, str]
-) -> list[str]:
-    indent = block.indent
-    opening, closing = original[0], original[-1]
-    first = [_tagged(opening, block.id, block.id, primary[0]), *original[1:-1], closing]
-    second = [
-        _tagged(opening, block.id, variant_id(block.id, other[0]), other[0]),
-        *[indent + line if line else "" for line in body],
-        closing,
-    ]
-    return [
-        f'{indent}=== "{primary[1]}"',
-        "",
-        *_nest(first, indent),
-        "",
-        f'{indent}=== "{other[1]}"',
-        "",
-        *_nest(second, indent),
-    ]
+def _fenced(opening: str, closing: str, body: Sequence[str], indent: str) -> list[str]:
+    return [indent + opening, *[indent + line if line else "" for line in body], indent + closing]
 
 
-def _nest(lines: list[str], indent: str) -> list[str]:
-    """One tab level deeper: the tab's content is indented four spaces past `===`."""
-    return [indent + TAB_INDENT + line[len(indent) :] if line.strip() else "" for line in lines]
-
-
-def _tagged(opening: str, old_id: str, new_id: str, source: str) -> str:
-    """The opening fence with the variant's id and `data-engine` added before the closing `}`."""
+def _retagged(opening: str, old_id: str, new_id: str, engines: tuple[str, ...]) -> str:
+    """The opening fence with id `new_id` and `data-engine` naming `engines` (none: removed)."""
     renamed = re.sub(rf"(?<=[{{\s])#{re.escape(old_id)}(?=[\s}}])", f"#{new_id}", opening, count=1)
-    head, brace, tail = renamed.rpartition("}")
-    return f'{head} {ENGINE_OPTION}="{source}"{brace}{tail}'
+    bare = re.sub(rf'\s{ENGINE_OPTION}="[^"]*"', "", renamed)
+    if not engines:
+        return bare
+    head, brace, tail = bare.rpartition("}")
+    return f'{head} {ENGINE_OPTION}="{" ".join(engines)}"{brace}{tail}'

@@ -17,16 +17,20 @@ settles the verdicts.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from ..errors import BadInput
 from ..model import Block, BlockVerdict, Status
 from ..page import Page
 from ..scan.fences import scan_page
-from ..scan.variants import select, tab_label
+from ..scan.regions import regions
+from ..scan.variants import base_id, select, tab_label
 from . import provenance
+from .groups import joined, moved
 from .rewrite import apply_bodies
-from .tabs import split_blocks
+from .stamp import required_engines
+from .tabs import Variant, rewrite_group
 
 
 @dataclass(frozen=True)
@@ -53,11 +57,12 @@ def update_page(page: Page, verdicts: list[BlockVerdict], target: Target) -> Wri
     written = Written()
     if not _must_write(page, verdicts, target):
         return written
-    updates, splits, written.refused = _partition(verdicts, target)
-    new_page = apply_bodies(page, updates) if updates else page
-    if splits:
-        new_page = _split(new_page, splits, target)
-    written.updated = {block.id for block, _ in [*updates, *splits]}
+    plan = _plan(page, verdicts, target)
+    written.refused = plan.refused
+    new_page = apply_bodies(page, plan.updates) if plan.updates else page
+    for base, variants in plan.groups.items():
+        new_page = _regroup(new_page, base, variants, target)
+    written.updated = {block.id for block, _ in plan.updates} | plan.moved
     if all(v.status.passing or v.block.id in written.updated for v in verdicts) and not written.refused:
         new_page = _stamped(new_page, target)
     if new_page.lines != page.lines:
@@ -77,48 +82,84 @@ def _must_write(page: Page, verdicts: list[BlockVerdict], target: Target) -> boo
     return entry != provenance.EngineRecord(target.source, target.version, digest)
 
 
-def _partition(
-    verdicts: list[BlockVerdict], target: Target
-) -> tuple[list[tuple[Block, list[str]]], list[tuple[Block, list[str]]], dict[str, str]]:
-    """(bodies to overwrite, blocks to split into per-engine tabs, blocks refused and why);
-    a body equal to the page's is left alone."""
-    updates: list[tuple[Block, list[str]]] = []
-    splits: list[tuple[Block, list[str]]] = []
-    refused: dict[str, str] = {}
+@dataclass
+class _Plan:
+    """What one engine's run changes on a page."""
+
+    order: tuple[str, ...]  # the engines in the project's order, the primary first
+    groups_now: dict[str, list[Block]]  # base id -> the block's variants as the page has them
+    updates: list[tuple[Block, list[str]]] = field(default_factory=list)  # bodies this engine owns
+    groups: dict[str, list[Variant]] = field(default_factory=dict)  # base id -> its new variants
+    moved: set[str] = field(default_factory=set)  # blocks whose output moved to another variant
+    refused: dict[str, str] = field(default_factory=dict)  # block id -> why this engine cannot write it
+
+
+def _plan(page: Page, verdicts: list[BlockVerdict], target: Target) -> _Plan:
+    """Each verdict's block: its body rewritten (this engine owns it), this engine moved to
+    another variant (its output differs from the one shown), or refused; a body equal to the
+    page's is left alone."""
+    record = provenance.read(page)
+    order = tuple(dict.fromkeys((target.primary, *required_engines(page, record), target.source)))
+    groups: dict[str, list[Block]] = {}
+    for block in scan_page(page):
+        if block.options.engines:
+            groups.setdefault(base_id(block), []).append(block)
+    plan = _Plan(order, groups)
     for verdict in verdicts:
-        block, body = verdict.block, verdict.literal
-        owned = target.source == target.primary or block.options.engine == target.source
-        if verdict.refusal is not None and (owned or verdict.status is Status.DIVERGED):
-            refused[block.id] = verdict.refusal
-        elif body is None or not verdict.fixable or body == list(block.body):
-            continue
-        elif owned:
-            updates.append((block, body))
-        elif verdict.status is not Status.DIVERGED:
-            continue  # the primary's output, which this run matched: not this engine's to write
-        elif block.options.engine is not None:
-            refused[block.id] = (
-                f"{block.where}: differs on {target.source}, which has no variant of this block: add one, or use the primary's engine"
-            )
-        elif block.options.engine_diff == "error":
-            refused[block.id] = (
-                f'{block.where}: output differs on {target.source} and data-engine-diff="error" forbids per-engine variants'
-            )
-        else:
-            splits.append((block, body))
-    return updates, splits, refused
+        _plan_block(plan, verdict, target)
+    return plan
 
 
-def _split(page: Page, splits: list[tuple[Block, list[str]]], target: Target) -> Page:
-    """Re-find the split blocks in the page as it is now (bodies above may have moved them)."""
-    by_id = {b.id: b for b in scan_page(page)}
-    moved = [(by_id[block.id], body) for block, body in splits]
-    return split_blocks(
-        page,
-        moved,
-        (target.primary, tab_label(_engine_version(target.primary))),
-        (target.source, tab_label(target.version)),
-    )
+def _plan_block(plan: _Plan, verdict: BlockVerdict, target: Target) -> None:
+    block, body = verdict.block, verdict.literal
+    owner = block.options.engine or target.primary
+    diverged = verdict.status is Status.DIVERGED
+    if verdict.refusal is not None and (owner == target.source or diverged):
+        plan.refused[block.id] = verdict.refusal
+    elif body is None or not verdict.fixable:
+        return
+    elif owner == target.source:
+        if body != list(block.body):
+            plan.updates.append((block, body))
+    elif not diverged:
+        if block.options.engines and target.source not in block.options.engines:  # it ran the primary's: say so
+            variants = _variants(plan, block)
+            at = next(k for k, v in enumerate(variants) if v.engines == block.options.engines)
+            variants[at] = joined(variants[at], target.source, plan.order)
+            plan.groups[base_id(block)] = variants
+    elif block.options.engine_diff == "error":
+        plan.refused[block.id] = (
+            f'{block.where}: output differs on {target.source} and data-engine-diff="error" forbids per-engine variants'
+        )
+    else:
+        classes = block.options.matching.classes
+        plan.groups[base_id(block)] = moved(_variants(plan, block), target.source, body, plan.order, classes)
+        plan.moved.add(block.id)
+
+
+def _variants(plan: _Plan, block: Block) -> list[Variant]:
+    """The block's variants as the page has them; an untagged block is one, of every engine."""
+    if not block.options.engines:
+        return [Variant(plan.order, tuple(block.body))]
+    return [Variant(b.options.engines, tuple(b.body)) for b in plan.groups_now[base_id(block)]]
+
+
+def _regroup(page: Page, base: str, variants: list[Variant], target: Target) -> Page:
+    """Rewrite one block's variants, found again in the page as it is now (bodies written
+    above may have moved it)."""
+    blocks = scan_page(page)
+    region = next(r for r in regions(page, blocks) if r.key == base)
+    template = next(b for b in blocks if base_id(b) == base)
+    versions = _versions(page, target)
+    labels = {v.engines: tab_label(*(versions(e) for e in v.engines)) for v in variants}
+    return rewrite_group(page, region, template, variants, labels)
+
+
+def _versions(page: Page, target: Target) -> Callable[[str], str]:
+    """An engine's version as the page's provenance records it (this run's for this engine)."""
+    record = provenance.read(page) or provenance.Provenance("", ())
+    known = {r.source: r.version for r in record.records} | {target.source: target.version}
+    return lambda source: known.get(source) or _engine_version(source)
 
 
 def _engine_version(source: str) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from ..model import Block
 from ..page import Page
-from ..scan import variants
+from . import variants
 
 
 @dataclass(frozen=True)
