@@ -203,7 +203,7 @@ EXPECTED = {  # output -> (arguments, what its first line must contain)
     "bin/dockerd": (["--version"], f"Docker version {VERSION}, build {upstream_recipe.MOBY.commit[:7]}"),
     "client/docker": (["--version"], f"Docker version {VERSION}, build {upstream_recipe.CLI.commit[:7]}"),
     "bin/runc": (["--version"], "runc version 1.4.3"),
-    "bin/docker-proxy": (["--version"], ""),
+    "bin/docker-proxy": (["--version"], f"docker-proxy (commit {upstream_recipe.MOBY.commit[:7]}) version {VERSION}"),
 }
 
 
