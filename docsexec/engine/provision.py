@@ -4,13 +4,20 @@ Preference (DOCSEXEC_ENGINE=auto): a system dockerd of Engine 23.0 or later (e.g
 runner's), else Debian forky's Engine 28.5, else trixie's 26.1.5, else an older dockerd already
 on the machine, else bookworm's 20.10. Debian engines are downloaded as .debs and extracted
 into a private cache folder (never installed), so the host's packages never change and the
-engine version is the same on every machine. DOCSEXEC_ENGINE=system|debian-forky|debian-trixie|
-debian-bookworm forces one choice, e.g. to make CI use the very engine the pages were recorded
-with.
+engine version is the same on every machine. DOCSEXEC_ENGINE=system|upstream-29|debian-forky|
+debian-trixie|debian-bookworm forces one choice, e.g. to make CI use the very engine the pages
+were recorded with. upstream-29 is Engine 29.7.2 built from upstream's release source
+(upstream_build.py) with forky's containerd and tini (upstream_engine.py); it is only ever
+installed by name, never by auto (its build takes minutes).
 
-The page client: forky's `docker-cli` 28.5 (and its `docker-compose` plugin) are extracted
-into forky's folder as well, and every sandbox, whatever its engine, gives that client to the
-page's shell, so what a page prints never depends on the client the machine happens to have.
+The page client: an engine that carries its own client gives it to the page's shell (forky's
+`docker-cli` 28.5 for forky, the CLI 29.7.2 built with upstream-29); the others (trixie's,
+bookworm's, a system engine) get forky's client. The compose plugin is forky's docker-compose
+2.40 for all. So what a page prints never depends on the client the machine happens to have.
+
+No file under /etc/apt is written: every Debian suite but the host's own is looked up through
+a private apt configuration under the cache (apt.scratch_options); the two files an older
+set-up wrote for trixie are removed (retire_host_apt_files).
 """
 
 from __future__ import annotations
@@ -27,13 +34,13 @@ from pathlib import Path
 from ..common import Log
 from ..errors import EnvironmentProblem
 from ..model import ENGINE_SOURCES
-from . import apt, images
+from . import apt, images, upstream_build, upstream_engine
 
 ENGINE_ENV = "DOCSEXEC_ENGINE"
 CHOICES = ENGINE_SOURCES  # the engines docsexec can start (model.py: the names a page may write)
-CLIENT_SOURCE = "debian-forky"  # whose docker-cli every page runs
+CLIENT_SOURCE = "debian-forky"  # whose docker-cli a page runs when its engine has no client of its own
+UPSTREAM = "upstream-29"  # built from source, not extracted from Debian packages
 MODERN = (23, 0)
-PROTO_FILES = (Path("/etc/apt/sources.list.d/trixie-proto.sources"), Path("/etc/apt/preferences.d/trixie-proto"))
 
 # Debian package -> the command whose absence means the package must be installed.
 HOST_PACKAGES = {
@@ -62,7 +69,7 @@ RELEASES = {
         scratch=True,
         client=True,
     ),
-    "debian-trixie": Release("trixie", ("docker.io", "containerd", "tini"), ()),
+    "debian-trixie": Release("trixie", ("docker.io", "containerd", "tini"), (), scratch=True),
     "debian-bookworm": Release("bookworm", ("docker.io", "containerd", "tini"), ("libdevmapper1.02.1",)),
 }
 
@@ -134,7 +141,10 @@ def _find_server(choice: str) -> EngineInstall | None:
 
 
 def with_page_client(found: EngineInstall) -> EngineInstall:
-    """`found` with forky's client (and plugins) for the page, when forky is cached."""
+    """`found` as it is when it carries its own client (forky, upstream-29), else with forky's
+    client and plugins for the page, when forky is cached."""
+    if found.client_dir is not None:
+        return found
     client = cached_engine(CLIENT_SOURCE)
     if client is None or client.client_dir is None:
         return found
@@ -184,6 +194,13 @@ def system_engine() -> EngineInstall | None:
     return EngineInstall(Path(dockerd), (), version, "system") if version else None
 
 
+def client_version(found: EngineInstall) -> str | None:
+    """The exact version of the client a page runs with `found` (None: the machine's docker)."""
+    if found.client_dir is None:
+        return None
+    return _dockerd_version(found.client_dir / "docker", os.environ.get("PATH", "")) or None
+
+
 def _dockerd_version(dockerd: Path, path: str) -> str:
     """'26.1.5+dfsg1' from 'Docker version 26.1.5+dfsg1, build a72d7cd'; '' if it does not run."""
     try:
@@ -208,8 +225,9 @@ def install_engine(log: Log = print, sources: Sequence[str] = ()) -> EngineInsta
     any network I/O or apt call.
     """
     _require_root()
+    apt.retire_host_files(log)
     ensure_host_packages(log)
-    installed = [_install_named(check_source(source), log) for source in sources]
+    installed = [_install_named_fresh(check_source(source), log) for source in sources]
     found = installed[0] if installed else find_engine()
     if not installed and (found is None or (_choice() == "auto" and not _is_preferred(found))):
         found = _install(log, fallback=found)
@@ -230,6 +248,12 @@ def _install_named(source: str, log: Log) -> EngineInstall:
     if source == "system":
         raise EnvironmentProblem("engine source system: no dockerd and containerd that run are on PATH")
     return install_debian(source, log)
+
+
+def _install_named_fresh(source: str, log: Log) -> EngineInstall:
+    """upstream-29 is checked at every set-up (sources, each binary's sha256): a damaged or
+    outdated build is rebuilt; the other sources as _install_named."""
+    return install_upstream(log) if source == UPSTREAM else _install_named(source, log)
 
 
 def _require_root() -> None:
@@ -282,13 +306,11 @@ def _debs(source: str, release: Release, log: Log) -> list[Path]:
         return found
     if release.scratch:
         return _scratch_debs(release, folder, log)
-    if release.suite == "trixie" and apt.ensure_trixie_source(log):
-        _retire_proto_files(log)
     specs = [f"{pkg}/{release.suite}" for pkg in release.packages]
     done = apt.download(specs, folder, log)
     if done.returncode != 0:
         log(f"apt-get download failed ({apt.last_error(done)}); refreshing the {release.suite} lists")
-        _refresh(release, log)
+        apt.update(log)
         done = apt.download(specs, folder, log)
     found = _cached_debs(folder, release.packages)
     if done.returncode != 0 or not found:
@@ -315,13 +337,6 @@ def _scratch_debs(release: Release, folder: Path, log: Log) -> list[Path]:
     return found
 
 
-def _refresh(release: Release, log: Log) -> None:
-    if release.suite == "trixie":
-        apt.update_trixie_only(log, cache_dir() / "apt")
-    else:
-        apt.update(log)
-
-
 def _cached_debs(folder: Path, packages: tuple[str, ...]) -> list[Path]:
     """One .deb per package (the newest name if several), or [] unless all are there."""
     debs = []
@@ -331,14 +346,6 @@ def _cached_debs(folder: Path, packages: tuple[str, ...]) -> list[Path]:
             return []
         debs.append(matches[-1])
     return debs
-
-
-def _retire_proto_files(log: Log) -> None:
-    """The hand-made prototype source duplicates ours; apt warns about duplicates, so drop it."""
-    for path in PROTO_FILES:
-        if path.exists():
-            path.unlink()
-            log(f"removed {path} (replaced by {apt.TRIXIE_SOURCES.name})")
 
 
 def _extract(source: str, debs: list[Path], dest: Path, log: Log) -> EngineInstall:
@@ -420,6 +427,39 @@ def _marker(found: EngineInstall) -> dict[str, object]:
     for key in ("client_dir", "cli_plugins"):
         data[key] = str(data[key]) if data[key] is not None else None
     return data
+
+
+# --- upstream-29 ------------------------------------------------------------------------------
+
+
+def install_upstream(log: Log) -> EngineInstall:
+    """Engine 29.7.2 built from source (cached per recipe), with forky's containerd, tini and
+    compose plugin (forky is installed too if needed), checked to run here."""
+    built = upstream_build.ensure_built(cache_dir(), log)  # checks the sources first of all
+    if cached_engine(CLIENT_SOURCE) is None:
+        install_debian(CLIENT_SOURCE, log)
+    forky_root = cache_dir() / "engines" / CLIENT_SOURCE
+    dest = cache_dir() / "engines" / UPSTREAM
+    bin_dir = upstream_engine.assemble(built, forky_root, dest)
+    version = _dockerd_version(
+        built.folder / "bin/dockerd", os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")])
+    )
+    for tool, flag in (("containerd", "--version"), ("containerd-shim-runc-v2", "-v"), ("runc", "--version")):
+        if not _runs([str(bin_dir / tool), flag], os.environ.get("PATH", "")):
+            raise EnvironmentProblem(f"{UPSTREAM}: {bin_dir / tool} does not run here")
+    if not version or not _runs([str(built.folder / "client/docker"), "--version"], os.environ.get("PATH", "")):
+        raise EnvironmentProblem(f"{UPSTREAM}: the built dockerd or docker does not run here")
+    found = EngineInstall(
+        built.folder / "bin/dockerd",
+        (bin_dir,),
+        version,
+        UPSTREAM,
+        built.folder / "client",
+        upstream_engine.plugins_dir(forky_root),
+    )
+    marker = {**_marker(found), "recipe_key": built.key}
+    (dest / "install.json").write_text(json.dumps(marker, indent=1) + "\n")
+    return found
 
 
 # --- images -----------------------------------------------------------------------------------
