@@ -195,6 +195,29 @@ def test_the_real_build_when_there_is_one_is_intact_and_reproducible_in_its_reco
     assert data["toolchain"]["version"] == f"go{go_toolchain.GO_VERSION}"
 
 
+def test_a_failing_step_is_one_line_naming_it_with_the_log_kept(tmp_path):
+    """A toolchain whose `go` fails as a compiler error would: the step, the first error, the log."""
+    goroot = tmp_path / "goroot"
+    (goroot / "bin").mkdir(parents=True)
+    (goroot / "bin/go").write_text(
+        "#!/bin/sh\necho '# ./cmd/dockerd'\necho 'cmd/dockerd/main.go:9:2: undefined: x' >&2\nexit 1\n"
+    )
+    (goroot / "bin/go").chmod(0o755)
+    tree = tmp_path / "moby"
+    tree.mkdir()
+    (tree / "go.mod").write_text("module github.com/moby/moby/v2\n")
+    cache = tmp_path / "cache"
+    upstream_build.root(cache).mkdir(parents=True)
+    toolchain = go_toolchain.Toolchain(goroot, "go1.26.10", ())
+    with pytest.raises(EnvironmentProblem) as caught:
+        upstream_build.run_step(upstream_recipe.STEPS[0], tree, tmp_path / "out", toolchain, cache, lambda line: None)
+    message = str(caught.value)
+    assert caught.value.exit_code == EXIT_ENVIRONMENT and "\n" not in message
+    assert message.startswith("upstream-29 build: dockerd failed (exit 1): cmd/dockerd/main.go:9:2: undefined: x")
+    assert str(upstream_build.log_file(cache)) in message
+    assert "undefined: x" in upstream_build.log_file(cache).read_text()
+
+
 # --- each engine's own page client ------------------------------------------------------------
 
 
