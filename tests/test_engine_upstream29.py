@@ -235,17 +235,25 @@ def fake_engine(cache: Path, source: str, own_client: bool) -> None:
 
 def test_each_engine_source_gets_its_own_page_client(tmp_path, monkeypatch):
     monkeypatch.setenv("DOCSEXEC_CACHE", str(tmp_path))
-    fake_engine(tmp_path, "debian-forky", own_client=True)
-    fake_engine(tmp_path, "upstream-29", own_client=True)
-    fake_engine(tmp_path, "debian-trixie", own_client=False)
-    clients = {s: provision.find_engine(s) for s in ("upstream-29", "debian-forky", "debian-trixie")}
+    for source in ("debian-forky", "upstream-29", "debian-trixie"):
+        fake_engine(tmp_path, source, own_client=True)
+    fake_engine(tmp_path, "debian-bookworm", own_client=False)
+    sources = ("upstream-29", "debian-forky", "debian-trixie", "debian-bookworm")
+    clients = {s: provision.find_engine(s) for s in sources}
     assert {s: e.client_dir for s, e in clients.items() if e} == {
         "upstream-29": tmp_path / "engines/upstream-29/client",
         "debian-forky": tmp_path / "engines/debian-forky/client",
-        "debian-trixie": tmp_path / "engines/debian-forky/client",  # trixie has none of its own
+        "debian-trixie": tmp_path / "engines/debian-trixie/client",
+        "debian-bookworm": tmp_path / "engines/debian-forky/client",  # bookworm keeps none of its own
     }
     identities = {s: runcache.engine_identity(e)["page_client"] for s, e in clients.items() if e}
     assert identities["upstream-29"] != identities["debian-forky"]  # the run cache tells them apart
+
+
+def test_a_trixie_extracted_without_its_client_is_extracted_again(tmp_path, monkeypatch):
+    monkeypatch.setenv("DOCSEXEC_CACHE", str(tmp_path))
+    fake_engine(tmp_path, "debian-trixie", own_client=False)  # as set-ups before issue 27 left it
+    assert provision.cached_engine("debian-trixie") is None
 
 
 def test_status_names_every_engine_with_server_and_client_versions():

@@ -11,9 +11,9 @@ were recorded with. upstream-29 is Engine 29.7.2 built from upstream's release s
 installed by name, never by auto (its build takes minutes).
 
 The page client: an engine that carries its own client gives it to the page's shell (forky's
-`docker-cli` 28.5 for forky, the CLI 29.7.2 built with upstream-29); the others (trixie's,
-bookworm's, a system engine) get forky's client. The compose plugin is forky's docker-compose
-2.40 for all. So what a page prints never depends on the client the machine happens to have.
+`docker-cli` 28.5 for forky, trixie's `docker-cli` 26.1.5 for trixie, the CLI 29.7.2 built
+with upstream-29); the others (bookworm's, a system engine) get forky's client. The compose
+plugin is forky's docker-compose 2.40 for all (trixie's own 2.26 is not what the pages use). So what a page prints never depends on the client the machine happens to have.
 
 No file under /etc/apt is written: every Debian suite but the host's own is looked up through
 a private apt configuration under the cache (apt.scratch_options); the two files an older
@@ -59,6 +59,7 @@ class Release:
     host_libs: tuple[str, ...]  # shared libraries the engine links that bookworm may lack
     scratch: bool = False  # looked up through a private apt source (apt.scratch_options), not /etc/apt
     client: bool = False  # keep the package's docker client (and compose plugin) as the page client
+    plugins_from: str = ""  # the engine source whose compose plugin the client uses ("": its own)
 
 
 RELEASES = {
@@ -69,7 +70,14 @@ RELEASES = {
         scratch=True,
         client=True,
     ),
-    "debian-trixie": Release("trixie", ("docker.io", "containerd", "tini"), (), scratch=True),
+    "debian-trixie": Release(
+        "trixie",
+        ("docker.io", "containerd", "tini", "docker-cli"),
+        (),
+        scratch=True,
+        client=True,
+        plugins_from="debian-forky",  # trixie's docker-compose 2.26 is not the one the pages use
+    ),
     "debian-bookworm": Release("bookworm", ("docker.io", "containerd", "tini"), ("libdevmapper1.02.1",)),
 }
 
@@ -178,6 +186,8 @@ def cached_engine(source: str) -> EngineInstall | None:
         return None
     if found.client_dir is not None and not os.access(found.client_dir / "docker", os.X_OK):
         return None
+    if found.client_dir is None and source in RELEASES and RELEASES[source].client:
+        return None  # extracted before the release kept its client: extract it again
     return found if os.access(found.dockerd, os.X_OK) else None
 
 
@@ -291,6 +301,8 @@ def _install(log: Log, fallback: EngineInstall | None) -> EngineInstall:
 def install_debian(source: str, log: Log) -> EngineInstall:
     """Download (if not cached), extract and check one Debian release's engine."""
     release = RELEASES[source]
+    if release.plugins_from and cached_engine(release.plugins_from) is None:
+        install_debian(release.plugins_from, log)
     if release.host_libs:
         apt.install(list(release.host_libs), log)
     debs = _debs(source, release, log)
@@ -378,11 +390,22 @@ def _set_client_aside(release: Release, staging: Path) -> None:
         client.unlink(missing_ok=True)
 
 
-def _check_client(source: str, staging: Path) -> None:
+def _plugins_dir(source: str, staging: Path, dest: Path) -> tuple[Path, Path]:
+    """(where the client's compose plugin is now, where it will be): the release's own, or
+    another engine's (plugins_from) already in the cache."""
+    own = Path("usr/libexec/docker/cli-plugins")
+    other = RELEASES[source].plugins_from
+    if other:
+        folder = cache_dir() / "engines" / other / own
+        return folder, folder
+    return staging / own, dest / own
+
+
+def _check_client(source: str, staging: Path, plugins: Path) -> None:
     """The page client and its compose plugin must run here (bookworm's glibc)."""
     for cmd in (
         [str(staging / "client/docker"), "--version"],
-        [str(staging / "usr/libexec/docker/cli-plugins/docker-compose"), "version"],
+        [str(plugins / "docker-compose"), "version"],
     ):
         if not _runs(cmd, os.environ.get("PATH", "")):
             raise EnvironmentProblem(f"{source}: the extracted {Path(cmd[0]).name} is missing or does not run here")
@@ -401,14 +424,10 @@ def _check_tree(source: str, staging: Path, dest: Path) -> EngineInstall:
             raise EnvironmentProblem(f"{source}: the extracted {tool} is missing or does not run here")
     if not RELEASES[source].client:
         return EngineInstall(dest / "usr/sbin/dockerd", tuple(dest / d for d in rel_dirs), version, source)
-    _check_client(source, staging)
+    plugins_now, plugins = _plugins_dir(source, staging, dest)
+    _check_client(source, staging, plugins_now)
     return EngineInstall(
-        dest / "usr/sbin/dockerd",
-        tuple(dest / d for d in rel_dirs),
-        version,
-        source,
-        dest / "client",
-        dest / "usr/libexec/docker/cli-plugins",
+        dest / "usr/sbin/dockerd", tuple(dest / d for d in rel_dirs), version, source, dest / "client", plugins
     )
 
 
