@@ -13,11 +13,12 @@ installed by name, never by auto (its build takes minutes).
 The page client: an engine that carries its own client gives it to the page's shell (forky's
 `docker-cli` 28.5 for forky, trixie's `docker-cli` 26.1.5 for trixie, the CLI 29.7.2 built
 with upstream-29); the others (bookworm's, a system engine) get forky's client. The compose
-plugin is forky's docker-compose 2.40 for all (trixie's own 2.26 is not what the pages use). So what a page prints never depends on the client the machine happens to have.
+plugin is forky's docker-compose 2.40 for all (trixie's own 2.26 is not what the pages use).
+So what a page prints never depends on the client the machine happens to have.
 
 No file under /etc/apt is written: every Debian suite but the host's own is looked up through
 a private apt configuration under the cache (apt.scratch_options); the two files an older
-set-up wrote for trixie are removed (retire_host_apt_files).
+set-up wrote for trixie are removed (apt.retire_host_files).
 """
 
 from __future__ import annotations
@@ -476,8 +477,9 @@ def install_upstream(log: Log) -> EngineInstall:
         built.folder / "client",
         upstream_engine.plugins_dir(forky_root),
     )
-    marker = {**_marker(found), "recipe_key": built.key}
-    (dest / "install.json").write_text(json.dumps(marker, indent=1) + "\n")
+    marker = dest / f"install.json.tmp{os.getpid()}"
+    marker.write_text(json.dumps({**_marker(found), "recipe_key": built.key}, indent=1) + "\n")
+    marker.replace(dest / "install.json")  # a sandbox starting meanwhile reads the old or the new
     return found
 
 

@@ -35,9 +35,20 @@ def link_targets(built: BuiltEngine, forky_root: Path) -> dict[str, Path]:
     return targets
 
 
+def current_links(folder: Path) -> dict[str, Path]:
+    """{name: target} of the links in folder ({} when there is none)."""
+    try:
+        return {link.name: Path(os.readlink(link)) for link in folder.iterdir() if link.is_symlink()}
+    except OSError:
+        return {}
+
+
 def assemble(built: BuiltEngine, forky_root: Path, dest: Path) -> Path:
-    """dest/bin with a link per tool (replacing an older folder in one rename); returns bin."""
+    """dest/bin with a link per tool; an older folder is replaced in one rename, one that is
+    already right is left as it is (sandboxes running from it never see it change)."""
     targets = link_targets(built, forky_root)
+    if current_links(dest / "bin") == targets and len(list((dest / "bin").iterdir())) == len(targets):
+        return dest / "bin"
     staging = dest.with_name(dest.name + f".tmp{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "bin").mkdir(parents=True)
