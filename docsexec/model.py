@@ -80,7 +80,7 @@ VOLATILE_CLASS_NAMES: frozenset[str] = frozenset(
     }
 )
 # The engine sources docsexec can start (data-engine, --engine-source; engine/provision.py).
-ENGINE_SOURCES = ("system", "debian-forky", "debian-trixie", "debian-bookworm")
+ENGINE_SOURCES = ("system", "upstream-29", "debian-forky", "debian-trixie", "debian-bookworm")
 JsonMode = Literal["auto", "off", "strict"]
 TableMode = Literal["cells", "exact"]
 OrderMode = Literal["fixed", "any"]

@@ -1,23 +1,26 @@
 """The apt operations the engine installer needs, and nothing that could upgrade the host.
 
-Trixie's engine is fetched with `apt-get download` (never installed), from a trixie source
-pinned at priority 100 so that no bookworm package is ever replaced by a trixie one. Host
-packages are installed only when the command they provide is missing, so a machine that
+Other suites' engines (trixie, forky) and sid's Go toolchain are fetched with `apt-get
+download` (never installed) through a private apt configuration under the cache
+(scratch_options): nothing under /etc/apt is written, so the host's apt never sees those
+suites and no bookworm package can ever be replaced by one of theirs. Host packages are installed only when the command they provide is missing, so a machine that
 already has e.g. runc from docker's own containerd.io package is left as it is.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 from ..common import Log
 from ..errors import EnvironmentProblem
 
-TRIXIE_SOURCES = Path("/etc/apt/sources.list.d/docsexec-trixie.sources")
-TRIXIE_PIN = Path("/etc/apt/preferences.d/docsexec-trixie")
+# What set-ups before issue 27 wrote under /etc/apt; retire_host_files removes them.
+OLD_HOST_FILES = (
+    Path("/etc/apt/sources.list.d/docsexec-trixie.sources"),
+    Path("/etc/apt/preferences.d/docsexec-trixie"),
+)
 KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
 MIRROR = os.environ.get("DOCSEXEC_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 _APT_OPTS = ["-y", "-q", "-o", "DPkg::Lock::Timeout=300", "-o", "Acquire::Retries=2"]
@@ -54,42 +57,13 @@ def install(packages: list[str], log: Log) -> None:
         raise EnvironmentProblem(f"apt-get install {' '.join(packages)} failed: {last_error(done)}")
 
 
-def ensure_trixie_source(log: Log) -> bool:
-    """Write the pinned trixie source; True if it was new or changed (lists then need a refresh)."""
-    if not KEYRING.exists():  # e.g. Ubuntu: Debian's keys come in a package of their own
-        install(["debian-archive-keyring"], log)
-    if not KEYRING.exists():
-        raise EnvironmentProblem(f"{KEYRING} is missing: cannot verify Debian trixie's packages")
-    source = f"Types: deb\nURIs: {MIRROR}\nSuites: trixie\nComponents: main\nSigned-By: {KEYRING}\n"
-    pin = (
-        "# docsexec: trixie packages are only downloaded, never installed or upgraded to\n"
-        "Package: *\nPin: release n=trixie\nPin-Priority: 100\n"
-    )
-    changed = False
-    for path, text in ((TRIXIE_PIN, pin), (TRIXIE_SOURCES, source)):
-        if not path.exists() or path.read_text() != text:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
-            log(f"wrote {path}")
-            changed = True
-    return changed
-
-
-def update_trixie_only(log: Log, scratch: Path) -> None:
-    """Refresh only the trixie lists: fast, and leaves the host's other lists untouched."""
-    parts = scratch / "sources.list.d"
-    shutil.rmtree(parts, ignore_errors=True)
-    parts.mkdir(parents=True)
-    shutil.copy(TRIXIE_SOURCES, parts / TRIXIE_SOURCES.name)
-    update(
-        log,
-        "-o",
-        "Dir::Etc::SourceList=/dev/null",
-        "-o",
-        f"Dir::Etc::SourceParts={parts}",
-        "-o",
-        "APT::Get::List-Cleanup=0",
-    )
+def retire_host_files(log: Log) -> None:
+    """Remove the two files an older set-up wrote for trixie (only those exact files): trixie
+    is looked up through a private apt configuration now, like every other suite."""
+    for path in OLD_HOST_FILES:
+        if path.exists() or path.is_symlink():
+            path.unlink()
+            log(f"removed {path} (an older docsexec set-up wrote it; trixie now comes through a private apt source)")
 
 
 def download(specs: list[str], dest: Path, log: Log) -> subprocess.CompletedProcess[str]:
@@ -98,14 +72,14 @@ def download(specs: list[str], dest: Path, log: Log) -> subprocess.CompletedProc
     return run_apt(["download", *specs], log, cwd=dest)
 
 
-# --- scratch sources: a suite the host's apt never sees (forky) ---------------------------------
+# --- scratch sources: a suite the host's apt never sees (trixie, forky, sid) ---------------------------------
 
 
 def scratch_options(scratch: Path) -> list[str]:
     """apt options that read sources, lists and package caches from `scratch` only.
 
-    Used for forky: its source is never written under /etc/apt, so the host's own
-    `apt-get upgrade` can never pick a forky package, and no pin is needed at all.
+    Used for trixie, forky and sid: their sources are never written under /etc/apt, so the
+    host's own `apt-get upgrade` can never pick one of their packages, and no pin is needed.
     """
     return [
         "-o",

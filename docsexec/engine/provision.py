@@ -4,13 +4,21 @@ Preference (DOCSEXEC_ENGINE=auto): a system dockerd of Engine 23.0 or later (e.g
 runner's), else Debian forky's Engine 28.5, else trixie's 26.1.5, else an older dockerd already
 on the machine, else bookworm's 20.10. Debian engines are downloaded as .debs and extracted
 into a private cache folder (never installed), so the host's packages never change and the
-engine version is the same on every machine. DOCSEXEC_ENGINE=system|debian-forky|debian-trixie|
-debian-bookworm forces one choice, e.g. to make CI use the very engine the pages were recorded
-with.
+engine version is the same on every machine. DOCSEXEC_ENGINE=system|upstream-29|debian-forky|
+debian-trixie|debian-bookworm forces one choice, e.g. to make CI use the very engine the pages
+were recorded with. upstream-29 is Engine 29.7.2 built from upstream's release source
+(upstream_build.py) with forky's containerd and tini (upstream_engine.py); it is only ever
+installed by name, never by auto (its build takes minutes).
 
-The page client: forky's `docker-cli` 28.5 (and its `docker-compose` plugin) are extracted
-into forky's folder as well, and every sandbox, whatever its engine, gives that client to the
-page's shell, so what a page prints never depends on the client the machine happens to have.
+The page client: an engine that carries its own client gives it to the page's shell (forky's
+`docker-cli` 28.5 for forky, trixie's `docker-cli` 26.1.5 for trixie, the CLI 29.7.2 built
+with upstream-29); the others (bookworm's, a system engine) get forky's client. The compose
+plugin is forky's docker-compose 2.40 for all (trixie's own 2.26 is not what the pages use).
+So what a page prints never depends on the client the machine happens to have.
+
+No file under /etc/apt is written: every Debian suite but the host's own is looked up through
+a private apt configuration under the cache (apt.scratch_options); the two files an older
+set-up wrote for trixie are removed (apt.retire_host_files).
 """
 
 from __future__ import annotations
@@ -27,13 +35,13 @@ from pathlib import Path
 from ..common import Log
 from ..errors import EnvironmentProblem
 from ..model import ENGINE_SOURCES
-from . import apt, images
+from . import apt, images, upstream_build, upstream_engine
 
 ENGINE_ENV = "DOCSEXEC_ENGINE"
 CHOICES = ENGINE_SOURCES  # the engines docsexec can start (model.py: the names a page may write)
-CLIENT_SOURCE = "debian-forky"  # whose docker-cli every page runs
+CLIENT_SOURCE = "debian-forky"  # whose docker-cli a page runs when its engine has no client of its own
+UPSTREAM = "upstream-29"  # built from source, not extracted from Debian packages
 MODERN = (23, 0)
-PROTO_FILES = (Path("/etc/apt/sources.list.d/trixie-proto.sources"), Path("/etc/apt/preferences.d/trixie-proto"))
 
 # Debian package -> the command whose absence means the package must be installed.
 HOST_PACKAGES = {
@@ -52,6 +60,7 @@ class Release:
     host_libs: tuple[str, ...]  # shared libraries the engine links that bookworm may lack
     scratch: bool = False  # looked up through a private apt source (apt.scratch_options), not /etc/apt
     client: bool = False  # keep the package's docker client (and compose plugin) as the page client
+    plugins_from: str = ""  # the engine source whose compose plugin the client uses ("": its own)
 
 
 RELEASES = {
@@ -62,7 +71,14 @@ RELEASES = {
         scratch=True,
         client=True,
     ),
-    "debian-trixie": Release("trixie", ("docker.io", "containerd", "tini"), ()),
+    "debian-trixie": Release(
+        "trixie",
+        ("docker.io", "containerd", "tini", "docker-cli"),
+        (),
+        scratch=True,
+        client=True,
+        plugins_from="debian-forky",  # trixie's docker-compose 2.26 is not the one the pages use
+    ),
     "debian-bookworm": Release("bookworm", ("docker.io", "containerd", "tini"), ("libdevmapper1.02.1",)),
 }
 
@@ -134,7 +150,10 @@ def _find_server(choice: str) -> EngineInstall | None:
 
 
 def with_page_client(found: EngineInstall) -> EngineInstall:
-    """`found` with forky's client (and plugins) for the page, when forky is cached."""
+    """`found` as it is when it carries its own client (forky, upstream-29), else with forky's
+    client and plugins for the page, when forky is cached."""
+    if found.client_dir is not None:
+        return found
     client = cached_engine(CLIENT_SOURCE)
     if client is None or client.client_dir is None:
         return found
@@ -168,6 +187,8 @@ def cached_engine(source: str) -> EngineInstall | None:
         return None
     if found.client_dir is not None and not os.access(found.client_dir / "docker", os.X_OK):
         return None
+    if found.client_dir is None and source in RELEASES and RELEASES[source].client:
+        return None  # extracted before the release kept its client: extract it again
     return found if os.access(found.dockerd, os.X_OK) else None
 
 
@@ -182,6 +203,13 @@ def system_engine() -> EngineInstall | None:
         return None
     version = _dockerd_version(Path(dockerd), os.environ.get("PATH", ""))
     return EngineInstall(Path(dockerd), (), version, "system") if version else None
+
+
+def client_version(found: EngineInstall) -> str | None:
+    """The exact version of the client a page runs with `found` (None: the machine's docker)."""
+    if found.client_dir is None:
+        return None
+    return _dockerd_version(found.client_dir / "docker", os.environ.get("PATH", "")) or None
 
 
 def _dockerd_version(dockerd: Path, path: str) -> str:
@@ -208,8 +236,9 @@ def install_engine(log: Log = print, sources: Sequence[str] = ()) -> EngineInsta
     any network I/O or apt call.
     """
     _require_root()
+    apt.retire_host_files(log)
     ensure_host_packages(log)
-    installed = [_install_named(check_source(source), log) for source in sources]
+    installed = [_install_named_fresh(check_source(source), log) for source in sources]
     found = installed[0] if installed else find_engine()
     if not installed and (found is None or (_choice() == "auto" and not _is_preferred(found))):
         found = _install(log, fallback=found)
@@ -230,6 +259,12 @@ def _install_named(source: str, log: Log) -> EngineInstall:
     if source == "system":
         raise EnvironmentProblem("engine source system: no dockerd and containerd that run are on PATH")
     return install_debian(source, log)
+
+
+def _install_named_fresh(source: str, log: Log) -> EngineInstall:
+    """upstream-29 is checked at every set-up (sources, each binary's sha256): a damaged or
+    outdated build is rebuilt; the other sources as _install_named."""
+    return install_upstream(log) if source == UPSTREAM else _install_named(source, log)
 
 
 def _require_root() -> None:
@@ -267,6 +302,8 @@ def _install(log: Log, fallback: EngineInstall | None) -> EngineInstall:
 def install_debian(source: str, log: Log) -> EngineInstall:
     """Download (if not cached), extract and check one Debian release's engine."""
     release = RELEASES[source]
+    if release.plugins_from and cached_engine(release.plugins_from) is None:
+        install_debian(release.plugins_from, log)
     if release.host_libs:
         apt.install(list(release.host_libs), log)
     debs = _debs(source, release, log)
@@ -282,13 +319,11 @@ def _debs(source: str, release: Release, log: Log) -> list[Path]:
         return found
     if release.scratch:
         return _scratch_debs(release, folder, log)
-    if release.suite == "trixie" and apt.ensure_trixie_source(log):
-        _retire_proto_files(log)
     specs = [f"{pkg}/{release.suite}" for pkg in release.packages]
     done = apt.download(specs, folder, log)
     if done.returncode != 0:
         log(f"apt-get download failed ({apt.last_error(done)}); refreshing the {release.suite} lists")
-        _refresh(release, log)
+        apt.update(log)
         done = apt.download(specs, folder, log)
     found = _cached_debs(folder, release.packages)
     if done.returncode != 0 or not found:
@@ -315,13 +350,6 @@ def _scratch_debs(release: Release, folder: Path, log: Log) -> list[Path]:
     return found
 
 
-def _refresh(release: Release, log: Log) -> None:
-    if release.suite == "trixie":
-        apt.update_trixie_only(log, cache_dir() / "apt")
-    else:
-        apt.update(log)
-
-
 def _cached_debs(folder: Path, packages: tuple[str, ...]) -> list[Path]:
     """One .deb per package (the newest name if several), or [] unless all are there."""
     debs = []
@@ -331,14 +359,6 @@ def _cached_debs(folder: Path, packages: tuple[str, ...]) -> list[Path]:
             return []
         debs.append(matches[-1])
     return debs
-
-
-def _retire_proto_files(log: Log) -> None:
-    """The hand-made prototype source duplicates ours; apt warns about duplicates, so drop it."""
-    for path in PROTO_FILES:
-        if path.exists():
-            path.unlink()
-            log(f"removed {path} (replaced by {apt.TRIXIE_SOURCES.name})")
 
 
 def _extract(source: str, debs: list[Path], dest: Path, log: Log) -> EngineInstall:
@@ -371,11 +391,22 @@ def _set_client_aside(release: Release, staging: Path) -> None:
         client.unlink(missing_ok=True)
 
 
-def _check_client(source: str, staging: Path) -> None:
+def _plugins_dir(source: str, staging: Path, dest: Path) -> tuple[Path, Path]:
+    """(where the client's compose plugin is now, where it will be): the release's own, or
+    another engine's (plugins_from) already in the cache."""
+    own = Path("usr/libexec/docker/cli-plugins")
+    other = RELEASES[source].plugins_from
+    if other:
+        folder = cache_dir() / "engines" / other / own
+        return folder, folder
+    return staging / own, dest / own
+
+
+def _check_client(source: str, staging: Path, plugins: Path) -> None:
     """The page client and its compose plugin must run here (bookworm's glibc)."""
     for cmd in (
         [str(staging / "client/docker"), "--version"],
-        [str(staging / "usr/libexec/docker/cli-plugins/docker-compose"), "version"],
+        [str(plugins / "docker-compose"), "version"],
     ):
         if not _runs(cmd, os.environ.get("PATH", "")):
             raise EnvironmentProblem(f"{source}: the extracted {Path(cmd[0]).name} is missing or does not run here")
@@ -394,14 +425,10 @@ def _check_tree(source: str, staging: Path, dest: Path) -> EngineInstall:
             raise EnvironmentProblem(f"{source}: the extracted {tool} is missing or does not run here")
     if not RELEASES[source].client:
         return EngineInstall(dest / "usr/sbin/dockerd", tuple(dest / d for d in rel_dirs), version, source)
-    _check_client(source, staging)
+    plugins_now, plugins = _plugins_dir(source, staging, dest)
+    _check_client(source, staging, plugins_now)
     return EngineInstall(
-        dest / "usr/sbin/dockerd",
-        tuple(dest / d for d in rel_dirs),
-        version,
-        source,
-        dest / "client",
-        dest / "usr/libexec/docker/cli-plugins",
+        dest / "usr/sbin/dockerd", tuple(dest / d for d in rel_dirs), version, source, dest / "client", plugins
     )
 
 
@@ -420,6 +447,40 @@ def _marker(found: EngineInstall) -> dict[str, object]:
     for key in ("client_dir", "cli_plugins"):
         data[key] = str(data[key]) if data[key] is not None else None
     return data
+
+
+# --- upstream-29 ------------------------------------------------------------------------------
+
+
+def install_upstream(log: Log) -> EngineInstall:
+    """Engine 29.7.2 built from source (cached per recipe), with forky's containerd, tini and
+    compose plugin (forky is installed too if needed), checked to run here."""
+    built = upstream_build.ensure_built(cache_dir(), log)  # checks the sources first of all
+    if cached_engine(CLIENT_SOURCE) is None:
+        install_debian(CLIENT_SOURCE, log)
+    forky_root = cache_dir() / "engines" / CLIENT_SOURCE
+    dest = cache_dir() / "engines" / UPSTREAM
+    bin_dir = upstream_engine.assemble(built, forky_root, dest)
+    version = _dockerd_version(
+        built.folder / "bin/dockerd", os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")])
+    )
+    for tool, flag in (("containerd", "--version"), ("containerd-shim-runc-v2", "-v"), ("runc", "--version")):
+        if not _runs([str(bin_dir / tool), flag], os.environ.get("PATH", "")):
+            raise EnvironmentProblem(f"{UPSTREAM}: {bin_dir / tool} does not run here")
+    if not version or not _runs([str(built.folder / "client/docker"), "--version"], os.environ.get("PATH", "")):
+        raise EnvironmentProblem(f"{UPSTREAM}: the built dockerd or docker does not run here")
+    found = EngineInstall(
+        built.folder / "bin/dockerd",
+        (bin_dir,),
+        version,
+        UPSTREAM,
+        built.folder / "client",
+        upstream_engine.plugins_dir(forky_root),
+    )
+    marker = dest / f"install.json.tmp{os.getpid()}"
+    marker.write_text(json.dumps({**_marker(found), "recipe_key": built.key}, indent=1) + "\n")
+    marker.replace(dest / "install.json")  # a sandbox starting meanwhile reads the old or the new
+    return found
 
 
 # --- images -----------------------------------------------------------------------------------

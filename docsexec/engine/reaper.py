@@ -116,8 +116,9 @@ def engine_status() -> dict[str, Any]:
 
 
 def _engines() -> list[dict[str, Any]]:
-    """Every engine source docsexec knows, installed or not (forky's also carries the page client)."""
-    from .provision import CHOICES
+    """Every engine source docsexec knows, installed or not: its server's exact version and
+    the page client's (its own, or forky's) that pages on it are typed into."""
+    from .provision import CHOICES, client_version
 
     rows = []
     for source in CHOICES:
@@ -129,6 +130,7 @@ def _engines() -> list[dict[str, Any]]:
                 "version": found.version if found else None,
                 "dockerd": str(found.dockerd) if found else None,
                 "client": str(found.client_dir / "docker") if found and found.client_dir else None,
+                "client_version": client_version(found) if found else None,
             }
         )
     return rows

@@ -6,7 +6,7 @@
     docsexec update [PATHS] (same options)
     docsexec report merge REPORTS... [--report F] [--junit F]
     docsexec translation mark [PATHS]
-    docsexec engine install | status | reap
+    docsexec engine install | status | reap  [--engine-source NAME]
 
 Exit codes: 0 ok, 1 divergence, 2 bad input or usage, 3 environment.
 """
@@ -66,6 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
     translation.add_argument("paths", nargs="*", type=Path, help="translations, or English pages and folders (theirs)")
     engine = sub.add_parser("engine", help="install or inspect the engine docsexec uses")
     engine.add_argument("action", choices=("install", "status", "reap"))
+    engine.add_argument(
+        "--engine-source",
+        choices=ENGINE_SOURCES,
+        help="install only this engine (e.g. upstream-29); default: every engine of [tool.docsexec] engines",
+    )
     return parser
 
 
@@ -167,7 +172,7 @@ def _positive(text: str) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "engine":
-        return _engine(args.action)
+        return _engine(args.action, args.engine_source)
     if args.command == "report":
         from ..report.merge import merge_files
 
@@ -413,13 +418,13 @@ def _shard(args: argparse.Namespace, tagged: list[tuple[Path, Scanned]]) -> tupl
     return str(shard), set(shards.select(pages, shard, shards.recorded_times(args.shard_times)))
 
 
-def _engine(action: str) -> int:
+def _engine(action: str, source: str | None = None) -> int:
     from ..engine import provision, reaper
 
     if action == "install":
         from ..pages.config import run_sources
 
-        sources = [s for s in run_sources(None)[0] if s is not None]
+        sources = [s for s in run_sources(source)[0] if s is not None]
         engine = provision.install_engine(log=lambda text: print(text, file=sys.stderr), sources=sources)
         for source in sources or [engine.source]:
             found = provision.find_engine(source)
