@@ -30,7 +30,9 @@ from safety_support import (
 )
 
 BOM = "\ufeff".encode()
-FRONT = re.compile(r"^\ufeff?---\r?\ndocsexec: \{date: [0-9-]+, engines: \[[^]]+\](, blocks: \[[0-9a-f, ]+\])?\}\r?\n---\r?\n\r?\n")
+FRONT = re.compile(
+    r"^\ufeff?---\r?\ndocsexec: \{date: [0-9-]+, engines: \[[^]]+\](, blocks: \[[0-9a-f, ]+\])?\}\r?\n---\r?\n\r?\n"
+)
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int, int]]:
