@@ -28,7 +28,12 @@ def moved(
         kept.append(Variant((engine,), tuple(body)))
     else:
         kept[home] = joined(kept[home], engine, order)
-    return sorted(kept, key=lambda v: _rank(v.engines[0], order))
+    return ordered(kept, order)
+
+
+def ordered(variants: Sequence[Variant], order: Sequence[str]) -> list[Variant]:
+    """Variants by their owner's place in the project's engine list: the primary's first."""
+    return sorted(variants, key=lambda v: _rank(v.engines[0], order))
 
 
 def joined(variant: Variant, engine: str, order: Sequence[str]) -> Variant:

@@ -27,7 +27,7 @@ from ..scan.fences import scan_page
 from ..scan.regions import regions
 from ..scan.variants import base_id, select, tab_label
 from . import provenance
-from .groups import joined, moved
+from .groups import joined, moved, ordered
 from .rewrite import apply_bodies
 from .stamp import required_engines
 from .tabs import Variant, rewrite_group
@@ -61,7 +61,7 @@ def update_page(page: Page, verdicts: list[BlockVerdict], target: Target) -> Wri
     written.refused = plan.refused
     new_page = apply_bodies(page, plan.updates) if plan.updates else page
     for base, variants in plan.groups.items():
-        new_page = _regroup(new_page, base, variants, target)
+        new_page = _regroup(new_page, base, ordered(variants, plan.order), target)
     written.updated = {block.id for block, _ in plan.updates} | plan.moved
     if all(v.status.passing or v.block.id in written.updated for v in verdicts) and not written.refused:
         new_page = _stamped(new_page, target)
@@ -121,6 +121,12 @@ def _plan_block(plan: _Plan, verdict: BlockVerdict, target: Target) -> None:
     elif owner == target.source:
         if body != list(block.body):
             plan.updates.append((block, body))
+    elif target.source == target.primary:  # the primary owns whatever it runs: this variant is its own now
+        variants = _variants(plan, block)
+        at = next(k for k, v in enumerate(variants) if v.engines == block.options.engines)
+        variants[at] = Variant((target.source, *block.options.engines), tuple(body))
+        plan.groups[base_id(block)] = variants
+        plan.moved.add(block.id)
     elif not diverged:
         if block.options.engines and target.source not in block.options.engines:  # it ran the primary's: say so
             variants = _variants(plan, block)
