@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
 
 from ..common import Log
@@ -117,3 +118,15 @@ def download_scratch(packages: list[str], scratch: Path, dest: Path, log: Log) -
     """apt-get download from the scratch source only (its candidate is the suite's version)."""
     dest.mkdir(parents=True, exist_ok=True)
     return run_apt([*scratch_options(scratch), "download", *packages], log, cwd=dest)
+
+
+def cached_debs(folder: Path, packages: Iterable[str], version: str = "") -> list[Path]:
+    """One downloaded .deb per package in `folder` (of upstream `version`, any Debian revision,
+    when given; the newest name if several), or [] unless every package has one."""
+    found = []
+    for pkg in packages:
+        matches = sorted(folder.glob(f"{pkg}_{version}-*.deb" if version else f"{pkg}_*.deb"))
+        if not matches:
+            return []
+        found.append(matches[-1])
+    return found

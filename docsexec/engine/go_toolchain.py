@@ -74,7 +74,7 @@ def ensure_toolchain(cache: Path, log: Log) -> Toolchain:
 def _debs(cache: Path, log: Log) -> list[Path]:
     """The pinned version's .debs, from the cache or downloaded through the scratch apt config."""
     folder = cache / "debs" / "go-1.26"
-    found = _pinned_debs(folder)
+    found = apt.cached_debs(folder, PACKAGES, GO_VERSION)
     if found:
         return found
     scratch = cache / "apt" / SUITE
@@ -88,23 +88,12 @@ def _debs(cache: Path, log: Log) -> list[Path]:
         done = apt.download_scratch(list(PACKAGES), scratch, folder, log)
     if done.returncode != 0:
         raise EnvironmentProblem(f"apt-get download {' '.join(PACKAGES)} ({SUITE}) failed: {apt.last_error(done)}")
-    found = _pinned_debs(folder)
+    found = apt.cached_debs(folder, PACKAGES, GO_VERSION)
     if not found:
         got = ", ".join(sorted(p.name for p in folder.glob("golang-1.26-go_*.deb"))) or "nothing"
         raise EnvironmentProblem(
             f"Debian {SUITE} gave {got}, the recipe expects Go {GO_VERSION}: update GO_VERSION in go_toolchain.py"
         )
-    return found
-
-
-def _pinned_debs(folder: Path) -> list[Path]:
-    """One .deb per package of GO_VERSION (Debian revision any), or [] unless all are there."""
-    found = []
-    for pkg in PACKAGES:
-        matches = sorted(folder.glob(f"{pkg}_{GO_VERSION}-*.deb"))
-        if not matches:
-            return []
-        found.append(matches[-1])
     return found
 
 

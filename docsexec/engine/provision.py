@@ -314,7 +314,7 @@ def install_debian(source: str, log: Log) -> EngineInstall:
 def _debs(source: str, release: Release, log: Log) -> list[Path]:
     """The release's .debs in the cache, downloading them (refreshing lists once) if needed."""
     folder = cache_dir() / "debs" / source
-    found = _cached_debs(folder, release.packages)
+    found = apt.cached_debs(folder, release.packages)
     if found:
         return found
     if release.scratch:
@@ -325,7 +325,7 @@ def _debs(source: str, release: Release, log: Log) -> list[Path]:
         log(f"apt-get download failed ({apt.last_error(done)}); refreshing the {release.suite} lists")
         apt.update(log)
         done = apt.download(specs, folder, log)
-    found = _cached_debs(folder, release.packages)
+    found = apt.cached_debs(folder, release.packages)
     if done.returncode != 0 or not found:
         raise EnvironmentProblem(f"apt-get download {' '.join(specs)} failed: {apt.last_error(done)}")
     return found
@@ -342,23 +342,12 @@ def _scratch_debs(release: Release, folder: Path, log: Log) -> list[Path]:
         log(f"apt-get download failed ({apt.last_error(done)}); refreshing the {release.suite} lists")
         apt.update_scratch(scratch, log)
         done = apt.download_scratch(list(release.packages), scratch, folder, log)
-    found = _cached_debs(folder, release.packages)
+    found = apt.cached_debs(folder, release.packages)
     if done.returncode != 0 or not found:
         raise EnvironmentProblem(
             f"apt-get download {' '.join(release.packages)} ({release.suite}) failed: {apt.last_error(done)}"
         )
     return found
-
-
-def _cached_debs(folder: Path, packages: tuple[str, ...]) -> list[Path]:
-    """One .deb per package (the newest name if several), or [] unless all are there."""
-    debs = []
-    for pkg in packages:
-        matches = sorted(folder.glob(f"{pkg}_*.deb"))
-        if not matches:
-            return []
-        debs.append(matches[-1])
-    return debs
 
 
 def _extract(source: str, debs: list[Path], dest: Path, log: Log) -> EngineInstall:
