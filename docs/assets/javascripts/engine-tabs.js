@@ -17,10 +17,7 @@
     return set && set.querySelector('.tabbed-labels > label[for="' + input.id + '"]');
   }
 
-  document.addEventListener("change", function (event) {
-    var input = event.target;
-    if (!(input instanceof HTMLInputElement) || !input.closest(".tabbed-set")) return;
-    var label = labelOf(input);
+  function follow(label) {
     var chosen = label ? engineVersions(label) : [];
     if (chosen.length !== 1) return; // only one engine's own tab says which engine the reader runs
     document.querySelectorAll(".tabbed-set").forEach(function (set) {
@@ -30,5 +27,16 @@
         if (target && !target.checked) target.click();
       });
     });
+  }
+
+  // A click on a tab's title (also on the tab already shown, which changes nothing), and a
+  // tab selected by a script or by the keyboard.
+  document.addEventListener("click", function (event) {
+    var label = event.target instanceof Element ? event.target.closest(".tabbed-labels > label") : null;
+    if (label) follow(label);
+  });
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input instanceof HTMLInputElement && input.closest(".tabbed-set")) follow(labelOf(input));
   });
 })();
