@@ -10,6 +10,7 @@ already has e.g. runc from docker's own containerd.io package is left as it is.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
@@ -130,3 +131,16 @@ def cached_debs(folder: Path, packages: Iterable[str], version: str = "") -> lis
             return []
         found.append(matches[-1])
     return found
+
+
+def extract_debs(debs: Iterable[Path], dest: Path) -> Path:
+    """`dpkg-deb -x` each package into a fresh staging folder beside `dest` (never into
+    `dest` itself, so a failed extraction leaves what was there); returns the staging folder."""
+    staging = dest.with_name(dest.name + f".tmp{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    for deb in debs:
+        done = subprocess.run(["dpkg-deb", "-x", str(deb), str(staging)], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise EnvironmentProblem(f"dpkg-deb -x {deb.name} failed: {done.stderr.strip()}")
+    return staging

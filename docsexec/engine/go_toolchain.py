@@ -99,13 +99,7 @@ def _debs(cache: Path, log: Log) -> list[Path]:
 
 def _extract(debs: list[Path], dest: Path, log: Log) -> Toolchain:
     """dpkg-deb -x each into a staging folder, check `go` runs, then move it in place."""
-    staging = dest.with_name(dest.name + f".tmp{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    for deb in debs:
-        done = subprocess.run(["dpkg-deb", "-x", str(deb), str(staging)], capture_output=True, text=True)
-        if done.returncode != 0:
-            raise EnvironmentProblem(f"dpkg-deb -x {deb.name} failed: {done.stderr.strip()}")
+    staging = apt.extract_debs(debs, dest)
     version = go_version(staging / GOROOT)
     if version != f"go{GO_VERSION}":
         raise EnvironmentProblem(f"the extracted Go toolchain says {version or 'nothing'}, expected go{GO_VERSION}")

@@ -352,13 +352,7 @@ def _scratch_debs(release: Release, folder: Path, log: Log) -> list[Path]:
 
 def _extract(source: str, debs: list[Path], dest: Path, log: Log) -> EngineInstall:
     """dpkg-deb -x into a staging folder, check the binaries run, then move it in place."""
-    staging = dest.with_name(dest.name + f".tmp{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    for deb in debs:
-        done = subprocess.run(["dpkg-deb", "-x", str(deb), str(staging)], capture_output=True, text=True)
-        if done.returncode != 0:
-            raise EnvironmentProblem(f"dpkg-deb -x {deb.name} failed: {done.stderr.strip()}")
+    staging = apt.extract_debs(debs, dest)
     _set_client_aside(RELEASES[source], staging)
     found = _check_tree(source, staging, dest)
     (staging / "install.json").write_text(json.dumps(_marker(found), indent=1) + "\n")
