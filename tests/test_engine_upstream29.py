@@ -307,3 +307,71 @@ def mentions_docsexec(path: Path) -> bool:
         return path.is_file() and b"docsexec" in path.read_bytes()
     except OSError:
         return False
+
+
+# --- the sources on a machine without ../shared/engines/ (GitHub's runners): .ci/engine-sources
+
+
+FETCH = REPO / ".ci" / "engine-sources"
+
+
+def fetch_pins() -> set[tuple[str, str, str]]:
+    """(file, tag, commit) of each line of the script's pin table."""
+    text = FETCH.read_text()
+    table = text.split('pins="', 1)[1].split('"', 1)[0]
+    return {(name, tag, commit) for name, _repo, tag, commit in (line.split() for line in table.splitlines())}
+
+
+def run_fetch(out: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(FETCH), str(out)], capture_output=True, text=True, timeout=300, env=dict(os.environ, **env)
+    )
+
+
+def test_the_ci_fetch_pins_the_recipe_s_tags_and_commits_and_the_verified_digests():
+    assert fetch_pins() == {(t.name, t.tag, t.commit) for t in upstream_recipe.TARBALLS}
+    real = upstream_sources.sources_dir() / "SHA256SUMS"
+    assert real.is_file(), f"the Engine 29 sources are missing from {real.parent}"
+    pinned = (REPO / ".ci" / "engine-sources.sha256").read_text()
+    assert pinned == real.read_text()
+
+
+def test_the_ci_fetch_keeps_archives_that_already_have_the_verified_bytes(tmp_path):
+    real = upstream_sources.sources_dir()
+    out = tmp_path / "out"
+    out.mkdir()
+    for tarball in upstream_recipe.TARBALLS:
+        (out / tarball.name).symlink_to(real / tarball.name)
+    done = run_fetch(out, ENGINE_SOURCES_REMOTE=f"file://{tmp_path / 'no-remote'}")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(out)
+    assert upstream_sources.checked_sources(tuple(t.name for t in upstream_recipe.TARBALLS), out)
+
+
+def test_the_ci_fetch_refuses_a_tag_that_is_not_the_pinned_commit(tmp_path):
+    remote = tmp_path / "remote"
+    for name, repo, tag in (("moby", "moby/moby", "docker-v29.7.2"), ("cli", "docker/cli", "v29.7.2")):
+        tree = remote / f"{repo}.git"
+        git = ["git", "-C", str(tree), "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+        subprocess.run(["git", "init", "-q", str(tree)], check=True)
+        (tree / "README").write_text(f"not {name}\n")
+        subprocess.run([*git, "add", "README"], check=True)
+        subprocess.run([*git, "commit", "-q", "-m", "x"], check=True)
+        subprocess.run([*git, "tag", tag], check=True)
+    done = run_fetch(tmp_path / "out", ENGINE_SOURCES_REMOTE=f"file://{remote}")
+    assert done.returncode == EXIT_ENVIRONMENT, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("engine-sources: moby/moby's tag docker-v29.7.2 is commit ")
+    assert upstream_recipe.MOBY.commit in lines[0]
+    assert not (tmp_path / "out" / upstream_recipe.MOBY.name).exists()
+
+
+def test_the_ci_fetch_compresses_a_tag_s_tar_into_the_verified_bytes():
+    """`git archive` gives the tag's tar; `xz -6 -T0` over that tar is byte for byte the archive
+    this project verified (runc's, the smallest: the same holds for moby's and the CLI's)."""
+    real = upstream_sources.sources_dir() / upstream_recipe.RUNC.name
+    tar = subprocess.run(["xz", "-dc", str(real)], capture_output=True, check=True).stdout
+    assert tar[:17] == b"pax_global_header"  # git archive's header, which names the commit
+    assert upstream_recipe.RUNC.commit.encode() in tar[:1024]
+    again = subprocess.run(["xz", "-6", "-T0", "-c"], input=tar, capture_output=True, check=True).stdout
+    assert again == real.read_bytes()

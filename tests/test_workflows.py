@@ -179,7 +179,9 @@ def expectation_problems(folder: Path) -> list[str]:
         for job_name, job in workflow["jobs"].items():
             need(job.get("runs-on") == "ubuntu-latest", f"{name}: job {job_name} must run on ubuntu-latest")
         for action in uses(workflow):
-            need("@" in action, f"{name}: {action} is not pinned to a version")
+            need("@" in action or action.startswith("./"), f"{name}: {action} is not pinned to a version")
+        for job_name, job in workflow["jobs"].items():
+            need_engine_sources(need, name, job_name, job.get("steps", []))
         for script in runs(workflow):
             for line in script.splitlines():
                 if (
@@ -296,6 +298,21 @@ def expectation_problems(folder: Path) -> list[str]:
     return problems
 
 
+ENGINE_SOURCES = "./.github/actions/engine-sources"
+SETS_UP = re.compile(r"\bbash \.ci/(setup|test|site)\b")
+
+
+def need_engine_sources(need, name: str, job_name: str, job_steps: list[dict]) -> None:
+    """A runner has no ../shared/engines/: a job that sets up the engines fetches Engine 29.7.2's
+    release sources first (the local action runs .ci/engine-sources, which checks them)."""
+    at = [i for i, s in enumerate(job_steps) if SETS_UP.search(str(s.get("run", "")))]
+    fetched = [i for i, s in enumerate(job_steps) if s.get("uses") == ENGINE_SOURCES]
+    need(
+        not at or (bool(fetched) and fetched[0] < at[0]),
+        f"{name}: job {job_name} must fetch the engine sources ({ENGINE_SOURCES}) before its set-up",
+    )
+
+
 MERGE = re.compile(r"(^|\s)docsexec report merge ")  # reads and writes JSON: needs no root
 
 
@@ -353,6 +370,13 @@ def test_scripts_parse() -> None:
 
 def test_workflows_do_what_the_project_needs() -> None:
     assert expectation_problems(WORKFLOWS) == []
+
+
+def test_the_engine_sources_action_runs_the_checked_fetch() -> None:
+    action = yaml.safe_load((REPO / ".github" / "actions" / "engine-sources" / "action.yml").read_text())
+    assert action["runs"]["using"] == "composite"
+    script = "\n".join(step.get("run", "") for step in action["runs"]["steps"])
+    assert "bash .ci/engine-sources " in script and "DOCSEXEC_ENGINE_SOURCES=" in script
 
 
 # --------------------------------------------------------------------------- broken copies fail
@@ -430,6 +454,12 @@ def test_script_check_catches_broken_scripts(tmp_path: Path) -> None:
             "ci.yml: must not pin DOCSEXEC_ENGINE",
         ),
         ("pages.yml", 'run: sudo -E env "PATH=$PATH" bash .ci/site', "run: bash .ci/site", "pages.yml: needs root"),
+        (
+            "pages.yml",
+            "        uses: ./.github/actions/engine-sources\n",
+            "        run: echo no sources\n",
+            "pages.yml: job build must fetch the engine sources",
+        ),
     ],
 )
 def test_expectations_catch_a_wrong_workflow(tmp_path: Path, name: str, old: str, new: str, expected: str) -> None:
