@@ -92,3 +92,36 @@ def test_a_time_that_is_not_a_duration_is_a_corrupt_report(tmp_path, seconds):
     report.write_text('{"pages": [{"file": "docs/a.md", "seconds": ' + seconds + "}]}")
     with pytest.raises(UsageError, match="not a docsexec JSON report"):
         recorded_times(report)
+
+
+def _times_file(folder: Path, seconds: dict[str, float]) -> None:
+    (folder / ".ci").mkdir()
+    entries = [{"file": f, "seconds": s, "cached": None} for f, s in seconds.items()]
+    (folder / ".ci" / "page-times.json").write_text(json.dumps({"pages": entries}))
+
+
+def _jobs(names: list[str], folder: Path) -> list:
+    from docsexec.pages.jobs import Job
+
+    return [Job(i, folder / name if i % 2 else Path(name), None) for i, name in enumerate(names)]  # type: ignore[arg-type]
+
+
+def test_parallel_runs_start_the_longest_pages_first_and_unknown_ones_as_the_mean(tmp_path, monkeypatch):
+    from docsexec.pages.jobs import heaviest_first
+
+    monkeypatch.chdir(tmp_path)
+    _times_file(tmp_path, {"docs/a.md": 5.0, "docs/b.md": 40.0, "docs/c.md": 1.0, "docs/d.md": 30.0})
+    names = ["docs/a.md", "docs/b.md", "docs/c.md", "docs/new.md", "docs/d.md", "docs/b.md"]
+    started = [job.index for job in heaviest_first(_jobs(names, tmp_path))]
+    # b (40, both runs, in their own order), d (30), new (the mean, 19), a (5), c (1)
+    assert started == [1, 5, 4, 3, 0, 2]
+
+
+def test_a_damaged_times_file_leaves_the_order_as_it_is(tmp_path, monkeypatch):
+    from docsexec.pages.jobs import heaviest_first
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".ci").mkdir()
+    (tmp_path / ".ci" / "page-times.json").write_text("{not json")
+    jobs = _jobs(["docs/a.md", "docs/b.md"], tmp_path)
+    assert heaviest_first(jobs) == jobs

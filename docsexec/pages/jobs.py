@@ -26,9 +26,10 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import DocsexecError
+from ..errors import DocsexecError, UsageError
 from ..model import Block, BlockResult, PageReport, PageRun, Progress, ProgressEvent
 from ..run.runner import RunSettings
+from . import shards
 
 PR_SET_PDEATHSIG = 1
 
@@ -124,6 +125,20 @@ def _recorder(events: list[Event]) -> Progress:
     return record
 
 
+def heaviest_first(jobs: list[Job]) -> list[Job]:
+    """The jobs in the order to start them: the longest pages first (by their recorded times,
+    shards.py), so that no long page starts last and ends the run late; a page with no
+    recorded time counts as the mean of those known. Outcomes keep the jobs' own order."""
+    try:
+        times = shards.recorded_times(None)
+    except UsageError:
+        return jobs  # a damaged times file changes the order only, never the verdicts
+    keys = [shards.page_key(job.path) for job in jobs]
+    known = [times[key] for key in keys if key in times]
+    mean = sum(known) / len(known) if known else 0.0
+    return [job for _, job in sorted(zip(keys, jobs, strict=True), key=lambda pair: -times.get(pair[0], mean))]
+
+
 class _Pool:
     """Forked children, at most `workers` alive; outcomes buffered until their turn."""
 
@@ -137,7 +152,7 @@ class _Pool:
     ) -> None:
         self._waiting = waiting
         self._order = [job.index for job in jobs]
-        self._pending = [job for job in jobs if job.index not in known]
+        self._pending = heaviest_first([job for job in jobs if job.index not in known])
         self._work = work
         self._workers = workers
         self._live: dict[int, tuple[Job, int, bytearray]] = {}  # fd -> (job, pid, bytes so far)

@@ -10,6 +10,7 @@ file: shards 1..N are disjoint and together hold every page, and each keeps the 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -90,3 +91,12 @@ def select(pages: list[tuple[Path, int]], shard: Shard, times: dict[str, float])
 
 def _norm(path: str) -> str:
     return os.path.normpath(path)
+
+
+def page_key(path: Path) -> str:
+    """A page's key in the recorded times: its path as the report writes it, relative to the
+    folder docsexec runs in (a page given by its absolute path finds its time too)."""
+    if path.is_absolute():
+        with contextlib.suppress(ValueError):
+            path = path.relative_to(Path.cwd())
+    return _norm(str(path))
