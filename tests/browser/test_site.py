@@ -21,6 +21,10 @@ DOCSEXEC_SITE_DIR), serves it on 127.0.0.1 and drives Debian's Chromium with Pla
   same blocks, and an edited block fails the Zensical build;
 * no page logs a console error or throws, and nothing is fetched from anywhere but 127.0.0.1.
 
+The checks that need every page loaded read the notes of one reader's walk through the site
+(the `walk` fixture: home page, then the footer's "Next" link, page after page), made once
+per session and shared by the xdist workers, instead of each loading every page again.
+
 Screenshots go to test-artifacts/browser/. Needs: apt `chromium`, pip `playwright` (its own
 browser downloads are never used: Chromium is Debian's, at /usr/bin/chromium).
 
@@ -35,6 +39,7 @@ from __future__ import annotations
 import fcntl
 import functools
 import http.server
+import json
 import os
 import re
 import shutil
@@ -322,6 +327,100 @@ def open_page(page, base_url: str, md: str):
     return response
 
 
+# What the walk notes on every page, once it has settled.
+PAGE_FACTS = """() => {
+  const next = Array.from(document.querySelectorAll('article h2')).find(h => h.textContent.trim().startsWith('Next'));
+  let ownNext = null;
+  for (let n = next && next.nextElementSibling; n && n.tagName !== 'H2' && !ownNext; n = n.nextElementSibling) {
+    const a = n.querySelector('a[href]');
+    if (a) ownNext = a.href;
+  }
+  const footer = document.querySelector('a.md-footer__link--next');
+  const article = document.querySelector('article');
+  return {
+    h1: (document.querySelector('article h1') || {innerText: ''}).innerText.trim(),
+    own_next: ownNext,
+    footer_next: footer ? footer.href : null,
+    overflowing: Array.from(document.querySelectorAll('.language-console pre > code'))
+      .filter(e => e.scrollWidth > e.clientWidth + 1)
+      .map(e => e.closest('[id]')?.id || e.textContent.slice(0, 40)),
+    edit_links: Array.from(document.querySelectorAll("a.md-content__button[href*='/edit/main/docs/']"))
+      .map(a => a.getAttribute('href')),
+    docker_docs_links: document.querySelectorAll("article a[href^='https://docs.docker.com/']").length,
+    credit_links: document.querySelectorAll("article a[href$='#where-this-tutorial-comes-from']").length,
+    names_the_original: !!article && article.innerText.includes('docker网络模式以及容器间的网络通信'),
+    repository_links: document.querySelectorAll("a.md-source[href^='https://']").length,
+    entries: performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))
+      .map(e => [e.name, e.decodedBodySize || 0]),
+  };
+}"""
+
+
+def _walk(browser, base_url: str) -> list[dict]:
+    """A reader's walk: the home page, then the footer's "Next" link, page after page, until
+    there is none. On each page, once it has settled: what PAGE_FACTS notes, the console and
+    page errors, the requests it made and those to other hosts (blocked), and a screenshot.
+    The URLs of pages are kept relative to the site, so that every xdist worker (each serving
+    the site on a port of its own) can read them."""
+
+    def relative(url: str | None) -> str | None:
+        return url[len(base_url) :] if url and url.startswith(base_url) else url
+
+    tab = browser.new_page()
+    errors = watch(tab)
+    fetched: list[str] = []
+    tab.on("request", lambda request: fetched.append(request.url))
+    visits: list[dict] = []
+    try:
+        before = len(browser.blocked)
+        response = tab.goto(base_url, wait_until="load")
+        while True:
+            tab.wait_for_load_state("networkidle")
+            tab.wait_for_timeout(300)
+            facts = tab.evaluate(PAGE_FACTS)
+            facts.update(
+                url=relative(tab.url),
+                status=response.status if response else None,
+                errors=list(errors),
+                outside=browser.blocked[before:],
+                fetched=list(fetched),
+                own_next=relative(facts["own_next"]),
+                footer_next=relative(facts["footer_next"]),
+            )
+            visits.append(facts)
+            name = facts["url"].strip("/").replace("/", "-") or "index"
+            tab.screenshot(path=str(ARTIFACTS / f"page-{name}.png"))  # the top of it: a full page costs seconds
+            if facts["footer_next"] is None or len(visits) > len(nav_pages()):
+                return visits
+            errors.clear()
+            fetched.clear()
+            before = len(browser.blocked)
+            with tab.expect_navigation(wait_until="load") as navigation:
+                tab.locator("a.md-footer__link--next").first.click()
+            response = navigation.value
+    finally:
+        tab.close()
+
+
+@pytest.fixture(scope="session")
+def walk(browser, base_url: str, tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
+    """The reader's walk through every page (_walk), made once per session: the tests that
+    need every page loaded read its notes instead of loading every page again each."""
+    folder = _made_once(
+        tmp_path_factory,
+        "reader-walk",
+        lambda folder: (folder / "walk.json").write_text(json.dumps(_walk(browser, base_url)), encoding="utf-8"),
+    )
+    return json.loads((folder / "walk.json").read_text(encoding="utf-8"))
+
+
+def walked(walk: list[dict]) -> list[tuple[str, dict]]:
+    """(page, its notes) for the nav's pages, in order; the walk must have reached each one."""
+    urls = [visit["url"] for visit in walk]
+    assert urls == [url_of(md) for md in nav_pages()], f"the footer's Next links led through {urls}"
+    return list(zip(nav_pages(), walk, strict=True))
+
+
 # --------------------------------------------------------------------------- tests
 
 
@@ -353,7 +452,6 @@ def test_navigation_reaches_every_page(page, base_url: str) -> None:
         assert page.url == url
         heading = page.locator("article h1").first
         assert heading.is_visible() and heading.inner_text().strip(), f"{md}: no h1"
-        page.screenshot(path=str(ARTIFACTS / f"page-{slug(md)}.png"), full_page=True)
 
 
 def search(page, url: str, query: str) -> list[str]:
@@ -499,7 +597,7 @@ def test_mermaid_diagrams_render_offline(page, base_url: str, site: Path) -> Non
 PROBE_HOST = "docsexec-probe.invalid"  # a name that never resolves: the route blocks it before any lookup
 
 
-def test_no_console_errors_on_any_page(browser, base_url: str) -> None:
+def test_no_console_errors_on_any_page(browser, base_url: str, walk: list[dict]) -> None:
     """Every page loads and settles without a console error, a page error or an outside
     request. The watch is shown to work first: an error logged, an exception thrown and a
     request for another host, made on purpose, are each seen."""
@@ -520,22 +618,13 @@ def test_no_console_errors_on_any_page(browser, base_url: str) -> None:
         assert any(e.startswith("console: docsexec probe: logged") for e in errors), errors
         assert any(e.startswith("page error: ") and "docsexec probe: thrown" in e for e in errors), errors
         assert [urlsplit(url).hostname for url in browser.blocked[before:]] == [PROBE_HOST], browser.blocked[before:]
-        visited = []
-        for md in nav_pages():
-            errors.clear()
-            before = len(browser.blocked)
-            open_page(tab, base_url, md)
-            tab.wait_for_load_state("networkidle")
-            tab.wait_for_timeout(300)
-            assert tab.locator("article h1").first.inner_text().strip(), f"{md}: the page has no heading"
-            assert errors == [], f"{md}: " + "\n".join(errors)
-            assert browser.blocked[before:] == [], (
-                f"{md}: requests to hosts other than 127.0.0.1: {browser.blocked[before:]}"
-            )
-            visited.append(md)
-        assert visited == nav_pages() and len(visited) >= 10
     finally:
         tab.close()
+    for md, visit in walked(walk):
+        assert visit["status"] == 200, f"{md}: HTTP {visit['status']}"
+        assert visit["h1"], f"{md}: the page has no heading"
+        assert visit["errors"] == [], f"{md}: " + "\n".join(visit["errors"])
+        assert visit["outside"] == [], f"{md}: requests to hosts other than 127.0.0.1: {visit['outside']}"
 
 
 # --------------------------------------------------------------------------- readable outputs
@@ -557,15 +646,10 @@ def test_no_recorded_output_line_is_wider_than_160_characters(docs: Path) -> Non
     assert not too_wide, too_wide
 
 
-def test_no_transcript_runs_off_the_right_edge(page, base_url: str) -> None:
+def test_no_transcript_runs_off_the_right_edge(page, base_url: str, walk: list[dict]) -> None:
     """Long lines (an error such as "... has active endpoints") wrap instead of being cut off."""
-    for md in nav_pages():
-        open_page(page, base_url, md)
-        overflowing = page.eval_on_selector_all(
-            ".language-console pre > code",
-            "els => els.filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.closest('[id]')?.id || e.textContent.slice(0, 40))",
-        )
-        assert not overflowing, f"{md}: transcripts wider than the column: {overflowing}"
+    for md, visit in walked(walk):
+        assert not visit["overflowing"], f"{md}: transcripts wider than the column: {visit['overflowing']}"
     open_page(page, base_url, "user-defined-networks.md")
     page.locator('[id="rm-in-use"]').evaluate(REVEAL)  # its tab may not be the one a linked choice shows
     page.locator('[id="rm-in-use"]').scroll_into_view_if_needed()
@@ -613,31 +697,18 @@ def _diagram_count(site: Path, md: str) -> int:
     return len(MERMAID_PRE.findall((site / url_of(md) / "index.html").read_text(encoding="utf-8")))
 
 
-def test_mermaid_is_loaded_only_where_there_is_a_diagram(page, base_url: str, site: Path) -> None:
+def test_mermaid_is_loaded_only_where_there_is_a_diagram(walk: list[dict], site: Path) -> None:
     """The 3.57 MB mermaid.min.js was loaded, blocking, on every page."""
     with_diagram = without = 0
-    for md in nav_pages():
+    for md, visit in walked(walk):
         html = (site / url_of(md) / "index.html").read_text(encoding="utf-8")
         assert "mermaid.min.js" not in html, f"{md}: the HTML itself loads mermaid.min.js (render-blocking)"
-        fetched: list[str] = []
-
-        def record(request, fetched=fetched) -> None:
-            fetched.append(request.url)
-
-        page.on("request", record)
-        open_page(page, base_url, md)
-        page.wait_for_load_state("networkidle")
-        page.remove_listener("request", record)
-        loaded = any(url.endswith("/mermaid.min.js") for url in fetched)
-        entries = page.evaluate(
-            "() => performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))"
-            ".map(e => [e.name, e.decodedBodySize || 0])"
-        )
+        loaded = any(url.endswith("/mermaid.min.js") for url in visit["fetched"] + [e[0] for e in visit["entries"]])
         # The search index is the site's, not the page's: Material fetches it after the page
         # has loaded, in the background, once per visit (the browser caches it), for the whole
         # site and both editions. Its own budget is below; the page's is everything else.
-        index = sum(size for url, size in entries if url.endswith(SEARCH_INDEX))
-        weight = sum(size for url, size in entries if not url.endswith(SEARCH_INDEX))
+        index = sum(size for url, size in visit["entries"] if url.endswith(SEARCH_INDEX))
+        weight = sum(size for url, size in visit["entries"] if not url.endswith(SEARCH_INDEX))
         assert index <= MAX_SEARCH_INDEX_BYTES, f"{md}: the search index is {index} bytes"
         if _diagram_count(site, md):
             with_diagram += 1
@@ -646,7 +717,6 @@ def test_mermaid_is_loaded_only_where_there_is_a_diagram(page, base_url: str, si
             without += 1
             assert not loaded, f"{md} has no diagram but loaded mermaid.min.js"
             assert weight <= MAX_PAGE_BYTES_WITHOUT_DIAGRAM, f"{md}: {weight} bytes without a diagram"
-        page.goto("about:blank")
     assert with_diagram and without, (with_diagram, without)
 
 
@@ -715,46 +785,25 @@ def test_diagrams_are_legible_on_a_phone(browser, base_url: str, site: Path) -> 
 # --------------------------------------------------------------------------- the reader's path
 
 
-def test_next_links_lead_from_home_through_every_page(page, base_url: str) -> None:
-    expected = [base_url + url_of(md) for md in nav_pages()]
-    open_page(page, base_url, "index.md")
-    visited = [page.url]
-    while True:
-        footer_next = page.locator("a.md-footer__link--next")
-        if not footer_next.count():
-            break
-        target = footer_next.first.evaluate("a => a.href")
-        own_next = page.evaluate(
-            """() => { const h = Array.from(document.querySelectorAll('article h2')).find(h => h.textContent.trim().startsWith('Next'));
-                       if (!h) return null;
-                       for (let n = h.nextElementSibling; n && n.tagName !== 'H2'; n = n.nextElementSibling) {
-                         const a = n.querySelector('a[href]'); if (a) return a.href; }
-                       return null; }"""
-        )
-        if own_next is not None:
-            assert own_next == target, (
-                f"{page.url}: the page's Next section points to {own_next}, the footer to {target}"
+def test_next_links_lead_from_home_through_every_page(walk: list[dict]) -> None:
+    for md, visit in walked(walk):  # the walk follows the footer's Next links from the home page
+        if visit["own_next"] is not None:
+            assert visit["own_next"] == visit["footer_next"], (
+                f"{md}: the page's Next section points to {visit['own_next']}, the footer to {visit['footer_next']}"
             )
-        with page.expect_navigation(wait_until="load"):
-            footer_next.first.click()
-        visited.append(page.url)
-        assert len(visited) <= len(expected), visited
-    assert visited == expected, visited
+    assert walk[-1]["footer_next"] is None
 
 
-def test_links_to_the_repository_docker_docs_and_the_original(page, base_url: str) -> None:
-    for md in nav_pages():
-        open_page(page, base_url, md)
-        edit = page.locator("a.md-content__button[href*='/edit/main/docs/']")
-        assert edit.count() == 1 and edit.first.get_attribute("href").endswith(md), f"{md}: no edit link"
+def test_links_to_the_repository_docker_docs_and_the_original(walk: list[dict]) -> None:
+    for md, visit in walked(walk):
+        edit = visit["edit_links"]
+        assert len(edit) == 1 and edit[0].endswith(md), f"{md}: no edit link ({edit})"
         if md in TUTORIAL:
-            docker_docs = page.eval_on_selector_all("article a[href^='https://docs.docker.com/']", "as => as.length")
-            assert docker_docs >= 1, f"{md}: no link to Docker's documentation"
-            credit = page.locator("article a[href$='#where-this-tutorial-comes-from']")
-            assert credit.count() >= 1, f"{md}: no credit to the original"
-    open_page(page, base_url, "index.md")
-    assert "docker网络模式以及容器间的网络通信" in page.locator("article").inner_text()
-    assert page.locator("a.md-source[href^='https://']").count() >= 1, "no repository link in the header"
+            assert visit["docker_docs_links"] >= 1, f"{md}: no link to Docker's documentation"
+            assert visit["credit_links"] >= 1, f"{md}: no credit to the original"
+    home = walk[0]
+    assert home["names_the_original"], "the home page does not name the original tutorial"
+    assert home["repository_links"] >= 1, "no repository link in the header"
 
 
 def test_search_finds_a_command_line_option(page, base_url: str) -> None:
