@@ -209,6 +209,15 @@ class Block:
 # --- the run ----------------------------------------------------------------------------------
 
 
+class Mode(enum.StrEnum):
+    """What a run does with what it finds (trycmd's `Mode { Fail, Overwrite }`, cog's --check):
+    CHECK reports divergences and writes nothing; UPDATE writes the real outputs into the page.
+    The value is the CLI command and the JSON report's "mode"."""
+
+    CHECK = "check"
+    UPDATE = "update"
+
+
 class EngineMode(enum.StrEnum):
     """Where a page's shell runs: a private engine per page, or the caller's own engine."""
 

@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .compare.evaluate import evaluate_page
-from .model import Block, BlockVerdict, PageReport, PageRun, Progress, Status
+from .model import Block, BlockVerdict, Mode, PageReport, PageRun, Progress, Status
 from .page import Page
 from .run.runner import RunSettings, run_journey, run_page
 from .scan.fences import scan_file
@@ -31,7 +31,7 @@ def verify_page(
     path: Path,
     settings: RunSettings,
     *,
-    write: bool,
+    mode: Mode,
     progress: Progress | None = None,
     scanned: Scanned | None = None,
     run: PageRun | None = None,
@@ -50,7 +50,7 @@ def verify_page(
     run = run or run_page(path, blocks, settings, progress)
     report.engine_version, report.seconds = run.engine_version, run.seconds
     report.verdicts = evaluate_page(run, settings.primary_name)
-    if write:
+    if mode is Mode.UPDATE:
         written = update_page(page, report.verdicts, Target(source, settings.primary_name, run.engine_version))
         report.verdicts = [settle(verdict, written) for verdict in report.verdicts]
         report.written = written.page_written

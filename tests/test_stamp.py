@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from docsexec.model import PageReport
+from docsexec.model import Mode, PageReport
 from docsexec.page import Page
 from docsexec.report.report import write_json, write_junit
 from docsexec.scan import variants
@@ -116,7 +116,7 @@ def test_a_stale_stamp_is_a_failed_page_in_the_json_and_junit_reports(tmp_path: 
     page = write_page(tmp_path, BODY, None)
     reports = [passed(page, e) for e in BOTH]
     reports += stamp.stale_reports(reports)
-    write_json(tmp_path / "r.json", reports, "check")
+    write_json(tmp_path / "r.json", reports, Mode.CHECK)
     write_junit(tmp_path / "r.xml", reports)
     pages = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["pages"]
     assert [p["error"] for p in pages if p["error"]] == [reports[-1].error]

@@ -24,7 +24,7 @@ from typing import Any, NoReturn
 
 from ..engine.provision import CHOICES as ENGINE_SOURCES
 from ..errors import EXIT_DIVERGED, EXIT_OK, DocsexecError, UsageError
-from ..model import Block, EngineMode, PageReport, Status
+from ..model import Block, EngineMode, Mode, PageReport, Status
 from ..page import find_pages
 from ..pages.jobs import default_workers
 from ..report.progress import ProgressPrinter
@@ -48,13 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
     listing = sub.add_parser("list", help="list tagged blocks")
     listing.add_argument("paths", nargs="*", type=Path)
     listing.add_argument("--json", action="store_true", help="machine-readable output")
-    for name, text in (
-        ("check", "run pages and report divergences; writes nothing"),
-        ("update", "run pages and write real outputs into them"),
+    for mode, text in (
+        (Mode.CHECK, "run pages and report divergences; writes nothing"),
+        (Mode.UPDATE, "run pages and write real outputs into them"),
     ):
-        cmd = sub.add_parser(name, help=text)
+        cmd = sub.add_parser(mode.value, help=text)
         _add_run_options(cmd)
-        if name == "check":
+        if mode is Mode.CHECK:
             _add_journey_options(cmd)
     report = sub.add_parser("report", help="work with JSON reports")
     report.add_argument("action", choices=("merge",))
@@ -243,27 +243,27 @@ def _verify(paths: list[Path], args: argparse.Namespace) -> int:
     if shard is not None:
         tagged, translations = _in_shard(shard, tagged, translations)
     jobs = _jobs(tagged, args)
-    mode = EngineMode(args.engine)
+    engine = EngineMode(args.engine)
     if tagged:  # and the machine checked, once, before any progress line
         environment_gate(
-            mode, [blocks for _, (_, blocks) in tagged], list(dict.fromkeys(s.engine_source for _, _, s in jobs))
+            engine, [blocks for _, (_, blocks) in tagged], list(dict.fromkeys(s.engine_source for _, _, s in jobs))
         )
     printer = ProgressPrinter(quiet=args.quiet)
-    workers = args.jobs if mode is EngineMode.SANDBOX else 1  # a shared engine takes one run at a time
-    options = BatchOptions(workers=workers, use_cache=not args.no_cache, write=args.command == "update")
+    workers = args.jobs if engine is EngineMode.SANDBOX else 1  # a shared engine takes one run at a time
+    options = BatchOptions(workers=workers, use_cache=not args.no_cache, mode=Mode(args.command))
     reports: list[PageReport] = []
     try:
         if getattr(args, "journey", False):
             reports.extend(_journey(tagged, jobs, printer))
         else:
-            for phase in _phases(jobs, options.write):
+            for phase in _phases(jobs, options.mode):
                 verify_all(phase, options, printer, reports)
-            if not options.write:
+            if options.mode is Mode.CHECK:
                 reports.extend(_stale_stamps(reports))
-        reports.extend(_translations(translations, options.write))
+        reports.extend(_translations(translations, options.mode))
     finally:
         if args.report:
-            write_json(args.report, reports, args.command, shard[0] if shard else None)
+            write_json(args.report, reports, options.mode, shard[0] if shard else None)
         if args.junit:
             write_junit(args.junit, reports)
     printer.summary(reports)
@@ -339,7 +339,7 @@ def _mark(paths: list[Path]) -> int:
     return EXIT_OK if all(done for done, _ in results) else EXIT_DIVERGED
 
 
-def _translations(paths: list[Path], write: bool) -> list[PageReport]:
+def _translations(paths: list[Path], mode: Mode) -> list[PageReport]:
     """Translations never run: their blocks are compared with (or, on update, copied from)
     their source pages, after those have run (pages/twins.py); their prose must translate
     the English page as it is now (pages/prose.py), which `update` never marks."""
@@ -348,7 +348,7 @@ def _translations(paths: list[Path], write: bool) -> list[PageReport]:
 
     reports = []
     for path in paths:
-        report = compare_translation(path, write=write)
+        report = compare_translation(path, mode=mode)
         for verdict in report.verdicts:
             if verdict.status is Status.UPDATED:
                 print(f"updated {verdict.block.where} (from its source page)")
@@ -389,11 +389,11 @@ def _auto_source() -> str | None:
     return found.source if found is not None else None
 
 
-def _phases(jobs: list[PageJob], write: bool) -> list[list[PageJob]]:
+def _phases(jobs: list[PageJob], mode: Mode) -> list[list[PageJob]]:
     """A check runs every (page, engine) job at once. An update runs a page's engines in
     order, the primary's first, because a second engine's update compares against what the
     first just wrote: so in phases, the k-th engine of every page at once."""
-    if not write:
+    if mode is Mode.CHECK:
         return [jobs]
     phases: list[list[PageJob]] = []
     seen: dict[Path, int] = {}

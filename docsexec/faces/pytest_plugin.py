@@ -27,7 +27,7 @@ import pytest
 from _pytest._code.code import TerminalRepr
 
 from ..errors import EXIT_ENVIRONMENT, DocsexecError
-from ..model import BlockVerdict, EngineMode, PageReport, PageRun, Progress
+from ..model import BlockVerdict, EngineMode, Mode, PageReport, PageRun, Progress
 from ..page import MARKDOWN_SUFFIXES
 from ..report.report import block_diff
 from ..run.runner import DEFAULT_TIMEOUT, RunSettings
@@ -104,12 +104,14 @@ class MarkdownPage(pytest.File):
 
         try:
             if source_of(self.path) is not None:  # a translation never runs: its blocks are its source's
-                return [compare_translation(_display_path(self.path), write=False)]
+                return [compare_translation(_display_path(self.path), mode=Mode.CHECK)]
             results = []
             for settings in page_settings(self.config, self.path):
                 run = shared_page_run(self.config, self.path, settings)
                 results.append(
-                    verify_page(_display_path(self.path), settings, write=False, scanned=scan_file(self.path), run=run)
+                    verify_page(
+                        _display_path(self.path), settings, mode=Mode.CHECK, scanned=scan_file(self.path), run=run
+                    )
                 )
             return results
         except DocsexecError as exc:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DocsexecError
-from ..model import Block, BlockResult, PageReport, PageRun, Progress, ProgressEvent
+from ..model import Block, BlockResult, Mode, PageReport, PageRun, Progress, ProgressEvent
 from ..run.runner import RunSettings
 
 PR_SET_PDEATHSIG = 1
@@ -40,7 +40,7 @@ class Job:
     index: int  # position in the run: outcomes are delivered in this order
     path: Path
     settings: RunSettings
-    write: bool = False
+    mode: Mode = Mode.CHECK
 
 
 Event = tuple[ProgressEvent, Block, BlockResult | None]

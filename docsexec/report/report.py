@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from ..model import BlockVerdict, PageReport, Status
+from ..model import BlockVerdict, Mode, PageReport, Status
 
 JsonData = dict[str, Any]  # a report as JSON: what write_json writes and merge reads
 
@@ -54,11 +54,11 @@ def _renumber(diff: list[str], offset: int) -> list[str]:
     return out
 
 
-def to_json(reports: list[PageReport], mode: str, shard: str | None = None) -> JsonData:
+def to_json(reports: list[PageReport], mode: Mode, shard: str | None = None) -> JsonData:
     pages = [_page_json(r) for r in reports]
     data = {
         "tool": "docsexec",
-        "mode": mode,
+        "mode": mode.value,
         "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "ok": all(r.ok for r in reports),
         "engines": engines_json(pages),
@@ -111,7 +111,7 @@ def _page_json(report: PageReport) -> JsonData:
     }
 
 
-def write_json(path: Path, reports: list[PageReport], mode: str, shard: str | None = None) -> None:
+def write_json(path: Path, reports: list[PageReport], mode: Mode, shard: str | None = None) -> None:
     write_json_data(path, to_json(reports, mode, shard))
 
 
@@ -121,7 +121,7 @@ def write_json_data(path: Path, data: JsonData) -> None:
 
 
 def write_junit(path: Path, reports: list[PageReport]) -> None:
-    write_junit_data(path, to_json(reports, "check"))
+    write_junit_data(path, to_json(reports, Mode.CHECK))
 
 
 def write_junit_data(path: Path, data: JsonData) -> None:
