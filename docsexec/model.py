@@ -361,3 +361,17 @@ class PageReport:
     @property
     def ok(self) -> bool:
         return self.error is None and all(v.status.passing for v in self.verdicts)
+
+
+@dataclass(frozen=True)
+class Unchecked:
+    """A block no job of a run checks: a tab of engines the run does not include (a run
+    restricted by --engine-source, DOCSEXEC_ENGINE, a shared engine or a journey). Runs say
+    how many and why, in the summary and the reports: no block is left out without a word."""
+
+    block: Block
+    engines: tuple[str, ...]  # the engines whose tab it is, none of them in this run
+
+    @property
+    def reason(self) -> str:
+        return f"a tab of {' and '.join(self.engines)}, not an engine of this run"

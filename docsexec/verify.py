@@ -51,7 +51,9 @@ def verify_page(
     report.engine_version, report.seconds = run.engine_version, run.seconds
     report.verdicts = evaluate_page(run, settings.primary_name)
     if mode is Mode.UPDATE:
-        written = update_page(page, report.verdicts, Target(source, settings.primary_name, run.engine_version))
+        written = update_page(
+            page, report.verdicts, Target(source, settings.primary_name, run.engine_version, settings.engines)
+        )
         report.verdicts = [settle(verdict, written) for verdict in report.verdicts]
         report.written = written.page_written
     return report

@@ -145,7 +145,7 @@ def test_the_json_report_has_every_page_block_status_and_problem(page, tmp_path)
     raw = out.read_text(encoding="utf-8")
     assert raw.endswith("}\n")
     data = json.loads(raw)
-    assert set(data) == {"tool", "mode", "finished", "ok", "engines", "pages", "shard"}
+    assert set(data) == {"tool", "mode", "finished", "ok", "engines", "pages", "unchecked", "shard"}
     assert (data["tool"], data["mode"], data["ok"], data["shard"]) == ("docsexec", "check", False, "1/2")
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", data["finished"])
     assert data["engines"] == [{"source": "debian-forky", "version": "28.5.2", "ok": False}]

@@ -24,7 +24,7 @@ from typing import Any, NoReturn
 
 from ..engine.provision import CHOICES as ENGINE_SOURCES
 from ..errors import EXIT_DIVERGED, EXIT_OK, DocsexecError, UsageError
-from ..model import Block, EngineMode, Mode, PageReport, Status
+from ..model import Block, EngineMode, Mode, PageReport, Status, Unchecked
 from ..page import find_pages
 from ..pages.jobs import default_workers
 from ..report.progress import ProgressPrinter
@@ -243,6 +243,7 @@ def _verify(paths: list[Path], args: argparse.Namespace) -> int:
     if shard is not None:
         tagged, translations = _in_shard(shard, tagged, translations)
     jobs = _jobs(tagged, args)
+    unchecked = _unchecked(tagged, jobs[:1] if getattr(args, "journey", False) else jobs)
     engine = EngineMode(args.engine)
     if tagged:  # and the machine checked, once, before any progress line
         environment_gate(
@@ -262,12 +263,30 @@ def _verify(paths: list[Path], args: argparse.Namespace) -> int:
                 reports.extend(_stale_stamps(reports))
         reports.extend(_translations(translations, options.mode))
     finally:
-        if args.report:
-            write_json(args.report, reports, options.mode, shard[0] if shard else None)
-        if args.junit:
-            write_junit(args.junit, reports)
-    printer.summary(reports)
+        _write_reports(args, reports, options.mode, shard[0] if shard else None, unchecked)
+    printer.summary(reports, unchecked)
     return EXIT_OK if all(r.ok for r in reports) else EXIT_DIVERGED
+
+
+def _write_reports(
+    args: argparse.Namespace, reports: list[PageReport], mode: Mode, shard: str | None, unchecked: list[Unchecked]
+) -> None:
+    if args.report:
+        write_json(args.report, reports, mode, shard, unchecked)
+    if args.junit:
+        write_junit(args.junit, reports, unchecked)
+
+
+def _unchecked(tagged: list[tuple[Path, Scanned]], jobs: list[PageJob]) -> list[Unchecked]:
+    """The blocks none of the jobs runs (a journey runs every page on its first job's engine):
+    tabs of engines not in this run. Every job has the same engines and primary (_jobs)."""
+    from ..scan.variants import unchecked
+
+    if not jobs:
+        return []
+    sources = list(dict.fromkeys(settings.source_name for _, _, settings in jobs))
+    primary = jobs[0][2].primary_name
+    return [item for _, (_, blocks) in tagged for item in unchecked(blocks, sources, primary)]
 
 
 def _in_shard(
@@ -304,9 +323,10 @@ def _journey(tagged: list[tuple[Path, Scanned]], jobs: list[PageJob], printer: P
 def _stale_stamps(reports: list[PageReport]) -> list[PageReport]:
     """A page that passed everywhere but whose provenance line the site build would refuse
     (write/stamp.py, the gate's own rule): one `path:1:` line each, a failure."""
+    from ..pages.config import configured_engines
     from ..write.stamp import stale_reports
 
-    stale = stale_reports(reports)
+    stale = stale_reports(reports, configured_engines())
     for report in stale:
         print(report.error)
     sys.stdout.flush()
@@ -366,18 +386,19 @@ def _translations(paths: list[Path], mode: Mode) -> list[PageReport]:
 def _jobs(tagged: list[tuple[Path, Scanned]], args: argparse.Namespace) -> list[PageJob]:
     """The run as a flat list of (page, scan, settings) jobs, one per page and engine source:
     the unit a scheduler may run side by side (checks; an update runs a page's jobs in order,
-    the primary's first). A page's engines are --engine-source, else DOCSEXEC_ENGINE, else
-    the [tool.docsexec] engines of the project the page belongs to; shared mode has one."""
-    from ..pages.config import run_sources
+    the primary's first). The engines are decided once, the same for every page wherever it
+    is: --engine-source, else DOCSEXEC_ENGINE, else the [tool.docsexec] engines of the project
+    the command runs in (pages/config.py); shared mode has one."""
+    from ..pages.config import configured_engines, run_sources
 
-    base = RunSettings(engine=EngineMode(args.engine), default_timeout=args.timeout)
+    base = RunSettings(engine=EngineMode(args.engine), default_timeout=args.timeout, engines=configured_engines())
     sandbox = base.engine is EngineMode.SANDBOX
-    jobs: list[PageJob] = []
-    for path, page_blocks in tagged:
-        sources, primary = run_sources(args.engine_source, path.parent) if sandbox else ((None,), None)
-        sources = tuple(source or _auto_source() for source in sources) if sandbox else sources
-        jobs.extend((path, page_blocks, replace(base, engine_source=source, primary=primary)) for source in sources)
-    return jobs
+    sources, primary = run_sources(args.engine_source) if sandbox else ((None,), None)
+    sources = tuple(source or _auto_source() for source in sources) if sandbox and tagged else sources
+    base = replace(base, primary=primary)
+    return [
+        (path, page_blocks, replace(base, engine_source=source)) for path, page_blocks in tagged for source in sources
+    ]
 
 
 def _auto_source() -> str | None:

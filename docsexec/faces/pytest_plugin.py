@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -120,14 +121,12 @@ class MarkdownPage(pytest.File):
 
 def page_settings(config: pytest.Config, path: Path) -> list[RunSettings]:
     """How a page runs in this session: once per configured engine, the primary first."""
-    from ..pages.config import run_sources
+    from ..pages.config import configured_engines, run_sources
 
     mode = EngineMode(config.getoption("--docsexec-engine"))
-    sources, primary = run_sources(None, Path(path).parent) if mode is EngineMode.SANDBOX else ((None,), None)
-    return [
-        RunSettings(engine=mode, default_timeout=DEFAULT_TIMEOUT, engine_source=source, primary=primary)
-        for source in sources
-    ]
+    sources, primary = run_sources(None) if mode is EngineMode.SANDBOX else ((None,), None)
+    base = RunSettings(engine=mode, default_timeout=DEFAULT_TIMEOUT, primary=primary, engines=configured_engines())
+    return [replace(base, engine_source=source) for source in sources]
 
 
 def shared_page_run(config: pytest.Config, path: Path, settings: RunSettings | None = None) -> PageRun:

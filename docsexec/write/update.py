@@ -40,6 +40,7 @@ class Target:
     source: str  # the engine source this run was on ("debian-trixie")
     primary: str  # the site's primary engine source
     version: str  # this run's engine version
+    engines: tuple[str, ...] = ()  # the project's engines, in order ([tool.docsexec] engines)
 
 
 @dataclass
@@ -99,7 +100,7 @@ def _plan(page: Page, verdicts: list[BlockVerdict], target: Target) -> _Plan:
     another variant (its output differs from the one shown), or refused; a body equal to the
     page's is left alone."""
     record = provenance.read(page)
-    order = tuple(dict.fromkeys((target.primary, *required_engines(page, record), target.source)))
+    order = tuple(dict.fromkeys((target.primary, *required_engines(target.engines, record), target.source)))
     groups: dict[str, list[Block]] = {}
     for block in scan_page(page):
         if block.options.engines:
