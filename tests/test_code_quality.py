@@ -186,7 +186,7 @@ def test_relative_imports_are_resolved_to_modules() -> None:
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("docsexec", "model", "errors", "common", "page", "slugs"),  # the model and its plumbing
     ("scan",),  # stage 1: pages -> blocks
-    ("engine", "shared"),  # the engines a page runs on: private (sandbox) or the caller's own
+    ("engine", "caller_engine"),  # the engines a page runs on: a private one (sandbox), or the caller's own
     ("run",),  # stage 2: blocks -> results, on an engine
     ("compare",),  # stage 3: results -> verdicts
     ("write",),  # stage 4: verdicts -> the page rewritten
