@@ -321,7 +321,7 @@ class BlockVerdict:
     status: Status
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)  # one line each, file:line first
-    written: list[str] | None = None  # the run in the page's terms (a diff's right side), when outputs diverged
+    normalised: list[str] | None = None  # the run in the page's terms (a diff's right side), when outputs diverged
     fixable: bool = True  # False when update cannot fix it (exit code, relation, error)
     literal: list[str] | None = None  # the body `update` writes: this run's outputs, byte for byte
     refusal: str | None = None  # why this run's outputs cannot be written literally (file:line first)
@@ -348,7 +348,7 @@ class PageReport:
     engine_version: str
     seconds: float
     verdicts: list[BlockVerdict] = field(default_factory=list)
-    written: bool = False  # update rewrote the page
+    page_changed: bool = False  # update rewrote the page (the JSON report's "written")
     error: str | None = None  # the page could not run at all (its engine did not start, say)
     cached: CachedRun | None = None  # not run: an identical earlier run passed (pages/runcache.py)
     engine_source: str = ""  # which configured engine this run was on ("debian-forky")

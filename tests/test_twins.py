@@ -122,7 +122,7 @@ def test_an_extra_block_and_changed_options_fail_check(tmp_path):
     problems = [p for v in report.verdicts for p in v.problems]
     assert any("[fails]: options differ from its source" in p for p in problems)
     assert any("[mine]: no block with this id in the source page" in p for p in problems)
-    assert not report.ok and not report.written
+    assert not report.ok and not report.page_changed
     # update copies the source's fence line (options are the source's), never removes a block
     report = compare_translation(twin, mode=Mode.UPDATE)
     problems = [p for v in report.verdicts for p in v.problems]
@@ -223,4 +223,4 @@ def test_update_gives_a_translation_the_per_engine_tabs_of_its_source(tmp_path):
         in text
     )
     assert "打个招呼。" in text and "然后失败。" in text
-    assert compare_translation(twin, mode=Mode.UPDATE).written is False
+    assert compare_translation(twin, mode=Mode.UPDATE).page_changed is False

@@ -123,7 +123,7 @@ def _mark_rewritten(report: PageReport, keys: set[str]) -> None:
     `update` says which of the translation's blocks it changed, as it does for a source page."""
     if not keys:
         return
-    report.written = True
+    report.page_changed = True
     report.verdicts = [
         replace(v, status=Status.UPDATED) if v.status is Status.OK and variants.base_id(v.block) in keys else v
         for v in report.verdicts
@@ -143,7 +143,7 @@ def _compare_block(block: Block, source_block: Block) -> tuple[BlockVerdict, lis
     if ours == theirs:
         return verdict, None
     verdict.status = Status.DIVERGED
-    verdict.written = theirs
+    verdict.normalised = theirs
     verdict.problems.append(
         f"{block.where}: differs from its source {source_block.where} (run `docsexec update` to copy it)"
     )
@@ -193,7 +193,7 @@ def _sync(page: Page, source_page: Page, syncs: list[tuple[Block, list[str]]], r
         new_page = provenance.with_line(new_page, source_line)
     if new_page.lines != page.lines:
         new_page.write_atomically()
-        report.written = True
+        report.page_changed = True
 
 
 # --- structure: per-engine tabs ---------------------------------------------------------------

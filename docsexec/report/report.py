@@ -27,10 +27,10 @@ def block_diff(verdict: BlockVerdict) -> list[str]:
     block = verdict.block
     lines = [f"--- {block.where}"]
     lines.extend(verdict.problems)
-    if verdict.written is not None:
+    if verdict.normalised is not None:
         diff = difflib.unified_diff(
             list(block.body),
-            verdict.written,
+            verdict.normalised,
             fromfile=f"{block.path}:{block.fence_line} [{block.id}] recorded",
             tofile="actual",
             lineterm="",
@@ -99,7 +99,7 @@ def _page_json(report: PageReport) -> JsonData:
         "engine_source": report.engine_source,
         "engine_version": report.engine_version,
         "seconds": report.seconds,
-        "written": report.written,
+        "written": report.page_changed,
         "error": report.error,
         "cached": None
         if report.cached is None
