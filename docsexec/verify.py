@@ -12,7 +12,7 @@ only where it differs.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .compare.evaluate import evaluate_page
@@ -24,7 +24,15 @@ from .scan.variants import select
 from .write.update import Target, UpdateOutcome, update_page
 
 Scanned = tuple[Page, list[Block]]  # a page and its tagged blocks, as scanned
-PageJob = tuple[Path, Scanned, RunSettings]  # one page on one engine: the unit of a run
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """One page on one engine: the unit of a run (pages/plan.py makes them)."""
+
+    path: Path
+    scanned: Scanned  # the page as scanned when the plan was made
+    settings: RunSettings  # the engine it runs on
 
 
 def verify_page(

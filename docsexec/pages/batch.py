@@ -30,12 +30,12 @@ class BatchOptions:
 
 
 def verify_all(work: list[PageJob], options: BatchOptions, printer: ProgressPrinter, reports: list[PageReport]) -> None:
-    """Verify every (page, scan, settings) job: one page on one engine. Reports are appended
+    """Verify every job: one page on one engine. Reports are appended
     in job order (to `reports`, so a caller's `finally` can still write what was done when a
     later page fails or Ctrl-C arrives)."""
-    jobs = [Job(index, path, settings, options.mode) for index, (path, _, settings) in enumerate(work)]
-    scans = {job.index: scanned for job, (_, scanned, _) in zip(jobs, work, strict=True)}
-    several_engines = len({settings.engine_source for _, _, settings in work}) > 1
+    jobs = [Job(index, each.path, each.settings, options.mode) for index, each in enumerate(work)]
+    scans = {job.index: each.scanned for job, each in zip(jobs, work, strict=True)}
+    several_engines = len({each.settings.engine_source for each in work}) > 1
     keys, sources = (
         _keys([j for j in jobs if j.settings.engine is EngineMode.SANDBOX], scans) if cache_enabled() else ({}, {})
     )
