@@ -209,6 +209,15 @@ class Block:
 # --- the run ----------------------------------------------------------------------------------
 
 
+class Mode(enum.StrEnum):
+    """What a run does with what it finds (trycmd's `Mode { Fail, Overwrite }`, cog's --check):
+    CHECK reports divergences and writes nothing; UPDATE writes the real outputs into the page.
+    The value is the CLI command and the JSON report's "mode"."""
+
+    CHECK = "check"
+    UPDATE = "update"
+
+
 class EngineMode(enum.StrEnum):
     """Where a page's shell runs: a private engine per page, or the caller's own engine."""
 
@@ -312,7 +321,7 @@ class BlockVerdict:
     status: Status
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)  # one line each, file:line first
-    written: list[str] | None = None  # the run in the page's terms (a diff's right side), when outputs diverged
+    normalised: list[str] | None = None  # the run in the page's terms (a diff's right side), when outputs diverged
     fixable: bool = True  # False when update cannot fix it (exit code, relation, error)
     literal: list[str] | None = None  # the body `update` writes: this run's outputs, byte for byte
     refusal: str | None = None  # why this run's outputs cannot be written literally (file:line first)
@@ -339,7 +348,7 @@ class PageReport:
     engine_version: str
     seconds: float
     verdicts: list[BlockVerdict] = field(default_factory=list)
-    written: bool = False  # update rewrote the page
+    page_changed: bool = False  # update rewrote the page (the JSON report's "written")
     error: str | None = None  # the page could not run at all (its engine did not start, say)
     cached: CachedRun | None = None  # not run: an identical earlier run passed (pages/runcache.py)
     engine_source: str = ""  # which configured engine this run was on ("debian-forky")
@@ -352,3 +361,17 @@ class PageReport:
     @property
     def ok(self) -> bool:
         return self.error is None and all(v.status.passing for v in self.verdicts)
+
+
+@dataclass(frozen=True)
+class Unchecked:
+    """A block no job of a run checks: a tab of engines the run does not include (a run
+    restricted by --engine-source, DOCSEXEC_ENGINE, a shared engine or a journey). Runs say
+    how many and why, in the summary and the reports: no block is left out without a word."""
+
+    block: Block
+    engines: tuple[str, ...]  # the engines whose tab it is, none of them in this run
+
+    @property
+    def reason(self) -> str:
+        return f"a tab of {' and '.join(self.engines)}, not an engine of this run"

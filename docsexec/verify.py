@@ -12,26 +12,34 @@ only where it differs.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .compare.evaluate import evaluate_page
-from .model import Block, BlockVerdict, PageReport, PageRun, Progress, Status
+from .model import Block, BlockVerdict, Mode, PageReport, PageRun, Progress, Status
 from .page import Page
 from .run.runner import RunSettings, run_journey, run_page
 from .scan.fences import scan_file
 from .scan.variants import select
-from .write.update import Target, Written, update_page
+from .write.update import Target, UpdateOutcome, update_page
 
 Scanned = tuple[Page, list[Block]]  # a page and its tagged blocks, as scanned
-PageJob = tuple[Path, Scanned, RunSettings]  # one page on one engine: the unit of a run
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """One page on one engine: the unit of a run (pages/plan.py makes them)."""
+
+    path: Path
+    scanned: Scanned  # the page as scanned when the plan was made
+    settings: RunSettings  # the engine it runs on
 
 
 def verify_page(
     path: Path,
     settings: RunSettings,
     *,
-    write: bool,
+    mode: Mode,
     progress: Progress | None = None,
     scanned: Scanned | None = None,
     run: PageRun | None = None,
@@ -50,20 +58,22 @@ def verify_page(
     run = run or run_page(path, blocks, settings, progress)
     report.engine_version, report.seconds = run.engine_version, run.seconds
     report.verdicts = evaluate_page(run, settings.primary_name)
-    if write:
-        written = update_page(page, report.verdicts, Target(source, settings.primary_name, run.engine_version))
-        report.verdicts = [settle(verdict, written) for verdict in report.verdicts]
-        report.written = written.page_written
+    if mode is Mode.UPDATE:
+        outcome = update_page(
+            page, report.verdicts, Target(source, settings.primary_name, run.engine_version, settings.engines)
+        )
+        report.verdicts = [settle(verdict, outcome) for verdict in report.verdicts]
+        report.page_changed = outcome.page_changed
     return report
 
 
-def settle(verdict: BlockVerdict, written: Written) -> BlockVerdict:
+def settle(verdict: BlockVerdict, outcome: UpdateOutcome) -> BlockVerdict:
     """A verdict after the update step: UPDATED when its real output is now on the page; with
     the reason when this engine could not write it."""
     ident = verdict.block.id
-    if ident in written.refused:
-        return replace(verdict, fixable=False, problems=[*verdict.problems, written.refused[ident]])
-    if ident in written.updated:
+    if ident in outcome.refused:
+        return replace(verdict, fixable=False, problems=[*verdict.problems, outcome.refused[ident]])
+    if ident in outcome.updated:
         return replace(verdict, status=Status.UPDATED)
     return verdict
 

@@ -29,11 +29,23 @@ def engine_ready() -> None:
         )
 
 
+def docsexec_cwd(args: tuple[str, ...]) -> Path:
+    """Where a test runs docsexec: the repository's root, unless the paths it names are a test's
+    own (absolute, existing, outside the repository): then the folder of the first, as a user
+    of another project runs docsexec in it. A run's engines are those of the project it runs in
+    (pages/config.py), so a test's page runs on its own folder's engines (one without a
+    [tool.docsexec] table), not on the repository's three."""
+    paths = [Path(arg) for arg in args if arg.startswith("/") and Path(arg).exists()]
+    if not paths or any(path.is_relative_to(REPO) for path in paths):
+        return REPO
+    return paths[0] if paths[0].is_dir() else paths[0].parent
+
+
 def run_docsexec(*args: str, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    """Run the real CLI in a child process, as a user or CI would."""
+    """Run the real CLI in a child process, as a user or CI would (in docsexec_cwd(args) by default)."""
     return subprocess.run(
         [sys.executable, "-m", "docsexec", *args],
-        cwd=cwd or REPO,
+        cwd=cwd or docsexec_cwd(args),
         capture_output=True,
         text=True,
         timeout=timeout,

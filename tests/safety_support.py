@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import docsexec_cwd
 from docsexec.engine import layout
 from docsexec.engine.reaper import STAGING_PREFIX
 from engine_fixtures import traces
@@ -45,7 +46,7 @@ class Run:
         self.args = args
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "docsexec", *args],
-            cwd=cwd or REPO,
+            cwd=cwd or docsexec_cwd(args),
             env=dict(env) if env is not None else None,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -15,6 +15,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "docsexec"
 LINTED = ["docsexec", "tests", "bench"]
@@ -175,3 +177,53 @@ def test_relative_imports_are_resolved_to_modules() -> None:
     known = {"docsexec.compare", "docsexec.compare.bindings", "docsexec.errors", "docsexec.page"}
     targets = set().union(*(import_targets(base, names, known) for base, names in imports))
     assert targets == known
+
+
+# The layers of docsexec/, bottom first: a module may import its own layer and the layers below,
+# never one above (import cycles aside, which the test above forbids everywhere). A name is a
+# folder (every module in it) or a module of the package's top. Adding a folder or a top-level
+# module means placing it here, once.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("docsexec", "model", "errors", "common", "page", "slugs"),  # the model and its plumbing
+    ("scan",),  # stage 1: pages -> blocks
+    ("engine", "caller_engine"),  # the engines a page runs on: a private one (sandbox), or the caller's own
+    ("run",),  # stage 2: blocks -> results, on an engine
+    ("compare",),  # stage 3: results -> verdicts
+    ("write",),  # stage 4: verdicts -> the page rewritten
+    ("report",),  # stage 5: reports -> diffs, JSON, JUnit, progress
+    ("verify",),  # one page through the stages
+    ("pages",),  # many pages: jobs, cache, shards, translations, journeys
+    ("faces", "__main__"),  # the command line, the pytest, MkDocs and Markdown plugins
+)
+
+
+def layer_of(module: str) -> int:
+    """The layer of a dotted module name (docsexec.run.session -> run's)."""
+    parts = module.split(".")
+    unit = parts[1] if len(parts) > 1 else parts[0]
+    found = [index for index, layer in enumerate(LAYERS) if unit in layer]
+    assert found, f"{module}: its folder or module {unit!r} has no layer in LAYERS (tests/test_code_quality.py)"
+    return found[0]
+
+
+def upward_imports(graph: dict[str, set[str]]) -> list[str]:
+    """`a (layer) -> b (layer)` for each import of a module from a layer above its own."""
+    return [
+        f"{module} ({LAYERS[layer_of(module)][0]}) -> {target} ({LAYERS[layer_of(target)][0]})"
+        for module, targets in sorted(graph.items())
+        for target in sorted(targets)
+        if layer_of(target) > layer_of(module)
+    ]
+
+
+def test_every_module_imports_only_its_own_layer_or_below() -> None:
+    upward = upward_imports(import_graph())
+    assert not upward, "imports that run up a layer (LAYERS, bottom first):\n" + "\n".join(upward)
+
+
+def test_the_layer_rule_finds_a_planted_upward_import() -> None:
+    # The checker itself must be able to fail: write/ reaching up into pages/, and a module no layer holds.
+    graph = {"docsexec.write.stamp": {"docsexec.pages.config", "docsexec.scan.fences"}, "docsexec.scan.fences": set()}
+    assert upward_imports(graph) == ["docsexec.write.stamp (write) -> docsexec.pages.config (pages)"]
+    with pytest.raises(AssertionError, match="'plan' has no layer"):
+        layer_of("docsexec.plan.engines")

@@ -110,7 +110,7 @@ def test_written_keeps_recorded_values_that_are_bound():
         ],
     )
     assert not result.matched
-    assert result.written == [
+    assert result.normalised == [
         "PING 172.17.0.2 (172.17.0.2): 56 data bytes",
         "64 bytes from 172.17.0.2: seq=0 ttl=64 time=0.3 ms",
         "extra 172.18.0.9",  # a new, unbound value is written as it really is
@@ -124,7 +124,7 @@ def test_a_changed_line_keeps_its_recorded_values_and_their_bindings():
         ["41: eth0@if42: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP"],
     )
     assert not result.matched
-    assert result.written == ["17: eth0@if18: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP"]
+    assert result.normalised == ["17: eth0@if18: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP"]
     # so the host side, recorded with the same numbers, still matches afterwards
     assert cmp.compare(["18: veth8c57a51@if17: <UP>"], ["42: veth3f0e2b9@if41: <UP>"]).matched
 

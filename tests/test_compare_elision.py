@@ -12,13 +12,13 @@ def compare(expected, actual, options=None):
 def test_literal_match_writes_expected_byte_for_byte():
     expected = ["NETWORK ID     NAME      DRIVER    SCOPE", "  trailing  "]
     result = compare(expected, ["NETWORK ID     NAME      DRIVER    SCOPE", "  trailing"])
-    assert result.matched and result.written == expected and result.notes == []
+    assert result.matched and result.normalised == expected and result.notes == []
 
 
 def test_literal_difference_is_caught_and_explained():
     result = compare(["ping: bad address 'dx-b'"], ["ping: unknown host 'dx-b'"])
     assert not result.matched
-    assert result.written == ["ping: unknown host 'dx-b'"]
+    assert result.normalised == ["ping: unknown host 'dx-b'"]
     assert result.notes == ["line 1: 'bad address' became 'unknown host'"]
 
 
@@ -38,7 +38,7 @@ def test_elision_alignment_is_not_greedy():
 def test_elision_needs_its_anchors():
     result = compare(["A", "...", "C"], ["A", "B1", "C", "B2", "D"])
     assert not result.matched
-    assert result.written == ["A", "...", "C", "B2", "D"]
+    assert result.normalised == ["A", "...", "C", "B2", "D"]
 
 
 def test_leading_and_trailing_elisions():
@@ -58,7 +58,7 @@ def test_inline_elision():
     expected = ["Unable to find image '[..]' locally", "Status: [..]"]
     actual = ["Unable to find image 'busybox:latest' locally", "Status: Downloaded newer image for busybox:latest"]
     result = compare(expected, actual)
-    assert result.matched and result.written == expected
+    assert result.matched and result.normalised == expected
 
 
 def test_inline_elision_keeps_surrounding_text_checked():
@@ -76,14 +76,14 @@ def test_diverged_output_keeps_elisions_that_still_match():
     ]
     result = compare(expected, actual)
     assert not result.matched
-    assert result.written == [*expected[:3], "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 1500"]
+    assert result.normalised == [*expected[:3], "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 1500"]
     assert result.notes == ["line 4: '65536' became '1500'"]
 
 
 def test_missing_and_new_lines_are_noted():
     result = compare(["a", "b", "c"], ["a", "c", "d"])
     assert not result.matched
-    assert result.written == ["a", "c", "d"]
+    assert result.normalised == ["a", "c", "d"]
     assert any("line 2: missing" in n for n in result.notes)
     assert any("new line 'd'" in n for n in result.notes)
 

@@ -31,7 +31,7 @@ def next_run(new_key=False):
 def test_same_data_other_run_matches_and_writes_recording():
     result = PageComparator().compare(NETWORK_INSPECT, dump(next_run()))
     assert result.matched, result.notes
-    assert result.written == NETWORK_INSPECT
+    assert result.normalised == NETWORK_INSPECT
     assert result.literal == dump(next_run())  # update writes this run, byte for byte
     assert result.refusal is None
 
@@ -68,14 +68,14 @@ def test_key_recorded_but_missing_is_a_divergence():
     result = PageComparator().compare(NETWORK_INSPECT, dump(real))
     assert not result.matched
     assert result.notes == ["$[0]: key 'Internal' is missing from the output"]
-    assert '        "Internal": false,' not in result.written
+    assert '        "Internal": false,' not in result.normalised
 
 
 def test_strict_json_rejects_unrecorded_keys():
     result = PageComparator().compare(NETWORK_INSPECT, dump(next_run(new_key=True)), {"json": "strict"})
     assert not result.matched
     assert result.notes == ["$[0]: keys not recorded (and no `...` marks an omission): 'EnableIPv4'"]
-    assert '        "EnableIPv4": true' in result.written
+    assert '        "EnableIPv4": true' in result.normalised
 
 
 def test_json_off_compares_text():
@@ -173,7 +173,7 @@ def test_elision_lines_inside_json():
         "]",
     ]
     result = PageComparator().compare(recorded, dump(next_run()))
-    assert result.matched and result.written == recorded
+    assert result.matched and result.normalised == recorded
 
 
 def test_elision_in_a_list_allows_more_elements():
@@ -216,7 +216,7 @@ def test_written_keeps_recorded_layout_and_changes_only_divergent_leaves():
         line.replace('"Driver": "bridge"', '"Driver": "macvlan"').replace('"mybox"', '"other"')
         for line in NETWORK_INSPECT
     ]
-    assert result.written == expected  # same IDs and addresses as the page, same layout, no new keys
+    assert result.normalised == expected  # same IDs and addresses as the page, same layout, no new keys
 
 
 def test_written_for_a_subset_stays_a_subset():
@@ -227,7 +227,7 @@ def test_written_for_a_subset_stays_a_subset():
     real[0]["IPAM"]["Config"][0]["Subnet"] = "172.18.0.0/20"
     result = PageComparator().compare(recorded, dump(real))
     assert not result.matched
-    assert result.written == dump(
+    assert result.normalised == dump(
         [{"Name": "bridge", "Driver": "bridge", "IPAM": {"Config": [{"Subnet": "172.17.0.0/20"}]}}], indent=2
     )
 
@@ -251,7 +251,7 @@ def test_json_lines_compare_per_line_as_data():
     assert not PageComparator().compare(recorded, real).matched  # a line cannot mark an omission
     recorded = [line.replace("9a0c3b1d55e2", "d1d8e01c550f").replace("77aa0cd1b2e3", "ea6e8c7b7b95") for line in real]
     result = PageComparator().compare(recorded, real)
-    assert result.matched and result.written == recorded and result.literal == real
+    assert result.matched and result.normalised == recorded and result.literal == real
     assert PageComparator().compare(recorded, real, {"json": "strict"}).matched
     reordered = [
         recorded[0].replace('"Driver":"bridge","ID":"d1d8e01c550f"', '"ID":"d1d8e01c550f","Driver":"bridge"'),
@@ -273,7 +273,7 @@ def test_json_lines_follow_the_document_rules_id_keyed_maps_included():
     cmp = PageComparator()
     assert cmp.compare([OLD_CONTAINER], [NEW_CONTAINER]).matched
     result = cmp.compare(["networks:", line, "done"], ["networks:", real, "done"])
-    assert result.matched and result.written == ["networks:", line, "done"]
+    assert result.matched and result.normalised == ["networks:", line, "done"]
     # the same recorded ID standing for another container on the next line: caught
     other = "0" * 12 + "a" * 52
     cmp = PageComparator()

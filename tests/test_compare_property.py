@@ -1,5 +1,5 @@
 """Properties: a page compared with its own text always matches and is written back byte
-for byte; `written` after a divergence always matches the output it came from (so
+for byte; `normalised` after a divergence always matches the output it came from (so
 `update` followed by `check` passes); a consistent renaming of volatile values matches."""
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def _real(lines: list[str]) -> list[str]:
 def test_text_matches_itself_and_is_written_back_unchanged(lines):
     result = PageComparator().compare(lines, _real(lines))
     assert result.matched, result.notes
-    assert result.written == lines
+    assert result.normalised == lines
 
 
 _JSON = st.recursive(
@@ -97,7 +97,7 @@ def test_json_matches_itself(value, indent):
     lines = json.dumps(value, indent=indent).splitlines()
     result = PageComparator().compare(lines, lines)
     assert result.matched, result.notes
-    assert result.written == lines
+    assert result.normalised == lines
 
 
 _POOL = [
@@ -121,10 +121,10 @@ _POOL = [
 def test_written_after_divergence_matches_what_was_seen(recorded, real):
     real = [line for line in real if line not in ("...", "[..] ttl=64 [..]")]
     result = PageComparator().compare(recorded, real)
-    again = PageComparator().compare(result.written, real)
-    assert again.matched, (result.written, again.notes)
+    again = PageComparator().compare(result.normalised, real)
+    assert again.matched, (result.normalised, again.notes)
     if result.matched:
-        assert result.written == recorded
+        assert result.normalised == recorded
 
 
 _IPS = st.lists(st.integers(2, 250), min_size=3, max_size=3, unique=True)

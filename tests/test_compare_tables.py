@@ -14,7 +14,7 @@ PS_LATER = [
 
 def test_repadded_row_matches_and_writes_recording():
     result = PageComparator().compare(DOCKER_PS, PS_LATER)
-    assert result.matched and result.written == DOCKER_PS
+    assert result.matched and result.normalised == DOCKER_PS
 
 
 def test_cells_still_compared_literally():
@@ -51,14 +51,14 @@ def test_network_ls_driver_change_is_caught_and_written_with_real_spacing():
     result = PageComparator().compare(NETWORK_LS, real)
     assert not result.matched
     assert result.notes == ["line 3: 'bridge' became 'macvlan'"]
-    assert result.written == [*NETWORK_LS[:2], "0994c160a8ea   custom_network   macvlan   local", *NETWORK_LS[3:]]
+    assert result.normalised == [*NETWORK_LS[:2], "0994c160a8ea   custom_network   macvlan   local", *NETWORK_LS[3:]]
 
 
 def test_diverged_table_keeps_matching_rows_aligned_with_real_columns():
     real = [*PS_LATER, '3c74c9d622ac   busybox   "sleep 900"   About a minute ago   Up About a minute             dx-b']
     result = PageComparator().compare(DOCKER_PS, real)
     assert not result.matched
-    assert result.written == [
+    assert result.normalised == [
         "CONTAINER ID   IMAGE     COMMAND       CREATED              STATUS              PORTS     NAMES",
         '614bb8498c45   busybox   "sleep 900"   2 seconds ago        Up 1 second                   dx-a',
         '3c74c9d622ac   busybox   "sleep 900"   About a minute ago   Up About a minute             dx-b',

@@ -121,7 +121,7 @@ def test_class_matches_another_run(cls, recorded, real):
     assert cls in [name for name, _ in classes_in(recorded)]
     result = compare([recorded], [real])
     assert result.matched, result.notes
-    assert result.written == [recorded]
+    assert result.normalised == [recorded]
 
 
 @pytest.mark.parametrize("cls,recorded,real", RERUNS, ids=[f"{c}-{k}" for k, (c, _, _) in enumerate(RERUNS)])

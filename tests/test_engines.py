@@ -15,8 +15,9 @@ from xml.etree import ElementTree
 
 import pytest
 
-from conftest import run_docsexec
+from conftest import REPO, run_docsexec
 from docsexec.page import Page
+from docsexec.pages.config import configured_engines
 from docsexec.scan import variants
 from docsexec.scan.fences import scan_page
 from docsexec.scan.regions import regions
@@ -55,7 +56,7 @@ def project(folder: Path, page: str = PAGE) -> Path:
 def recorded(tmp_path_factory) -> str:
     """The page after one real `update` on both engines."""
     page = project(tmp_path_factory.mktemp("engines"))
-    done = run_docsexec("update", str(page))
+    done = run_docsexec("update", str(page), cwd=page.parents[1])
     assert done.returncode == 0, done.stdout + done.stderr
     return page.read_text(encoding="utf-8")
 
@@ -84,7 +85,7 @@ def test_plain_check_runs_every_page_on_both_engines_in_one_report(tmp_path, rec
     page = project(tmp_path, recorded)
     report, junit = tmp_path / "check.json", tmp_path / "junit.xml"
     with own_sandboxes() as made:
-        done = run_docsexec("check", str(page), "--report", str(report), "--junit", str(junit))
+        done = run_docsexec("check", str(page), "--report", str(report), "--junit", str(junit), cwd=page.parents[1])
     assert done.returncode == 0, done.stdout + done.stderr
     data = json.loads(report.read_text())
     assert [(p["engine_source"], p["engine_version"][:4]) for p in data["pages"]] == [
@@ -92,6 +93,7 @@ def test_plain_check_runs_every_page_on_both_engines_in_one_report(tmp_path, rec
         ("debian-trixie", "26.1"),
     ]
     assert [e["source"] for e in data["engines"]] == ["debian-forky", "debian-trixie"]
+    assert data["unchecked"] == [] and "not checked" not in done.stderr  # every tab ran on its engine
     assert [[b["id"] for b in p["blocks"]] for p in data["pages"]] == [["same", "ver"], ["same", "ver-trixie"]]
     suites = ElementTree.parse(junit).getroot().findall("testsuite")
     assert [s.get("name") for s in suites] == [f"{page} [debian-forky]", f"{page} [debian-trixie]"]
@@ -105,7 +107,7 @@ def test_plain_check_runs_every_page_on_both_engines_in_one_report(tmp_path, rec
 def test_an_edited_variant_is_caught_on_its_engine_only(tmp_path, recorded, edited, failing):
     page = project(tmp_path, recorded.replace(f"        {edited}", "        99.9.9"))
     report = tmp_path / "check.json"
-    done = run_docsexec("check", str(page), "--report", str(report))
+    done = run_docsexec("check", str(page), "--report", str(report), cwd=page.parents[1])
     assert done.returncode == 1
     results = {p["engine_source"]: p for p in json.loads(report.read_text())["pages"]}
     assert {s for s, p in results.items() if any(b["status"] != "ok" for b in p["blocks"])} == {failing}
@@ -117,15 +119,66 @@ def test_an_edited_variant_is_caught_on_its_engine_only(tmp_path, recorded, edit
 def test_engine_source_restricts_a_run_to_one_engine(tmp_path, recorded):
     page = project(tmp_path, recorded)
     report = tmp_path / "check.json"
-    done = run_docsexec("check", str(page), "--engine-source", "debian-trixie", "--report", str(report))
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert [p["engine_source"] for p in json.loads(report.read_text())["pages"]] == ["debian-trixie"]
-    env = dict(os.environ, DOCSEXEC_ENGINE="debian-forky")
-    done = subprocess.run(
-        [*run_docsexec_argv(), "check", str(page), "--report", str(report)], env=env, capture_output=True, text=True
+    junit = tmp_path / "junit.xml"
+    done = run_docsexec(
+        "check",
+        str(page),
+        "--engine-source",
+        "debian-trixie",
+        "--report",
+        str(report),
+        "--junit",
+        str(junit),
+        cwd=page.parents[1],
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert [p["engine_version"][:4] for p in json.loads(report.read_text())["pages"]] == ["28.5"]
+    data = json.loads(report.read_text())
+    assert [p["engine_source"] for p in data["pages"]] == ["debian-trixie"]
+    # forky's tab of `ver` ran nowhere: the summary, the JSON and the JUnit report say so
+    assert [(u["file"], u["id"], u["reason"]) for u in data["unchecked"]] == [
+        (str(page), "ver", "a tab of debian-forky, not an engine of this run")
+    ]
+    assert (
+        "docsexec: 1 block(s) of 1 page(s) not checked by this run: tabs of engines not in it (debian-forky: 1)"
+        in done.stderr
+    )
+    suite = ElementTree.parse(junit).getroot().findall("testsuite")[-1]
+    assert (suite.get("name"), suite.get("skipped")) == ("unchecked by this run", "1")
+    assert suite.find("testcase/skipped").get("message") == "a tab of debian-forky, not an engine of this run"
+    env = dict(os.environ, DOCSEXEC_ENGINE="debian-forky")
+    done = subprocess.run(
+        [*run_docsexec_argv(), "check", str(page), "--report", str(report)],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=page.parents[1],
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    data = json.loads(report.read_text())
+    assert [p["engine_version"][:4] for p in data["pages"]] == ["28.5"]
+    assert [u["id"] for u in data["unchecked"]] == [
+        "ver-trixie"
+    ] and "1 block(s) of 1 page(s) not checked" in done.stderr
+
+
+@pytest.mark.engine
+@pytest.mark.usefixtures("engine_ready")
+def test_a_copy_of_a_page_outside_docs_runs_on_the_engines_of_the_project(tmp_path):
+    """The engines are those of the project the command runs in, wherever the page is: a copy
+    of bridge.md outside docs/ with one word of its Engine 26.1 tab changed fails on 26.1, as
+    it does inside docs/ (it used to run on the primary engine only, and pass)."""
+    text = (REPO / "docs/modes/bridge.md").read_text(encoding="utf-8")
+    at = text.index("scope host lo", text.index("{#mybox-ip-addr-trixie"))
+    copy = tmp_path / "bridge.md"
+    copy.write_text(text[:at] + "scope site lo" + text[at + len("scope host lo") :], encoding="utf-8")
+    report = tmp_path / "check.json"
+    done = run_docsexec("check", str(copy), "--report", str(report), cwd=REPO)  # the repository's engines
+    assert done.returncode == 1, done.stdout + done.stderr
+    data = json.loads(report.read_text())
+    assert [p["engine_source"] for p in data["pages"]] == list(configured_engines(REPO))
+    failing = {p["engine_source"]: [b["id"] for b in p["blocks"] if b["status"] != "ok"] for p in data["pages"]}
+    assert {s: ids for s, ids in failing.items() if ids} == {"debian-trixie": ["mybox-ip-addr-trixie"]}
+    assert data["unchecked"] == [] and "not checked" not in done.stderr
 
 
 def run_docsexec_argv() -> list[str]:
@@ -138,7 +191,7 @@ def run_docsexec_argv() -> list[str]:
 @pytest.mark.usefixtures("engine_ready")
 def test_a_block_that_must_not_differ_fails_instead_of_getting_tabs(tmp_path):
     page = project(tmp_path, PAGE.replace("{#ver .docsexec}", '{#ver .docsexec data-engine-diff="error"}'))
-    done = run_docsexec("update", str(page))
+    done = run_docsexec("update", str(page), cwd=page.parents[1])
     assert done.returncode == 1
     assert 'output differs on debian-trixie and data-engine-diff="error" forbids per-engine variants' in done.stdout
     assert "===" not in page.read_text()
@@ -153,7 +206,7 @@ def test_each_engine_has_its_own_page_client_with_forkys_compose(tmp_path):
         "# C\n\n```console {#client .docsexec}\n$ command -v docker\n"
         "$ docker version --format '{{.Client.Version}}'\n$ docker compose version\n```\n",
     )
-    done = run_docsexec("update", str(page))
+    done = run_docsexec("update", str(page), cwd=page.parents[1])
     assert done.returncode == 0, done.stdout + done.stderr
     text = page.read_text()
     assert "/engines/debian-forky/client/docker\n" in text and "/engines/debian-trixie/client/docker\n" in text
@@ -305,13 +358,13 @@ def test_provenance_line_round_trips_and_replaces_one_engine_entry():
 def test_a_bad_engine_configuration_is_bad_input_with_file_and_line(tmp_path):
     page = project(tmp_path, "# P\n\n```console {#a .docsexec}\n$ true\n```\n")
     (tmp_path / "pyproject.toml").write_text('[tool.docsexec]\nengines = ["debian-forky", "podman"]\n')
-    done = run_docsexec("check", str(page))
+    done = run_docsexec("check", str(page), cwd=page.parents[1])
     assert done.returncode == 2
     assert f"{tmp_path / 'pyproject.toml'}:1: [tool.docsexec] engines: ['podman']" in done.stderr
 
 
 def test_an_unknown_data_engine_is_bad_input(tmp_path):
     page = project(tmp_path, '# P\n\n```console {#a .docsexec data-engine="debian-sid"}\n$ true\n```\n')
-    done = run_docsexec("check", str(page))
+    done = run_docsexec("check", str(page), cwd=page.parents[1])
     assert done.returncode == 2
     assert f"{page}:3: data-engine='debian-sid'" in done.stderr

@@ -55,7 +55,7 @@ $ false
 def test_outputs_and_exit_codes_that_hold_are_ok_with_nothing_to_write():
     found = verdicts(TWO, ("a", ran(["hello"]), None), ("b", ran([], code=1), None))
     assert [v.status for v in found.values()] == [Status.OK, Status.OK]
-    assert all(v.problems == [] and v.written is None and v.fixable for v in found.values())
+    assert all(v.problems == [] and v.normalised is None and v.fixable for v in found.values())
 
 
 def test_a_different_output_diverges_names_its_line_and_carries_the_body_to_write():
@@ -63,14 +63,14 @@ def test_a_different_output_diverges_names_its_line_and_carries_the_body_to_writ
     a = found["a"]
     assert a.status is Status.DIVERGED and a.fixable
     assert a.problems and all(p.startswith("docs/p.md:4 [a]: ") for p in a.problems)
-    assert a.written == ["$ echo hello", "goodbye"]
+    assert a.normalised == ["$ echo hello", "goodbye"]
     assert found["b"].status is Status.OK
 
 
 def test_a_wrong_exit_code_diverges_and_update_cannot_fix_it():
     found = verdicts(TWO, ("a", ran(["hello"]), None), ("b", ran([], code=0), None))
     b = found["b"]
-    assert b.status is Status.DIVERGED and not b.fixable and b.written is None
+    assert b.status is Status.DIVERGED and not b.fixable and b.normalised is None
     assert b.problems == ["docs/p.md:9 [b]: exit code 0, the page expects 1"]
 
 
@@ -82,7 +82,7 @@ def test_a_block_not_run_is_not_run_and_one_that_failed_is_an_error():
         ("b", [], BlockProblem.not_run("an earlier command timed out (docs/p.md:4)")),
     )
     a, b = found["a"], found["b"]
-    assert a.status is Status.ERROR and not a.fixable and a.written is None  # a half output is never written
+    assert a.status is Status.ERROR and not a.fixable and a.normalised is None  # a half output is never written
     assert a.problems[-1] == stopped
     assert b.status is Status.NOT_RUN and not b.fixable
     assert b.problems == ["docs/p.md:8 [b]: not run: an earlier command timed out (docs/p.md:4)"]
@@ -173,7 +173,7 @@ def test_each_input_output_is_compared_and_a_difference_names_the_input_line():
     box = verdicts(INTERACTIVE, ("box", block_outputs, None))["box"]
     assert box.status is Status.DIVERGED
     assert box.problems and box.problems[0].startswith("docs/p.md:5 [box]: ")
-    assert box.written == ["$ docker run -it busybox", "/ # echo in", "out", "/ # exit"]
+    assert box.normalised == ["$ docker run -it busybox", "/ # echo in", "out", "/ # exit"]
     same = [CommandResult(output=[], inputs=[InputResult(["in"]), InputResult([])], exit_code=0)]
     assert verdicts(INTERACTIVE, ("box", same, None))["box"].status is Status.OK
 

@@ -62,7 +62,7 @@ def test_a_stand_in_from_an_earlier_run_is_rewritten_with_this_runs_values(tmp_p
     assert all(v.status is Status.OK for v in verdicts)  # check binds volatile values: it passes
     written = update_page(page, verdicts, PRIMARY)  # but the page's stamp vouches for nothing yet
     text = path.read_text(encoding="utf-8")
-    assert written.updated == {"run", "mac"} and written.page_written
+    assert written.updated == {"run", "mac"} and written.page_changed
     assert RUN_A not in text and "02:42:ac:11:00:02" not in text
     assert f"\n{RUN_B}\n" in text and f"\n{RUN_B} 52:a0:e9:3c:11:7f\n" in text
     assert [settle(v, written).status for v in verdicts] == [Status.UPDATED, Status.UPDATED]
@@ -75,7 +75,7 @@ def test_a_page_that_matched_a_run_with_a_current_stamp_writes_nothing(tmp_path:
     page, verdicts = run(path, outputs_of(RUN_A, "9e:11:22:33:44:55"))  # a re-run: other values, same behaviour
     assert all(v.status is Status.OK for v in verdicts)
     written = update_page(page, verdicts, PRIMARY)
-    assert not written.page_written and written.updated == set() and path.read_bytes() == before
+    assert not written.page_changed and written.updated == set() and path.read_bytes() == before
 
 
 def test_one_divergence_rewrites_every_output_of_the_run(tmp_path: Path) -> None:
@@ -168,7 +168,7 @@ def test_a_fragment_the_output_no_longer_has_is_refused_not_dropped(tmp_path: Pa
     written = update_page(page, verdicts, PRIMARY)
     reason = written.refused["inspect"]
     assert reason.startswith(f"{path}:4 [inspect]: line 5 of the abridged output") and "no longer printed" in reason
-    assert not written.page_written and path.read_bytes() == before
+    assert not written.page_changed and path.read_bytes() == before
 
 
 UNMARKED = """# Unmarked
@@ -191,7 +191,7 @@ def test_an_unmarked_json_subset_is_refused_by_check_and_update(tmp_path: Path) 
     assert verdicts[0].status is Status.DIVERGED  # check
     assert any("no `...` marks an omission" in p for p in verdicts[0].problems)
     written = update_page(page, verdicts, PRIMARY)  # update
-    assert "without a `...` line" in written.refused["net"] and not written.page_written
+    assert "without a `...` line" in written.refused["net"] and not written.page_changed
     marked = UNMARKED.replace('  "Name": "n1",\n', '  "Name": "n1",\n  ...\n')
     path.write_text(marked, encoding="utf-8")
     page, verdicts = run(path, {"net": [real]})

@@ -129,7 +129,7 @@ def test_check_catches_at_least_95_percent_of_mutations(request):
             continue
         # `check` runs the page on every configured engine; a per-engine variant runs only on
         # its engine, so a mutation is caught when the run of any engine catches it.
-        settings = page_settings(request.config, path)
+        settings = page_settings(request.config)
         runs = [(shared_page_run(request.config, path, s), s.primary_name) for s in settings]
         assert not any(caught(run, page, primary) for run, primary in runs), (
             f"{path} does not pass unmutated; fix the page first"

@@ -248,3 +248,50 @@ def test_quiet_prints_nothing_at_all_on_a_terminal_or_in_a_log(page, terminal):
         printer.page_cached(str(page), report(page, [ran(one)]).verdicts, "cached")
         printer.summary([report(page, [ran(one)])])
     assert log.getvalue() == "" and terminal.read() == ""
+
+
+# --- blocks a run leaves unchecked ---------------------------------------------------------------
+
+TABS = """# Tabs
+
+```console {#plain .docsexec}
+$ echo plain
+plain
+```
+
+=== "Engine 28.5"
+
+    ```console {#ver .docsexec data-engine="debian-forky"}
+    $ echo forky
+    forky
+    ```
+
+=== "Engine 26.1"
+
+    ```console {#ver-trixie .docsexec data-engine="debian-trixie"}
+    $ echo trixie
+    trixie
+    ```
+"""
+
+
+def test_a_run_on_fewer_engines_says_how_many_blocks_it_left_unchecked_and_why(tmp_path):
+    from docsexec.scan.variants import unchecked
+
+    page = tmp_path / "tabs.md"
+    page.write_text(TABS, encoding="utf-8")
+    blocks = scan_file(page)[1]
+    both = unchecked(blocks, ["debian-forky", "debian-trixie"], "debian-forky")
+    assert both == []  # every tab has its engine in the run
+    left = unchecked(blocks, ["debian-trixie"], "debian-forky")
+    assert [(u.block.id, u.reason) for u in left] == [("ver", "a tab of debian-forky, not an engine of this run")]
+    for quiet in (False, True):  # said even with --quiet: a run must not leave blocks out without a word
+        log = io.StringIO()
+        ProgressPrinter(stream=log, quiet=quiet).summary([], left)
+        assert log.getvalue() == (
+            "docsexec: 1 block(s) of 1 page(s) not checked by this run: tabs of engines not in it "
+            "(debian-forky: 1); a run on every engine of [tool.docsexec] engines checks them\n"
+        )
+    log = io.StringIO()
+    ProgressPrinter(stream=log).summary([], both)
+    assert log.getvalue() == ""

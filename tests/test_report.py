@@ -16,7 +16,7 @@ from xml.etree import ElementTree
 import pytest
 
 from docsexec.compare.evaluate import evaluate_page
-from docsexec.model import BlockProblem, BlockResult, CachedRun, CommandResult, PageReport, PageRun
+from docsexec.model import BlockProblem, BlockResult, CachedRun, CommandResult, Mode, PageReport, PageRun
 from docsexec.report.report import block_diff, to_json, write_json, write_junit
 from docsexec.scan.fences import scan_file
 
@@ -141,11 +141,11 @@ def test_the_evaluator_judges_the_run_as_the_reports_expect(page):
 
 def test_the_json_report_has_every_page_block_status_and_problem(page, tmp_path):
     out = tmp_path / "reports" / "check.json"  # its folder is made
-    write_json(out, [forky_report(page), broken_report(tmp_path)], "check", shard="1/2")
+    write_json(out, [forky_report(page), broken_report(tmp_path)], Mode.CHECK, shard="1/2")
     raw = out.read_text(encoding="utf-8")
     assert raw.endswith("}\n")
     data = json.loads(raw)
-    assert set(data) == {"tool", "mode", "finished", "ok", "engines", "pages", "shard"}
+    assert set(data) == {"tool", "mode", "finished", "ok", "engines", "pages", "unchecked", "shard"}
     assert (data["tool"], data["mode"], data["ok"], data["shard"]) == ("docsexec", "check", False, "1/2")
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", data["finished"])
     assert data["engines"] == [{"source": "debian-forky", "version": "28.5.2", "ok": False}]
@@ -183,7 +183,7 @@ def test_the_json_report_has_every_page_block_status_and_problem(page, tmp_path)
 
 
 def test_the_json_report_has_one_engine_entry_per_engine_and_the_cache_note(page):
-    data = to_json([forky_report(page), trixie_report(page)], "update")
+    data = to_json([forky_report(page), trixie_report(page)], Mode.UPDATE)
     assert "shard" not in data and data["mode"] == "update" and data["ok"] is False
     assert data["engines"] == [
         {"source": "debian-forky", "version": "28.5.2", "ok": False},
@@ -201,9 +201,9 @@ def test_the_json_report_has_one_engine_entry_per_engine_and_the_cache_note(page
 def test_a_run_where_every_block_passes_is_ok(page):
     report = trixie_report(page)
     report.verdicts = [v for v in report.verdicts if v.block.id != "exit"]
-    data = to_json([report], "check")
+    data = to_json([report], Mode.CHECK)
     assert data["ok"] is True and data["engines"] == [{"source": "debian-trixie", "version": "26.1.5", "ok": True}]
-    assert to_json([], "check")["ok"] is True and to_json([], "check")["pages"] == []
+    assert to_json([], Mode.CHECK)["ok"] is True and to_json([], Mode.CHECK)["pages"] == []
 
 
 # --- JUnit -------------------------------------------------------------------------------------
@@ -277,7 +277,7 @@ def test_junit_reports_a_page_that_could_not_run_as_an_error_case(tmp_path):
 def test_junit_and_json_count_the_same(page, tmp_path):
     """Both come from the same records: per page, JUnit's counts are the JSON statuses counted."""
     reports = [forky_report(page), trixie_report(page), broken_report(tmp_path)]
-    data = to_json(reports, "check")
+    data = to_json(reports, Mode.CHECK)
     suites = junit(tmp_path, reports).findall("testsuite")
     for entry, suite in zip(data["pages"], suites, strict=True):
         statuses = [b["status"] for b in entry["blocks"]]

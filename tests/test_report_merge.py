@@ -133,3 +133,14 @@ def test_a_report_missing_a_field_is_refused_in_one_line_naming_it(tmp_path, edi
     done = run_docsexec("report", "merge", str(broken))
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip().splitlines() == [f"docsexec: {broken}: not a complete docsexec JSON report (no {field})"]
+
+
+def test_a_block_is_unchecked_in_a_merged_report_only_if_no_report_checked_it():
+    """A run on one engine leaves the other engine's tabs unchecked; a merge with the other
+    engine's run, which checked them, leaves none."""
+    left = {"file": "docs/a.md", "id": "b", "line": 3, "reason": "a tab of debian-trixie, not an engine of this run"}
+    other = {**left, "file": "docs/z.md"}
+    one = {**report([page("docs/x.md")], "1/2"), "unchecked": [left, other]}
+    two = {**report([page("docs/a.md")], "2/2"), "unchecked": []}  # it ran docs/a.md's block b
+    assert merge([(Path("1.json"), one), (Path("2.json"), two)])["unchecked"] == [other]
+    assert merge([(Path("1.json"), one), (Path("2.json"), {**two, "pages": []})])["unchecked"] == [left, other]

@@ -97,7 +97,7 @@ def test_blank_separator_lines_are_layout_not_output():
     [block] = scan_page(page)
     real = [["NETWORK ID   NAME", "1a2b3c4d5e6f bridge"], ["0123456789ab"], []]
     [verdict] = evaluate_page(PageRun(results=[_results(block, real)]))
-    assert verdict.status is Status.OK and verdict.written is None
+    assert verdict.status is Status.OK and verdict.normalised is None
 
 
 def test_an_update_keeps_the_blank_lines_around_new_outputs():
@@ -109,7 +109,7 @@ def test_an_update_keeps_the_blank_lines_around_new_outputs():
     real = [["NETWORK ID   NAME", "1a2b3c4d5e6f bridge", "99aa88bb77cc mynet"], ["0123456789ab"], []]
     [verdict] = evaluate_page(PageRun(results=[_results(block, real)]))
     assert verdict.status is Status.DIVERGED
-    new = apply_bodies(page, [(block, verdict.written)])
+    new = apply_bodies(page, [(block, verdict.normalised)])
     assert new.text() == FOREIGN.replace("1a2b3c4d5e6f bridge\n", "1a2b3c4d5e6f bridge\n99aa88bb77cc mynet\n")
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, docsexec_cwd
 from public_install import base_interpreter, make_public_install
 
 PAGE = "# T\n\n```console {#a .docsexec}\n$ echo a\na\n```\n"
@@ -49,7 +49,7 @@ def public_install():
 def docsexec(*args: str, env: dict[str, str], prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*prefix, sys.executable, "-m", "docsexec", *args],
-        cwd=REPO,
+        cwd=docsexec_cwd(args),
         env=env,
         capture_output=True,
         text=True,

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from docsexec.caller_engine import CONTAINER, IMAGE, NETWORK, VOLUME, EngineLock, lock_path, plan_page, simple_commands
 from docsexec.errors import EnvironmentProblem
 from docsexec.model import Block, BlockOptions, Command
-from docsexec.shared import CONTAINER, IMAGE, NETWORK, VOLUME, EngineLock, lock_path, plan_page, simple_commands
 
 
 def plan_of(*texts: str):

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from docsexec.model import PageReport
+from docsexec.model import Mode, PageReport
 from docsexec.page import Page
+from docsexec.pages.config import configured_engines
 from docsexec.report.report import write_json, write_junit
 from docsexec.scan import variants
 from docsexec.scan.fences import scan_page
@@ -38,7 +39,9 @@ def verdict(page: Page) -> str | None:
     if not blocks:
         return None
     record = provenance.read(page)
-    return stamp.gate_problem(page.path, page, blocks, record, stamp.required_engines(page, record))
+    return stamp.gate_problem(
+        page.path, page, blocks, record, stamp.required_engines(configured_engines(page.path.parent), record)
+    )
 
 
 def test_fresh_stamp_passes(tmp_path: Path) -> None:
@@ -79,7 +82,7 @@ def test_check_reports_a_hand_edited_output_as_a_failure(tmp_path: Path) -> None
     page = write_page(tmp_path, BODY, BOTH)
     (tmp_path / "p.md").write_text(page.text().replace("\nhello\n", "\nhello there\n"), encoding="utf-8")
     ran = [passed(page, e) for e in BOTH]
-    stale = stamp.stale_reports(ran)
+    stale = stamp.stale_reports(ran, BOTH)
     assert len(stale) == 1 and not stale[0].ok
     assert stale[0].error is not None and stale[0].error.startswith(f"{page.path}:1: tagged blocks changed")
     assert "run `docsexec update" in stale[0].error
@@ -87,21 +90,21 @@ def test_check_reports_a_hand_edited_output_as_a_failure(tmp_path: Path) -> None
 
 def test_check_passes_a_fresh_stamp(tmp_path: Path) -> None:
     page = write_page(tmp_path, BODY, BOTH)
-    assert stamp.stale_reports([passed(page, e) for e in BOTH]) == []
+    assert stamp.stale_reports([passed(page, e) for e in BOTH], BOTH) == []
 
 
 def test_check_reports_a_page_never_verified(tmp_path: Path) -> None:
     page = write_page(tmp_path, BODY, None)
-    stale = stamp.stale_reports([passed(page, e) for e in BOTH])
+    stale = stamp.stale_reports([passed(page, e) for e in BOTH], BOTH)
     assert len(stale) == 1 and stale[0].error is not None and "never verified" in stale[0].error
 
 
 def test_a_run_restricted_to_one_engine_reports_nothing(tmp_path: Path) -> None:
     """--engine-source / DOCSEXEC_ENGINE / a shared engine: the other engine was not re-verified."""
     page = write_page(tmp_path, BODY, None)
-    assert stamp.stale_reports([passed(page, "debian-forky")]) == []
+    assert stamp.stale_reports([passed(page, "debian-forky")], BOTH) == []
     shared = PageReport(path=page.path, engine_version="29.0", seconds=0.1)  # shared mode names no source
-    assert stamp.stale_reports([shared]) == []
+    assert stamp.stale_reports([shared], BOTH) == []
 
 
 def test_a_failing_page_keeps_its_own_problem(tmp_path: Path) -> None:
@@ -109,14 +112,14 @@ def test_a_failing_page_keeps_its_own_problem(tmp_path: Path) -> None:
     broken = PageReport(
         path=page.path, engine_version="", seconds=0.0, error="no engine", engine_source="debian-trixie"
     )
-    assert stamp.stale_reports([passed(page, "debian-forky"), broken]) == []
+    assert stamp.stale_reports([passed(page, "debian-forky"), broken], BOTH) == []
 
 
 def test_a_stale_stamp_is_a_failed_page_in_the_json_and_junit_reports(tmp_path: Path) -> None:
     page = write_page(tmp_path, BODY, None)
     reports = [passed(page, e) for e in BOTH]
-    reports += stamp.stale_reports(reports)
-    write_json(tmp_path / "r.json", reports, "check")
+    reports += stamp.stale_reports(reports, BOTH)
+    write_json(tmp_path / "r.json", reports, Mode.CHECK)
     write_junit(tmp_path / "r.xml", reports)
     pages = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["pages"]
     assert [p["error"] for p in pages if p["error"]] == [reports[-1].error]

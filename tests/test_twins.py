@@ -8,6 +8,7 @@ import pytest
 
 from conftest import run_docsexec
 from docsexec.errors import BadInput
+from docsexec.model import Mode
 from docsexec.pages.prose import mark
 from docsexec.pages.twins import compare_translation, source_of, split_translations, with_translations
 from safety_support import own_sandboxes
@@ -117,13 +118,13 @@ def test_a_deleted_block_fails_check_naming_where_it_belongs(tmp_path):
 def test_an_extra_block_and_changed_options_fail_check(tmp_path):
     extra = TRANSLATION.replace('data-exit="1"', 'data-exit="2"') + "\n```console {#mine .docsexec}\n$ echo mine\n```\n"
     _, twin = pages(tmp_path, extra)
-    report = compare_translation(twin, write=False)
+    report = compare_translation(twin, mode=Mode.CHECK)
     problems = [p for v in report.verdicts for p in v.problems]
     assert any("[fails]: options differ from its source" in p for p in problems)
     assert any("[mine]: no block with this id in the source page" in p for p in problems)
-    assert not report.ok and not report.written
+    assert not report.ok and not report.page_changed
     # update copies the source's fence line (options are the source's), never removes a block
-    report = compare_translation(twin, write=True)
+    report = compare_translation(twin, mode=Mode.UPDATE)
     problems = [p for v in report.verdicts for p in v.problems]
     assert not any("options differ" in p for p in problems)
     assert any("[mine]: no block with this id in the source page" in p for p in problems)
@@ -213,8 +214,8 @@ def test_update_gives_a_translation_the_per_engine_tabs_of_its_source(tmp_path):
     block becomes the same tabs; its prose stays; a second update changes nothing."""
     source, twin = pages(tmp_path)
     source.write_text(TABS_SOURCE, encoding="utf-8")
-    assert compare_translation(twin, write=False).ok is False  # the structure differs
-    report = compare_translation(twin, write=True)
+    assert compare_translation(twin, mode=Mode.CHECK).ok is False  # the structure differs
+    report = compare_translation(twin, mode=Mode.UPDATE)
     assert report.ok, [p for v in report.verdicts for p in v.problems]
     text = twin.read_text(encoding="utf-8")
     assert (
@@ -222,4 +223,4 @@ def test_update_gives_a_translation_the_per_engine_tabs_of_its_source(tmp_path):
         in text
     )
     assert "打个招呼。" in text and "然后失败。" in text
-    assert compare_translation(twin, write=True).written is False
+    assert compare_translation(twin, mode=Mode.UPDATE).page_changed is False

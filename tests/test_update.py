@@ -57,7 +57,7 @@ def page_file(tmp_path: Path) -> Path:
 def test_the_primary_engine_writes_divergent_bodies_and_says_which(page_file: Path) -> None:
     page, verdicts = judged(page_file, exit_code=0)  # `exit` exits 0 as the page expects: only `moved` diverges
     written = update_page(page, verdicts, PRIMARY)
-    assert written.updated == {"moved"} and written.refused == {} and written.page_written
+    assert written.updated == {"moved"} and written.refused == {} and written.page_changed
     text = page_file.read_text(encoding="utf-8")
     assert "$ echo moved\nnew\n```" in text and "$ echo kept\nkept\n```" in text
     record = provenance.read(Page.read(page_file))
@@ -80,11 +80,11 @@ def test_a_wrong_exit_code_is_not_updated_and_the_page_is_not_stamped(page_file:
 def test_a_page_that_still_matches_is_not_written_at_all(page_file: Path) -> None:
     page, verdicts = judged(page_file, moved="old", exit_code=0)
     provenance_page = update_page(page, verdicts, PRIMARY)
-    assert provenance_page.updated == set() and provenance_page.page_written  # only the provenance line is new
+    assert provenance_page.updated == set() and provenance_page.page_changed  # only the provenance line is new
     again_page, again = judged(page_file, moved="old", exit_code=0)
     before = page_file.read_bytes()
     written = update_page(again_page, again, PRIMARY)
-    assert not written.page_written and written.updated == set()
+    assert not written.page_changed and written.updated == set()
     assert page_file.read_bytes() == before
 
 
@@ -92,7 +92,7 @@ def test_another_engine_splits_a_shared_block_into_tabs(page_file: Path) -> None
     page, verdicts = judged(page_file, exit_code=0)
     other = Target(source="debian-trixie", primary="debian-forky", version="26.1.5")
     written = update_page(page, verdicts, other)
-    assert written.updated == {"moved"} and written.page_written
+    assert written.updated == {"moved"} and written.page_changed
     text = page_file.read_text(encoding="utf-8")
     assert '=== "Engine 26.1"' in text and '{#moved-trixie .docsexec data-engine="debian-trixie"}' in text
     assert "$ echo moved\nold\n" in text.replace("    ", "")  # the primary's variant keeps its body
@@ -107,7 +107,7 @@ def test_a_block_that_forbids_variants_is_refused_with_its_reason(page_file: Pat
     written = update_page(page, verdicts, Target(source="debian-trixie", primary="debian-forky", version="26.1.5"))
     reason = f'{page_file}:8 [moved]: output differs on debian-trixie and data-engine-diff="error" forbids per-engine variants'
     assert written.refused == {"moved": reason} and written.updated == set()
-    assert not written.page_written and page_file.read_bytes() == before
+    assert not written.page_changed and page_file.read_bytes() == before
     moved = next(v for v in verdicts if v.block.id == "moved")
     settled = settle(moved, written)
     assert settled.status is Status.DIVERGED and not settled.fixable and settled.problems[-1] == reason

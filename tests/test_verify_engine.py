@@ -133,6 +133,7 @@ def test_an_edit_made_while_the_page_runs_is_never_overwritten(tmp_path):
     page = write(tmp_path, "```console {#slow .docsexec}\n$ sleep 3; echo done\n```\n")
     child = subprocess.Popen(
         [sys.executable, "-m", "docsexec", "update", str(page)],
+        cwd=page.parent,  # outside this project: the page's one engine (pages/config.py)
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

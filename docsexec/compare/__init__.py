@@ -1,6 +1,6 @@
 """The comparator: does a page's recorded output still describe what really happens?
 
-Used by the runner once per page run::
+Used by the evaluator (evaluate.py) once per page run, after the run, in page order::
 
     cmp = PageComparator()
     for each output region in page order:
@@ -18,7 +18,7 @@ the block's comparator options, CompareOptions, are the model's, parsed by scan/
     elision     `...` alignments (exact, then best effort)
     result      Comparison, what every comparison returns
     pattern     a recorded line as a pattern (LineSyntax: classes, `[..]`)
-    writeback   real text written in the page's names
+    writeback   real text in the page's names (what a diff shows)
     json/       JSON documents and JSON Lines lines, one matcher (parse, match, write)
     lines       LineMatcher: one recorded line against one real line
     textual     a region as lines, in order or in any order

@@ -50,7 +50,7 @@ def evaluate_block(result: BlockResult, comparator: PageComparator, by_id: dict[
     changed = False
     for command, outcome in zip(block.commands, result.commands, strict=False):  # a stopped block ran fewer
         compared = _compare_command(command, outcome, block, comparator, verdict)
-        pieces.append(compared.written)
+        pieces.append(compared.normalised)
         literal.append(compared.literal)
         changed = changed or compared.differs
     _check_relations(block, result, comparator, by_id, verdict)
@@ -61,7 +61,7 @@ def evaluate_block(result: BlockResult, comparator: PageComparator, by_id: dict[
     elif changed or verdict.problems:
         verdict.status = Status.DIVERGED
     if changed and problem is None:
-        verdict.written = render_transcript(block.commands, pieces, block.options.prompt)
+        verdict.normalised = render_transcript(block.commands, pieces, block.options.prompt)
     if problem is None and len(literal) == len(block.commands):
         verdict.literal = render_transcript(block.commands, literal, block.options.prompt)
     return verdict
@@ -71,7 +71,7 @@ def evaluate_block(result: BlockResult, comparator: PageComparator, by_id: dict[
 class _Compared:
     """One command's outputs compared: as a diff shows them, as `update` writes them."""
 
-    written: list[list[str]] = field(default_factory=list)
+    normalised: list[list[str]] = field(default_factory=list)
     literal: list[list[str]] = field(default_factory=list)
     differs: bool = False
 
@@ -89,7 +89,7 @@ def _compare_command(
     for index, (expected, actual) in enumerate(zip(expected_regions, actual_regions, strict=False)):
         layout = separate(expected, actual)  # the author's blank separator lines are not output
         comparison = comparator.compare(layout.core, actual, options)
-        compared.written.append(layout.around(comparison.written))
+        compared.normalised.append(layout.around(comparison.normalised))
         compared.literal.append(layout.around(comparison.literal))
         line = command.line if index == 0 else command.inputs[index - 1].line
         if comparison.refusal is not None and verdict.refusal is None:
@@ -97,7 +97,7 @@ def _compare_command(
         if not comparison.matched:
             compared.differs = True
             verdict.problems.extend(f"{block.path}:{line} [{block.id}]: {note}" for note in comparison.notes[:3])
-    compared.written.extend(expected_regions[len(compared.written) :])
+    compared.normalised.extend(expected_regions[len(compared.normalised) :])
     compared.literal.extend(expected_regions[len(compared.literal) :])
     misplaced = misplaced_echoes(command)
     verdict.problems.extend(f"{block.path}:{line} [{block.id}]: {note}" for line, note in misplaced)

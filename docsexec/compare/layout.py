@@ -22,9 +22,10 @@ class Separated:
     core: tuple[str, ...]
     trailing: tuple[str, ...]
 
-    def around(self, written: Sequence[str]) -> list[str]:
-        """`written` (the compared part, as update writes it) with the separators put back."""
-        return [*self.leading, *written, *self.trailing]
+    def around(self, lines: Sequence[str]) -> list[str]:
+        """`lines` (the compared part, as a diff shows it or as update writes it) with the
+        separators put back."""
+        return [*self.leading, *lines, *self.trailing]
 
 
 def separate(recorded: Sequence[str], real: Sequence[str]) -> Separated:

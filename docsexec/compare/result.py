@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 class Comparison:
     """Outcome of comparing one recorded output region with the real one.
 
-    `written` is the real output in the page's terms, for showing a divergence: on a match
+    `normalised` is the real output in the page's terms, for showing a divergence: on a match
     exactly the recorded lines; on a divergence the real output normalised toward the page
     (lines that still match keep their recorded text, bound values take the names the page
     already uses), so a diff shows what changed and not what merely varies between runs.
@@ -23,7 +23,7 @@ class Comparison:
     """
 
     matched: bool
-    written: list[str]
+    normalised: list[str]
     notes: list[str] = field(default_factory=list)
     literal: list[str] = field(default_factory=list)
     refusal: str | None = None

@@ -2,7 +2,7 @@
 
 The order of work is: try to match the whole region exactly (elision.exact_alignment with
 real binding); if that fails, compute the best edit script and walk it once, binding what
-still matches, so `written` keeps the page's own text wherever the page is still right and
+still matches, so `normalised` keeps the page's own text wherever the page is still right and
 notes say precisely where and why it is not.
 """
 
@@ -37,7 +37,7 @@ PairFailure = ShapeDiffers | Conflict
 
 @dataclass(frozen=True)
 class RealLine:
-    """A piece of `written` still to render: real line `index`, once every binding is made."""
+    """A piece of `normalised` still to render: real line `index`, once every binding is made."""
 
     index: int
 
@@ -54,7 +54,7 @@ class TextCompare:
     matcher: LineMatcher
     bindings: Bindings
     elisions: bool = True
-    written: list[str] = field(default_factory=list)
+    normalised: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -93,11 +93,11 @@ class TextCompare:
         similar = _similar(self.recorded, self.real) if any(self.elided) else None
         ops = el.best_alignment(self.elided, len(self.real), self.loose, similar)
         pieces = [self.step(op) for op in ops]
-        self.written = [self.render(piece) for piece in pieces if piece is not None]
+        self.normalised = [self.render(piece) for piece in pieces if piece is not None]
         if not self.notes:  # every pair matched after all: an equivalent exact alignment
             return self.matched({op.recorded: op.real for op in ops if op.kind in _PAIRED})
         literal = [line for line in map(self.literal_piece, ops) if line is not None]
-        return Comparison(False, self.written, self.notes, literal, self.refusal(ops))
+        return Comparison(False, self.normalised, self.notes, literal, self.refusal(ops))
 
     def matched(self, partner: dict[int, int]) -> Comparison:
         """The comparison of a region that matches: recorded text kept, literal from the run."""
@@ -230,16 +230,16 @@ class UnorderedCompare(TextCompare):
         partner = self.greedy(wanted)
         for j, line in enumerate(self.real):
             if j in partner:
-                self.written.append(self.recorded[partner[j]])
+                self.normalised.append(self.recorded[partner[j]])
             elif not extra_ok:
                 self.notes.append(f"{self.where(j)}: new line {_show(line)}")
-                self.written.append(self.normal(line))
-        self.written.extend(self.recorded[i] for i, gap in enumerate(self.elided) if gap)
+                self.normalised.append(self.normal(line))
+        self.normalised.extend(self.recorded[i] for i, gap in enumerate(self.elided) if gap)
         if not self.notes:
             return Comparison(True, list(self.recorded), [], self.literal_any(partner))
         missing = [i for i in wanted if i not in partner.values()]
         refusal = f"line {missing[0] + 1} of the abridged output is no longer printed" if extra_ok and missing else None
-        return Comparison(False, self.written, self.notes, self.literal_any(partner), refusal)
+        return Comparison(False, self.normalised, self.notes, self.literal_any(partner), refusal)
 
     def literal_any(self, partner: dict[int, int]) -> list[str]:
         """The run's lines in the order it printed them: all of them, or (with a `...`) those

@@ -1,8 +1,9 @@
-"""Real text written in the page's terms: what `update` writes where the page is wrong.
+"""Real text in the page's terms (a Comparison's `normalised`): what a diff shows where the
+page is wrong (`update` writes the run's literal output instead: result.py).
 
-A diverged output is written from the real one, but each volatile value the page already
-has a name for is written with that name, so a page stays self-consistent after an update
-(the container called `4b3e7302489a` above is still called that here). Table rows that still
+A diverged output is rendered from the real one, but each volatile value the page already
+has a name for is given that name, so a diff shows what changed and not what merely varies
+between runs (the container called `4b3e7302489a` above is still called that here). Table rows that still
 match keep their recorded cells, moved to the real row's columns.
 """
 

@@ -18,20 +18,21 @@ import contextlib
 import json
 import signal
 import sys
-from dataclasses import replace
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ..engine.provision import CHOICES as ENGINE_SOURCES
 from ..errors import EXIT_DIVERGED, EXIT_OK, DocsexecError, UsageError
-from ..model import Block, EngineMode, PageReport, Status
+from ..model import Block, EngineMode, Mode, PageReport, Status
 from ..page import find_pages
 from ..pages.jobs import default_workers
 from ..report.progress import ProgressPrinter
 from ..report.report import write_json, write_junit
-from ..run.runner import DEFAULT_TIMEOUT, RunSettings
+from ..run.runner import DEFAULT_TIMEOUT
 from ..scan.fences import scan_file
-from ..verify import PageJob, Scanned
+
+if TYPE_CHECKING:
+    from ..pages.plan import Plan
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,13 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     listing = sub.add_parser("list", help="list tagged blocks")
     listing.add_argument("paths", nargs="*", type=Path)
     listing.add_argument("--json", action="store_true", help="machine-readable output")
-    for name, text in (
-        ("check", "run pages and report divergences; writes nothing"),
-        ("update", "run pages and write real outputs into them"),
+    for mode, text in (
+        (Mode.CHECK, "run pages and report divergences; writes nothing"),
+        (Mode.UPDATE, "run pages and write real outputs into them"),
     ):
-        cmd = sub.add_parser(name, help=text)
+        cmd = sub.add_parser(mode.value, help=text)
         _add_run_options(cmd)
-        if name == "check":
+        if mode is Mode.CHECK:
             _add_journey_options(cmd)
     report = sub.add_parser("report", help="work with JSON reports")
     report.add_argument("action", choices=("merge",))
@@ -230,71 +231,55 @@ def _block_row(path: Path, block: Block) -> dict[str, Any]:
 
 def _verify(paths: list[Path], args: argparse.Namespace) -> int:
     from ..pages.batch import BatchOptions, verify_all
-    from ..pages.twins import source_of, split_translations, with_translations
+    from ..pages.plan import PlanOptions, build_plan
     from ..run.environments import environment_gate
 
-    scanned = [(path, scan_file(path)) for path in with_translations(paths)]  # all validated before anything runs
-    sources, translations = split_translations(
-        path for path, page_blocks in scanned if page_blocks[1] or source_of(path) is not None
+    journey = getattr(args, "journey", False)
+    engine = EngineMode(args.engine)
+    options = PlanOptions(
+        Mode(args.command), engine, args.engine_source, args.timeout, args.shard, args.shard_times, journey
     )
-    _read_markers(translations)
-    tagged = [(path, page_blocks) for path, page_blocks in scanned if path in sources]
-    shard = _shard(args, tagged)
-    if shard is not None:
-        tagged, translations = _in_shard(shard, tagged, translations)
-    jobs = _jobs(tagged, args)
-    mode = EngineMode(args.engine)
-    if tagged:  # and the machine checked, once, before any progress line
-        environment_gate(
-            mode, [blocks for _, (_, blocks) in tagged], list(dict.fromkeys(s.engine_source for _, _, s in jobs))
-        )
+    plan = build_plan(paths, options)
+    if plan.jobs:  # and the machine checked, once, before any progress line
+        sources = list(dict.fromkeys(job.settings.engine_source for job in plan.jobs))
+        environment_gate(engine, [blocks for _, (_, blocks) in plan.pages], sources)
     printer = ProgressPrinter(quiet=args.quiet)
-    workers = args.jobs if mode is EngineMode.SANDBOX else 1  # a shared engine takes one run at a time
-    options = BatchOptions(workers=workers, use_cache=not args.no_cache, write=args.command == "update")
+    workers = args.jobs if engine is EngineMode.SANDBOX else 1  # a shared engine takes one run at a time
+    batch = BatchOptions(workers=workers, use_cache=not args.no_cache, mode=plan.mode)
     reports: list[PageReport] = []
     try:
-        if getattr(args, "journey", False):
-            reports.extend(_journey(tagged, jobs, printer))
+        if journey:
+            reports.extend(_journey(plan, printer))
         else:
-            for phase in _phases(jobs, options.write):
-                verify_all(phase, options, printer, reports)
-            if not options.write:
+            for phase in plan.phases():
+                verify_all(phase, batch, printer, reports)
+            if plan.mode is Mode.CHECK:
                 reports.extend(_stale_stamps(reports))
-        reports.extend(_translations(translations, options.write))
+        reports.extend(_translations(plan.translations, plan.mode))
     finally:
-        if args.report:
-            write_json(args.report, reports, args.command, shard[0] if shard else None)
-        if args.junit:
-            write_junit(args.junit, reports)
-    printer.summary(reports)
+        _write_reports(args, reports, plan)
+    printer.summary(reports, plan.unchecked)
     return EXIT_OK if all(r.ok for r in reports) else EXIT_DIVERGED
 
 
-def _in_shard(
-    shard: tuple[str, set[Path]], tagged: list[tuple[Path, Scanned]], translations: list[Path]
-) -> tuple[list[tuple[Path, Scanned]], list[Path]]:
-    """The shard's pages, and its translations: those of its pages, and on the first shard
-    those whose source page has no tagged blocks (so each translation is checked once)."""
-    from ..pages.twins import source_of
-
-    run = {path for path, _ in tagged}
-    first = shard[0].startswith("1/")
-    return [(path, scanned) for path, scanned in tagged if path in shard[1]], [
-        path for path in translations if source_of(path) in shard[1] or (first and source_of(path) not in run)
-    ]
+def _write_reports(args: argparse.Namespace, reports: list[PageReport], plan: Plan) -> None:
+    if args.report:
+        write_json(args.report, reports, plan.mode, plan.shard, plan.unchecked)
+    if args.junit:
+        write_junit(args.junit, reports, plan.unchecked)
 
 
-def _journey(tagged: list[tuple[Path, Scanned]], jobs: list[PageJob], printer: ProgressPrinter) -> list[PageReport]:
+def _journey(plan: Plan, printer: ProgressPrinter) -> list[PageReport]:
     """The pages in reading order on ONE engine, the primary one (the first configured):
     problems printed once all have run."""
     from ..pages.batch import print_problems
     from ..verify import verify_journey
 
-    if not jobs:
+    if not plan.jobs:
         return []
-    settings = jobs[0][2]  # a page's first engine is the primary (or the one --engine-source names)
+    settings = plan.jobs[0].settings  # a page's first engine is the primary (or the one --engine-source names)
     reports = verify_journey(
-        tagged, settings, progress=printer, page_started=lambda path, count: printer.journey_page(str(path), count)
+        plan.pages, settings, progress=printer, page_started=lambda path, count: printer.journey_page(str(path), count)
     )
     for report in reports:
         print_problems(report)
@@ -304,25 +289,14 @@ def _journey(tagged: list[tuple[Path, Scanned]], jobs: list[PageJob], printer: P
 def _stale_stamps(reports: list[PageReport]) -> list[PageReport]:
     """A page that passed everywhere but whose provenance line the site build would refuse
     (write/stamp.py, the gate's own rule): one `path:1:` line each, a failure."""
+    from ..pages.config import configured_engines
     from ..write.stamp import stale_reports
 
-    stale = stale_reports(reports)
+    stale = stale_reports(reports, configured_engines())
     for report in stale:
         print(report.error)
     sys.stdout.flush()
     return stale
-
-
-def _read_markers(translations: list[Path]) -> None:
-    """A malformed translation marker is bad input, found before any engine starts."""
-    from ..page import Page
-    from ..pages.prose import read_marker
-    from ..pages.twins import source_of
-
-    for path in translations:
-        source = source_of(path)
-        assert source is not None
-        read_marker(Page.read(path), source)
 
 
 def _mark(paths: list[Path]) -> int:
@@ -339,7 +313,7 @@ def _mark(paths: list[Path]) -> int:
     return EXIT_OK if all(done for done, _ in results) else EXIT_DIVERGED
 
 
-def _translations(paths: list[Path], write: bool) -> list[PageReport]:
+def _translations(paths: list[Path], mode: Mode) -> list[PageReport]:
     """Translations never run: their blocks are compared with (or, on update, copied from)
     their source pages, after those have run (pages/twins.py); their prose must translate
     the English page as it is now (pages/prose.py), which `update` never marks."""
@@ -348,7 +322,7 @@ def _translations(paths: list[Path], write: bool) -> list[PageReport]:
 
     reports = []
     for path in paths:
-        report = compare_translation(path, write=write)
+        report = compare_translation(path, mode=mode)
         for verdict in report.verdicts:
             if verdict.status is Status.UPDATED:
                 print(f"updated {verdict.block.where} (from its source page)")
@@ -361,61 +335,6 @@ def _translations(paths: list[Path], write: bool) -> list[PageReport]:
             reports.append(stale)
     sys.stdout.flush()
     return reports
-
-
-def _jobs(tagged: list[tuple[Path, Scanned]], args: argparse.Namespace) -> list[PageJob]:
-    """The run as a flat list of (page, scan, settings) jobs, one per page and engine source:
-    the unit a scheduler may run side by side (checks; an update runs a page's jobs in order,
-    the primary's first). A page's engines are --engine-source, else DOCSEXEC_ENGINE, else
-    the [tool.docsexec] engines of the project the page belongs to; shared mode has one."""
-    from ..pages.config import run_sources
-
-    base = RunSettings(engine=EngineMode(args.engine), default_timeout=args.timeout)
-    sandbox = base.engine is EngineMode.SANDBOX
-    jobs: list[PageJob] = []
-    for path, page_blocks in tagged:
-        sources, primary = run_sources(args.engine_source, path.parent) if sandbox else ((None,), None)
-        sources = tuple(source or _auto_source() for source in sources) if sandbox else sources
-        jobs.extend((path, page_blocks, replace(base, engine_source=source, primary=primary)) for source in sources)
-    return jobs
-
-
-def _auto_source() -> str | None:
-    """The engine `auto` picks, so reports and variants name it; None when there is none
-    (the environment gate then says so)."""
-    from ..engine.provision import find_engine
-
-    found = find_engine()
-    return found.source if found is not None else None
-
-
-def _phases(jobs: list[PageJob], write: bool) -> list[list[PageJob]]:
-    """A check runs every (page, engine) job at once. An update runs a page's engines in
-    order, the primary's first, because a second engine's update compares against what the
-    first just wrote: so in phases, the k-th engine of every page at once."""
-    if not write:
-        return [jobs]
-    phases: list[list[PageJob]] = []
-    seen: dict[Path, int] = {}
-    for job in jobs:
-        index = seen[job[0]] = seen.get(job[0], -1) + 1
-        if index == len(phases):
-            phases.append([])
-        phases[index].append(job)
-    return phases
-
-
-def _shard(args: argparse.Namespace, tagged: list[tuple[Path, Scanned]]) -> tuple[str, set[Path]] | None:
-    """(K/N, the pages of that shard), or None without --shard."""
-    from ..pages import shards
-
-    if args.shard is None:
-        if args.shard_times is not None:
-            raise UsageError("--shard-times needs --shard K/N")
-        return None
-    shard = shards.parse_shard(args.shard)
-    pages = [(path, sum(len(b.commands) for b in blocks)) for path, (_, blocks) in tagged]
-    return str(shard), set(shards.select(pages, shard, shards.recorded_times(args.shard_times)))
 
 
 def _engine(action: str, source: str | None = None) -> int:

@@ -29,6 +29,7 @@ from markdown.preprocessors import Preprocessor
 
 from ..errors import DocsexecError
 from ..page import Page
+from ..pages.config import configured_engines
 from ..scan import variants
 from ..scan.fences import scan_page
 from ..write import provenance, stamp
@@ -104,11 +105,11 @@ def after_title(lines: list[str], inserted: str) -> list[str]:
     return [inserted, "", *lines]
 
 
-def page_engines(source: Page, record: provenance.Provenance | None) -> tuple[str, ...]:
-    """The engines the page must be verified on (write/stamp.required_engines), a bad
-    configuration stopping the build."""
+def page_engines(record: provenance.Provenance | None) -> tuple[str, ...]:
+    """The engines the page must be verified on (write/stamp.required_engines): those of the
+    project the build runs in (pages/config.py); a bad configuration stops the build."""
     try:
-        return stamp.required_engines(source, record)
+        return stamp.required_engines(configured_engines(), record)
     except DocsexecError as exc:
         raise GateError(f"docsexec: {exc.one_line()}") from exc
 
@@ -136,7 +137,7 @@ class GateAndBadge(Preprocessor):
         if not blocks:
             return lines
         record = provenance.read(source)
-        engines = page_engines(source, record)
+        engines = page_engines(record)
         if self.config["gate"]:
             problem = stamp.gate_problem(source.path, source, blocks, record, engines)
             if problem:

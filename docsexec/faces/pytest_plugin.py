@@ -27,7 +27,7 @@ import pytest
 from _pytest._code.code import TerminalRepr
 
 from ..errors import EXIT_ENVIRONMENT, DocsexecError
-from ..model import BlockVerdict, EngineMode, PageReport, PageRun, Progress
+from ..model import BlockVerdict, EngineMode, Mode, PageReport, PageRun, Progress
 from ..page import MARKDOWN_SUFFIXES
 from ..report.report import block_diff
 from ..run.runner import DEFAULT_TIMEOUT, RunSettings
@@ -104,35 +104,33 @@ class MarkdownPage(pytest.File):
 
         try:
             if source_of(self.path) is not None:  # a translation never runs: its blocks are its source's
-                return [compare_translation(_display_path(self.path), write=False)]
+                return [compare_translation(_display_path(self.path), mode=Mode.CHECK)]
             results = []
-            for settings in page_settings(self.config, self.path):
+            for settings in page_settings(self.config):
                 run = shared_page_run(self.config, self.path, settings)
                 results.append(
-                    verify_page(_display_path(self.path), settings, write=False, scanned=scan_file(self.path), run=run)
+                    verify_page(
+                        _display_path(self.path), settings, mode=Mode.CHECK, scanned=scan_file(self.path), run=run
+                    )
                 )
             return results
         except DocsexecError as exc:
             return DocsexecFailure(exc.one_line())
 
 
-def page_settings(config: pytest.Config, path: Path) -> list[RunSettings]:
-    """How a page runs in this session: once per configured engine, the primary first."""
-    from ..pages.config import run_sources
+def page_settings(config: pytest.Config) -> list[RunSettings]:
+    """How a page runs in this session: once per engine, the primary first, decided as the
+    command line decides it (pages/plan.run_settings), the same for every page."""
+    from ..pages.plan import run_settings
 
-    mode = EngineMode(config.getoption("--docsexec-engine"))
-    sources, primary = run_sources(None, Path(path).parent) if mode is EngineMode.SANDBOX else ((None,), None)
-    return [
-        RunSettings(engine=mode, default_timeout=DEFAULT_TIMEOUT, engine_source=source, primary=primary)
-        for source in sources
-    ]
+    return run_settings(EngineMode(config.getoption("--docsexec-engine")), DEFAULT_TIMEOUT)
 
 
 def shared_page_run(config: pytest.Config, path: Path, settings: RunSettings | None = None) -> PageRun:
     """The page's one real run on `settings`' engine (default: its primary) in this pytest
     session, made with every other collected page's runs at first demand, then shared. A run
     that raised raises the same error again for every caller, without a second try."""
-    settings = settings or page_settings(config, path)[0]
+    settings = settings or page_settings(config)[0]
     runs = config.stash.setdefault(_RUNS, {})
     key = (Path(path).resolve(), settings.engine_source)
     if key not in runs and not config.stash.get(_PREFETCHED, False):
@@ -151,7 +149,7 @@ def _prefetch(config: pytest.Config) -> Runs:
     from ..pages.twins import source_of
 
     pages = [p for p in config.stash.get(_PAGES, []) if source_of(p) is None]
-    return _run_now([(path, settings) for path in pages for settings in page_settings(config, path)])
+    return _run_now([(path, settings) for path in pages for settings in page_settings(config)])
 
 
 def prefetch_runs(config: pytest.Config, paths: list[Path]) -> None:
@@ -161,7 +159,7 @@ def prefetch_runs(config: pytest.Config, paths: list[Path]) -> None:
     if not config.stash.get(_PREFETCHED, False):
         config.stash[_PREFETCHED] = True
         runs.update(_prefetch(config))
-    wanted = [(Path(p).resolve(), settings) for p in paths for settings in page_settings(config, Path(p))]
+    wanted = [(Path(p).resolve(), settings) for p in paths for settings in page_settings(config)]
     runs.update(_run_now([(path, settings) for path, settings in wanted if (path, settings.engine_source) not in runs]))
 
 

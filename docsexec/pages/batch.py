@@ -13,7 +13,7 @@ from contextlib import closing
 from dataclasses import asdict, dataclass
 
 from ..engine.provision import find_engine
-from ..model import BlockVerdict, EngineMode, PageReport, Progress, ProgressEvent, Status
+from ..model import BlockVerdict, EngineMode, Mode, PageReport, Progress, ProgressEvent, Status
 from ..report.progress import ProgressPrinter
 from ..report.report import block_diff
 from ..scan.variants import select
@@ -26,21 +26,21 @@ from .runcache import RunCache, cache_enabled, engine_identity, new_entry, run_k
 class BatchOptions:
     workers: int = 1
     use_cache: bool = False  # look runs up in the cache (check only); passing runs are stored either way
-    write: bool = False  # update
+    mode: Mode = Mode.CHECK
 
 
 def verify_all(work: list[PageJob], options: BatchOptions, printer: ProgressPrinter, reports: list[PageReport]) -> None:
-    """Verify every (page, scan, settings) job: one page on one engine. Reports are appended
+    """Verify every job: one page on one engine. Reports are appended
     in job order (to `reports`, so a caller's `finally` can still write what was done when a
     later page fails or Ctrl-C arrives)."""
-    jobs = [Job(index, path, settings, options.write) for index, (path, _, settings) in enumerate(work)]
-    scans = {job.index: scanned for job, (_, scanned, _) in zip(jobs, work, strict=True)}
-    several_engines = len({settings.engine_source for _, _, settings in work}) > 1
+    jobs = [Job(index, each.path, each.settings, options.mode) for index, each in enumerate(work)]
+    scans = {job.index: each.scanned for job, each in zip(jobs, work, strict=True)}
+    several_engines = len({each.settings.engine_source for each in work}) > 1
     keys, sources = (
         _keys([j for j in jobs if j.settings.engine is EngineMode.SANDBOX], scans) if cache_enabled() else ({}, {})
     )
     cache = RunCache()
-    known = _hits(jobs, scans, keys, cache) if options.use_cache and not options.write else {}
+    known = _hits(jobs, scans, keys, cache) if options.use_cache and options.mode is Mode.CHECK else {}
 
     def live(job: Job) -> Progress:
         printer.page_started(str(job.path), len(scans[job.index][1]), job.settings.engine, job.settings.engine_source)
@@ -82,9 +82,8 @@ def _run(job: Job, scanned: Scanned, progress: Progress) -> Outcome:
 
     # An update reads the page afresh: a second engine's update compares against what the
     # primary's just wrote.
-    report = verify_page(
-        job.path, job.settings, write=job.write, progress=progress, scanned=None if job.write else scanned
-    )
+    update = job.mode is Mode.UPDATE
+    report = verify_page(job.path, job.settings, mode=job.mode, progress=progress, scanned=None if update else scanned)
     return Outcome(job=job, report=report)
 
 

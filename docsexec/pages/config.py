@@ -1,13 +1,15 @@
 """The site's engines: the engine sources every page is verified on, the first the primary.
 
-They live in the project's pyproject.toml (the nearest one above a page), so the core, the
-MkDocs gate and CI read one list and none of them needs MkDocs to do so:
+They live in the pyproject.toml of the project the command runs in (the nearest one at or
+above the working folder), so the core, the MkDocs gate and CI read one list and none of them
+needs MkDocs to do so:
 
     [tool.docsexec]
     engines = ["debian-forky", "debian-trixie"]
 
-Without that table (e.g. a page outside the project), a run uses one engine: DOCSEXEC_ENGINE's
-choice, auto by default.
+Every page of a run is verified on the same engines, wherever it is: a copy of a page outside
+docs/ runs on the engines the same page runs on inside. Without that table (a command run
+outside any project), a run uses one engine: DOCSEXEC_ENGINE's choice, auto by default.
 """
 
 from __future__ import annotations
@@ -53,10 +55,10 @@ def configured_engines(start: Path | None = None) -> tuple[str, ...]:
     return tuple(engines)
 
 
-def run_sources(explicit: str | None, start: Path | None = None) -> tuple[tuple[str | None, ...], str | None]:
+def run_sources(explicit: str | None) -> tuple[tuple[str | None, ...], str | None]:
     """(the engine sources a run verifies on, the primary). --engine-source wins, then
     DOCSEXEC_ENGINE, then the configuration; None stands for "auto" (resolved later)."""
-    configured = configured_engines(start)
+    configured = configured_engines()
     primary = configured[0] if configured else None
     chosen = explicit or (os.environ.get("DOCSEXEC_ENGINE") or "auto")
     if chosen != "auto":

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DocsexecError, UsageError
-from ..model import Block, BlockResult, PageReport, PageRun, Progress, ProgressEvent
+from ..model import Block, BlockResult, Mode, PageReport, PageRun, Progress, ProgressEvent
 from ..run.runner import RunSettings
 from . import shards
 
@@ -41,7 +41,7 @@ class Job:
     index: int  # position in the run: outcomes are delivered in this order
     path: Path
     settings: RunSettings
-    write: bool = False
+    mode: Mode = Mode.CHECK
 
 
 Event = tuple[ProgressEvent, Block, BlockResult | None]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import BadInput
-from ..model import Block, BlockVerdict, PageReport, Status
+from ..model import Block, BlockVerdict, Mode, PageReport, Status
 from ..page import Page
 from ..scan import variants
 from ..scan.fences import scan_file
@@ -90,11 +90,12 @@ def _keyed(blocks: list[Block]) -> dict[_Key, Block]:
     return keyed
 
 
-def compare_translation(path: Path, *, write: bool) -> PageReport:
-    """Compare (and with `write`, sync) one translation with its source page on disk."""
+def compare_translation(path: Path, *, mode: Mode) -> PageReport:
+    """Compare (and on update, sync) one translation with its source page on disk."""
     source_path = source_of(path)
     assert source_path is not None, f"{path} is not a translation"
-    rewritten = _sync_structure(path, source_path) if write else set()
+    update = mode is Mode.UPDATE
+    rewritten = _sync_structure(path, source_path) if update else set()
     source_page, source_blocks = scan_file(source_path)
     page, blocks = scan_file(path)
     report = PageReport(path=path, engine_version=f"blocks of {source_path}", seconds=0.0)
@@ -111,7 +112,7 @@ def compare_translation(path: Path, *, write: bool) -> PageReport:
             syncs.append((block, sync))
     report.verdicts.extend(_extra(block) for key, block in ours.items() if key not in theirs)
     report.verdicts.sort(key=lambda v: v.block.fence_line if v.block.path == path else 0)
-    if write:
+    if update:
         _sync(page, source_page, syncs, report)
         _mark_rewritten(report, rewritten)
     return report
@@ -122,7 +123,7 @@ def _mark_rewritten(report: PageReport, keys: set[str]) -> None:
     `update` says which of the translation's blocks it changed, as it does for a source page."""
     if not keys:
         return
-    report.written = True
+    report.page_changed = True
     report.verdicts = [
         replace(v, status=Status.UPDATED) if v.status is Status.OK and variants.base_id(v.block) in keys else v
         for v in report.verdicts
@@ -142,7 +143,7 @@ def _compare_block(block: Block, source_block: Block) -> tuple[BlockVerdict, lis
     if ours == theirs:
         return verdict, None
     verdict.status = Status.DIVERGED
-    verdict.written = theirs
+    verdict.normalised = theirs
     verdict.problems.append(
         f"{block.where}: differs from its source {source_block.where} (run `docsexec update` to copy it)"
     )
@@ -192,7 +193,7 @@ def _sync(page: Page, source_page: Page, syncs: list[tuple[Block, list[str]]], r
         new_page = provenance.with_line(new_page, source_line)
     if new_page.lines != page.lines:
         new_page.write_atomically()
-        report.written = True
+        report.page_changed = True
 
 
 # --- structure: per-engine tabs ---------------------------------------------------------------

@@ -88,8 +88,22 @@ def merge(reports: list[tuple[Path, JsonData]]) -> JsonData:
         "ok": all(data["ok"] for _, data in reports),
         "engines": engines_json(pages),
         "pages": pages,
+        "unchecked": _unchecked(reports, pages),
         "merged_from": [str(path) for path, _ in reports],
     }
+
+
+def _unchecked(reports: list[tuple[Path, JsonData]], pages: list[JsonData]) -> list[JsonData]:
+    """The blocks no merged report checked: those a report left unchecked (a run on one
+    engine leaves the others' tabs) that no other report's pages hold, each named once."""
+    checked = {(page["file"], block["id"]) for page in pages for block in page["blocks"]}
+    left: dict[tuple[str, str], JsonData] = {}
+    for _, data in reports:
+        for item in data.get("unchecked", []):
+            key = (item["file"], item["id"])
+            if key not in checked:
+                left.setdefault(key, item)
+    return sorted(left.values(), key=lambda item: (Path(item["file"]), item["line"]))
 
 
 def _check_shards(reports: list[tuple[Path, JsonData]]) -> None:
@@ -120,7 +134,8 @@ def merge_files(inputs: list[Path], out: Path | None, junit: Path | None) -> int
     if junit is not None:
         write_junit_data(junit, merged)
     blocks = sum(len(page["blocks"]) for page in merged["pages"])
+    left = f", {len(merged['unchecked'])} block(s) unchecked" if merged["unchecked"] else ""
     print(
-        f"merged {len(inputs)} report(s): {len(merged['pages'])} page(s), {blocks} block(s), {'ok' if merged['ok'] else 'NOT ok'}"
+        f"merged {len(inputs)} report(s): {len(merged['pages'])} page(s), {blocks} block(s){left}, {'ok' if merged['ok'] else 'NOT ok'}"
     )
     return EXIT_OK if merged["ok"] else EXIT_DIVERGED

@@ -4,13 +4,14 @@ and a table of durations at the end. Written to stderr so stdout stays the diff/
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 from rich.console import Console
 from rich.table import Table
 
-from ..model import Block, BlockResult, BlockVerdict, EngineMode, PageReport, ProblemKind, ProgressEvent
+from ..model import Block, BlockResult, BlockVerdict, EngineMode, PageReport, ProblemKind, ProgressEvent, Unchecked
 
 
 class ProgressPrinter:
@@ -57,7 +58,13 @@ class ProgressPrinter:
             state = "ran" if problem is None else ("stopped" if problem.kind is ProblemKind.NOT_RUN else "error")
             self._print(f"  {block.path}:{block.fence_line} [{block.id}] {state} {result.seconds:.2f}s")
 
-    def summary(self, reports: list[PageReport]) -> None:
+    def summary(self, reports: list[PageReport], unchecked: Sequence[Unchecked] = ()) -> None:
+        """The table of pages run, then (even when quiet) how many blocks this run left unchecked."""
+        self._table(reports)
+        if unchecked:
+            print(unchecked_line(unchecked), file=self._stream, flush=True)
+
+    def _table(self, reports: list[PageReport]) -> None:
         if self._quiet or not reports:
             return
         table = Table(title="docsexec summary", show_lines=False)
@@ -83,3 +90,17 @@ class ProgressPrinter:
             self._console.print(text, markup=False)
         else:
             print(text, file=self._stream, flush=True)
+
+
+def unchecked_line(unchecked: Sequence[Unchecked]) -> str:
+    """`docsexec: 3 block(s) not checked: tabs of engines not in this run (debian-trixie: 2, ...)`."""
+    counts: dict[str, int] = {}
+    for item in unchecked:
+        for engine in item.engines:
+            counts[engine] = counts.get(engine, 0) + 1
+    engines = ", ".join(f"{engine}: {count}" for engine, count in counts.items())
+    pages = len({item.block.path for item in unchecked})
+    return (
+        f"docsexec: {len(unchecked)} block(s) of {pages} page(s) not checked by this run: tabs of engines "
+        f"not in it ({engines}); a run on every engine of [tool.docsexec] engines checks them"
+    )

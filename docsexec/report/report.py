@@ -9,11 +9,12 @@ from __future__ import annotations
 import difflib
 import json
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from ..model import BlockVerdict, PageReport, Status
+from ..model import BlockVerdict, Mode, PageReport, Status, Unchecked
 
 JsonData = dict[str, Any]  # a report as JSON: what write_json writes and merge reads
 
@@ -26,10 +27,10 @@ def block_diff(verdict: BlockVerdict) -> list[str]:
     block = verdict.block
     lines = [f"--- {block.where}"]
     lines.extend(verdict.problems)
-    if verdict.written is not None:
+    if verdict.normalised is not None:
         diff = difflib.unified_diff(
             list(block.body),
-            verdict.written,
+            verdict.normalised,
             fromfile=f"{block.path}:{block.fence_line} [{block.id}] recorded",
             tofile="actual",
             lineterm="",
@@ -54,19 +55,29 @@ def _renumber(diff: list[str], offset: int) -> list[str]:
     return out
 
 
-def to_json(reports: list[PageReport], mode: str, shard: str | None = None) -> JsonData:
+def to_json(
+    reports: list[PageReport], mode: Mode, shard: str | None = None, unchecked: Sequence[Unchecked] = ()
+) -> JsonData:
+    """The JSON report: the pages run (one entry per page and engine) and the blocks the run
+    left unchecked, each with its reason."""
     pages = [_page_json(r) for r in reports]
     data = {
         "tool": "docsexec",
-        "mode": mode,
+        "mode": mode.value,
         "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "ok": all(r.ok for r in reports),
         "engines": engines_json(pages),
         "pages": pages,
+        "unchecked": [unchecked_json(u) for u in unchecked],
     }
     if shard is not None:
         data["shard"] = shard
     return data
+
+
+def unchecked_json(item: Unchecked) -> JsonData:
+    block = item.block
+    return {"file": str(block.path), "id": block.id, "line": block.fence_line, "reason": item.reason}
 
 
 def engines_json(pages: list[JsonData]) -> list[JsonData]:
@@ -88,7 +99,7 @@ def _page_json(report: PageReport) -> JsonData:
         "engine_source": report.engine_source,
         "engine_version": report.engine_version,
         "seconds": report.seconds,
-        "written": report.written,
+        "written": report.page_changed,
         "error": report.error,
         "cached": None
         if report.cached is None
@@ -111,8 +122,10 @@ def _page_json(report: PageReport) -> JsonData:
     }
 
 
-def write_json(path: Path, reports: list[PageReport], mode: str, shard: str | None = None) -> None:
-    write_json_data(path, to_json(reports, mode, shard))
+def write_json(
+    path: Path, reports: list[PageReport], mode: Mode, shard: str | None = None, unchecked: Sequence[Unchecked] = ()
+) -> None:
+    write_json_data(path, to_json(reports, mode, shard, unchecked))
 
 
 def write_json_data(path: Path, data: JsonData) -> None:
@@ -120,8 +133,8 @@ def write_json_data(path: Path, data: JsonData) -> None:
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
-def write_junit(path: Path, reports: list[PageReport]) -> None:
-    write_junit_data(path, to_json(reports, "check"))
+def write_junit(path: Path, reports: list[PageReport], unchecked: Sequence[Unchecked] = ()) -> None:
+    write_junit_data(path, to_json(reports, Mode.CHECK, unchecked=unchecked))
 
 
 def write_junit_data(path: Path, data: JsonData) -> None:
@@ -130,6 +143,7 @@ def write_junit_data(path: Path, data: JsonData) -> None:
     suites = ElementTree.Element("testsuites", name="docsexec")
     for page in data["pages"]:
         _junit_suite(suites, page)
+    _junit_unchecked(suites, data.get("unchecked", []))
     path.parent.mkdir(parents=True, exist_ok=True)
     ElementTree.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
 
@@ -168,3 +182,16 @@ def _junit_suite(suites: ElementTree.Element, page: JsonData) -> None:
             )
         elif block["status"] not in PASSING:
             ElementTree.SubElement(case, "error", message=(problems or [block["status"]])[0])
+
+
+def _junit_unchecked(suites: ElementTree.Element, unchecked: list[JsonData]) -> None:
+    """The blocks the run left unchecked: one skipped testcase each, its reason the message."""
+    if not unchecked:
+        return
+    name = "unchecked by this run"
+    suite = ElementTree.SubElement(
+        suites, "testsuite", name=name, tests=str(len(unchecked)), skipped=str(len(unchecked)), failures="0", errors="0"
+    )
+    for item in unchecked:
+        case = ElementTree.SubElement(suite, "testcase", name=item["id"], classname=f"{item['file']}:{item['line']}")
+        ElementTree.SubElement(case, "skipped", message=item["reason"])

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol, Self
 
+from ..caller_engine import SCRATCH_PREFIX, Docker, SharedGuard, precheck
 from ..engine.provision import EngineInstall
 from ..errors import EnvironmentProblem
 from ..model import Block, EngineMode
-from ..shared import SCRATCH_PREFIX, Docker, SharedGuard, precheck
 
 BASE_ENV = {
     "LANG": "C.UTF-8",
@@ -185,7 +185,7 @@ class SharedEnvironment:
     """The caller's own engine (DOCKER_HOST or the default socket), only when asked for.
 
     Pages then run in the caller's network namespace against an engine that may hold the
-    user's own containers; the safety guard (docsexec.shared) locks the engine against other
+    user's own containers; the safety guard (docsexec.caller_engine) locks the engine against other
     docsexec runs, refuses name clashes, relays the page's docker client to see what it
     creates, and afterwards removes only that.
     """

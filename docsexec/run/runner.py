@@ -29,6 +29,7 @@ class RunSettings:
     default_timeout: float = DEFAULT_TIMEOUT
     engine_source: str | None = None  # which engine a sandbox starts ("debian-forky"); None: DOCSEXEC_ENGINE/auto
     primary: str | None = None  # the site's primary engine source (variants fall back to its blocks)
+    engines: tuple[str, ...] = ()  # the project's engines ([tool.docsexec] engines), in order: tabs follow it
 
     @property
     def source_name(self) -> str:

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import BadInput
+from ..errors import BadInput, UsageError
 from ..model import (
     DEFAULT_COMPARE,
     ENGINE_SOURCES,
@@ -298,12 +298,13 @@ def validate_compare_options(options: Mapping[str, str] | None) -> list[str]:
 
 
 def compare_options(options: Mapping[str, str] | None) -> CompareOptions:
-    """A block's comparator attributes as CompareOptions; ValueError if invalid."""
+    """A block's comparator attributes as CompareOptions; UsageError if invalid (a page's
+    blocks are validated before this, with file and line: parse_fence_options)."""
     if not options:
         return DEFAULT_COMPARE
     errors = validate_compare_options(options)
     if errors:
-        raise ValueError("; ".join(errors))
+        raise UsageError("; ".join(errors))
     return CompareOptions(
         classes=_parse_volatile(options.get("volatile", "")),
         json=_choice(options, "json", DEFAULT_COMPARE.json),

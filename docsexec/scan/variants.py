@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ..model import Block
+from ..model import Block, Unchecked
 
 ENGINE_OPTION = "data-engine"
 DIFF_OPTION = "data-engine-diff"  # "tabs" (default): record per-engine variants; "error": a difference fails
@@ -67,6 +67,13 @@ def select(blocks: Sequence[Block], source: str, primary: str) -> list[Block]:
         if group[wanted] is block:
             chosen.append(block)
     return chosen
+
+
+def unchecked(blocks: Sequence[Block], sources: Sequence[str], primary: str) -> list[Unchecked]:
+    """The blocks that none of `sources` runs (select() on each), in page order: tabs of
+    engines not among them."""
+    chosen = {id(block) for source in sources for block in select(blocks, source, primary)}
+    return [Unchecked(block, block.options.engines) for block in blocks if id(block) not in chosen]
 
 
 def tab_label(*versions: str) -> str:

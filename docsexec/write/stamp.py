@@ -8,17 +8,14 @@ from pathlib import Path
 
 from ..model import Block, PageReport
 from ..page import Page
-from ..pages.config import configured_engines
 from ..scan import variants
 from ..scan.fences import scan_page
 from . import provenance
 
 
-def required_engines(page: Page, record: provenance.Provenance | None) -> tuple[str, ...]:
-    """The engines the page must be verified on: the project's ([tool.docsexec] engines in
-    the pyproject.toml nearest the page); without a configuration, the ones the page names.
-    A bad configuration raises DocsexecError."""
-    configured = configured_engines(page.path.parent)
+def required_engines(configured: tuple[str, ...], record: provenance.Provenance | None) -> tuple[str, ...]:
+    """The engines the page must be verified on: the project's (`configured`, its
+    [tool.docsexec] engines: pages/config.py); without a configuration, the ones the page names."""
     return configured or tuple(r.source for r in (record.records if record else ()))
 
 
@@ -66,7 +63,7 @@ def changed_block(page: Page, blocks: list[Block]) -> Block | None:
     )
 
 
-def stale_reports(ran: list[PageReport]) -> list[PageReport]:
+def stale_reports(ran: list[PageReport], configured: tuple[str, ...]) -> list[PageReport]:
     """`check`'s stamp verdicts, one PageReport (with the gate's line as its error) per stale
     page. Only a page whose runs here passed on every engine the project configures for it:
     a run restricted to fewer (--engine-source, DOCSEXEC_ENGINE, a shared engine) cannot
@@ -79,7 +76,7 @@ def stale_reports(ran: list[PageReport]) -> list[PageReport]:
     for path, reports in by_page.items():
         page = Page.read(path)
         record = provenance.read(page)
-        engines = required_engines(page, record)
+        engines = required_engines(configured, record)
         covered = {r.engine_source for r in reports}
         if not engines or not all(r.ok for r in reports) or not covered >= set(engines):
             continue

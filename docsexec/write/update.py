@@ -9,7 +9,7 @@ own tabs; another engine owns its own tabs, and a shared block that differs on i
 per-engine tabs (unless it says data-engine-diff="error"). A page whose outputs all match
 and whose entry is current is not written at all (no churn). A page that now passes gets
 this engine's provenance entry. The page is written once, atomically, and only if it did
-not change on disk while it ran. The verdicts are not touched: `Written` says which blocks
+not change on disk while it ran. The verdicts are not touched: `UpdateOutcome` says which blocks
 are now on the page as this run printed them and which could not be written, and verify.py
 settles the verdicts.
 """
@@ -40,37 +40,38 @@ class Target:
     source: str  # the engine source this run was on ("debian-trixie")
     primary: str  # the site's primary engine source
     version: str  # this run's engine version
+    engines: tuple[str, ...] = ()  # the project's engines, in order ([tool.docsexec] engines)
 
 
 @dataclass
-class Written:
+class UpdateOutcome:
     """What the update step did to a page."""
 
     updated: set[str] = field(default_factory=set)  # block ids whose body is now this run's output, changed
     refused: dict[str, str] = field(default_factory=dict)  # block id -> why this engine cannot write it
-    page_written: bool = False  # the file changed (bodies, tabs or provenance)
+    page_changed: bool = False  # the file changed (bodies, tabs or provenance)
 
 
-def update_page(page: Page, verdicts: list[BlockVerdict], target: Target) -> Written:
+def update_page(page: Page, verdicts: list[BlockVerdict], target: Target) -> UpdateOutcome:
     """Write this run's outputs into `page` (as scanned, before its run) when it must, and
     return what was written."""
-    written = Written()
+    outcome = UpdateOutcome()
     if not _must_write(page, verdicts, target):
-        return written
+        return outcome
     plan = _plan(page, verdicts, target)
-    written.refused = plan.refused
+    outcome.refused = plan.refused
     new_page = apply_bodies(page, plan.updates) if plan.updates else page
     for base, variants in plan.groups.items():
         new_page = _regroup(new_page, base, ordered(variants, plan.order), target)
-    written.updated = {block.id for block, _ in plan.updates} | plan.moved
-    if all(v.status.passing or v.block.id in written.updated for v in verdicts) and not written.refused:
+    outcome.updated = {block.id for block, _ in plan.updates} | plan.moved
+    if all(v.status.passing or v.block.id in outcome.updated for v in verdicts) and not outcome.refused:
         new_page = _stamped(new_page, target)
     if new_page.lines != page.lines:
         if Page.read(page.path).lines != page.lines:  # the page must not have changed while it ran
             raise BadInput(page.path, 1, "the page changed on disk while it ran; nothing was written, run again")
         new_page.write_atomically()
-        written.page_written = True
-    return written
+        outcome.page_changed = True
+    return outcome
 
 
 def _must_write(page: Page, verdicts: list[BlockVerdict], target: Target) -> bool:
@@ -99,7 +100,7 @@ def _plan(page: Page, verdicts: list[BlockVerdict], target: Target) -> _Plan:
     another variant (its output differs from the one shown), or refused; a body equal to the
     page's is left alone."""
     record = provenance.read(page)
-    order = tuple(dict.fromkeys((target.primary, *required_engines(page, record), target.source)))
+    order = tuple(dict.fromkeys((target.primary, *required_engines(target.engines, record), target.source)))
     groups: dict[str, list[Block]] = {}
     for block in scan_page(page):
         if block.options.engines:

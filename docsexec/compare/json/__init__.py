@@ -47,9 +47,9 @@ def compare_document(
         return Comparison(True, list(recorded), [], *JsonLiteral(matcher).write(e.value, a.value, real))
     notes: list[str] = []
     matcher.match(e.value, a.value, "$", notes)
-    written = JsonWriter(matcher, bindings).write(recorded, e, a, real)
+    normalised = JsonWriter(matcher, bindings).write(recorded, e, a, real)
     literal, refusal = JsonLiteral(matcher).write(e.value, a.value, real)
-    return Comparison(False, written, notes or ["the JSON document differs"], literal, refusal)
+    return Comparison(False, normalised, notes or ["the JSON document differs"], literal, refusal)
 
 
 def match_line(recorded: str, real: str, syntax: LineSyntax, strict: bool) -> Pairs | None:

@@ -27,7 +27,7 @@ _STYLES: tuple[Callable[[JsonValue], str], ...] = (
 
 @dataclass
 class JsonWriter:
-    """Builds `written` for a diverged document, asking the matcher (bound to the page's
+    """Builds `normalised` for a diverged document, asking the matcher (bound to the page's
     `bindings`) which recorded parts still fit."""
 
     matcher: JsonMatcher
