@@ -134,6 +134,9 @@ class Relation:
         return self.target.partition(":")[2] or None
 
 
+SETUP_CLASS = "setup"  # the class of a set-up block (BlockOptions.setup)
+
+
 @dataclass(frozen=True)
 class BlockOptions:
     """Options written in the fence's attribute list, already validated."""
@@ -158,6 +161,13 @@ class BlockOptions:
     def engine(self) -> str | None:
         """The variant's owner: the first engine it names, whose run it shows (None: no variant)."""
         return self.engines[0] if self.engines else None
+
+    @property
+    def setup(self) -> bool:
+        """A set-up block (class `.setup`): run and checked in its place like any other, but
+        there only so the page can run on this site's machine; readers see it collapsed
+        below the sentence of what they do instead (faces/console_html.py)."""
+        return SETUP_CLASS in self.classes
 
     @property
     def on_peer(self) -> bool:

@@ -11,6 +11,9 @@ Backward: every `docker network SUBCOMMAND` with each option used in any tagged 
 must have a row that names that subcommand and that option, so a page that starts using
 `docker network create --internal` fails here until the cheat sheet lists it.
 
+Set-up blocks (class `.setup`: there only so a page can run on this site's machine) count for
+neither direction: a row cannot point at one, and what they run need not be listed.
+
 Blocks and their commands come from docsexec's own scanner, not from regexes over Markdown, so
 a fence the site does not run (an example inside a four-backtick fence) never counts.
 """
@@ -53,6 +56,7 @@ class ScannedPage:
 
     blocks: dict[str, Block]
     sections: dict[str, list[Block]]
+    setup: frozenset[str] = frozenset()  # ids of the page's set-up blocks, left out of the two above
 
 
 def cheat_sheet_rows(text: str) -> list[Row]:
@@ -114,9 +118,11 @@ def command_texts(block: Block) -> list[str]:
 
 def scan_docs_page(path: Path) -> ScannedPage:
     """The page's blocks by id, and for each heading slug the blocks up to the next heading of
-    the same or a higher level (headings inside fences are code, not headings)."""
+    the same or a higher level (headings inside fences are code, not headings). Set-up blocks
+    are left out: the cheat sheet is about the lesson, not this site's set-up."""
     page = Page.read(path)
-    blocks = scan_page(page)
+    scanned = scan_page(page)
+    blocks = [b for b in scanned if not b.options.setup]
     inside_fence = {i for f in find_fences(page) for i in range(f.start, f.end + 1)}
     headings = [
         (i, len(m.group("hashes")), slugify(m.group("title"), "-"))
@@ -127,7 +133,7 @@ def scan_docs_page(path: Path) -> ScannedPage:
     for n, (start, level, slug) in enumerate(headings):
         end = next((i for i, lv, _ in headings[n + 1 :] if lv <= level), len(page.lines))
         sections.setdefault(slug, [b for b in blocks if start < b.fence_line - 1 < end])
-    return ScannedPage({b.id: b for b in blocks}, sections)
+    return ScannedPage({b.id: b for b in blocks}, sections, frozenset(b.id for b in scanned if b.options.setup))
 
 
 def docs_pages() -> dict[str, ScannedPage]:
@@ -192,6 +198,23 @@ def test_a_heading_anchor_covers_the_blocks_of_its_section(tmp_path):
     assert scanned.sections["step-2-other"] == [] and "not-a-heading" not in scanned.sections
 
 
+def test_setup_blocks_count_for_neither_direction(tmp_path):
+    page = tmp_path / "p.md"
+    page.write_text(
+        "# Title\n\n## Step 1\n\nOn a real machine, use your own server.\n\n"
+        "```console {#stand-in .docsexec .setup}\n$ docker network create --internal stand-in\n```\n\n"
+        "```console {#lesson .docsexec}\n$ docker network ls\n```\n",
+        encoding="utf-8",
+    )
+    scanned = scan_docs_page(page)
+    assert list(scanned.blocks) == ["lesson"] and scanned.setup == {"stand-in"}
+    assert [b.id for b in scanned.sections["step-1"]] == ["lesson"]
+    assert network_uses({"p.md": scanned}) == {("ls", ""): "p.md#lesson"}
+    row = Row(1, "docker network create --internal NAME", (("p.md", "stand-in"),))
+    [problem] = _link_problems(row, "p.md", "stand-in", {"p.md": scanned})
+    assert "a set-up block" in problem
+
+
 def test_network_calls_stop_at_a_pipe():
     words = tokens("docker network create --help | grep -- --driver")
     assert _network_calls(words) == [("create", ""), ("create", "--help")]
@@ -228,6 +251,8 @@ def _link_problems(row: Row, page_name: str, anchor: str, pages: dict[str, Scann
     page = pages.get(page_name)
     if page is None:
         return [f"{where}: no such page"]
+    if anchor in page.setup:
+        return [f"{where}: a set-up block, there only so the page can run here: link to the lesson's block"]
     if anchor in page.blocks:
         candidates = [page.blocks[anchor]]
     elif anchor in page.sections:

@@ -110,6 +110,29 @@ def test_a_here_document_body_renders_as_typed_text_and_its_output_as_output(tmp
     assert '<span class="gp"># </span>' not in code
 
 
+SETUP = (
+    "# P\n\nOn a real machine you run your own DNS server.\n\n"
+    "```console {#stand-in .docsexec .setup}\n$ echo started\nstarted\n```\n\n"
+    "```console {#lesson .docsexec}\n$ echo lesson\nlesson\n```\n"
+)
+
+
+def test_a_setup_block_renders_collapsed_below_its_sentence_without_a_copy_button(tmp_path, builder):
+    done = build(tmp_path, builder, verified(SETUP))
+    assert done.returncode == 0, done.stdout + done.stderr
+    page = html_of(tmp_path)
+    sentence = page.index("On a real machine you run your own DNS server.")
+    opening = page.index('<details class="note docsexec-setup"><summary>Set-up for this site\'s verification</summary>')
+    closing = page.index("</details>", opening)
+    block = page.index('id="stand-in"')
+    assert sentence < opening < block < closing, "the sentence precedes a closed note holding the block"
+    assert '<details class="note docsexec-setup" open' not in page
+    stand_in = page[page.rindex("<div", 0, block) : page.index(">", block)]
+    assert "no-copy" in stand_in.split('class="', 1)[1].split('"', 1)[0].split(), stand_in
+    lesson = page[page.rindex("<div", 0, page.index('id="lesson"')) : page.index('id="lesson"')]
+    assert "no-copy" not in lesson and page.index('id="lesson"') > closing, "an ordinary block stays in the flow"
+
+
 def test_a_never_verified_page_fails_the_build(tmp_path, builder):
     done = build(tmp_path, builder, BODY)
     assert done.returncode != 0
@@ -194,3 +217,36 @@ def test_engine_tabs_render_as_material_content_tabs(tmp_path):
     assert 'class="tabbed-set tabbed-alternate"' in html
     assert ">Engine 28.5</label>" in html and ">Engine 26.1</label>" in html
     assert 'id="greet"' in html and 'id="greet-trixie"' in html
+
+
+def test_a_setup_block_of_a_chinese_page_has_the_chinese_title():
+    from docsexec.faces.console_html import collapsed_setup_blocks, setup_title
+    from docsexec.faces.markdown_ext import Source, page_language
+
+    docs = Path("/site/docs")
+    assert page_language(Source(docs / "dns.zh.md", docs)) == "zh"
+    assert page_language(Source(docs / "dns.md", docs)) == page_language(None) == "en"
+    block = '<div id="a" class="language-console docsexec setup highlight"><pre><code>$ true\n</code></pre></div>'
+    other = '<div id="b" class="language-console docsexec highlight"><pre><code>$ true\n</code></pre></div>'
+    html = collapsed_setup_blocks(block + other, setup_title("zh"))
+    assert html == (
+        '<details class="note docsexec-setup"><summary>本站验证用的准备步骤</summary>'
+        + block.replace("setup highlight", "setup highlight no-copy")
+        + "</details>"
+        + other
+    )
+
+
+def test_a_setup_block_inside_a_tab_is_collapsed_in_its_tab():
+    from docsexec.faces.console_html import collapsed_setup_blocks
+
+    tab = '<div class="tabbed-block"><p>x</p><div class="highlight"><pre><code>plain\n</code></pre></div>'
+    block = '<div id="a" class="language-console docsexec setup highlight"><pre><code>$ true\n</code></pre></div>'
+    html = collapsed_setup_blocks(tab + block + "</div>", "T")
+    assert (
+        html
+        == tab
+        + '<details class="note docsexec-setup"><summary>T</summary>'
+        + block.replace("setup highlight", "setup highlight no-copy")
+        + "</details></div>"
+    )

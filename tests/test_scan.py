@@ -103,6 +103,15 @@ def test_duplicate_ids_name_both_lines():
             "write its exit code here",
         ),
         (OPEN.replace("$ docker attach box1", "$ docker attach box1\n/ # <CTRL-1>"), 3, "not a control key"),
+        ("x\n\n```console {#a .docsexec .set-up}\n$ true\n```\n", 3, "unknown class .set-up (did you mean .setup?)"),
+        ('x\n\n```console {#a .docsexec data-setup="run dnsmasq"}\n$ true\n```\n', 3, "data-setup is not an option"),
+        ("# T\n\n```console {#a .docsexec .setup}\n$ true\n```\n", 3, "needs, just above it, the sentence"),
+        ("```console {#a .docsexec .setup}\n$ true\n```\n", 1, "above it is the page's start"),
+        (
+            "Run.\n\n```console {#a .docsexec}\n$ true\n```\n\n```console {#b .docsexec .setup}\n$ true\n```\n",
+            7,
+            "set-up block 'b' needs",
+        ),
     ],
 )
 def test_bad_input_gets_file_line_and_what_to_fix(text, line, words):
@@ -119,6 +128,22 @@ def test_options_are_parsed():
     assert block.options.prompt == "/ # "
     assert block.options.timeout == 5
     assert [c.exit_code for c in block.commands] == [0, 1]
+
+
+def test_a_setup_block_is_marked_by_its_class_below_its_sentence():
+    text = (
+        "On a real machine, run your own DNS server.\n\n```console {#stand-in .docsexec .setup}\n$ true\n```\n\n"
+        "Each engine:\n\n"
+        '=== "Engine 29.7"\n\n    ```console {#v .docsexec .setup data-engine="upstream-29"}\n    $ true\n    ```\n\n'
+        '=== "Engine 28.5"\n\n    ```console {#v-forky .docsexec .setup data-engine="debian-forky"}\n    $ true\n    ```\n\n'
+        "```console {#lesson .docsexec}\n$ true\n```\n"
+    )
+    assert [(b.id, b.options.setup) for b in scan(text)] == [
+        ("stand-in", True),
+        ("v", True),
+        ("v-forky", True),
+        ("lesson", False),
+    ]
 
 
 def test_a_bom_and_crlf_page_is_scanned_like_any_other():

@@ -84,3 +84,40 @@ def readable_console_outputs(page_html: str) -> str:
         return _search_excluded(match.group("open")) + rewrite_code(match.group("code")) + match.group("close")
 
     return _TAGGED_CODE.sub(fix, page_html)
+
+
+# --- set-up blocks ---------------------------------------------------------------------------
+# A set-up block (class `.setup`, model.BlockOptions.setup) is run and checked in its place, but
+# it is there only so the page can run on this site's machine: readers get it collapsed, as a
+# Material `??? note` (a closed <details class="note">), below the page's sentence of what they
+# do instead, and without a copy button (Material skips code inside `.no-copy`).
+
+SETUP_TITLES = {"en": "Set-up for this site's verification", "zh": "本站验证用的准备步骤"}
+# Only a div whose classes hold `setup` (a tagged block's: language-console docsexec setup highlight),
+# so that no other div (a tab, an admonition) swallows a set-up block nested in it.
+_SETUP_DIV = re.compile(
+    r'<div(?P<attrs>[^>]*\bclass="(?P<classes>[^"]*(?<![\w-])setup(?![\w-])[^"]*)"[^>]*)>(?P<inner>.*?</pre>\s*)</div>',
+    re.DOTALL,
+)
+
+
+def setup_title(language: str) -> str:
+    return SETUP_TITLES.get(language, SETUP_TITLES["en"])
+
+
+def collapsed_setup_blocks(page_html: str, title: str) -> str:
+    """The page's HTML with every set-up block inside a closed note titled `title`."""
+
+    def wrap(match: re.Match[str]) -> str:
+        classes = match.group("classes").split()
+        if "docsexec" not in classes:
+            return match.group(0)
+        attrs = match.group("attrs").replace(
+            f'class="{match.group("classes")}"', f'class="{match.group("classes")} no-copy"', 1
+        )
+        return (
+            f'<details class="note docsexec-setup"><summary>{html.escape(title, quote=False)}</summary>'
+            f"<div{attrs}>{match.group('inner')}</div></details>"
+        )
+
+    return _SETUP_DIV.sub(wrap, page_html)

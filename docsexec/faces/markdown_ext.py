@@ -30,10 +30,11 @@ from markdown.preprocessors import Preprocessor
 from ..errors import DocsexecError
 from ..page import Page
 from ..pages.config import configured_engines
+from ..pages.twins import TRANSLATION_LANGUAGES
 from ..scan import variants
 from ..scan.fences import scan_page
 from ..write import provenance, stamp
-from .console_html import readable_console_outputs
+from .console_html import collapsed_setup_blocks, readable_console_outputs, setup_title
 
 try:  # MkDocs ends a build cleanly ("Aborted with a BuildError") on its own error type
     from mkdocs.exceptions import PluginError as _BuildError
@@ -155,10 +156,21 @@ class GateAndBadge(Preprocessor):
 
 
 class ConsoleOutputs(Postprocessor):
-    """Output lines of tagged blocks become plain output spans (see console_html)."""
+    """Output lines of tagged blocks become plain output spans, and set-up blocks are
+    collapsed under a title in the page's language (see console_html)."""
 
     def run(self, text: str) -> str:
-        return readable_console_outputs(text)
+        where = current_source(self.md)
+        return collapsed_setup_blocks(readable_console_outputs(text), setup_title(page_language(where)))
+
+
+def page_language(where: Source | None) -> str:
+    """`zh` for a translation such as `dns.zh.md` (mkdocs-static-i18n's suffix layout), else `en`."""
+    if where is not None:
+        suffixes = where.path.suffixes
+        if len(suffixes) >= 2 and suffixes[-2].lstrip(".") in TRANSLATION_LANGUAGES:
+            return suffixes[-2].lstrip(".")
+    return "en"
 
 
 class DocsexecExtension(Extension):

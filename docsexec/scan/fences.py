@@ -88,7 +88,37 @@ def scan_page(page: Page) -> list[Block]:
         blocks.append(_block(page, fence, _continuing(options, blocks, page.path, line)))
     _check_relations(page.path, blocks)
     _check_peer_engine(page.path, blocks)
+    _check_setup_sentences(page, blocks)
     return blocks
+
+
+# Lines that are not the prose sentence a set-up block needs above it: fences, headings,
+# admonitions, content tabs, tables, raw HTML, rules.
+_NOT_PROSE = re.compile(r"^\s*(?:`{3,}|~{3,}|#|!!!|\?\?\?|===|\||<|---)")
+_TAB_HEADER = re.compile(r'^\s*=== "')
+
+
+def _check_setup_sentences(page: Page, blocks: list[Block]) -> None:
+    """A set-up block (class `.setup`) is shown collapsed, below the sentence of what a reader
+    does instead on a real machine: that sentence must be the prose just above the block (or
+    above the content tabs of its per-engine variants), so a reader is never left with a
+    collapsed box and nothing to do."""
+    groups: set[str] = set()
+    for block in blocks:
+        if not block.options.setup or base_id(block) in groups:
+            continue  # the variants after a group's first sit in the same set of tabs
+        groups.add(base_id(block))
+        index = block.fence_line - 2
+        while index >= 0 and (not page.lines[index].strip() or _TAB_HEADER.match(page.lines[index])):
+            index -= 1
+        if index < 0 or _NOT_PROSE.match(page.lines[index]):
+            what = "the page's start" if index < 0 else f"line {index + 1} ({page.lines[index].strip()[:30]!r})"
+            raise BadInput(
+                page.path,
+                block.fence_line,
+                f"set-up block {block.id!r} needs, just above it, the sentence of what a reader does instead"
+                f" on a real machine; above it is {what}",
+            )
 
 
 def _block(page: Page, fence: Fence, options: BlockOptions) -> Block:

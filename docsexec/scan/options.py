@@ -24,6 +24,7 @@ from ..model import (
     ENGINE_SOURCES,
     KNOWN_OPTIONS,
     MODE_CHOICES,
+    SETUP_CLASS,
     VOLATILE_CLASS_NAMES,
     BlockOptions,
     CompareOptions,
@@ -84,7 +85,7 @@ def parse_fence_options(info: str, path: Path, line: int) -> BlockOptions:
             ident = token[1:]
         elif token.startswith("."):
             if token[1:] != "console":
-                classes.append(token[1:])
+                classes.append(_class(token[1:], path, line))
         elif "=" in token:
             key, value = token.split("=", 1)
             if key in values:
@@ -99,12 +100,31 @@ def parse_fence_options(info: str, path: Path, line: int) -> BlockOptions:
     return _build_options(ident, tuple(classes), values, path, line)
 
 
+SETUP_HOW = (
+    "mark a set-up block with the class .setup, and write just above it the sentence of what a reader does"
+    " instead on a real machine"
+)
+
+
+def _class(name: str, path: Path, line: int) -> str:
+    """A class as written; one that looks like `.setup` but is not would leave a set-up block
+    shown to readers as a step of the lesson."""
+    if name != SETUP_CLASS and (
+        difflib.get_close_matches(name.lower(), [SETUP_CLASS], n=1, cutoff=0.6)
+        or "setup" in name.lower().replace("-", "")
+    ):
+        raise BadInput(path, line, f"unknown class .{name} (did you mean .{SETUP_CLASS}?): {SETUP_HOW}")
+    return name
+
+
 def _build_options(ident: str, classes: tuple[str, ...], values: dict[str, str], path: Path, line: int) -> BlockOptions:
     for key in values:
         if not key:
             raise BadInput(path, line, "an attribute has '=' but no name: write data-name=\"value\"")
         if not key.startswith("data-"):
             raise BadInput(path, line, f"unknown option {key!r}: options are data-* attributes (data-{key}?)")
+        if key in ("data-setup", "data-set-up"):
+            raise BadInput(path, line, f"{key} is not an option: {SETUP_HOW}")
     compare = {key[len("data-") :]: value for key, value in values.items() if key not in RUNNER_OPTIONS}
     problems = validate_compare_options(compare)
     if problems:

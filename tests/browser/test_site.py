@@ -162,6 +162,14 @@ def commands_to_copy(docs: Path, md: str) -> dict[str, str]:
     return wanted
 
 
+def setup_blocks(docs: Path, md: str) -> set[str]:
+    """Ids of the page's set-up blocks (class `.setup`): collapsed, with no copy button."""
+    from docsexec.scan.fences import scan_file
+
+    _, blocks = scan_file(docs / md)
+    return {block.id for block in blocks if block.options.setup}
+
+
 # --------------------------------------------------------------------------- fixtures
 
 
@@ -510,7 +518,8 @@ def test_copy_buttons_copy_only_the_commands(page, base_url: str, docs: Path) ->
         assert sorted(rendered) == sorted(wanted), (
             f"{md}: tagged blocks in the HTML {rendered} != in the source {sorted(wanted)}"
         )
-        for ident, commands in list(wanted.items())[:COPIES_PER_PAGE]:
+        setup = setup_blocks(docs, md)
+        for ident, commands in [item for item in wanted.items() if item[0] not in setup][:COPIES_PER_PAGE]:
             block = page.locator(f'[id="{ident}"]')
             assert block.count() == 1, f"{md}: id {ident!r} is not unique in the HTML"
             copied = click_copy(page, block)
@@ -527,6 +536,39 @@ def test_copy_buttons_copy_only_the_commands(page, base_url: str, docs: Path) ->
             checked_untagged += 1
     assert checked_tagged > 0, "no tagged block on any page"
     assert checked_untagged > 0, "no untagged code block on any page"
+
+
+def test_setup_blocks_are_collapsed_below_their_sentence_without_a_copy_button(page, base_url: str, docs: Path) -> None:
+    checked = 0
+    for md in nav_pages():
+        setup = setup_blocks(docs, md)
+        if not setup:
+            continue
+        open_page(page, base_url, md)
+        for ident in sorted(setup):
+            block = page.locator(f'[id="{ident}"]')
+            assert block.count() == 1, f"{md}: id {ident!r} is not unique in the HTML"
+            where = block.evaluate(
+                """el => {
+                    const details = el.closest("details.docsexec-setup");
+                    const before = details && details.previousElementSibling;
+                    return {
+                        inDetails: !!details,
+                        open: !!(details && details.open),
+                        visible: el.checkVisibility(),
+                        sentence: before && before.tagName === "P" ? before.innerText.trim() : "",
+                        summary: details ? details.querySelector("summary").innerText.trim() : "",
+                    };
+                }"""
+            )
+            assert where["inDetails"] and not where["open"] and not where["visible"], f"{md} [{ident}]: {where}"
+            assert where["summary"] == "Set-up for this site's verification", f"{md} [{ident}]: {where}"
+            assert len(where["sentence"]) > 20, f"{md} [{ident}]: no sentence just above the collapsed block"
+            page.locator(f'details.docsexec-setup:has([id="{ident}"]) > summary').click()
+            block.hover()
+            assert block.locator(COPY_BUTTON).count() == 0, f"{md} [{ident}]: a set-up block has a copy button"
+            checked += 1
+    assert checked > 0, "no set-up block on any page"
 
 
 def _mermaid_svgs(page) -> list[int]:
@@ -877,7 +919,8 @@ def test_a_chinese_page_has_the_badge_and_copies_only_the_commands(page, base_ur
     )
     rendered = page.eval_on_selector_all(".docsexec", "els => els.map(e => e.id)")
     assert sorted(rendered) == sorted(wanted)
-    for ident, commands in list(wanted.items())[:COPIES_PER_PAGE]:
+    setup = setup_blocks(docs, md)
+    for ident, commands in [item for item in wanted.items() if item[0] not in setup][:COPIES_PER_PAGE]:
         assert click_copy(page, page.locator(f'[id="{ident}"]')) == commands, f"zh/{md} [{ident}]"
     assert page.locator("article h1").first.inner_text().strip() != ""
 

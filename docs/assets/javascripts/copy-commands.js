@@ -16,6 +16,8 @@
  * prompts from that block. Inputs made only of control keys ("<CTRL-p><CTRL-q>")
  * are keys to press, not text: they are left out of the copy too.
  * Untagged blocks are not touched, so their copy buttons copy everything.
+ * Set-up blocks (class `.setup`) have no copy button at all: docsexec renders them
+ * collapsed and `.no-copy` (docsexec/faces/console_html.py), so they are skipped here too.
  */
 (function () {
   "use strict";
@@ -169,7 +171,7 @@
     for (var i = 0; i < blocks.length; i++) {
       var block = blocks[i];
       var code = block.querySelector("pre > code");
-      if (!code || block.hasAttribute("data-copy")) continue;
+      if (!code || block.hasAttribute("data-copy") || block.classList.contains("setup")) continue;
       var innerPrompt = shownPrompt(block);
       block.setAttribute("data-copy",
         commandsOf(code.textContent, innerPrompt, block.hasAttribute("data-continue")));
