@@ -59,9 +59,8 @@ def verify_page(
     report.engine_version, report.seconds = run.engine_version, run.seconds
     report.verdicts = evaluate_page(run, settings.primary_name)
     if mode is Mode.UPDATE:
-        outcome = update_page(
-            page, report.verdicts, Target(source, settings.primary_name, run.engine_version, settings.engines)
-        )
+        target = Target(source, settings.primary_name, run.engine_version, settings.engines, settings.versions)
+        outcome = update_page(page, report.verdicts, target)
         report.verdicts = [settle(verdict, outcome) for verdict in report.verdicts]
         report.page_changed = outcome.page_changed
     return report

@@ -227,3 +227,53 @@ def test_the_layer_rule_finds_a_planted_upward_import() -> None:
     assert upward_imports(graph) == ["docsexec.write.stamp (write) -> docsexec.pages.config (pages)"]
     with pytest.raises(AssertionError, match="'plan' has no layer"):
         layer_of("docsexec.plan.engines")
+
+
+# Where an engine is looked up: the engine layer itself, and the run plan, which resolves each
+# engine of a run ONCE and hands it down (RunSettings.install / .versions); every stage and face
+# takes it from there. A lookup anywhere else is a second answer that can disagree with the first.
+ENGINE_LOOKUPS = frozenset({"find_engine", "cached_engine", "system_engine", "with_page_client"})
+MAY_LOOK_ENGINES_UP = ("docsexec.engine", "docsexec.pages.plan")
+
+
+def engine_lookups(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, name) of each use of an engine lookup function: imported, called or referred to."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            found += [(node.lineno, alias.name) for alias in node.names if alias.name in ENGINE_LOOKUPS]
+        elif isinstance(node, ast.Attribute) and node.attr in ENGINE_LOOKUPS:
+            found.append((node.lineno, node.attr))
+        elif isinstance(node, ast.Name) and node.id in ENGINE_LOOKUPS:
+            found.append((node.lineno, node.id))
+    return found
+
+
+def stray_engine_lookups(sources: dict[str, str]) -> list[str]:
+    """`module:line name` for each engine lookup in a module outside the engine layer and the plan."""
+    return [
+        f"{module}:{line} {name}"
+        for module, text in sorted(sources.items())
+        if not any(module == allowed or module.startswith(allowed + ".") for allowed in MAY_LOOK_ENGINES_UP)
+        for line, name in engine_lookups(ast.parse(text))
+    ]
+
+
+def test_only_the_engine_layer_and_the_plan_look_an_engine_up() -> None:
+    sources = {module: path.read_text(encoding="utf-8") for module, path in modules()}
+    stray = stray_engine_lookups(sources)
+    assert not stray, "engine lookups outside engine/ and pages/plan.py:\n" + "\n".join(stray)
+
+
+def test_the_lookup_rule_finds_a_planted_lookup() -> None:
+    planted = {
+        "docsexec.write.update": "def v(s):\n    from ..engine.provision import find_engine\n    return find_engine(s)\n",
+        "docsexec.pages.batch": "from ..engine import provision\nkey = provision.cached_engine('x')\n",
+        "docsexec.pages.plan": "from ..engine import provision\nprovision.find_engine(None)\n",
+        "docsexec.engine.reaper": "from .provision import find_engine\n",
+    }
+    assert stray_engine_lookups(planted) == [
+        "docsexec.pages.batch:2 cached_engine",
+        "docsexec.write.update:2 find_engine",
+        "docsexec.write.update:3 find_engine",
+    ]

@@ -149,6 +149,15 @@ def _find_server(choice: str) -> EngineInstall | None:
     return cached_engine("debian-forky") or cached_engine("debian-trixie") or cached_engine("debian-bookworm") or system
 
 
+def describe_installed(sources: Sequence[str]) -> list[str]:
+    """One line per engine source: the engine installed for it, or that none is."""
+    return [
+        f"engine {found.version} ({found.source}) at {found.dockerd}" if found else f"engine {source}: not installed"
+        for source in sources
+        for found in [find_engine(source)]
+    ]
+
+
 def with_page_client(found: EngineInstall) -> EngineInstall:
     """`found` as it is when it carries its own client (forky, upstream-29), else with forky's
     client and plugins for the page, when forky is cached."""

@@ -231,8 +231,7 @@ def _block_row(path: Path, block: Block) -> dict[str, Any]:
 
 def _verify(paths: list[Path], args: argparse.Namespace) -> int:
     from ..pages.batch import BatchOptions, verify_all
-    from ..pages.plan import PlanOptions, build_plan
-    from ..run.environments import environment_gate
+    from ..pages.plan import PlanOptions, build_plan, gate
 
     journey = getattr(args, "journey", False)
     engine = EngineMode(args.engine)
@@ -240,9 +239,7 @@ def _verify(paths: list[Path], args: argparse.Namespace) -> int:
         Mode(args.command), engine, args.engine_source, args.timeout, args.shard, args.shard_times, journey
     )
     plan = build_plan(paths, options)
-    if plan.jobs:  # and the machine checked, once, before any progress line
-        sources = list(dict.fromkeys(job.settings.engine_source for job in plan.jobs))
-        environment_gate(engine, [blocks for _, (_, blocks) in plan.pages], sources)
+    gate(plan)  # the machine checked, once, before any progress line
     printer = ProgressPrinter(quiet=args.quiet)
     workers = args.jobs if engine is EngineMode.SANDBOX else 1  # a shared engine takes one run at a time
     batch = BatchOptions(workers=workers, use_cache=not args.no_cache, mode=plan.mode)
@@ -345,13 +342,8 @@ def _engine(action: str, source: str | None = None) -> int:
 
         sources = [s for s in run_sources(source)[0] if s is not None]
         engine = provision.install_engine(log=lambda text: print(text, file=sys.stderr), sources=sources)
-        for source in sources or [engine.source]:
-            found = provision.find_engine(source)
-            print(
-                f"engine {found.version} ({found.source}) at {found.dockerd}"
-                if found
-                else f"engine {source}: not installed"
-            )
+        for line in provision.describe_installed(sources or [engine.source]):
+            print(line)
     elif action == "status":
         print(json.dumps(reaper.engine_status(), indent=2, default=str))
     else:

@@ -38,6 +38,7 @@ Runs = dict[RunKey, PageRun | DocsexecError]  # a run, or the error that ended i
 _RUNS = pytest.StashKey[Runs]()
 _PAGES = pytest.StashKey[list[Path]]()
 _PREFETCHED = pytest.StashKey[bool]()
+_SETTINGS = pytest.StashKey[list[RunSettings]]()  # the session's engines, resolved once
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -120,10 +121,12 @@ class MarkdownPage(pytest.File):
 
 def page_settings(config: pytest.Config) -> list[RunSettings]:
     """How a page runs in this session: once per engine, the primary first, decided as the
-    command line decides it (pages/plan.run_settings), the same for every page."""
+    command line decides it (pages/plan.run_settings), the same for every page, once a session."""
     from ..pages.plan import run_settings
 
-    return run_settings(EngineMode(config.getoption("--docsexec-engine")), DEFAULT_TIMEOUT)
+    if _SETTINGS not in config.stash:
+        config.stash[_SETTINGS] = run_settings(EngineMode(config.getoption("--docsexec-engine")), DEFAULT_TIMEOUT)
+    return config.stash[_SETTINGS]
 
 
 def shared_page_run(config: pytest.Config, path: Path, settings: RunSettings | None = None) -> PageRun:
@@ -197,7 +200,8 @@ def _gate(pairs: list[tuple[Path, RunSettings]]) -> None:
 
     mode = pairs[0][1].engine
     pages = [scan_file(_display_path(path))[1] for path, _ in pairs] if mode is EngineMode.SHARED else []
-    environment_gate(mode, pages, list(dict.fromkeys(settings.engine_source for _, settings in pairs)))
+    engines = {settings.engine_source: settings.install for _, settings in pairs}
+    environment_gate(mode, pages, list(engines.items()))
 
 
 def _cores() -> int:

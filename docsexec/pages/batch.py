@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import sys
 from contextlib import closing
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
-from ..engine.provision import find_engine
 from ..model import BlockVerdict, EngineMode, Mode, PageReport, Progress, ProgressEvent, Status
 from ..report.progress import ProgressPrinter
 from ..report.report import block_diff
@@ -90,15 +89,17 @@ def _run(job: Job, scanned: Scanned, progress: Progress) -> Outcome:
 def _keys(jobs: list[Job], scans: dict[int, Scanned]) -> tuple[dict[int, str], dict[int, str]]:
     """Each job's cache key and engine source. Sandbox jobs only: a shared engine's state is
     the caller's, so its runs are never cached. Every run setting enters the key (asdict), so
-    a setting added later (such as the engine a job runs on) is covered without a change here."""
+    a setting added later is covered without a change here; the engine the plan resolved for
+    the job (the one its sandbox starts, page client too) enters as its files' identity."""
     keys: dict[int, str] = {}
     sources: dict[int, str] = {}
     for job in jobs:
-        engine = find_engine(job.settings.engine_source or None)  # as the sandbox finds it: page client too
+        engine = job.settings.install
         if engine is None:
             continue
         page, blocks = scans[job.index]
-        keys[job.index] = run_key(page, blocks, asdict(job.settings), engine_identity(engine))
+        settings = asdict(replace(job.settings, install=None))
+        keys[job.index] = run_key(page, blocks, settings, engine_identity(engine))
         sources[job.index] = engine.source
     return keys, sources
 

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..engine import provision
+from ..engine.provision import EngineInstall
 from ..errors import UsageError
 from ..model import EngineMode, Mode, Unchecked
 from ..page import Page
@@ -90,21 +92,48 @@ def build_plan(paths: Sequence[Path], options: PlanOptions) -> Plan:
 
 def run_settings(engine: EngineMode, timeout: float, engine_source: str | None = None) -> list[RunSettings]:
     """How every page of a run runs: once per engine, the primary first. Sandbox: the engines
-    of --engine-source, else DOCSEXEC_ENGINE, else the project's; `auto` resolved to the engine
-    it picks (None when none is installed: the environment gate then says so). Shared: the
-    caller's one engine."""
-    base = RunSettings(engine=engine, default_timeout=timeout, engines=configured_engines())
+    of --engine-source, else DOCSEXEC_ENGINE, else the project's, each looked up here ONCE
+    (`auto` resolved to the engine it picks; no install when none is installed: the
+    environment gate then says so), with the installed versions of the project's engines for
+    tab labels. Shared: the caller's one engine. Stages take the engine from these settings
+    and never look one up."""
+    configured = configured_engines()
+    base = RunSettings(engine=engine, default_timeout=timeout, engines=configured)
     if engine is EngineMode.SHARED:
         return [base]
     sources, primary = run_sources(engine_source)
-    return [replace(base, engine_source=source or _auto_source(), primary=primary) for source in sources]
+    installs = [provision.find_engine(source) for source in sources]
+    versions = _versions(configured, dict(zip(sources, installs, strict=True)))
+    return [
+        replace(
+            base,
+            engine_source=source or (install.source if install is not None else None),
+            primary=primary,
+            install=install,
+            versions=versions,
+        )
+        for source, install in zip(sources, installs, strict=True)
+    ]
 
 
-def _auto_source() -> str | None:
-    from ..engine.provision import find_engine
+def _versions(
+    configured: tuple[str, ...], found: dict[str | None, EngineInstall | None]
+) -> tuple[tuple[str, str], ...]:
+    """(source, installed version) of each project engine that is installed (looked up once)."""
+    installs = [found[source] if source in found else provision.find_engine(source) for source in configured]
+    return tuple((source, install.version) for source, install in zip(configured, installs, strict=True) if install)
 
-    found = find_engine()
-    return found.source if found is not None else None
+
+def gate(plan: Plan) -> None:
+    """The machine's check (run/environments.environment_gate), once per plan, before any of
+    its jobs starts; nothing is remembered, the jobs carry the engines it checked."""
+    from ..run.environments import environment_gate
+
+    if not plan.jobs:
+        return
+    mode = plan.jobs[0].settings.engine
+    engines = {job.settings.engine_source: job.settings.install for job in plan.jobs}
+    environment_gate(mode, [blocks for _, (_, blocks) in plan.pages], list(engines.items()))
 
 
 def _unchecked(pages: list[tuple[Path, Scanned]], settings: list[RunSettings]) -> list[Unchecked]:
