@@ -2,7 +2,7 @@
 
 `build_plan(paths, options)` turns the paths and options of a `check` or `update` into a Plan:
 the source pages with tagged blocks (scanned and validated before anything runs), their
-translations, the shard's share of both, one PageJob per page and engine, and the blocks no
+translations, the shard's share of both, one Job per page and engine, and the blocks no
 job runs (tabs of engines not in this run). The engines are decided once, the same for every
 page wherever it is (`run_settings`: --engine-source, DOCSEXEC_ENGINE, or the [tool.docsexec]
 engines of the project the command runs in, pages/config.py); `auto` is resolved here, so
@@ -24,7 +24,7 @@ from ..page import Page
 from ..run.runner import DEFAULT_TIMEOUT, RunSettings
 from ..scan.fences import scan_file
 from ..scan.variants import unchecked
-from ..verify import PageJob, Scanned
+from ..verify import Job, Scanned
 from . import shards
 from .config import configured_engines, run_sources
 from .prose import read_marker
@@ -42,6 +42,7 @@ class PlanOptions:
     shard: str | None = None  # "K/N"
     shard_times: Path | None = None
     journey: bool = False  # every page in reading order on ONE engine (check only)
+    translations: bool = True  # add the translations of the pages (False: the pages named only, as pytest)
 
 
 @dataclass
@@ -51,17 +52,17 @@ class Plan:
     mode: Mode
     pages: list[tuple[Path, Scanned]]  # the source pages with tagged blocks, in path order
     translations: list[Path]  # compared with (on update, synced from) their source pages
-    jobs: list[PageJob]  # one per page and engine; a page's primary engine first
+    jobs: list[Job]  # one per page and engine; a page's primary engine first
     shard: str | None = None  # "K/N" when the run is one shard of N
     unchecked: list[Unchecked] = field(default_factory=list)  # blocks no job runs, and why
 
-    def phases(self) -> list[list[PageJob]]:
+    def phases(self) -> list[list[Job]]:
         """A check runs every job at once. An update runs a page's engines in order, the
         primary's first, because a second engine's update compares against what the first just
         wrote: so in phases, the k-th engine of every page at once."""
         if self.mode is Mode.CHECK:
             return [self.jobs]
-        phases: list[list[PageJob]] = []
+        phases: list[list[Job]] = []
         seen: dict[Path, int] = {}
         for job in self.jobs:
             index = seen[job.path] = seen.get(job.path, -1) + 1
@@ -74,7 +75,8 @@ class Plan:
 def build_plan(paths: Sequence[Path], options: PlanOptions) -> Plan:
     """The plan for `paths` (pages, folders, translations): every page scanned and every
     translation's marker read first, so bad input stops the run before any engine starts."""
-    scanned = [(path, scan_file(path)) for path in with_translations(list(paths))]
+    named = with_translations(list(paths)) if options.translations else list(paths)
+    scanned = [(path, scan_file(path)) for path in named]
     sources, translations = split_translations(
         path for path, page_blocks in scanned if page_blocks[1] or source_of(path) is not None
     )
@@ -84,7 +86,8 @@ def build_plan(paths: Sequence[Path], options: PlanOptions) -> Plan:
     if shard is not None:
         pages, translations = _in_shard(shard, pages, translations)
     settings = run_settings(options.engine, options.timeout, options.engine_source) if pages else []
-    jobs = [PageJob(path, page_blocks, each) for path, page_blocks in pages for each in settings]
+    pairs = [(path, page_blocks, each) for path, page_blocks in pages for each in settings]
+    jobs = [Job(index, *pair, options.mode) for index, pair in enumerate(pairs)]
     plan = Plan(options.mode, pages, translations, jobs, shard[0] if shard else None)
     plan.unchecked = _unchecked(pages, settings[:1] if options.journey else settings)
     return plan
