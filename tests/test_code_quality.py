@@ -186,7 +186,10 @@ def test_relative_imports_are_resolved_to_modules() -> None:
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("docsexec", "model", "errors", "common", "page", "slugs"),  # the model and its plumbing
     ("scan",),  # stage 1: pages -> blocks
-    ("engine", "caller_engine"),  # the engines a page runs on: a private one (sandbox), or the caller's own
+    (
+        "engine",
+        "caller_engine",
+    ),  # the engines a page runs on: a private one (installed, install/, sandbox/), or the caller's own
     ("run",),  # stage 2: blocks -> results, on an engine
     ("compare",),  # stage 3: results -> verdicts
     ("write",),  # stage 4: verdicts -> the page rewritten
@@ -219,6 +222,33 @@ def upward_imports(graph: dict[str, set[str]]) -> list[str]:
 def test_every_module_imports_only_its_own_layer_or_below() -> None:
     upward = upward_imports(import_graph())
     assert not upward, "imports that run up a layer (LAYERS, bottom first):\n" + "\n".join(upward)
+
+
+# Inside engine/, the same rule, bottom first: which engine is installed (the lookup the plan
+# makes), installing one, one engine per page (a sandbox starts what the plan found, and
+# imports the busybox image into it). The package's own __init__ re-exports from all three.
+ENGINE_PARTS = ("docsexec.engine.installed", "docsexec.engine.install", "docsexec.engine.sandbox")
+
+
+def engine_part(module: str) -> int | None:
+    return next((k for k, part in enumerate(ENGINE_PARTS) if module == part or module.startswith(part + ".")), None)
+
+
+def upward_engine_imports(graph: dict[str, set[str]]) -> list[str]:
+    return [
+        f"{module} -> {target}"
+        for module, targets in sorted(graph.items())
+        if (own := engine_part(module)) is not None
+        for target in sorted(targets)
+        if (part := engine_part(target)) is not None and part > own
+    ]
+
+
+def test_engine_parts_import_only_their_own_part_or_below() -> None:
+    upward = upward_engine_imports(import_graph())
+    assert not upward, "engine/ imports that run up (ENGINE_PARTS, bottom first):\n" + "\n".join(upward)
+    planted = {"docsexec.engine.install.provision": {"docsexec.engine.sandbox.layout", "docsexec.engine.installed"}}
+    assert upward_engine_imports(planted) == ["docsexec.engine.install.provision -> docsexec.engine.sandbox.layout"]
 
 
 def test_the_layer_rule_finds_a_planted_upward_import() -> None:
@@ -267,10 +297,10 @@ def test_only_the_engine_layer_and_the_plan_look_an_engine_up() -> None:
 
 def test_the_lookup_rule_finds_a_planted_lookup() -> None:
     planted = {
-        "docsexec.write.update": "def v(s):\n    from ..engine.provision import find_engine\n    return find_engine(s)\n",
-        "docsexec.pages.batch": "from ..engine import provision\nkey = provision.cached_engine('x')\n",
-        "docsexec.pages.plan": "from ..engine import provision\nprovision.find_engine(None)\n",
-        "docsexec.engine.reaper": "from .provision import find_engine\n",
+        "docsexec.write.update": "def v(s):\n    from ..engine.installed import find_engine\n    return find_engine(s)\n",
+        "docsexec.pages.batch": "from ..engine import installed\nkey = installed.cached_engine('x')\n",
+        "docsexec.pages.plan": "from ..engine import installed\ninstalled.find_engine(None)\n",
+        "docsexec.engine.sandbox.reaper": "from ..installed import find_engine\n",
     }
     assert stray_engine_lookups(planted) == [
         "docsexec.pages.batch:2 cached_engine",

@@ -1,4 +1,4 @@
-"""The sandbox host's simulated network card (docsexec/engine/nic.py), against a real engine.
+"""The sandbox host's simulated network card (docsexec/engine/sandbox/nic.py), against a real engine.
 
 The card is `eth0` in the page's namespace with 198.51.100.10/24 (TEST-NET-2); its far end is
 in a second namespace of the sandbox. Checked here: the card looks like a settled host's card
@@ -17,9 +17,10 @@ import textwrap
 
 import pytest
 
-from docsexec.engine import layout, nic, reap_stale
-from docsexec.engine.reaper import is_stale
-from docsexec.engine.sandbox import Sandbox
+from docsexec.engine import reap_stale
+from docsexec.engine.sandbox import layout, nic
+from docsexec.engine.sandbox.reaper import is_stale
+from docsexec.engine.sandbox.sandbox import Sandbox
 
 try:
     from engine_fixtures import engine, run, sandbox, traces

@@ -16,8 +16,8 @@ from xml.etree import ElementTree
 import pytest
 
 from docsexec import verify
-from docsexec.engine import provision
-from docsexec.engine.provision import EngineInstall
+from docsexec.engine import installed
+from docsexec.engine.installed import EngineInstall
 from docsexec.errors import EXIT_ENVIRONMENT, EnvironmentProblem
 from docsexec.faces.cli import main
 from docsexec.model import EngineMode
@@ -42,7 +42,7 @@ def machine(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         asked["find_engine"] += 1
         return ENGINE if source in (None, "debian-forky") else None
 
-    monkeypatch.setattr(provision, "find_engine", find_engine)
+    monkeypatch.setattr(installed, "find_engine", find_engine)
     monkeypatch.setattr(environments.os, "geteuid", lambda: 0)
     monkeypatch.setattr(environments.shutil, "which", lambda tool: f"/usr/bin/{tool}")
     return asked
@@ -65,7 +65,7 @@ def test_the_plan_looks_the_engine_up_once_and_the_gate_uses_what_it_found(
 def test_a_machine_that_cannot_run_pages_fails_the_gate_in_one_line(
     machine: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    forky, trixie = ("debian-forky", ENGINE), ("debian-trixie", provision.find_engine("debian-trixie"))
+    forky, trixie = ("debian-forky", ENGINE), ("debian-trixie", installed.find_engine("debian-trixie"))
     with pytest.raises(EnvironmentProblem, match=r"no Docker engine installed for docsexec \(debian-trixie\)"):
         environments.environment_gate(EngineMode.SANDBOX, [], [forky, trixie])
     monkeypatch.setattr(environments.shutil, "which", lambda tool: None if tool == "setpriv" else f"/usr/bin/{tool}")

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from ..engine.provision import CHOICES as ENGINE_SOURCES
+from ..engine.installed import CHOICES as ENGINE_SOURCES
 from ..errors import EXIT_DIVERGED, EXIT_OK, DocsexecError, UsageError
 from ..model import Block, EngineMode, Mode, PageReport, Status
 from ..page import find_pages
@@ -335,14 +335,16 @@ def _translations(paths: list[Path], mode: Mode) -> list[PageReport]:
 
 
 def _engine(action: str, source: str | None = None) -> int:
-    from ..engine import provision, reaper
+    from ..engine import installed
+    from ..engine.install import provision
+    from ..engine.sandbox import reaper
 
     if action == "install":
         from ..pages.config import run_sources
 
         sources = [s for s in run_sources(source)[0] if s is not None]
         engine = provision.install_engine(log=lambda text: print(text, file=sys.stderr), sources=sources)
-        for line in provision.describe_installed(sources or [engine.source]):
+        for line in installed.describe_installed(sources or [engine.source]):
             print(line)
     elif action == "status":
         print(json.dumps(reaper.engine_status(), indent=2, default=str))

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..engine import provision
-from ..engine.provision import EngineInstall
+from ..engine import installed
+from ..engine.installed import EngineInstall
 from ..errors import UsageError
 from ..model import EngineMode, Mode, Unchecked
 from ..page import Page
@@ -105,7 +105,7 @@ def run_settings(engine: EngineMode, timeout: float, engine_source: str | None =
     if engine is EngineMode.SHARED:
         return [base]
     sources, primary = run_sources(engine_source)
-    installs = [provision.find_engine(source) for source in sources]
+    installs = [installed.find_engine(source) for source in sources]
     versions = _versions(configured, dict(zip(sources, installs, strict=True)))
     return [
         replace(
@@ -123,7 +123,7 @@ def _versions(
     configured: tuple[str, ...], found: dict[str | None, EngineInstall | None]
 ) -> tuple[tuple[str, str], ...]:
     """(source, installed version) of each project engine that is installed (looked up once)."""
-    installs = [found[source] if source in found else provision.find_engine(source) for source in configured]
+    installs = [found[source] if source in found else installed.find_engine(source) for source in configured]
     return tuple((source, install.version) for source, install in zip(configured, installs, strict=True) if install)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Protocol, Self
 
 from ..caller_engine import SCRATCH_PREFIX, Docker, SharedGuard, precheck
-from ..engine.provision import EngineInstall
+from ..engine.installed import EngineInstall
 from ..errors import EnvironmentProblem
 from ..model import Block, EngineMode
 
@@ -63,10 +63,10 @@ def require_docker_client() -> None:
 
 
 class SandboxEnvironment:
-    """A throwaway dockerd in its own namespaces, for one page (docsexec/engine/contain.py)."""
+    """A throwaway dockerd in its own namespaces, for one page (docsexec/engine/sandbox/contain.py)."""
 
     def __init__(self, label: str, blocks: Sequence[Block] = (), install: EngineInstall | None = None) -> None:
-        from ..engine.sandbox import Sandbox
+        from ..engine.sandbox.sandbox import Sandbox
 
         self._page = str(blocks[0].path) if blocks else label  # for a limit's failure line
         self._sandbox = Sandbox(label, _installed(install))
@@ -90,7 +90,7 @@ class SandboxEnvironment:
         """Tear down; then, if the page reached one of its sandbox's limits (memory, tasks,
         wall-clock), fail the page with one line that names it and the limit (exit 1), in
         place of whatever its half-run blocks would have reported. A Ctrl-C goes on as it is."""
-        from ..engine.limits import LimitExceeded
+        from ..engine.sandbox.limits import LimitExceeded
 
         self._sandbox.stop()
         hits = self._sandbox.limit_hits
@@ -107,7 +107,7 @@ class SandboxEnvironment:
 
     def peer_shell(self) -> tuple[list[str], dict[str, str], Path]:
         """argv, environment and folder of a shell on the LAN peer, which this starts the
-        first time (docsexec/engine/peer.py)."""
+        first time (docsexec/engine/sandbox/peer.py)."""
         peer = self._sandbox.peer()
         env = _base_env(peer.workdir)
         env.update(peer.env())

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..common import slug
-from ..engine.provision import EngineInstall
+from ..engine.installed import EngineInstall
 from ..model import Block, BlockProblem, BlockResult, Command, EngineMode, PageRun, Progress, ProgressEvent
 from .environments import PageEnvironment, open_environment
 from .session import ShellDied, ShellSession, Unattributable
