@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from docsexec.engine import engine_status, install_engine, reap_stale
+from docsexec.engine.install.provision import install_engine
 from docsexec.engine.installed import find_engine, is_modern
 from docsexec.engine.sandbox import layout
 from docsexec.engine.sandbox.owner import Owner, owner_alive, pid_start_time
-from docsexec.engine.sandbox.reaper import is_stale
+from docsexec.engine.sandbox.reaper import engine_status, is_stale, reap_stale
 from docsexec.engine.sandbox.sandbox import Sandbox
 from docsexec.errors import EnvironmentProblem
 
@@ -152,7 +152,8 @@ def test_two_sandboxes_side_by_side_get_the_same_addresses(engine):
 
 CHILD = textwrap.dedent("""
     import os, subprocess, sys, time
-    from docsexec.engine import Sandbox, find_engine
+    from docsexec.engine.installed import find_engine
+    from docsexec.engine.sandbox.sandbox import Sandbox
     box = Sandbox("doomed", find_engine())
     box.start()
     env = dict(os.environ, **box.env())

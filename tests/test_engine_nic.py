@@ -17,9 +17,8 @@ import textwrap
 
 import pytest
 
-from docsexec.engine import reap_stale
 from docsexec.engine.sandbox import layout, nic
-from docsexec.engine.sandbox.reaper import is_stale
+from docsexec.engine.sandbox.reaper import is_stale, reap_stale
 from docsexec.engine.sandbox.sandbox import Sandbox
 
 try:
@@ -118,7 +117,8 @@ def test_stop_removes_both_namespaces(engine):
 
 CHILD = textwrap.dedent("""
     import time
-    from docsexec.engine import Sandbox, find_engine
+    from docsexec.engine.installed import find_engine
+    from docsexec.engine.sandbox.sandbox import Sandbox
     box = Sandbox("nic-doomed", find_engine())
     box.start()
     print(box.id, flush=True)

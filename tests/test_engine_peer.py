@@ -105,7 +105,8 @@ def test_stop_removes_the_peer_and_both_namespaces(engine):
 
 CHILD = textwrap.dedent("""
     import subprocess, time
-    from docsexec.engine import Sandbox, find_engine
+    from docsexec.engine.installed import find_engine
+    from docsexec.engine.sandbox.sandbox import Sandbox
     box = Sandbox("peer-doomed", find_engine())
     box.start()
     peer = box.peer()

@@ -8,20 +8,8 @@ in its own namespaces (network: nic.py; mount, PID, UTS: contain.py) and control
 (cgroups.py, limits.py); peer: the LAN peer, a second host (and engine, on request) on its
 simulated LAN; reaper: clean up sandboxes of runs that died. The rest are small helpers, one
 job each.
+
+Import the module you need (docsexec.engine.installed, .install.provision, .sandbox.sandbox):
+this package imports nothing itself, so a command that only looks an engine up (a cached
+re-check, `list`) does not load the installer or the sandbox.
 """
-
-from .install.provision import busybox_rootfs_tar, import_images, install_engine
-from .installed import EngineInstall, find_engine
-from .sandbox.reaper import engine_status, reap_stale
-from .sandbox.sandbox import Sandbox
-
-__all__ = [
-    "EngineInstall",
-    "Sandbox",
-    "busybox_rootfs_tar",
-    "engine_status",
-    "find_engine",
-    "import_images",
-    "install_engine",
-    "reap_stale",
-]
