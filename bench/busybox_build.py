@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from docsexec.engine import busybox_build
-from docsexec.engine.provision import cache_dir
+from docsexec.engine.install import busybox_build
+from docsexec.engine.installed import cache_dir
 
 
 def one_build(seed: Path) -> tuple[float, str]:

@@ -27,12 +27,15 @@ Scanned = tuple[Page, list[Block]]  # a page and its tagged blocks, as scanned
 
 
 @dataclass(frozen=True)
-class PageJob:
-    """One page on one engine: the unit of a run (pages/plan.py makes them)."""
+class Job:
+    """One page on one engine: the unit of a run (pages/plan.py makes them, pages/jobs.py
+    runs them several at a time)."""
 
+    index: int  # its place in the plan: outcomes are delivered in this order
     path: Path
     scanned: Scanned  # the page as scanned when the plan was made
-    settings: RunSettings  # the engine it runs on
+    settings: RunSettings  # the engine it runs on, resolved
+    mode: Mode = Mode.CHECK
 
 
 def verify_page(
@@ -59,9 +62,8 @@ def verify_page(
     report.engine_version, report.seconds = run.engine_version, run.seconds
     report.verdicts = evaluate_page(run, settings.primary_name)
     if mode is Mode.UPDATE:
-        outcome = update_page(
-            page, report.verdicts, Target(source, settings.primary_name, run.engine_version, settings.engines)
-        )
+        target = Target(source, settings.primary_name, run.engine_version, settings.engines, settings.versions)
+        outcome = update_page(page, report.verdicts, target)
         report.verdicts = [settle(verdict, outcome) for verdict in report.verdicts]
         report.page_changed = outcome.page_changed
     return report

@@ -19,7 +19,7 @@ os.environ["DOCSEXEC_RUN_CACHE"] = "off"
 @pytest.fixture(scope="session")
 def engine_ready() -> None:
     """The engine docsexec will use is installed and we are root; otherwise fail loudly."""
-    from docsexec.engine.provision import find_engine
+    from docsexec.engine.installed import find_engine
 
     if os.geteuid() != 0:
         pytest.fail("engine tests need root (network namespaces): run the README's test command as root")

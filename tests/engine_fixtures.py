@@ -16,11 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from docsexec.engine import layout
-from docsexec.engine.mounts import mounts_under
-from docsexec.engine.procs import all_pids, cmdline
-from docsexec.engine.provision import EngineInstall, install_engine
-from docsexec.engine.sandbox import Sandbox
+from docsexec.engine.install.provision import install_engine
+from docsexec.engine.installed import EngineInstall
+from docsexec.engine.sandbox import layout
+from docsexec.engine.sandbox.mounts import mounts_under
+from docsexec.engine.sandbox.procs import all_pids, cmdline
+from docsexec.engine.sandbox.sandbox import Sandbox
 from docsexec.errors import EnvironmentProblem
 
 

@@ -18,7 +18,12 @@ import tempfile
 from pathlib import Path
 
 # What the command line imports before it checks the machine; the copy must hold all of it.
-_ENTRY_MODULES = ("docsexec.faces.cli", "docsexec.verify", "docsexec.run.environments", "docsexec.engine.provision")
+_ENTRY_MODULES = (
+    "docsexec.faces.cli",
+    "docsexec.verify",
+    "docsexec.run.environments",
+    "docsexec.engine.install.provision",
+)
 
 
 def third_party_packages() -> list[Path]:

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 
 from conftest import docsexec_cwd
-from docsexec.engine import layout
-from docsexec.engine.reaper import STAGING_PREFIX
+from docsexec.engine.sandbox import layout
+from docsexec.engine.sandbox.reaper import STAGING_PREFIX
 from engine_fixtures import traces
 
 REPO = Path(__file__).resolve().parent.parent

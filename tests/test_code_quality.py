@@ -186,7 +186,10 @@ def test_relative_imports_are_resolved_to_modules() -> None:
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("docsexec", "model", "errors", "common", "page", "slugs"),  # the model and its plumbing
     ("scan",),  # stage 1: pages -> blocks
-    ("engine", "caller_engine"),  # the engines a page runs on: a private one (sandbox), or the caller's own
+    (
+        "engine",
+        "caller_engine",
+    ),  # the engines a page runs on: a private one (installed, install/, sandbox/), or the caller's own
     ("run",),  # stage 2: blocks -> results, on an engine
     ("compare",),  # stage 3: results -> verdicts
     ("write",),  # stage 4: verdicts -> the page rewritten
@@ -221,9 +224,86 @@ def test_every_module_imports_only_its_own_layer_or_below() -> None:
     assert not upward, "imports that run up a layer (LAYERS, bottom first):\n" + "\n".join(upward)
 
 
+# Inside engine/, the same rule, bottom first: which engine is installed (the lookup the plan
+# makes), installing one, one engine per page (a sandbox starts what the plan found, and
+# imports the busybox image into it). The package's own __init__ re-exports from all three.
+ENGINE_PARTS = ("docsexec.engine.installed", "docsexec.engine.install", "docsexec.engine.sandbox")
+
+
+def engine_part(module: str) -> int | None:
+    return next((k for k, part in enumerate(ENGINE_PARTS) if module == part or module.startswith(part + ".")), None)
+
+
+def upward_engine_imports(graph: dict[str, set[str]]) -> list[str]:
+    return [
+        f"{module} -> {target}"
+        for module, targets in sorted(graph.items())
+        if (own := engine_part(module)) is not None
+        for target in sorted(targets)
+        if (part := engine_part(target)) is not None and part > own
+    ]
+
+
+def test_engine_parts_import_only_their_own_part_or_below() -> None:
+    upward = upward_engine_imports(import_graph())
+    assert not upward, "engine/ imports that run up (ENGINE_PARTS, bottom first):\n" + "\n".join(upward)
+    planted = {"docsexec.engine.install.provision": {"docsexec.engine.sandbox.layout", "docsexec.engine.installed"}}
+    assert upward_engine_imports(planted) == ["docsexec.engine.install.provision -> docsexec.engine.sandbox.layout"]
+
+
 def test_the_layer_rule_finds_a_planted_upward_import() -> None:
     # The checker itself must be able to fail: write/ reaching up into pages/, and a module no layer holds.
     graph = {"docsexec.write.stamp": {"docsexec.pages.config", "docsexec.scan.fences"}, "docsexec.scan.fences": set()}
     assert upward_imports(graph) == ["docsexec.write.stamp (write) -> docsexec.pages.config (pages)"]
     with pytest.raises(AssertionError, match="'plan' has no layer"):
         layer_of("docsexec.plan.engines")
+
+
+# Where an engine is looked up: the engine layer itself, and the run plan, which resolves each
+# engine of a run ONCE and hands it down (RunSettings.install / .versions); every stage and face
+# takes it from there. A lookup anywhere else is a second answer that can disagree with the first.
+ENGINE_LOOKUPS = frozenset({"find_engine", "cached_engine", "system_engine", "with_page_client"})
+MAY_LOOK_ENGINES_UP = ("docsexec.engine", "docsexec.pages.plan")
+
+
+def engine_lookups(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, name) of each use of an engine lookup function: imported, called or referred to."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            found += [(node.lineno, alias.name) for alias in node.names if alias.name in ENGINE_LOOKUPS]
+        elif isinstance(node, ast.Attribute) and node.attr in ENGINE_LOOKUPS:
+            found.append((node.lineno, node.attr))
+        elif isinstance(node, ast.Name) and node.id in ENGINE_LOOKUPS:
+            found.append((node.lineno, node.id))
+    return found
+
+
+def stray_engine_lookups(sources: dict[str, str]) -> list[str]:
+    """`module:line name` for each engine lookup in a module outside the engine layer and the plan."""
+    return [
+        f"{module}:{line} {name}"
+        for module, text in sorted(sources.items())
+        if not any(module == allowed or module.startswith(allowed + ".") for allowed in MAY_LOOK_ENGINES_UP)
+        for line, name in engine_lookups(ast.parse(text))
+    ]
+
+
+def test_only_the_engine_layer_and_the_plan_look_an_engine_up() -> None:
+    sources = {module: path.read_text(encoding="utf-8") for module, path in modules()}
+    stray = stray_engine_lookups(sources)
+    assert not stray, "engine lookups outside engine/ and pages/plan.py:\n" + "\n".join(stray)
+
+
+def test_the_lookup_rule_finds_a_planted_lookup() -> None:
+    planted = {
+        "docsexec.write.update": "def v(s):\n    from ..engine.installed import find_engine\n    return find_engine(s)\n",
+        "docsexec.pages.batch": "from ..engine import installed\nkey = installed.cached_engine('x')\n",
+        "docsexec.pages.plan": "from ..engine import installed\ninstalled.find_engine(None)\n",
+        "docsexec.engine.sandbox.reaper": "from ..installed import find_engine\n",
+    }
+    assert stray_engine_lookups(planted) == [
+        "docsexec.pages.batch:2 cached_engine",
+        "docsexec.write.update:2 find_engine",
+        "docsexec.write.update:3 find_engine",
+    ]

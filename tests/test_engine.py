@@ -18,11 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from docsexec.engine import engine_status, install_engine, layout, reap_stale
-from docsexec.engine.owner import Owner, owner_alive, pid_start_time
-from docsexec.engine.provision import find_engine, is_modern
-from docsexec.engine.reaper import is_stale
-from docsexec.engine.sandbox import Sandbox
+from docsexec.engine.install.provision import install_engine
+from docsexec.engine.installed import find_engine, is_modern
+from docsexec.engine.sandbox import layout
+from docsexec.engine.sandbox.owner import Owner, owner_alive, pid_start_time
+from docsexec.engine.sandbox.reaper import engine_status, is_stale, reap_stale
+from docsexec.engine.sandbox.sandbox import Sandbox
 from docsexec.errors import EnvironmentProblem
 
 try:
@@ -151,7 +152,8 @@ def test_two_sandboxes_side_by_side_get_the_same_addresses(engine):
 
 CHILD = textwrap.dedent("""
     import os, subprocess, sys, time
-    from docsexec.engine import Sandbox, find_engine
+    from docsexec.engine.installed import find_engine
+    from docsexec.engine.sandbox.sandbox import Sandbox
     box = Sandbox("doomed", find_engine())
     box.start()
     env = dict(os.environ, **box.env())
@@ -227,9 +229,10 @@ def test_a_dockerd_on_path_is_used_as_a_system_engine(engine, visible_tmp, monke
 
 
 def test_forky_and_trixie_failures_fall_back_to_bookworm(monkeypatch):
-    from docsexec.engine import provision
+    from docsexec.engine import installed
+    from docsexec.engine.install import provision
 
-    fake = provision.EngineInstall(Path("/x/dockerd"), (), "20.10.24+dfsg1", "debian-bookworm")
+    fake = installed.EngineInstall(Path("/x/dockerd"), (), "20.10.24+dfsg1", "debian-bookworm")
 
     def install_debian(source, log):
         if source in ("debian-forky", "debian-trixie"):
@@ -257,7 +260,7 @@ def test_unknown_engine_choice_is_an_environment_problem(monkeypatch):
 
 
 def test_interrupted_start_cleans_up_and_reraises(engine, monkeypatch):
-    from docsexec.engine import sandbox as sandbox_module
+    from docsexec.engine.sandbox import sandbox as sandbox_module
 
     def interrupted(docker_host, client=None):
         raise KeyboardInterrupt

@@ -21,8 +21,9 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from docsexec.engine import busybox_build, images
-from docsexec.engine.provision import busybox_rootfs_tar, cache_dir, install_engine
+from docsexec.engine.install import busybox_build, images
+from docsexec.engine.install.provision import busybox_rootfs_tar, install_engine
+from docsexec.engine.installed import cache_dir
 from docsexec.errors import EXIT_ENVIRONMENT, EnvironmentProblem
 from docsexec.scan.keys import parse_keys
 

@@ -1,5 +1,5 @@
 """How the sandbox reads its limits and tells a page's own limit from a container's
-(docsexec/engine/limits.py, cgroups.py), on files shaped like the kernel's, v1 and v2 alike:
+(docsexec/engine/sandbox/limits.py, cgroups.py), on files shaped like the kernel's, v1 and v2 alike:
 the project's machines have cgroup v1, GitHub's runners v2, and both must report the same.
 The real limits against a real engine are tests/test_safety_contain.py."""
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from docsexec.engine import cgroups
-from docsexec.engine.limits import MEMORY_ENV, SECONDS_ENV, TASKS_ENV, Limit, LimitExceeded, Limits
+from docsexec.engine.sandbox import cgroups
+from docsexec.engine.sandbox.limits import MEMORY_ENV, SECONDS_ENV, TASKS_ENV, Limit, LimitExceeded, Limits
 from docsexec.errors import EXIT_DIVERGED, EnvironmentProblem
 
 

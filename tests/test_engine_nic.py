@@ -1,4 +1,4 @@
-"""The sandbox host's simulated network card (docsexec/engine/nic.py), against a real engine.
+"""The sandbox host's simulated network card (docsexec/engine/sandbox/nic.py), against a real engine.
 
 The card is `eth0` in the page's namespace with 198.51.100.10/24 (TEST-NET-2); its far end is
 in a second namespace of the sandbox. Checked here: the card looks like a settled host's card
@@ -17,9 +17,9 @@ import textwrap
 
 import pytest
 
-from docsexec.engine import layout, nic, reap_stale
-from docsexec.engine.reaper import is_stale
-from docsexec.engine.sandbox import Sandbox
+from docsexec.engine.sandbox import layout, nic
+from docsexec.engine.sandbox.reaper import is_stale, reap_stale
+from docsexec.engine.sandbox.sandbox import Sandbox
 
 try:
     from engine_fixtures import engine, run, sandbox, traces
@@ -117,7 +117,8 @@ def test_stop_removes_both_namespaces(engine):
 
 CHILD = textwrap.dedent("""
     import time
-    from docsexec.engine import Sandbox, find_engine
+    from docsexec.engine.installed import find_engine
+    from docsexec.engine.sandbox.sandbox import Sandbox
     box = Sandbox("nic-doomed", find_engine())
     box.start()
     print(box.id, flush=True)

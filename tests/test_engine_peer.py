@@ -1,4 +1,4 @@
-"""The LAN peer (docsexec/engine/peer.py), against a real engine: the other machine of the
+"""The LAN peer (docsexec/engine/sandbox/peer.py), against a real engine: the other machine of the
 sandbox's simulated LAN, where a `data-host="lan-peer"` block runs.
 
 Checked here: a sandbox starts no peer until one is asked for; the peer is another host (its
@@ -20,9 +20,9 @@ import textwrap
 import pytest
 
 from conftest import run_docsexec
-from docsexec.engine import layout, nic
-from docsexec.engine.reaper import is_stale
-from docsexec.engine.sandbox import Sandbox
+from docsexec.engine.sandbox import layout, nic
+from docsexec.engine.sandbox.reaper import is_stale
+from docsexec.engine.sandbox.sandbox import Sandbox
 from safety_support import own_sandboxes
 
 try:
@@ -105,7 +105,8 @@ def test_stop_removes_the_peer_and_both_namespaces(engine):
 
 CHILD = textwrap.dedent("""
     import subprocess, time
-    from docsexec.engine import Sandbox, find_engine
+    from docsexec.engine.installed import find_engine
+    from docsexec.engine.sandbox.sandbox import Sandbox
     box = Sandbox("peer-doomed", find_engine())
     box.start()
     peer = box.peer()

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from docsexec.engine import apt, go_toolchain, provision, upstream_build, upstream_recipe, upstream_sources
+from docsexec.engine import installed
+from docsexec.engine.install import apt, go_toolchain, upstream_build, upstream_recipe, upstream_sources
 from docsexec.errors import EXIT_ENVIRONMENT, EnvironmentProblem
 from docsexec.pages import runcache
 from docsexec.pages.config import configured_engines
@@ -30,7 +31,7 @@ DIGESTS = {t.name: f"{i}" * 64 for i, t in enumerate(upstream_recipe.TARBALLS)}
 
 
 def test_recipe_key_is_stable_across_processes():
-    code = "from docsexec.engine import upstream_recipe as r; print(r.recipe_key({'a': '1', 'b': '2'}))"
+    code = "from docsexec.engine.install import upstream_recipe as r; print(r.recipe_key({'a': '1', 'b': '2'}))"
     keys = {
         subprocess.run(
             [sys.executable, "-c", code], env=dict(os.environ, PYTHONHASHSEED=seed), capture_output=True, text=True
@@ -183,12 +184,12 @@ def test_the_real_build_when_there_is_one_is_intact_and_reproducible_in_its_reco
     """The build in the machine's cache (the set-up makes it when upstream-29 is configured):
     every binary has the sha256 build.json records, built from the sources SHA256SUMS lists."""
     wanted = "upstream-29" in configured_engines(REPO)
-    built = sorted(upstream_build.root(provision.cache_dir()).glob("29.7.2-*/build.json"))
+    built = sorted(upstream_build.root(installed.cache_dir()).glob("29.7.2-*/build.json"))
     if not built and not wanted:
         return  # not configured and never built here: the pieces are tested above
     assert built, "upstream-29 is configured but not built: run `docsexec engine install`"
     data = json.loads(built[-1].read_text())
-    found = upstream_build.cached(provision.cache_dir(), data["recipe_key"])
+    found = upstream_build.cached(installed.cache_dir(), data["recipe_key"])
     assert found is not None, f"{built[-1].parent} is damaged"
     sums = upstream_sources.read_sums(upstream_sources.sources_dir())
     assert data["sources"] == {name: sums[name] for name in data["sources"]}
@@ -239,7 +240,7 @@ def test_each_engine_source_gets_its_own_page_client(tmp_path, monkeypatch):
         fake_engine(tmp_path, source, own_client=True)
     fake_engine(tmp_path, "debian-bookworm", own_client=False)
     sources = ("upstream-29", "debian-forky", "debian-trixie", "debian-bookworm")
-    clients = {s: provision.find_engine(s) for s in sources}
+    clients = {s: installed.find_engine(s) for s in sources}
     assert {s: e.client_dir for s, e in clients.items() if e} == {
         "upstream-29": tmp_path / "engines/upstream-29/client",
         "debian-forky": tmp_path / "engines/debian-forky/client",
@@ -253,7 +254,7 @@ def test_each_engine_source_gets_its_own_page_client(tmp_path, monkeypatch):
 def test_a_trixie_extracted_without_its_client_is_extracted_again(tmp_path, monkeypatch):
     monkeypatch.setenv("DOCSEXEC_CACHE", str(tmp_path))
     fake_engine(tmp_path, "debian-trixie", own_client=False)  # as set-ups before issue 27 left it
-    assert provision.cached_engine("debian-trixie") is None
+    assert installed.cached_engine("debian-trixie") is None
 
 
 def test_status_names_every_engine_with_server_and_client_versions():
@@ -262,7 +263,7 @@ def test_status_names_every_engine_with_server_and_client_versions():
     )
     assert done.returncode == 0, done.stderr
     rows = {row["source"]: row for row in json.loads(done.stdout)["engines"]}
-    assert list(rows) == list(provision.CHOICES)
+    assert list(rows) == list(installed.CHOICES)
     for row in rows.values():
         assert set(row) >= {"version", "client_version"}
         assert (row["version"] is None) == (not row["installed"])

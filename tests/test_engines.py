@@ -219,14 +219,14 @@ def test_each_engine_has_its_own_page_client_with_forkys_compose(tmp_path):
 
 @pytest.mark.engine
 def test_forky_is_provisioned_into_a_fresh_cache_without_touching_the_host(tmp_path):
-    from docsexec.engine import provision
+    from docsexec.engine import installed
 
     assert os.geteuid() == 0, "provisioning needs root (apt-get, dockerd --version)"
     apt_before = sorted(str(p) for p in Path("/etc/apt").rglob("*"))
     cache = tmp_path / "cache"
     env = dict(os.environ, DOCSEXEC_CACHE=str(cache))
     code = (
-        "from docsexec.engine import provision; e = provision.install_debian('debian-forky', print); "
+        "from docsexec.engine.install import provision; e = provision.install_debian('debian-forky', print); "
         "print('VERSION', e.version, e.client_dir, e.cli_plugins)"
     )
     done = subprocess.run([*run_docsexec_argv()[:1], "-c", code], env=env, capture_output=True, text=True, timeout=900)
@@ -250,7 +250,7 @@ def test_forky_is_provisioned_into_a_fresh_cache_without_touching_the_host(tmp_p
         "Docker version 28.5."
     )
     assert sorted(str(p) for p in Path("/etc/apt").rglob("*")) == apt_before  # no source, no pin on the host
-    assert provision.RELEASES["debian-forky"].scratch
+    assert installed.RELEASES["debian-forky"].scratch
 
 
 # --- no engine: selection, tabs, provenance, configuration -------------------------------------

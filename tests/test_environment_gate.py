@@ -1,9 +1,9 @@
 """The one environment gate (run/environments.py) and what happens to a page whose engine
 does not start after it: no engine needed, the machine's answers are stood in for.
 
-The gate checks once, before any page starts, and the sandboxes opened afterwards reuse what
-it let through; a failed check is never remembered, so it is asked again (and fails again)
-rather than letting a later page through. A page that cannot run after the gate still
+The plan looks each engine up once (pages/plan.py); the gate checks the machine once per
+plan, before any page starts, with the engines the plan resolved, and remembers nothing: a
+failed check is asked again (and fails again) rather than letting a later page through. A page that cannot run after the gate still
 appears in the JSON and JUnit reports, with its error, and the run ends with exit code 3.
 """
 
@@ -16,11 +16,12 @@ from xml.etree import ElementTree
 import pytest
 
 from docsexec import verify
-from docsexec.engine import provision
-from docsexec.engine.provision import EngineInstall
+from docsexec.engine import installed
+from docsexec.engine.installed import EngineInstall
 from docsexec.errors import EXIT_ENVIRONMENT, EnvironmentProblem
 from docsexec.faces.cli import main
 from docsexec.model import EngineMode
+from docsexec.pages.plan import PlanOptions, build_plan, gate
 from docsexec.run import environments
 
 ENGINE = EngineInstall(
@@ -41,34 +42,39 @@ def machine(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         asked["find_engine"] += 1
         return ENGINE if source in (None, "debian-forky") else None
 
-    monkeypatch.setattr(environments, "_GATED", {})
-    monkeypatch.setattr(provision, "find_engine", find_engine)
+    monkeypatch.setattr(installed, "find_engine", find_engine)
     monkeypatch.setattr(environments.os, "geteuid", lambda: 0)
     monkeypatch.setattr(environments.shutil, "which", lambda tool: f"/usr/bin/{tool}")
     return asked
 
 
-def test_the_gate_checks_once_and_sandboxes_reuse_its_answer(machine: dict[str, int]) -> None:
-    environments.environment_gate(EngineMode.SANDBOX, [], ["debian-forky"])
+def test_the_plan_looks_the_engine_up_once_and_the_gate_uses_what_it_found(
+    machine: dict[str, int], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(PAGE, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # outside any project: the one engine --engine-source names
+    plan = build_plan([page], PlanOptions(engine_source="debian-forky"))
+    assert [job.settings.install for job in plan.jobs] == [ENGINE]
     assert machine["find_engine"] == 1
-    for _ in range(3):  # what each page's SandboxEnvironment asks
-        assert environments.sandbox_engine("debian-forky") is ENGINE
+    for _ in range(3):
+        gate(plan)
     assert machine["find_engine"] == 1
 
 
 def test_a_machine_that_cannot_run_pages_fails_the_gate_in_one_line(
     machine: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    forky, trixie = ("debian-forky", ENGINE), ("debian-trixie", installed.find_engine("debian-trixie"))
     with pytest.raises(EnvironmentProblem, match=r"no Docker engine installed for docsexec \(debian-trixie\)"):
-        environments.environment_gate(EngineMode.SANDBOX, [], ["debian-forky", "debian-trixie"])
+        environments.environment_gate(EngineMode.SANDBOX, [], [forky, trixie])
     monkeypatch.setattr(environments.shutil, "which", lambda tool: None if tool == "setpriv" else f"/usr/bin/{tool}")
-    monkeypatch.setattr(environments, "_GATED", {})
     with pytest.raises(EnvironmentProblem, match=r"`setpriv` is not on PATH"):
-        environments.environment_gate(EngineMode.SANDBOX, [], ["debian-forky"])
+        environments.environment_gate(EngineMode.SANDBOX, [], [forky])
     monkeypatch.setattr(environments.os, "geteuid", lambda: 1000)
     for _ in range(2):  # a refusal is not remembered: asked again, refused again
         with pytest.raises(EnvironmentProblem, match="needs root") as refused:
-            environments.sandbox_engine("debian-forky")
+            environments.environment_gate(EngineMode.SANDBOX, [], [forky])
         assert refused.value.one_line() == str(refused.value)  # one line, nothing more
 
 

@@ -8,12 +8,15 @@ import time
 from pathlib import Path
 
 from docsexec.errors import UsageError
+from docsexec.page import Page
 from docsexec.pages.jobs import Job, Outcome, _die_with_parent, run_ordered
 from docsexec.run.runner import RunSettings
 
+SCANNED = (Page(Path("docs/p.md"), [], "\n", False, True), [])  # the stand-in work never reads it
+
 
 def _jobs(count: int) -> list[Job]:
-    return [Job(index=i, path=Path(f"docs/p{i}.md"), settings=RunSettings()) for i in range(count)]
+    return [Job(index=i, path=Path(f"docs/p{i}.md"), scanned=SCANNED, settings=RunSettings()) for i in range(count)]
 
 
 def test_outcomes_come_in_job_order_whatever_order_the_children_finish_in():

@@ -88,13 +88,13 @@ def test_a_change_of_the_engine_misses(field, value):
 def test_the_engine_identity_covers_the_page_client_and_compose(tmp_path):
     """A page's shell runs forky's `docker` (and its compose plugin) whatever the engine: a
     new client must not let an old pass stand."""
-    from docsexec.engine import provision
+    from docsexec.engine import installed
 
     client, plugins = tmp_path / "client", tmp_path / "plugins"
     client.mkdir(), plugins.mkdir()
     (client / "docker").write_text("client 1")
     (plugins / "docker-compose").write_text("compose 1")
-    engine = provision.EngineInstall(tmp_path / "dockerd", (), "26.1.5+dfsg1", "debian-trixie", client, plugins)
+    engine = installed.EngineInstall(tmp_path / "dockerd", (), "26.1.5+dfsg1", "debian-trixie", client, plugins)
     first = runcache.engine_identity(engine)
     assert first == runcache.engine_identity(engine)
     (client / "docker").write_text("client 2, longer")

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from conftest import run_docsexec
-from docsexec.engine import layout
-from docsexec.engine.provision import find_engine
-from docsexec.engine.sandbox import Sandbox
+from docsexec.engine.installed import find_engine
+from docsexec.engine.sandbox import layout
+from docsexec.engine.sandbox.sandbox import Sandbox
 from engine_fixtures import run as run_in
 from engine_fixtures import traces
 from safety_support import (

@@ -1,4 +1,4 @@
-"""Hostile pages: a page can only touch its own sandbox (docsexec/engine/contain.py, cgroups.py).
+"""Hostile pages: a page can only touch its own sandbox (docsexec/engine/sandbox/contain.py, cgroups.py).
 
 Each page is run through the real CLI against a real engine, as a contributor would run a page
 from a pull request. Checked: writes outside the sandbox fail with a read-only error that the
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from docsexec.engine import contain, layout
-from docsexec.engine.limits import MEMORY_ENV, SECONDS_ENV, TASKS_ENV
+from docsexec.engine.sandbox import contain, layout
+from docsexec.engine.sandbox.limits import MEMORY_ENV, SECONDS_ENV, TASKS_ENV
 from engine_fixtures import engine, sandbox  # noqa: F401 - fixtures
 from safety_support import (
     Run,

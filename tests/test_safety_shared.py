@@ -54,8 +54,8 @@ class UserEngine:
 
 @pytest.fixture(scope="module")
 def user(engine_ready):
-    from docsexec.engine.provision import find_engine
-    from docsexec.engine.sandbox import Sandbox
+    from docsexec.engine.installed import find_engine
+    from docsexec.engine.sandbox.sandbox import Sandbox
 
     box = Sandbox("users-engine", find_engine())
     box.start()

@@ -103,7 +103,7 @@ def _times_file(folder: Path, seconds: dict[str, float]) -> None:
 def _jobs(names: list[str], folder: Path) -> list:
     from docsexec.pages.jobs import Job
 
-    return [Job(i, folder / name if i % 2 else Path(name), None) for i, name in enumerate(names)]  # type: ignore[arg-type]
+    return [Job(i, folder / name if i % 2 else Path(name), None, None) for i, name in enumerate(names)]  # type: ignore[arg-type]
 
 
 def test_parallel_runs_start_the_longest_pages_first_and_unknown_ones_as_the_mean(tmp_path, monkeypatch):

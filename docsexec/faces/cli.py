@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from ..engine.provision import CHOICES as ENGINE_SOURCES
+from ..engine.installed import CHOICES as ENGINE_SOURCES
 from ..errors import EXIT_DIVERGED, EXIT_OK, DocsexecError, UsageError
 from ..model import Block, EngineMode, Mode, PageReport, Status
 from ..page import find_pages
@@ -231,8 +231,7 @@ def _block_row(path: Path, block: Block) -> dict[str, Any]:
 
 def _verify(paths: list[Path], args: argparse.Namespace) -> int:
     from ..pages.batch import BatchOptions, verify_all
-    from ..pages.plan import PlanOptions, build_plan
-    from ..run.environments import environment_gate
+    from ..pages.plan import PlanOptions, build_plan, gate
 
     journey = getattr(args, "journey", False)
     engine = EngineMode(args.engine)
@@ -240,9 +239,7 @@ def _verify(paths: list[Path], args: argparse.Namespace) -> int:
         Mode(args.command), engine, args.engine_source, args.timeout, args.shard, args.shard_times, journey
     )
     plan = build_plan(paths, options)
-    if plan.jobs:  # and the machine checked, once, before any progress line
-        sources = list(dict.fromkeys(job.settings.engine_source for job in plan.jobs))
-        environment_gate(engine, [blocks for _, (_, blocks) in plan.pages], sources)
+    gate(plan)  # the machine checked, once, before any progress line
     printer = ProgressPrinter(quiet=args.quiet)
     workers = args.jobs if engine is EngineMode.SANDBOX else 1  # a shared engine takes one run at a time
     batch = BatchOptions(workers=workers, use_cache=not args.no_cache, mode=plan.mode)
@@ -338,20 +335,17 @@ def _translations(paths: list[Path], mode: Mode) -> list[PageReport]:
 
 
 def _engine(action: str, source: str | None = None) -> int:
-    from ..engine import provision, reaper
+    from ..engine import installed
+    from ..engine.install import provision
+    from ..engine.sandbox import reaper
 
     if action == "install":
         from ..pages.config import run_sources
 
         sources = [s for s in run_sources(source)[0] if s is not None]
         engine = provision.install_engine(log=lambda text: print(text, file=sys.stderr), sources=sources)
-        for source in sources or [engine.source]:
-            found = provision.find_engine(source)
-            print(
-                f"engine {found.version} ({found.source}) at {found.dockerd}"
-                if found
-                else f"engine {source}: not installed"
-            )
+        for line in installed.describe_installed(sources or [engine.source]):
+            print(line)
     elif action == "status":
         print(json.dumps(reaper.engine_status(), indent=2, default=str))
     else:

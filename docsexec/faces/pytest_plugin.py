@@ -10,7 +10,9 @@ fails when an English section changed since the translation was marked (pages/pr
 the items; it never skips.
 
 One run per page and engine per pytest session, and those runs in parallel: when the first
-page item needs its run, every collected page's runs are made at once, `-j` style (each on its
+page item needs its run, every collected page's runs are made at once, from one run plan as
+the command line makes it (pages/plan.py: pages scanned, engines resolved, the machine gated
+once), `-j` style (each on its
 own private engine, DOCSEXEC_PYTEST_JOBS at a time, default the number of cores), and kept on
 the session, so the page's items and any test that needs the same real run (the mutation
 test) share them instead of starting the page's engine again.
@@ -21,7 +23,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from _pytest._code.code import TerminalRepr
@@ -32,12 +34,16 @@ from ..page import MARKDOWN_SUFFIXES
 from ..report.report import block_diff
 from ..run.runner import DEFAULT_TIMEOUT, RunSettings
 
+if TYPE_CHECKING:
+    from ..verify import Job
+
 RunKey = tuple[Path, str | None]  # (page, engine source)
 Runs = dict[RunKey, PageRun | DocsexecError]  # a run, or the error that ended it
 
 _RUNS = pytest.StashKey[Runs]()
 _PAGES = pytest.StashKey[list[Path]]()
 _PREFETCHED = pytest.StashKey[bool]()
+_SETTINGS = pytest.StashKey[list[RunSettings]]()  # the session's engines, resolved once
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -120,10 +126,12 @@ class MarkdownPage(pytest.File):
 
 def page_settings(config: pytest.Config) -> list[RunSettings]:
     """How a page runs in this session: once per engine, the primary first, decided as the
-    command line decides it (pages/plan.run_settings), the same for every page."""
+    command line decides it (pages/plan.run_settings), the same for every page, once a session."""
     from ..pages.plan import run_settings
 
-    return run_settings(EngineMode(config.getoption("--docsexec-engine")), DEFAULT_TIMEOUT)
+    if _SETTINGS not in config.stash:
+        config.stash[_SETTINGS] = run_settings(EngineMode(config.getoption("--docsexec-engine")), DEFAULT_TIMEOUT)
+    return config.stash[_SETTINGS]
 
 
 def shared_page_run(config: pytest.Config, path: Path, settings: RunSettings | None = None) -> PageRun:
@@ -137,7 +145,7 @@ def shared_page_run(config: pytest.Config, path: Path, settings: RunSettings | N
         config.stash[_PREFETCHED] = True
         runs.update(_prefetch(config))
     if key not in runs:
-        runs.update(_run_now([(Path(path).resolve(), settings)]))
+        runs.update(_run_plan(config, [Path(path)]))
     found = runs[key]
     if isinstance(found, DocsexecError):
         raise found
@@ -148,8 +156,7 @@ def _prefetch(config: pytest.Config) -> Runs:
     """Every collected source page's runs, several at once (jobs.py), keyed (page, engine)."""
     from ..pages.twins import source_of
 
-    pages = [p for p in config.stash.get(_PAGES, []) if source_of(p) is None]
-    return _run_now([(path, settings) for path in pages for settings in page_settings(config)])
+    return _run_plan(config, [p for p in config.stash.get(_PAGES, []) if source_of(p) is None])
 
 
 def prefetch_runs(config: pytest.Config, paths: list[Path]) -> None:
@@ -159,28 +166,40 @@ def prefetch_runs(config: pytest.Config, paths: list[Path]) -> None:
     if not config.stash.get(_PREFETCHED, False):
         config.stash[_PREFETCHED] = True
         runs.update(_prefetch(config))
-    wanted = [(Path(p).resolve(), settings) for p in paths for settings in page_settings(config)]
-    runs.update(_run_now([(path, settings) for path, settings in wanted if (path, settings.engine_source) not in runs]))
+    runs.update(_run_plan(config, paths))
 
 
-def _run_now(pairs: list[tuple[Path, RunSettings]]) -> Runs:
-    from ..pages.jobs import Job, JobFailed, Outcome, run_ordered
+def _run_plan(config: pytest.Config, paths: list[Path]) -> Runs:
+    """The runs of `paths` on every engine that the session lacks: one plan (pages/plan.py,
+    as the command line makes it: pages scanned, engines resolved), its machine gate once,
+    then its jobs several at a time."""
+    from ..pages.plan import PlanOptions, build_plan, gate
+
+    if not paths:
+        return {}
+    engine = EngineMode(config.getoption("--docsexec-engine"))
+    plan = build_plan([_display_path(Path(p).resolve()) for p in paths], PlanOptions(engine=engine, translations=False))
+    runs = config.stash.setdefault(_RUNS, {})
+    jobs = [job for job in plan.jobs if (job.path.resolve(), job.settings.engine_source) not in runs]
+    if not jobs:
+        return {}
+    gate(plan)
+    return _run_jobs(jobs)
+
+
+def _run_jobs(jobs: list[Job]) -> Runs:
+    from ..pages.jobs import JobFailed, Outcome, run_ordered
     from ..run.runner import run_page
-    from ..scan.fences import scan_file
     from ..scan.variants import select
 
     def work(job: Job, progress: Progress) -> Outcome:
-        display = _display_path(job.path)
-        blocks = select(scan_file(display)[1], job.settings.source_name, job.settings.primary_name)
-        return Outcome(job=job, run=run_page(display, blocks, job.settings))
+        blocks = select(job.scanned[1], job.settings.source_name, job.settings.primary_name)
+        return Outcome(job=job, run=run_page(job.path, blocks, job.settings))
 
-    if pairs:
-        _gate(pairs)
-    jobs = [Job(index, path, settings) for index, (path, settings) in enumerate(pairs)]
     workers = int(os.environ.get("DOCSEXEC_PYTEST_JOBS", "0") or 0) or _cores()
     found: Runs = {}
     for outcome in run_ordered(jobs, work, workers):
-        key = (outcome.job.path, outcome.job.settings.engine_source)
+        key = (outcome.job.path.resolve(), outcome.job.settings.engine_source)
         if outcome.interrupted:  # the child was stopped (Ctrl-C): so is the session
             raise KeyboardInterrupt
         if outcome.error is not None or outcome.run is None:
@@ -188,16 +207,6 @@ def _run_now(pairs: list[tuple[Path, RunSettings]]) -> Runs:
         else:
             found[key] = outcome.run
     return found  # a page after one that could not run is left out: it runs on its own demand
-
-
-def _gate(pairs: list[tuple[Path, RunSettings]]) -> None:
-    """The machine's check (run/environments.py), once, before the runs fork: they reuse it."""
-    from ..run.environments import environment_gate
-    from ..scan.fences import scan_file
-
-    mode = pairs[0][1].engine
-    pages = [scan_file(_display_path(path))[1] for path, _ in pairs] if mode is EngineMode.SHARED else []
-    environment_gate(mode, pages, list(dict.fromkeys(settings.engine_source for _, settings in pairs)))
 
 
 def _cores() -> int:
@@ -208,7 +217,11 @@ def _cores() -> int:
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     """Remember which pages the session will check, for the one parallel round of runs."""
-    pages = {item.parent.path.resolve(): None for item in items if isinstance(item.parent, MarkdownPage)}
+    pages = {
+        item.parent.path.resolve(): None
+        for item in items
+        if isinstance(item.parent, MarkdownPage) and not isinstance(item, BrokenPage)  # a broken page never runs
+    }
     config.stash[_PAGES] = list(pages)
 
 

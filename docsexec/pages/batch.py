@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import sys
 from contextlib import closing
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
-from ..engine.provision import find_engine
 from ..model import BlockVerdict, EngineMode, Mode, PageReport, Progress, ProgressEvent, Status
 from ..report.progress import ProgressPrinter
 from ..report.report import block_diff
 from ..scan.variants import select
-from ..verify import PageJob, Scanned
-from .jobs import Job, Outcome, run_ordered
+from ..verify import Job
+from .jobs import Outcome, run_ordered
 from .runcache import RunCache, cache_enabled, engine_identity, new_entry, run_key
 
 
@@ -29,26 +28,22 @@ class BatchOptions:
     mode: Mode = Mode.CHECK
 
 
-def verify_all(work: list[PageJob], options: BatchOptions, printer: ProgressPrinter, reports: list[PageReport]) -> None:
-    """Verify every job: one page on one engine. Reports are appended
+def verify_all(jobs: list[Job], options: BatchOptions, printer: ProgressPrinter, reports: list[PageReport]) -> None:
+    """Verify every job (one page on one engine, in the plan's mode). Reports are appended
     in job order (to `reports`, so a caller's `finally` can still write what was done when a
     later page fails or Ctrl-C arrives)."""
-    jobs = [Job(index, each.path, each.settings, options.mode) for index, each in enumerate(work)]
-    scans = {job.index: each.scanned for job, each in zip(jobs, work, strict=True)}
-    several_engines = len({each.settings.engine_source for each in work}) > 1
-    keys, sources = (
-        _keys([j for j in jobs if j.settings.engine is EngineMode.SANDBOX], scans) if cache_enabled() else ({}, {})
-    )
+    several_engines = len({job.settings.engine_source for job in jobs}) > 1
+    keys, sources = _keys([j for j in jobs if j.settings.engine is EngineMode.SANDBOX]) if cache_enabled() else ({}, {})
     cache = RunCache()
-    known = _hits(jobs, scans, keys, cache) if options.use_cache and options.mode is Mode.CHECK else {}
+    known = _hits(jobs, keys, cache) if options.use_cache and options.mode is Mode.CHECK else {}
 
     def live(job: Job) -> Progress:
-        printer.page_started(str(job.path), len(scans[job.index][1]), job.settings.engine, job.settings.engine_source)
+        printer.page_started(str(job.path), len(job.scanned[1]), job.settings.engine, job.settings.engine_source)
         return printer
 
     outcomes = run_ordered(
         jobs,
-        lambda job, progress: _run(job, scans[job.index], progress),
+        lambda job, progress: _run(job, progress),
         options.workers,
         known=known,
         live=live,
@@ -57,7 +52,7 @@ def verify_all(work: list[PageJob], options: BatchOptions, printer: ProgressPrin
     with closing(outcomes):
         for outcome in outcomes:
             if not outcome.printed:
-                _replay(printer, outcome, scans[outcome.job.index])
+                _replay(printer, outcome)
             if outcome.error is not None:  # the page could not run: it is in the reports, then the run stops
                 reports.append(_failed(outcome.job, outcome.error[1]))
             outcome.raise_error()
@@ -77,38 +72,42 @@ def _failed(job: Job, message: str) -> PageReport:
     )
 
 
-def _run(job: Job, scanned: Scanned, progress: Progress) -> Outcome:
+def _run(job: Job, progress: Progress) -> Outcome:
     from ..verify import verify_page
 
     # An update reads the page afresh: a second engine's update compares against what the
     # primary's just wrote.
     update = job.mode is Mode.UPDATE
-    report = verify_page(job.path, job.settings, mode=job.mode, progress=progress, scanned=None if update else scanned)
+    report = verify_page(
+        job.path, job.settings, mode=job.mode, progress=progress, scanned=None if update else job.scanned
+    )
     return Outcome(job=job, report=report)
 
 
-def _keys(jobs: list[Job], scans: dict[int, Scanned]) -> tuple[dict[int, str], dict[int, str]]:
+def _keys(jobs: list[Job]) -> tuple[dict[int, str], dict[int, str]]:
     """Each job's cache key and engine source. Sandbox jobs only: a shared engine's state is
     the caller's, so its runs are never cached. Every run setting enters the key (asdict), so
-    a setting added later (such as the engine a job runs on) is covered without a change here."""
+    a setting added later is covered without a change here; the engine the plan resolved for
+    the job (the one its sandbox starts, page client too) enters as its files' identity."""
     keys: dict[int, str] = {}
     sources: dict[int, str] = {}
     for job in jobs:
-        engine = find_engine(job.settings.engine_source or None)  # as the sandbox finds it: page client too
+        engine = job.settings.install
         if engine is None:
             continue
-        page, blocks = scans[job.index]
-        keys[job.index] = run_key(page, blocks, asdict(job.settings), engine_identity(engine))
+        page, blocks = job.scanned
+        settings = asdict(replace(job.settings, install=None))
+        keys[job.index] = run_key(page, blocks, settings, engine_identity(engine))
         sources[job.index] = engine.source
     return keys, sources
 
 
-def _hits(jobs: list[Job], scans: dict[int, Scanned], keys: dict[int, str], cache: RunCache) -> dict[int, Outcome]:
+def _hits(jobs: list[Job], keys: dict[int, str], cache: RunCache) -> dict[int, Outcome]:
     known: dict[int, Outcome] = {}
     for job in jobs:
         if job.index not in keys:
             continue
-        _, all_blocks = scans[job.index]
+        _, all_blocks = job.scanned
         blocks = select(all_blocks, job.settings.source_name, job.settings.primary_name)
         entry = cache.lookup(keys[job.index], blocks)
         if entry is None:
@@ -139,14 +138,17 @@ def _remember(cache: RunCache, key: str, source: str, report: PageReport) -> Non
         print(f"docsexec: warning: cannot write the run cache {cache.root}: {exc.strerror}", file=sys.stderr)
 
 
-def _replay(printer: ProgressPrinter, outcome: Outcome, scanned: Scanned) -> None:
+def _replay(printer: ProgressPrinter, outcome: Outcome) -> None:
     """Print a job's progress now, as a serial run would have printed it while it ran."""
     report = outcome.report
     if report is not None and report.cached is not None:
         printer.page_cached(str(outcome.job.path), report.verdicts, report.cached.describe())
         return
     printer.page_started(
-        str(outcome.job.path), len(scanned[1]), outcome.job.settings.engine, outcome.job.settings.engine_source
+        str(outcome.job.path),
+        len(outcome.job.scanned[1]),
+        outcome.job.settings.engine,
+        outcome.job.settings.engine_source,
     )
     for event, block, result in outcome.events:
         if event is not ProgressEvent.START:  # "running <block>" means nothing for a page that is done

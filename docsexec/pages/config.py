@@ -35,7 +35,7 @@ def find_config(start: Path | None = None) -> Path | None:
 
 def configured_engines(start: Path | None = None) -> tuple[str, ...]:
     """[tool.docsexec] engines, checked; () when the project configures none."""
-    from ..engine.provision import CHOICES
+    from ..engine.installed import CHOICES
 
     path = find_config(start)
     if path is None:

@@ -1,6 +1,6 @@
 """Run verification jobs several at a time, and hand their outcomes back in job order.
 
-A job is one page on one engine. With `workers` > 1 each job runs in a forked child
+A job is one page on one engine (verify.Job, made by the plan). With `workers` > 1 each job runs in a forked child
 process, which starts its own private engine, records its progress events instead of
 printing them, and sends its outcome back through a pipe. The parent delivers outcomes in
 the order of the job list, so what is printed and reported is the same as a serial run.
@@ -27,21 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DocsexecError, UsageError
-from ..model import Block, BlockResult, Mode, PageReport, PageRun, Progress, ProgressEvent
-from ..run.runner import RunSettings
+from ..model import Block, BlockResult, PageReport, PageRun, Progress, ProgressEvent
+from ..verify import Job
 from . import shards
 
 PR_SET_PDEATHSIG = 1
-
-
-@dataclass(frozen=True)
-class Job:
-    """One unit of verification: a page, and how (on which engine) to run it."""
-
-    index: int  # position in the run: outcomes are delivered in this order
-    path: Path
-    settings: RunSettings
-    mode: Mode = Mode.CHECK
 
 
 Event = tuple[ProgressEvent, Block, BlockResult | None]

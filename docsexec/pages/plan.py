@@ -2,7 +2,7 @@
 
 `build_plan(paths, options)` turns the paths and options of a `check` or `update` into a Plan:
 the source pages with tagged blocks (scanned and validated before anything runs), their
-translations, the shard's share of both, one PageJob per page and engine, and the blocks no
+translations, the shard's share of both, one Job per page and engine, and the blocks no
 job runs (tabs of engines not in this run). The engines are decided once, the same for every
 page wherever it is (`run_settings`: --engine-source, DOCSEXEC_ENGINE, or the [tool.docsexec]
 engines of the project the command runs in, pages/config.py); `auto` is resolved here, so
@@ -16,13 +16,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..engine import installed
+from ..engine.installed import EngineInstall
 from ..errors import UsageError
 from ..model import EngineMode, Mode, Unchecked
 from ..page import Page
 from ..run.runner import DEFAULT_TIMEOUT, RunSettings
 from ..scan.fences import scan_file
 from ..scan.variants import unchecked
-from ..verify import PageJob, Scanned
+from ..verify import Job, Scanned
 from . import shards
 from .config import configured_engines, run_sources
 from .prose import read_marker
@@ -40,6 +42,7 @@ class PlanOptions:
     shard: str | None = None  # "K/N"
     shard_times: Path | None = None
     journey: bool = False  # every page in reading order on ONE engine (check only)
+    translations: bool = True  # add the translations of the pages (False: the pages named only, as pytest)
 
 
 @dataclass
@@ -49,17 +52,17 @@ class Plan:
     mode: Mode
     pages: list[tuple[Path, Scanned]]  # the source pages with tagged blocks, in path order
     translations: list[Path]  # compared with (on update, synced from) their source pages
-    jobs: list[PageJob]  # one per page and engine; a page's primary engine first
+    jobs: list[Job]  # one per page and engine; a page's primary engine first
     shard: str | None = None  # "K/N" when the run is one shard of N
     unchecked: list[Unchecked] = field(default_factory=list)  # blocks no job runs, and why
 
-    def phases(self) -> list[list[PageJob]]:
+    def phases(self) -> list[list[Job]]:
         """A check runs every job at once. An update runs a page's engines in order, the
         primary's first, because a second engine's update compares against what the first just
         wrote: so in phases, the k-th engine of every page at once."""
         if self.mode is Mode.CHECK:
             return [self.jobs]
-        phases: list[list[PageJob]] = []
+        phases: list[list[Job]] = []
         seen: dict[Path, int] = {}
         for job in self.jobs:
             index = seen[job.path] = seen.get(job.path, -1) + 1
@@ -72,7 +75,8 @@ class Plan:
 def build_plan(paths: Sequence[Path], options: PlanOptions) -> Plan:
     """The plan for `paths` (pages, folders, translations): every page scanned and every
     translation's marker read first, so bad input stops the run before any engine starts."""
-    scanned = [(path, scan_file(path)) for path in with_translations(list(paths))]
+    named = with_translations(list(paths)) if options.translations else list(paths)
+    scanned = [(path, scan_file(path)) for path in named]
     sources, translations = split_translations(
         path for path, page_blocks in scanned if page_blocks[1] or source_of(path) is not None
     )
@@ -82,7 +86,8 @@ def build_plan(paths: Sequence[Path], options: PlanOptions) -> Plan:
     if shard is not None:
         pages, translations = _in_shard(shard, pages, translations)
     settings = run_settings(options.engine, options.timeout, options.engine_source) if pages else []
-    jobs = [PageJob(path, page_blocks, each) for path, page_blocks in pages for each in settings]
+    pairs = [(path, page_blocks, each) for path, page_blocks in pages for each in settings]
+    jobs = [Job(index, *pair, options.mode) for index, pair in enumerate(pairs)]
     plan = Plan(options.mode, pages, translations, jobs, shard[0] if shard else None)
     plan.unchecked = _unchecked(pages, settings[:1] if options.journey else settings)
     return plan
@@ -90,21 +95,48 @@ def build_plan(paths: Sequence[Path], options: PlanOptions) -> Plan:
 
 def run_settings(engine: EngineMode, timeout: float, engine_source: str | None = None) -> list[RunSettings]:
     """How every page of a run runs: once per engine, the primary first. Sandbox: the engines
-    of --engine-source, else DOCSEXEC_ENGINE, else the project's; `auto` resolved to the engine
-    it picks (None when none is installed: the environment gate then says so). Shared: the
-    caller's one engine."""
-    base = RunSettings(engine=engine, default_timeout=timeout, engines=configured_engines())
+    of --engine-source, else DOCSEXEC_ENGINE, else the project's, each looked up here ONCE
+    (`auto` resolved to the engine it picks; no install when none is installed: the
+    environment gate then says so), with the installed versions of the project's engines for
+    tab labels. Shared: the caller's one engine. Stages take the engine from these settings
+    and never look one up."""
+    configured = configured_engines()
+    base = RunSettings(engine=engine, default_timeout=timeout, engines=configured)
     if engine is EngineMode.SHARED:
         return [base]
     sources, primary = run_sources(engine_source)
-    return [replace(base, engine_source=source or _auto_source(), primary=primary) for source in sources]
+    installs = [installed.find_engine(source) for source in sources]
+    versions = _versions(configured, dict(zip(sources, installs, strict=True)))
+    return [
+        replace(
+            base,
+            engine_source=source or (install.source if install is not None else None),
+            primary=primary,
+            install=install,
+            versions=versions,
+        )
+        for source, install in zip(sources, installs, strict=True)
+    ]
 
 
-def _auto_source() -> str | None:
-    from ..engine.provision import find_engine
+def _versions(
+    configured: tuple[str, ...], found: dict[str | None, EngineInstall | None]
+) -> tuple[tuple[str, str], ...]:
+    """(source, installed version) of each project engine that is installed (looked up once)."""
+    installs = [found[source] if source in found else installed.find_engine(source) for source in configured]
+    return tuple((source, install.version) for source, install in zip(configured, installs, strict=True) if install)
 
-    found = find_engine()
-    return found.source if found is not None else None
+
+def gate(plan: Plan) -> None:
+    """The machine's check (run/environments.environment_gate), once per plan, before any of
+    its jobs starts; nothing is remembered, the jobs carry the engines it checked."""
+    from ..run.environments import environment_gate
+
+    if not plan.jobs:
+        return
+    mode = plan.jobs[0].settings.engine
+    engines = {job.settings.engine_source: job.settings.install for job in plan.jobs}
+    environment_gate(mode, [blocks for _, (_, blocks) in plan.pages], list(engines.items()))
 
 
 def _unchecked(pages: list[tuple[Path, Scanned]], settings: list[RunSettings]) -> list[Unchecked]:

@@ -35,7 +35,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from ..engine.provision import EngineInstall
+from ..engine.installed import EngineInstall
 from ..model import Block, CachedRun
 from ..page import Page
 
@@ -47,7 +47,7 @@ HOST_TOOLS = ("docker", "bash", "ip", "nsenter", "iptables", "runc")
 
 
 def cache_root() -> Path:
-    from ..engine.provision import cache_dir
+    from ..engine.installed import cache_dir
 
     configured = os.environ.get(RUN_CACHE_ENV)
     return Path(configured) if configured else cache_dir() / "runs"
@@ -125,8 +125,8 @@ def machine_identity() -> JsonData:
 
 def image_digest() -> str:
     """A hash of the busybox rootfs tarball and the settings it is imported with."""
-    from ..engine import images
-    from ..engine.provision import busybox_rootfs_tar
+    from ..engine.install import images
+    from ..engine.install.provision import busybox_rootfs_tar
 
     tar = busybox_rootfs_tar()
     stat = tar.stat()

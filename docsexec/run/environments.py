@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Protocol, Self
 
 from ..caller_engine import SCRATCH_PREFIX, Docker, SharedGuard, precheck
-from ..engine.provision import EngineInstall
+from ..engine.installed import EngineInstall
 from ..errors import EnvironmentProblem
 from ..model import Block, EngineMode
 
@@ -63,13 +63,13 @@ def require_docker_client() -> None:
 
 
 class SandboxEnvironment:
-    """A throwaway dockerd in its own namespaces, for one page (docsexec/engine/contain.py)."""
+    """A throwaway dockerd in its own namespaces, for one page (docsexec/engine/sandbox/contain.py)."""
 
-    def __init__(self, label: str, blocks: Sequence[Block] = (), source: str | None = None) -> None:
-        from ..engine.sandbox import Sandbox
+    def __init__(self, label: str, blocks: Sequence[Block] = (), install: EngineInstall | None = None) -> None:
+        from ..engine.sandbox.sandbox import Sandbox
 
         self._page = str(blocks[0].path) if blocks else label  # for a limit's failure line
-        self._sandbox = Sandbox(label, sandbox_engine(source))
+        self._sandbox = Sandbox(label, _installed(install))
         self.server_version = ""
         # The page's folder lives inside the sandbox's root (made by __enter__), so whatever
         # removes the sandbox removes it too: stop(), or the reaper after a SIGKILL.
@@ -90,7 +90,7 @@ class SandboxEnvironment:
         """Tear down; then, if the page reached one of its sandbox's limits (memory, tasks,
         wall-clock), fail the page with one line that names it and the limit (exit 1), in
         place of whatever its half-run blocks would have reported. A Ctrl-C goes on as it is."""
-        from ..engine.limits import LimitExceeded
+        from ..engine.sandbox.limits import LimitExceeded
 
         self._sandbox.stop()
         hits = self._sandbox.limit_hits
@@ -107,7 +107,7 @@ class SandboxEnvironment:
 
     def peer_shell(self) -> tuple[list[str], dict[str, str], Path]:
         """argv, environment and folder of a shell on the LAN peer, which this starts the
-        first time (docsexec/engine/peer.py)."""
+        first time (docsexec/engine/sandbox/peer.py)."""
         peer = self._sandbox.peer()
         env = _base_env(peer.workdir)
         env.update(peer.env())
@@ -118,50 +118,46 @@ class SandboxEnvironment:
         self._sandbox.start_peer_engine()
 
 
-_GATED: dict[str | None, EngineInstall] = {}  # engine source -> the engine the gate let through
 SANDBOX_TOOLS = ("ip", "nsenter", "unshare", "setpriv")
 
 
-def sandbox_engine(source: str | None = None) -> EngineInstall:
-    """The engine a sandbox of `source` starts (None: DOCSEXEC_ENGINE's choice). The first call
-    for a source is the gate (environment_gate); later ones return what it let through."""
-    if source not in _GATED:
-        _GATED[source] = _check_sandbox(source)
-    return _GATED[source]
-
-
-def _check_sandbox(source: str | None) -> EngineInstall:
-    """Root, an installed engine, and the tools the sandbox runs, or one line saying which is missing."""
-    from ..engine.provision import find_engine
-
-    if os.geteuid() != 0:
-        raise EnvironmentProblem(
-            "the per-page engine sandbox needs root (network namespaces, dockerd): run as root, or use --engine shared"
-        )
-    engine = find_engine(source)
-    if engine is None:
+def _installed(install: EngineInstall | None, source: str | None = None) -> EngineInstall:
+    """The engine the plan resolved, or the one line saying none is installed."""
+    if install is None:
         which = f" ({source})" if source else ""
         raise EnvironmentProblem(
             f"no Docker engine installed for docsexec{which}: run `docsexec engine install` (the README's set-up does)"
         )
-    if engine.client_dir is None:
-        require_docker_client()
+    return install
+
+
+def check_sandbox(engines: Sequence[tuple[str | None, EngineInstall | None]]) -> None:
+    """Root, an installed engine for each (source, what the plan resolved it to), and the
+    tools the sandbox runs, or one line saying which is missing."""
+    if os.geteuid() != 0:
+        raise EnvironmentProblem(
+            "the per-page engine sandbox needs root (network namespaces, dockerd): run as root, or use --engine shared"
+        )
+    for source, install in engines:
+        if _installed(install, source).client_dir is None:
+            require_docker_client()
     for tool in SANDBOX_TOOLS:
         if shutil.which(tool) is None:
             raise EnvironmentProblem(f"`{tool}` is not on PATH (run `docsexec engine install`)")
-    return engine
 
 
 def environment_gate(
-    mode: EngineMode, pages: Sequence[Sequence[Block]] = (), sources: Sequence[str | None] = (None,)
+    mode: EngineMode,
+    pages: Sequence[Sequence[Block]] = (),
+    engines: Sequence[tuple[str | None, EngineInstall | None]] = (),
 ) -> None:
-    """THE check that this machine can run pages in `mode`, once, before any page starts: fail
-    with one line (no docker client, not root, no engine, a tool missing; in shared mode, an
-    engine that does not answer, or a page that would touch an object already on it) rather
-    than after pages have begun. Sandboxes opened later reuse its result (sandbox_engine)."""
+    """THE check that this machine can run pages in `mode`, once per plan, before any page
+    starts: fail with one line (no docker client, not root, no engine, a tool missing; in
+    shared mode, an engine that does not answer, or a page that would touch an object already
+    on it) rather than after pages have begun. Sandbox: `engines` are the plan's (source,
+    resolved engine) pairs; nothing is looked up or remembered here."""
     if mode is EngineMode.SANDBOX:
-        for source in sources:
-            sandbox_engine(source)
+        check_sandbox(engines)
         return
     for blocks in pages:  # shared mode; first: it needs nothing of the machine, and names the line
         refuse_peer_blocks(blocks)
@@ -260,8 +256,9 @@ def _server_version(env: dict[str, str]) -> str:
 
 
 def open_environment(
-    mode: EngineMode, label: str, blocks: Sequence[Block] = (), source: str | None = None
+    mode: EngineMode, label: str, blocks: Sequence[Block] = (), install: EngineInstall | None = None
 ) -> PageEnvironment:
+    """The page's environment: a sandbox of `install` (the engine the plan resolved), or the caller's engine."""
     if mode is EngineMode.SANDBOX:
-        return SandboxEnvironment(label, blocks, source)
+        return SandboxEnvironment(label, blocks, install)
     return SharedEnvironment(label, blocks)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..common import slug
+from ..engine.installed import EngineInstall
 from ..model import Block, BlockProblem, BlockResult, Command, EngineMode, PageRun, Progress, ProgressEvent
 from .environments import PageEnvironment, open_environment
 from .session import ShellDied, ShellSession, Unattributable
@@ -30,6 +31,9 @@ class RunSettings:
     engine_source: str | None = None  # which engine a sandbox starts ("debian-forky"); None: DOCSEXEC_ENGINE/auto
     primary: str | None = None  # the site's primary engine source (variants fall back to its blocks)
     engines: tuple[str, ...] = ()  # the project's engines ([tool.docsexec] engines), in order: tabs follow it
+    # Resolved once by the plan (pages/plan.py), never looked up by a stage:
+    install: EngineInstall | None = None  # the engine a sandbox starts (None: none installed, or shared)
+    versions: tuple[tuple[str, str], ...] = ()  # (source, version) of each installed project engine: tab labels
 
     @property
     def source_name(self) -> str:
@@ -87,7 +91,7 @@ def run_page(path: Path, blocks: list[Block], settings: RunSettings, progress: P
     if not blocks:
         return run
     with open_environment(
-        settings.engine, slug(path.stem, 16), blocks, settings.engine_source
+        settings.engine, slug(path.stem, 16), blocks, settings.install
     ) as env:  # blocks: shared mode's guard reads them
         run.engine_version = env.server_version
         shells = Shells(env)
@@ -111,7 +115,7 @@ def run_journey(
     stops (timeout, dead shell) stops the journey: later pages are reported as not run."""
     runs = [PageRun() for _ in pages]
     every_block = [block for _, blocks in pages for block in blocks]
-    with open_environment(settings.engine, "journey", every_block, settings.engine_source) as env:
+    with open_environment(settings.engine, "journey", every_block, settings.install) as env:
         shells = Shells(env)
         try:
             shells.start()

@@ -41,6 +41,7 @@ class Target:
     primary: str  # the site's primary engine source
     version: str  # this run's engine version
     engines: tuple[str, ...] = ()  # the project's engines, in order ([tool.docsexec] engines)
+    installed: tuple[tuple[str, str], ...] = ()  # (source, version) of each installed project engine (the plan's)
 
 
 @dataclass
@@ -163,17 +164,12 @@ def _regroup(page: Page, base: str, variants: list[Variant], target: Target) -> 
 
 
 def _versions(page: Page, target: Target) -> Callable[[str], str]:
-    """An engine's version as the page's provenance records it (this run's for this engine)."""
+    """An engine's version as the page's provenance records it (this run's for this engine),
+    else as installed here, else its source's name."""
     record = provenance.read(page) or provenance.Provenance("", ())
     known = {r.source: r.version for r in record.records} | {target.source: target.version}
-    return lambda source: known.get(source) or _engine_version(source)
-
-
-def _engine_version(source: str) -> str:
-    from ..engine.provision import find_engine
-
-    found = find_engine(source)
-    return found.version if found is not None else source
+    installed = dict(target.installed)
+    return lambda source: known.get(source) or installed.get(source) or source
 
 
 def _stamped(page: Page, target: Target) -> Page:

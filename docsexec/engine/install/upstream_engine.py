@@ -13,7 +13,7 @@ import os
 import shutil
 from pathlib import Path
 
-from ..errors import EnvironmentProblem
+from ...errors import EnvironmentProblem
 from .upstream_build import BuiltEngine
 
 BUILT = {"dockerd": "bin/dockerd", "docker-proxy": "bin/docker-proxy", "runc": "bin/runc"}

@@ -17,10 +17,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ..common import Log
+from ...common import Log
+from ..installed import find_engine
 from . import layout
 from .owner import owner_alive, read_owner
-from .provision import find_engine
 from .teardown import teardown
 
 STAGING_PREFIX = ".new-"
@@ -100,7 +100,7 @@ def live_sandboxes() -> list[dict[str, Any]]:
 
 def engine_status() -> dict[str, Any]:
     """For `docsexec engine status`: the install that would be used, and all sandboxes."""
-    from .provision import cache_dir
+    from ..installed import cache_dir
 
     found = find_engine()
     return {
@@ -118,7 +118,7 @@ def engine_status() -> dict[str, Any]:
 def _engines() -> list[dict[str, Any]]:
     """Every engine source docsexec knows, installed or not: its server's exact version and
     the page client's (its own, or forky's) that pages on it are typed into."""
-    from .provision import CHOICES, client_version
+    from ..installed import CHOICES, client_version
 
     rows = []
     for source in CHOICES:

@@ -25,13 +25,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..common import Log, slug
-from ..errors import EnvironmentProblem
+from ...common import Log, slug
+from ...errors import EnvironmentProblem
+from ..install.provision import import_images
+from ..installed import EngineInstall
 from . import api, cgroups, contain, daemons, layout, nic, procs
 from .limits import Limit, Limits
 from .owner import current_owner, write_owner
 from .peer import LanPeer
-from .provision import EngineInstall, import_images
 from .reaper import STAGING_PREFIX, reap_lock, reap_stale
 from .teardown import teardown
 

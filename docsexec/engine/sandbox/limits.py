@@ -15,7 +15,7 @@ import enum
 import os
 from dataclasses import dataclass
 
-from ..errors import EXIT_DIVERGED, DocsexecError, EnvironmentProblem
+from ...errors import EXIT_DIVERGED, DocsexecError, EnvironmentProblem
 
 MEMORY_ENV = "DOCSEXEC_PAGE_MEMORY_MIB"
 TASKS_ENV = "DOCSEXEC_PAGE_TASKS"

@@ -31,8 +31,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
+from ..install.provision import import_images
+from ..installed import EngineInstall
 from . import api, cgroups, contain, daemons, layout, nic
-from .provision import EngineInstall, import_images
 
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"  # in the peer's own /run: no other engine's
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from ..common import Log
+from ...common import Log
 from . import api, cgroups, layout, procs
 from .mounts import mounts_under, umount, umount_all_under
 

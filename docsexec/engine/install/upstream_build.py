@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..common import Log
-from ..errors import EnvironmentProblem
+from ...common import Log
+from ...errors import EnvironmentProblem
 from . import apt, go_toolchain, upstream_recipe, upstream_sources
 from .upstream_recipe import STEPS, TARBALLS, VERSION, Step
 

@@ -13,11 +13,11 @@ import os
 import re
 from pathlib import Path
 
-from ..errors import EnvironmentProblem
+from ...errors import EnvironmentProblem
 
 SOURCES_ENV = "DOCSEXEC_ENGINE_SOURCES"
 SUMS = "SHA256SUMS"
-CHECKOUT = Path(__file__).resolve().parents[2]  # the folder that holds docsexec/
+CHECKOUT = Path(__file__).resolve().parents[3]  # the folder that holds docsexec/
 
 
 def sources_dir() -> Path:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from ..common import Log
-from ..errors import EnvironmentProblem
+from ...common import Log
+from ...errors import EnvironmentProblem
 from . import apt
 
 

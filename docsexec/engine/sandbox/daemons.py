@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..installed import EngineInstall
 from . import contain
-from .provision import EngineInstall
 
 
 def write_host_files(root: Path, engine: EngineInstall, containerd_toml: str, hostname: str) -> None:

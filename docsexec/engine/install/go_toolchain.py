@@ -17,8 +17,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..common import Log
-from ..errors import EnvironmentProblem
+from ...common import Log
+from ...errors import EnvironmentProblem
 from . import apt
 
 SUITE = "sid"

@@ -25,23 +25,33 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict
 from pathlib import Path
 
-from ..common import Log
-from ..errors import EnvironmentProblem
-from ..model import ENGINE_SOURCES
+from ...common import Log
+from ...errors import EnvironmentProblem
+from ..installed import (
+    CLIENT_SOURCE,
+    ENGINE_ENV,
+    RELEASES,
+    EngineInstall,
+    Release,
+    cache_dir,
+    cached_engine,
+    check_source,
+    chosen_source,
+    dockerd_version,
+    find_engine,
+    find_server,
+    is_preferred,
+    with_page_client,
+)
 from . import apt, images, upstream_build, upstream_engine
 
-ENGINE_ENV = "DOCSEXEC_ENGINE"
-CHOICES = ENGINE_SOURCES  # the engines docsexec can start (model.py: the names a page may write)
-CLIENT_SOURCE = "debian-forky"  # whose docker-cli a page runs when its engine has no client of its own
 UPSTREAM = "upstream-29"  # built from source, not extracted from Debian packages
-MODERN = (23, 0)
 
 # Debian package -> the command whose absence means the package must be installed.
 HOST_PACKAGES = {
@@ -51,177 +61,6 @@ HOST_PACKAGES = {
     "bridge-utils": "brctl",
     "iputils-ping": "ping",
 }
-
-
-@dataclass(frozen=True)
-class Release:
-    suite: str
-    packages: tuple[str, ...]  # downloaded and extracted into the cache
-    host_libs: tuple[str, ...]  # shared libraries the engine links that bookworm may lack
-    scratch: bool = False  # looked up through a private apt source (apt.scratch_options), not /etc/apt
-    client: bool = False  # keep the package's docker client (and compose plugin) as the page client
-    plugins_from: str = ""  # the engine source whose compose plugin the client uses ("": its own)
-
-
-RELEASES = {
-    "debian-forky": Release(
-        "forky",
-        ("docker.io", "containerd", "tini-static", "docker-cli", "docker-compose"),
-        (),
-        scratch=True,
-        client=True,
-    ),
-    "debian-trixie": Release(
-        "trixie",
-        ("docker.io", "containerd", "tini", "docker-cli"),
-        (),
-        scratch=True,
-        client=True,
-        plugins_from="debian-forky",  # trixie's docker-compose 2.26 is not the one the pages use
-    ),
-    "debian-bookworm": Release("bookworm", ("docker.io", "containerd", "tini"), ("libdevmapper1.02.1",)),
-}
-
-
-@dataclass(frozen=True)
-class EngineInstall:
-    dockerd: Path  # the dockerd binary to start
-    bin_dirs: tuple[
-        Path, ...
-    ]  # first on PATH for dockerd (containerd, shims, docker-proxy, docker-init); () for a system engine
-    version: str  # e.g. "26.1.5+dfsg1"
-    source: str  # "debian-forky" | "debian-trixie" | "debian-bookworm" | "system"
-    client_dir: Path | None = None  # a folder holding only the page's `docker` client; None: the machine's
-    cli_plugins: Path | None = None  # the page client's plugins (docker-compose), linked into DOCKER_CONFIG
-
-    def path_env(self, base: str | None = None) -> str:
-        """PATH with the engine's own folders first, then the host's (iptables, runc, ip)."""
-        base = base if base is not None else os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-        return os.pathsep.join([*map(str, self.bin_dirs), base])
-
-    def page_path_env(self, base: str | None = None) -> str:
-        """PATH for the page's shell: the page client first, then as for the daemons."""
-        engine_path = self.path_env(base)
-        return os.pathsep.join([str(self.client_dir), engine_path]) if self.client_dir else engine_path
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("DOCSEXEC_CACHE", "/var/cache/docsexec"))
-
-
-def _choice(choice: str | None = None) -> str:
-    """The engine source asked for (else DOCSEXEC_ENGINE), checked."""
-    choice = choice or os.environ.get(ENGINE_ENV, "auto")
-    if choice != "auto" and choice not in CHOICES:
-        raise EnvironmentProblem(f"{ENGINE_ENV}={choice!r}: use auto, {', '.join(CHOICES)}")
-    return choice
-
-
-def check_source(name: str) -> str:
-    """`name` if it is an engine source docsexec knows, else EnvironmentProblem naming them."""
-    if name not in CHOICES:
-        raise EnvironmentProblem(f"unknown engine source {name!r}: use {', '.join(CHOICES)}")
-    return name
-
-
-# --- lookup -----------------------------------------------------------------------------------
-
-
-def find_engine(source: str | None = None) -> EngineInstall | None:
-    """The engine to use if one is already there, with the page client attached; never
-    installs, never uses the network. `source` (else DOCSEXEC_ENGINE) picks one by name.
-
-    auto: a modern system dockerd, else the cached forky engine, else trixie's, else
-    bookworm's, else an old system dockerd (an old one is no better than our 20.10 fallback).
-    """
-    found = _find_server(_choice(source))
-    return with_page_client(found) if found is not None else None
-
-
-def _find_server(choice: str) -> EngineInstall | None:
-    if choice == "system":
-        return system_engine()
-    if choice != "auto":
-        return cached_engine(choice)
-    system = system_engine()
-    if system is not None and is_modern(system.version):
-        return system
-    return cached_engine("debian-forky") or cached_engine("debian-trixie") or cached_engine("debian-bookworm") or system
-
-
-def with_page_client(found: EngineInstall) -> EngineInstall:
-    """`found` as it is when it carries its own client (forky, upstream-29), else with forky's
-    client and plugins for the page, when forky is cached."""
-    if found.client_dir is not None:
-        return found
-    client = cached_engine(CLIENT_SOURCE)
-    if client is None or client.client_dir is None:
-        return found
-    return replace(found, client_dir=client.client_dir, cli_plugins=client.cli_plugins)
-
-
-def is_modern(version: str) -> bool:
-    """True for Engine 23.0 and later (20.10 is out of support; its outputs differ)."""
-    numbers = re.findall(r"\d+", version)[:2]
-    return tuple(int(n) for n in numbers) >= MODERN if len(numbers) == 2 else False
-
-
-def _is_preferred(found: EngineInstall) -> bool:
-    return found.source in ("debian-forky", "debian-trixie") or (found.source == "system" and is_modern(found.version))
-
-
-def cached_engine(source: str) -> EngineInstall | None:
-    """An extracted engine from the cache, if its marker and binary are intact."""
-    marker = cache_dir() / "engines" / source / "install.json"
-    try:
-        data = json.loads(marker.read_text())
-        found = EngineInstall(
-            Path(data["dockerd"]),
-            tuple(map(Path, data["bin_dirs"])),
-            data["version"],
-            data["source"],
-            _optional_path(data.get("client_dir")),
-            _optional_path(data.get("cli_plugins")),
-        )
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    if found.client_dir is not None and not os.access(found.client_dir / "docker", os.X_OK):
-        return None
-    if found.client_dir is None and source in RELEASES and RELEASES[source].client:
-        return None  # extracted before the release kept its client: extract it again
-    return found if os.access(found.dockerd, os.X_OK) else None
-
-
-def _optional_path(value: str | None) -> Path | None:
-    return Path(value) if value else None
-
-
-def system_engine() -> EngineInstall | None:
-    """A dockerd (and containerd) already on PATH, if `dockerd --version` works."""
-    dockerd = shutil.which("dockerd")
-    if dockerd is None or shutil.which("containerd") is None:
-        return None
-    version = _dockerd_version(Path(dockerd), os.environ.get("PATH", ""))
-    return EngineInstall(Path(dockerd), (), version, "system") if version else None
-
-
-def client_version(found: EngineInstall) -> str | None:
-    """The exact version of the client a page runs with `found` (None: the machine's docker)."""
-    if found.client_dir is None:
-        return None
-    return _dockerd_version(found.client_dir / "docker", os.environ.get("PATH", "")) or None
-
-
-def _dockerd_version(dockerd: Path, path: str) -> str:
-    """'26.1.5+dfsg1' from 'Docker version 26.1.5+dfsg1, build a72d7cd'; '' if it does not run."""
-    try:
-        done = subprocess.run(
-            [str(dockerd), "--version"], env=dict(os.environ, PATH=path), capture_output=True, text=True, timeout=20
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-    match = re.search(r"version ([^\s,]+)", done.stdout)
-    return match.group(1) if done.returncode == 0 and match else ""
 
 
 # --- install ----------------------------------------------------------------------------------
@@ -240,7 +79,7 @@ def install_engine(log: Log = print, sources: Sequence[str] = ()) -> EngineInsta
     ensure_host_packages(log)
     installed = [_install_named_fresh(check_source(source), log) for source in sources]
     found = installed[0] if installed else find_engine()
-    if not installed and (found is None or (_choice() == "auto" and not _is_preferred(found))):
+    if not installed and (found is None or (chosen_source() == "auto" and not is_preferred(found))):
         found = _install(log, fallback=found)
     if cached_engine(CLIENT_SOURCE) is None:  # the page client comes with forky's packages
         install_debian(CLIENT_SOURCE, log)
@@ -253,7 +92,7 @@ def install_engine(log: Log = print, sources: Sequence[str] = ()) -> EngineInsta
 
 def _install_named(source: str, log: Log) -> EngineInstall:
     """One named engine: the cached one, else installed now (`system` must already be there)."""
-    found = _find_server(source)
+    found = find_server(source)
     if found is not None:
         return found
     if source == "system":
@@ -283,7 +122,7 @@ def ensure_host_packages(log: Log) -> None:
 def _install(log: Log, fallback: EngineInstall | None) -> EngineInstall:
     """Install the chosen Debian engine; in auto mode forky's, else trixie's, then (if both
     fail) use the old engine already there (fallback) or bookworm's."""
-    choice = _choice()
+    choice = chosen_source()
     if choice == "system":
         raise EnvironmentProblem(f"{ENGINE_ENV}=system, but no dockerd and containerd that run are on PATH")
     problems = []
@@ -400,7 +239,7 @@ def _check_tree(source: str, staging: Path, dest: Path) -> EngineInstall:
     rel_dirs = [d for d in ("usr/sbin", "usr/bin", "usr/libexec/docker") if (staging / d).is_dir()]
     path = os.pathsep.join([*(str(staging / d) for d in rel_dirs), os.environ.get("PATH", "")])
     dockerd = staging / "usr/sbin/dockerd"
-    version = _dockerd_version(dockerd, path)
+    version = dockerd_version(dockerd, path)
     if not version:
         raise EnvironmentProblem(f"{source}: the extracted dockerd does not run on this machine")
     for tool, flag in (("containerd", "--version"), ("containerd-shim-runc-v2", "-v")):
@@ -444,9 +283,7 @@ def install_upstream(log: Log) -> EngineInstall:
     forky_root = cache_dir() / "engines" / CLIENT_SOURCE
     dest = cache_dir() / "engines" / UPSTREAM
     bin_dir = upstream_engine.assemble(built, forky_root, dest)
-    version = _dockerd_version(
-        built.folder / "bin/dockerd", os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")])
-    )
+    version = dockerd_version(built.folder / "bin/dockerd", os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")]))
     for tool, flag in (("containerd", "--version"), ("containerd-shim-runc-v2", "-v"), ("runc", "--version")):
         if not _runs([str(bin_dir / tool), flag], os.environ.get("PATH", "")):
             raise EnvironmentProblem(f"{UPSTREAM}: {bin_dir / tool} does not run here")

@@ -34,8 +34,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..common import Log
-from ..errors import EnvironmentProblem
+from ...common import Log
+from ...errors import EnvironmentProblem
 from . import apt, apt_source
 
 PACKAGE = "busybox"

@@ -15,8 +15,8 @@ import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..common import Log
-from ..errors import EnvironmentProblem
+from ...common import Log
+from ...errors import EnvironmentProblem
 
 # What set-ups before issue 27 wrote under /etc/apt; retire_host_files removes them.
 OLD_HOST_FILES = (

@@ -21,8 +21,8 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from ..common import Log
-from ..errors import EnvironmentProblem
+from ...common import Log
+from ...errors import EnvironmentProblem
 from . import apt, busybox_build
 from .busybox_build import is_static_elf
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import subprocess
 import time
 
-from ..errors import EnvironmentProblem
+from ...errors import EnvironmentProblem
 
 NAME = "eth0"
 ADDRESS = "198.51.100.10/24"
