@@ -79,7 +79,7 @@ VOLATILE_CLASS_NAMES: frozenset[str] = frozenset(
         "pid",
     }
 )
-# The engine sources docsexec can start (data-engine, --engine-source; engine/provision.py).
+# The engine sources docsexec can start (data-engine, --engine-source; engine/installed.py).
 ENGINE_SOURCES = ("system", "upstream-29", "debian-forky", "debian-trixie", "debian-bookworm")
 JsonMode = Literal["auto", "off", "strict"]
 TableMode = Literal["cells", "exact"]

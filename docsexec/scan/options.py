@@ -46,7 +46,7 @@ RUNNER_OPTIONS = {
     "data-peer-engine",
 }
 # Where a block runs (data-host): the page's host, or the LAN peer, the other machine on the
-# sandbox's simulated LAN (docsexec/engine/peer.py). The page's host is the default.
+# sandbox's simulated LAN (docsexec/engine/sandbox/peer.py). The page's host is the default.
 HOST = "docker-host"
 LAN_PEER = "lan-peer"
 HOSTS = (HOST, LAN_PEER)
