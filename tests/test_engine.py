@@ -280,3 +280,29 @@ def test_reaper_removes_orphans_without_owner_records(engine):
     reaped = reap_stale(log=lambda line: None)
     assert {orphan, rootless} <= set(reaped)
     assert traces(orphan) == [] and traces(rootless) == []
+
+
+@pytest.mark.parametrize("private", ["/tmp", "/run", "/dev/shm"])
+def test_an_engine_cached_where_the_sandbox_has_a_private_folder_is_refused_in_one_line(tmp_path, private):
+    """DOCSEXEC_CACHE under /tmp (say, a `mktemp -d`) hides the engine from the page's sandbox,
+    which mounts a private /tmp: one line says so before anything starts, not `containerd
+    exited with code 127`."""
+    from docsexec.engine.installed import EngineInstall
+
+    hidden = Path(private) / "docsexec-cache" / "engines" / "debian-forky" / "usr" / "sbin"
+    engine = EngineInstall(dockerd=hidden / "dockerd", bin_dirs=(hidden,), version="28.5.2", source="debian-forky")
+    sandbox = Sandbox("hidden-cache", engine)
+    with pytest.raises(EnvironmentProblem) as caught:
+        sandbox.start()
+    message = str(caught.value)
+    assert "\n" not in message and f"under {private}" in message and "DOCSEXEC_CACHE" in message
+    assert not sandbox.root.exists()  # nothing was made
+
+
+def test_an_engine_outside_the_private_folders_is_not_refused_by_that_check():
+    from docsexec.engine.sandbox.contain import hidden_in_sandbox
+
+    assert hidden_in_sandbox(Path("/var/cache/docsexec/engines/x/usr/sbin/dockerd")) is None
+    assert hidden_in_sandbox(Path("/var/tmp/cache/dockerd")) is None
+    assert hidden_in_sandbox(Path("/tmpfoo/dockerd")) is None
+    assert hidden_in_sandbox(Path("/tmp")) == "/tmp"

@@ -45,6 +45,17 @@ READY = "ns-ready"  # written into the root by pid 1 once the namespaces are set
 # open_by_handle_at (a classic way out of a mount namespace), creating device nodes.
 DROPPED_CAPS = ("sys_module", "sys_rawio", "sys_time", "syslog", "dac_read_search", "mknod", "sys_boot", "wake_alarm")
 ENTER = ("--net", "--mount", "--uts", "--pid")
+PRIVATE_MOUNTS = ("/tmp", "/run", "/dev/shm")  # replaced by empty tmpfs in the sandbox (SETUP)
+
+
+def hidden_in_sandbox(path: Path) -> str | None:
+    """The private mount (PRIVATE_MOUNTS) that hides `path` from a page's sandbox, if any."""
+    resolved = path.resolve()
+    for mount in PRIVATE_MOUNTS:
+        if resolved == Path(mount) or Path(mount) in resolved.parents:
+            return mount
+    return None
+
 
 # pid 1 of the namespace: reaps orphans (zombies would count against the task limit) and
 # ignores every signal sent from inside (the kernel's rule for a namespace's init).

@@ -89,6 +89,7 @@ class Sandbox:
         """netns + dockerd + wait for the API + import images; cleans up after itself on failure."""
         if self._state != "new":
             raise RuntimeError(f"sandbox {self.id} was already started")
+        self._refuse_hidden_engine()
         self._state = "starting"
         self.owner_pid = os.getpid()
         _LIVE.add(self)
@@ -345,6 +346,18 @@ class Sandbox:
             self._log(f"warning: sandbox {self.id}: reading its limits' counters: {exc}")
             found = []
         return sorted(set(found) | set(self._ended_for), key=list(Limit).index)
+
+    def _refuse_hidden_engine(self) -> None:
+        """An engine cached under /tmp, /run or /dev/shm is invisible inside the sandbox (each
+        page gets private ones): say so in one line instead of a daemon that exits 127."""
+        for path in (self.engine.dockerd, *self.engine.bin_dirs, self.engine.client_dir):
+            mount = contain.hidden_in_sandbox(path) if path is not None else None
+            if mount is not None:
+                raise EnvironmentProblem(
+                    f"the {self.engine.source} engine is at {path}, under {mount}, which each page's sandbox "
+                    f"replaces with a private {mount}: set DOCSEXEC_CACHE to a folder outside "
+                    f"{', '.join(contain.PRIVATE_MOUNTS)} (default /var/cache/docsexec)"
+                )
 
     def _wait_for_containerd(self, deadline: float) -> None:
         sock = layout.containerd_socket(self.id)
