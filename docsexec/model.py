@@ -156,6 +156,7 @@ class BlockOptions:
     matching: CompareOptions = DEFAULT_COMPARE  # `compare`, parsed at scan time
     host: str | None = None  # data-host: "lan-peer" runs the block on the LAN peer; None/"docker-host": the page's host
     peer_engine: bool = False  # data-peer-engine="start": the LAN peer's own engine is started before this block
+    daemon_restart: bool = False  # data-daemon="restart": the page's dockerd restarts (new daemon.json) before it
 
     @property
     def engine(self) -> str | None:
@@ -201,6 +202,7 @@ class Block:
     fence: str  # the opening fence's backticks or tildes, e.g. "```"
     commands: tuple[Command, ...] = ()
     body: tuple[str, ...] = ()  # the body as scanned, dedented: what a diff compares against
+    page_engines: tuple[str, ...] = ()  # the page's `docsexec-engines`: the engines it needs (): all
 
     @property
     def id(self) -> str:
@@ -303,6 +305,7 @@ class PageRun:
     results: list[BlockResult] = field(default_factory=list)
     stopped: str | None = None  # why the page stopped early, with file:line
     seconds: float = 0.0
+    daemon_settings: list[tuple[str, str]] = field(default_factory=list)  # (block id, daemon.json) per restart
 
 
 Progress = Callable[[ProgressEvent, Block, BlockResult | None], None]  # told of each block as it starts and ends
@@ -362,6 +365,7 @@ class PageReport:
     error: str | None = None  # the page could not run at all (its engine did not start, say)
     cached: CachedRun | None = None  # not run: an identical earlier run passed (pages/runcache.py)
     engine_source: str = ""  # which configured engine this run was on ("debian-forky")
+    daemon_settings: list[tuple[str, str]] = field(default_factory=list)  # PageRun's: each restart's daemon.json
 
     @property
     def name(self) -> str:

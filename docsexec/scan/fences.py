@@ -20,7 +20,7 @@ from ..model import Block, BlockOptions
 from ..page import Page
 from .options import is_tagged, looks_like_a_mistyped_tag, parse_fence_options
 from .transcript import parse_transcript
-from .variants import base_id
+from .variants import base_id, page_engines
 
 _OPENING = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 
@@ -69,6 +69,7 @@ def scan_page(page: Page) -> list[Block]:
     """The page's tagged blocks, parsed and validated; ids must be unique on the page."""
     blocks: list[Block] = []
     seen: dict[str, int] = {}
+    needs = page_engines(page)
     for fence in find_fences(page):
         line = fence.start + 1
         if not is_tagged(fence.info):
@@ -85,7 +86,7 @@ def scan_page(page: Page) -> list[Block]:
                 page.path, line, f"duplicate block id {options.id!r} (first used on line {seen[options.id]})"
             )
         seen[options.id] = line
-        blocks.append(_block(page, fence, _continuing(options, blocks, page.path, line)))
+        blocks.append(_block(page, fence, _continuing(options, blocks, page.path, line), needs))
     _check_relations(page.path, blocks)
     _check_peer_engine(page.path, blocks)
     _check_setup_sentences(page, blocks)
@@ -121,7 +122,7 @@ def _check_setup_sentences(page: Page, blocks: list[Block]) -> None:
             )
 
 
-def _block(page: Page, fence: Fence, options: BlockOptions) -> Block:
+def _block(page: Page, fence: Fence, options: BlockOptions, needs: tuple[str, ...] = ()) -> Block:
     """The block of a tagged fence, whole: its dedented body and the commands parsed from it."""
     body = tuple(dedented_body(page, fence.start + 1, fence.end, fence.indent))
     return Block(
@@ -134,6 +135,7 @@ def _block(page: Page, fence: Fence, options: BlockOptions) -> Block:
         fence=fence.fence,
         commands=parse_transcript(body, options, page.path, fence.start + 1),
         body=body,
+        page_engines=needs,
     )
 
 
