@@ -186,3 +186,54 @@ def test_a_daemon_json_the_engine_refuses_fails_the_page_with_dockerds_words(tmp
     assert f"{page}:14 [moved]: dockerd did not start again with this daemon.json" in done.stdout + done.stderr
     assert "not-an-address" in done.stdout + done.stderr, "dockerd's own reason is shown"
     assert made.left() == []
+
+
+# --- data-only-on: one step for the engines that have the feature ---------------------------------
+
+ONLY = """# T
+
+```console {#all .docsexec}
+$ echo everywhere
+```
+
+```console {#newer .docsexec data-only-on="upstream-29 debian-forky"}
+$ echo 28.2 and later
+```
+"""
+
+
+def test_a_step_only_some_engines_have_is_skipped_on_the_others_and_said_so():
+    from docsexec.scan.variants import unchecked
+
+    blocks = scan(ONLY)
+    assert ids(select(blocks, "upstream-29", "upstream-29")) == ["all", "newer"]
+    assert ids(select(blocks, "debian-trixie", "upstream-29")) == ["all"]
+    assert unchecked(blocks, ["upstream-29", "debian-trixie"], "upstream-29") == []
+    [item] = unchecked(blocks, ["debian-trixie"], "upstream-29")
+    assert (item.block.id, item.reason) == (
+        "newer",
+        "a step only runs on upstream-29 and debian-forky, not an engine of this run",
+    )
+    left = unchecked(scan(NEEDS), ["debian-forky"], "upstream-29")
+    assert [(item.block.id, item.reason) for item in left] == [
+        ("only-29", "a page only runs on upstream-29, not an engine of this run"),
+        ("tabbed", "a tab of upstream-29, not an engine of this run"),
+        ("tabbed-trixie", "a tab of debian-trixie, not an engine of this run"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("attrs", "message"),
+    [
+        ('data-only-on=""', "data-only-on='': expected one or more of"),
+        ('data-only-on="debian-sid"', "data-only-on='debian-sid': expected one or more of"),
+        (
+            'data-only-on="upstream-29" data-engine="upstream-29"',
+            "data-only-on and data-engine together: a variant already runs only on its engines",
+        ),
+    ],
+)
+def test_a_bad_only_on_is_a_one_line_error_with_file_and_line(attrs, message):
+    with pytest.raises(BadInput) as info:
+        scan(f"# T\n\n```console {{#a .docsexec {attrs}}}\n$ true\n```\n")
+    assert str(info.value).startswith(f"page.md:3: {message}")

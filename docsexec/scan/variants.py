@@ -27,7 +27,9 @@ A page about a feature that older engines lack names the engines it needs in its
 
 On those it runs as above. On the site's other engines it runs only the blocks that hold a
 variant of their own for that engine: the steps that show such an engine's real refusal (a
-block tagged with every engine, split into tabs by `update` where they differ).
+block tagged with every engine, split into tabs by `update` where they differ). A single
+step that only some engines can run (a daemon setting added in 28.2) says so itself:
+`data-only-on="upstream-29 debian-forky"`; the other engines skip it.
 """
 
 from __future__ import annotations
@@ -97,6 +99,8 @@ def select(blocks: Sequence[Block], source: str, primary: str) -> list[Block]:
     chosen: list[Block] = []
     for block in blocks:
         needed = not block.page_engines or source in block.page_engines
+        if block.options.only_on and source not in block.options.only_on:
+            continue
         if not block.options.engines:
             if needed:
                 chosen.append(block)
@@ -114,7 +118,16 @@ def unchecked(blocks: Sequence[Block], sources: Sequence[str], primary: str) -> 
     """The blocks that none of `sources` runs (select() on each), in page order: tabs of
     engines not among them."""
     chosen = {id(block) for source in sources for block in select(blocks, source, primary)}
-    return [Unchecked(block, block.options.engines) for block in blocks if id(block) not in chosen]
+    return [_unchecked(block) for block in blocks if id(block) not in chosen]
+
+
+def _unchecked(block: Block) -> Unchecked:
+    """Why no engine of the run checks it: a tab of others, or a step only others can run."""
+    if block.options.only_on:
+        return Unchecked(block, block.options.only_on, "a step only")
+    if block.page_engines and not block.options.engines:
+        return Unchecked(block, block.page_engines, "a page only")
+    return Unchecked(block, block.options.engines)
 
 
 def tab_label(*versions: str) -> str:
