@@ -288,3 +288,20 @@ def test_update_records_an_older_engines_refusal_as_a_tab_with_its_exit_codes(tm
     ]
     assert blocks[0].body[-1] == "configuration OK"
     assert blocks[1].body[-1].endswith("don't match any configuration option: allow-direct-routing")
+
+
+def test_the_site_names_the_engines_of_a_step_only_some_run():
+    from docsexec.faces.markdown_ext import labelled_only_on
+    from docsexec.write import provenance
+
+    text = (
+        "---\ndocsexec: {date: 2026-12-06, engines: [upstream-29 29.7.2 a, debian-forky 28.5.2+dfsg4 b]}\n---\n" + ONLY
+    )
+    page = Page.parse(P, text)
+    record = provenance.read(page)
+    assert record is not None
+    body = text.split("---\n", 2)[2].splitlines()  # what the build hands over: no front matter
+    out = labelled_only_on(body, scan_page(page), record)
+    assert [line for line in out if "only-on" in line] == [
+        '```console {#newer .docsexec data-only-on="upstream-29 debian-forky" data-only-on-label="29.7 and 28.5"}'
+    ]
