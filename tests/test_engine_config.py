@@ -305,3 +305,18 @@ def test_the_site_names_the_engines_of_a_step_only_some_run():
     assert [line for line in out if "only-on" in line] == [
         '```console {#newer .docsexec data-only-on="upstream-29 debian-forky" data-only-on-label="29.7 and 28.5"}'
     ]
+
+
+def test_a_translation_runs_on_the_engines_its_source_page_names(tmp_path):
+    from docsexec.model import Mode
+    from docsexec.pages.twins import compare_translation
+
+    source = tmp_path / "page.md"
+    source.write_text("---\ndocsexec-engines: [upstream-29]\n---\n\n# P\n\n```console {#a .docsexec}\n$ true\n```\n")
+    twin = tmp_path / "page.zh.md"
+    twin.write_text("# 页\n\n```console {#a .docsexec}\n$ true\n```\n")
+    report = compare_translation(twin, mode=Mode.CHECK)
+    assert report.error is not None and report.error.startswith(f"{twin}:1: docsexec-engines differs from")
+    compare_translation(twin, mode=Mode.UPDATE)
+    assert twin.read_text().startswith("---\ndocsexec-engines: [upstream-29]\n---\n")
+    assert compare_translation(twin, mode=Mode.CHECK).ok
