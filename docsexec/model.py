@@ -156,6 +156,8 @@ class BlockOptions:
     matching: CompareOptions = DEFAULT_COMPARE  # `compare`, parsed at scan time
     host: str | None = None  # data-host: "lan-peer" runs the block on the LAN peer; None/"docker-host": the page's host
     peer_engine: bool = False  # data-peer-engine="start": the LAN peer's own engine is started before this block
+    daemon_restart: bool = False  # data-daemon="restart": the page's dockerd restarts (new daemon.json) before it
+    only_on: tuple[str, ...] = ()  # data-only-on: the engines that have what this step shows (): all
 
     @property
     def engine(self) -> str | None:
@@ -201,6 +203,7 @@ class Block:
     fence: str  # the opening fence's backticks or tildes, e.g. "```"
     commands: tuple[Command, ...] = ()
     body: tuple[str, ...] = ()  # the body as scanned, dedented: what a diff compares against
+    page_engines: tuple[str, ...] = ()  # the page's `docsexec-engines`: the engines it needs (): all
 
     @property
     def id(self) -> str:
@@ -303,6 +306,7 @@ class PageRun:
     results: list[BlockResult] = field(default_factory=list)
     stopped: str | None = None  # why the page stopped early, with file:line
     seconds: float = 0.0
+    daemon_settings: list[tuple[str, str]] = field(default_factory=list)  # (block id, daemon.json) per restart
 
 
 Progress = Callable[[ProgressEvent, Block, BlockResult | None], None]  # told of each block as it starts and ends
@@ -362,6 +366,7 @@ class PageReport:
     error: str | None = None  # the page could not run at all (its engine did not start, say)
     cached: CachedRun | None = None  # not run: an identical earlier run passed (pages/runcache.py)
     engine_source: str = ""  # which configured engine this run was on ("debian-forky")
+    daemon_settings: list[tuple[str, str]] = field(default_factory=list)  # PageRun's: each restart's daemon.json
 
     @property
     def name(self) -> str:
@@ -380,8 +385,10 @@ class Unchecked:
     how many and why, in the summary and the reports: no block is left out without a word."""
 
     block: Block
-    engines: tuple[str, ...]  # the engines whose tab it is, none of them in this run
+    engines: tuple[str, ...]  # the engines whose tab it is (or that run it), none of them in this run
+    kind: str = "a tab of"  # or "a step only" (data-only-on), "a page only" (docsexec-engines)
 
     @property
     def reason(self) -> str:
-        return f"a tab of {' and '.join(self.engines)}, not an engine of this run"
+        ran = "" if self.kind == "a tab of" else " runs on"
+        return f"{self.kind}{ran} {' and '.join(self.engines)}, not an engine of this run"

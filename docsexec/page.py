@@ -58,6 +58,15 @@ class Page:
         lines = body.split(newline) if body else []
         return cls(path=path, lines=lines, newline=newline, bom=bom, ends_with_newline=ends)
 
+    def front_matter_range(self) -> tuple[int, int] | None:
+        """(first, closing) line indexes of a leading `---` YAML block, if the page has one."""
+        if not self.lines or self.lines[0].rstrip() != "---":
+            return None
+        for index in range(1, len(self.lines)):
+            if self.lines[index].rstrip() in ("---", "..."):
+                return 0, index
+        return None
+
     def with_lines(self, lines: list[str]) -> Page:
         """The same page (path, line endings, BOM, final newline) with other lines."""
         return dataclasses.replace(self, lines=lines)

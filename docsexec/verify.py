@@ -60,6 +60,7 @@ def verify_page(
         return report
     run = run or run_page(path, blocks, settings, progress)
     report.engine_version, report.seconds = run.engine_version, run.seconds
+    report.daemon_settings = run.daemon_settings
     report.verdicts = evaluate_page(run, settings.primary_name)
     if mode is Mode.UPDATE:
         target = Target(source, settings.primary_name, run.engine_version, settings.engines, settings.versions)
@@ -99,5 +100,6 @@ def verify_journey(
 
 def _journey_report(path: Path, run: PageRun, source: str, primary: str) -> PageReport:
     report = PageReport(path=path, engine_version=run.engine_version, seconds=run.seconds, engine_source=source)
+    report.daemon_settings = run.daemon_settings
     report.verdicts = evaluate_page(run, primary)
     return report

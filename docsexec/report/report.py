@@ -101,6 +101,7 @@ def _page_json(report: PageReport) -> JsonData:
         "seconds": report.seconds,
         "written": report.page_changed,
         "error": report.error,
+        "daemon_settings": [{"block": block, "daemon_json": text} for block, text in report.daemon_settings],
         "cached": None
         if report.cached is None
         else {

@@ -43,6 +43,8 @@ class PageEnvironment(Protocol):
 
     def start_peer_engine(self) -> None: ...
 
+    def restart_engine(self) -> str: ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None: ...
@@ -117,6 +119,11 @@ class SandboxEnvironment:
         """The LAN peer's own engine, for a block with data-peer-engine="start"."""
         self._sandbox.start_peer_engine()
 
+    def restart_engine(self) -> str:
+        """The page's engine restarted with its /etc/docker/daemon.json, for a block with
+        data-daemon="restart"; returns the daemon.json it started with."""
+        return self._sandbox.restart_engine()
+
 
 SANDBOX_TOOLS = ("ip", "nsenter", "unshare", "setpriv")
 
@@ -160,20 +167,26 @@ def environment_gate(
         check_sandbox(engines)
         return
     for blocks in pages:  # shared mode; first: it needs nothing of the machine, and names the line
-        refuse_peer_blocks(blocks)
+        refuse_sandbox_blocks(blocks)
     require_docker_client()
     _server_version(dict(os.environ))
     precheck(pages, dict(os.environ))
 
 
-def refuse_peer_blocks(blocks: Sequence[Block]) -> None:
+def refuse_sandbox_blocks(blocks: Sequence[Block]) -> None:
     """`--engine shared` is the caller's one engine in the caller's namespaces: there is no
-    simulated LAN, so no other machine for a data-host="lan-peer" block to run on."""
+    simulated LAN, so no other machine for a data-host="lan-peer" block to run on, and the
+    engine's configuration is the caller's own, which a page never restarts with its settings."""
     for block in blocks:
         if block.options.on_peer:
             raise EnvironmentProblem(
                 f'{block.where}: data-host="lan-peer" needs the sandbox\'s LAN peer, '
                 "which --engine shared does not have: run this page without --engine shared"
+            )
+        if block.options.daemon_restart:
+            raise EnvironmentProblem(
+                f"{block.where}: data-daemon=\"restart\" restarts the page's engine with the page's daemon.json, "
+                "and --engine shared never touches your engine's configuration: run this page without --engine shared"
             )
 
 
@@ -226,13 +239,17 @@ class SharedEnvironment:
         return list(SHELL)
 
     def peer_shell(self) -> tuple[list[str], dict[str, str], Path]:
-        """Never: preflight refuses such a page first (refuse_peer_blocks); this is the
+        """Never: preflight refuses such a page first (refuse_sandbox_blocks); this is the
         same refusal for a caller that ran no preflight."""
-        refuse_peer_blocks(self._blocks)
+        refuse_sandbox_blocks(self._blocks)
         raise EnvironmentProblem("--engine shared has no LAN peer")
 
     def start_peer_engine(self) -> None:
         self.peer_shell()  # the same refusal
+
+    def restart_engine(self) -> str:
+        refuse_sandbox_blocks(self._blocks)
+        raise EnvironmentProblem("--engine shared never restarts your engine")
 
     def shell_env(self) -> dict[str, str]:
         env = self._client_env()

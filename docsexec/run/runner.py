@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..common import slug
 from ..engine.installed import EngineInstall
+from ..errors import EnvironmentProblem
 from ..model import Block, BlockProblem, BlockResult, Command, EngineMode, PageRun, Progress, ProgressEvent
 from .environments import PageEnvironment, open_environment
 from .session import ShellDied, ShellSession, Unattributable
@@ -45,6 +46,10 @@ class RunSettings:
         return self.primary or self.source_name
 
 
+class DaemonRefused(Exception):
+    """The page's engine did not start again with the daemon.json the page wrote."""
+
+
 class Shells:
     """The page's shells: docker-host's, started with the page, and the LAN peer's, started
     (with the peer itself) only when the first block that runs there does, so a page without
@@ -70,11 +75,17 @@ class Shells:
             peer.start()
         return self._peer
 
-    def prepare(self, block: Block) -> None:
-        """What a block needs before its first command: the peer's engine (data-peer-engine)."""
+    def prepare(self, block: Block, run: PageRun) -> None:
+        """What a block needs before its first command: the peer's engine (data-peer-engine),
+        or the page's engine restarted with the daemon.json the page wrote (data-daemon)."""
         if block.options.peer_engine:
             self.for_block(block)
             self._env.start_peer_engine()
+        if block.options.daemon_restart:
+            try:
+                run.daemon_settings.append((block.id, self._env.restart_engine()))
+            except EnvironmentProblem as exc:  # the page's own daemon.json: the page's failure
+                raise DaemonRefused(f"{block.where}: {exc}") from exc
 
     def close(self) -> None:
         try:
@@ -150,11 +161,23 @@ def _run_blocks(
             result.problem = BlockProblem.not_run(
                 f"the block it continues ({block.options.continues!r}) did not leave its program open"
             )
+        elif (refused := _prepared(shells, block, run)) is not None:
+            result.problem = BlockProblem.failed(refused)
+            run.stopped = refused
         else:
-            shells.prepare(block)
             _run_block(shells.for_block(block), block, settings, result, run, keep_open=continued)
         if progress:
             progress(ProgressEvent.DONE, block, result)
+
+
+def _prepared(shells: Shells, block: Block, run: PageRun) -> str | None:
+    """None once the block's engine is ready; else why not, with file:line: an engine that
+    would not start again ends the page, as it would a reader's."""
+    try:
+        shells.prepare(block, run)
+    except DaemonRefused as exc:
+        return str(exc)
+    return None
 
 
 def _run_block(

@@ -11,6 +11,7 @@ as an example inside a four-backtick fence without it running.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,7 +21,7 @@ from ..model import Block, BlockOptions
 from ..page import Page
 from .options import is_tagged, looks_like_a_mistyped_tag, parse_fence_options
 from .transcript import parse_transcript
-from .variants import base_id
+from .variants import base_id, page_engines
 
 _OPENING = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 
@@ -66,9 +67,21 @@ def _closing_index(lines: list[str], start: int, indent: str, fence: str) -> int
 
 
 def scan_page(page: Page) -> list[Block]:
-    """The page's tagged blocks, parsed and validated; ids must be unique on the page."""
+    """The page's tagged blocks, parsed and validated; ids must be unique on the page.
+    Scanned once per process for the same text: one command reads a page for its plan, its
+    translation's check and its stamp (blocks are frozen, the list is the caller's own)."""
+    return list(_scanned(page.path, tuple(page.lines)))
+
+
+@functools.lru_cache(maxsize=512)
+def _scanned(path: Path, lines: tuple[str, ...]) -> tuple[Block, ...]:
+    return tuple(_scan(Page(path=path, lines=list(lines), newline="\n", bom=False, ends_with_newline=True)))
+
+
+def _scan(page: Page) -> list[Block]:
     blocks: list[Block] = []
     seen: dict[str, int] = {}
+    needs = page_engines(page)
     for fence in find_fences(page):
         line = fence.start + 1
         if not is_tagged(fence.info):
@@ -85,7 +98,7 @@ def scan_page(page: Page) -> list[Block]:
                 page.path, line, f"duplicate block id {options.id!r} (first used on line {seen[options.id]})"
             )
         seen[options.id] = line
-        blocks.append(_block(page, fence, _continuing(options, blocks, page.path, line)))
+        blocks.append(_block(page, fence, _continuing(options, blocks, page.path, line), needs))
     _check_relations(page.path, blocks)
     _check_peer_engine(page.path, blocks)
     _check_setup_sentences(page, blocks)
@@ -121,7 +134,7 @@ def _check_setup_sentences(page: Page, blocks: list[Block]) -> None:
             )
 
 
-def _block(page: Page, fence: Fence, options: BlockOptions) -> Block:
+def _block(page: Page, fence: Fence, options: BlockOptions, needs: tuple[str, ...] = ()) -> Block:
     """The block of a tagged fence, whole: its dedented body and the commands parsed from it."""
     body = tuple(dedented_body(page, fence.start + 1, fence.end, fence.indent))
     return Block(
@@ -134,6 +147,7 @@ def _block(page: Page, fence: Fence, options: BlockOptions) -> Block:
         fence=fence.fence,
         commands=parse_transcript(body, options, page.path, fence.start + 1),
         body=body,
+        page_engines=needs,
     )
 
 

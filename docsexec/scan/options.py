@@ -44,6 +44,8 @@ RUNNER_OPTIONS = {
     "data-engine-diff",
     "data-host",
     "data-peer-engine",
+    "data-daemon",
+    "data-only-on",
 }
 # Where a block runs (data-host): the page's host, or the LAN peer, the other machine on the
 # sandbox's simulated LAN (docsexec/engine/sandbox/peer.py). The page's host is the default.
@@ -51,6 +53,7 @@ HOST = "docker-host"
 LAN_PEER = "lan-peer"
 HOSTS = (HOST, LAN_PEER)
 PEER_ENGINE = "start"  # data-peer-engine="start": the LAN peer's own engine starts before this block
+DAEMON_RESTART = "restart"  # data-daemon="restart": the page's dockerd restarts before this block
 _LANG_AND_ATTRS = re.compile(r"^\s*(?P<lang>[\w#.+-]*)\s*(?:\{(?P<attrs>.*)\})?\s*$")
 
 
@@ -145,6 +148,8 @@ def _build_options(ident: str, classes: tuple[str, ...], values: dict[str, str],
         matching=compare_options(compare),
         host=_host(values.get("data-host"), path, line),
         peer_engine=_peer_engine(values, path, line),
+        daemon_restart=_daemon_restart(values, path, line),
+        only_on=_only_on(values, path, line),
     )
 
 
@@ -171,6 +176,40 @@ def _peer_engine(values: dict[str, str], path: Path, line: int) -> bool:
             path, line, f'data-peer-engine needs data-host="{LAN_PEER}": the engine it starts is the LAN peer\'s'
         )
     return True
+
+
+def _daemon_restart(values: dict[str, str], path: Path, line: int) -> bool:
+    """The page's engine restarts, as `systemctl restart docker` would, reading the
+    /etc/docker/daemon.json the page wrote: docker-host's engine only."""
+    raw = values.get("data-daemon")
+    if raw is None:
+        return False
+    if raw != DAEMON_RESTART:
+        raise BadInput(
+            path,
+            line,
+            f"data-daemon={raw!r}: expected {DAEMON_RESTART!r} (the page's dockerd restarts before this block)",
+        )
+    if values.get("data-host") == LAN_PEER:
+        raise BadInput(path, line, "data-daemon restarts docker-host's engine: it cannot be on a lan-peer block")
+    return True
+
+
+def _only_on(values: dict[str, str], path: Path, line: int) -> tuple[str, ...]:
+    """data-only-on="upstream-29 debian-forky": a step for a feature the other engines lack,
+    run (and checked) only on these. Not a variant: a variant's engines run it in its place."""
+    raw = values.get("data-only-on")
+    if raw is None:
+        return ()
+    names = tuple(raw.split())
+    bad = [name for name in names if name not in ENGINE_SOURCES]
+    if not names or bad or len(set(names)) != len(names):
+        raise BadInput(
+            path, line, f"data-only-on={raw!r}: expected one or more of {', '.join(ENGINE_SOURCES)}, each once"
+        )
+    if "data-engine" in values:
+        raise BadInput(path, line, "data-only-on and data-engine together: a variant already runs only on its engines")
+    return names
 
 
 def _engines(raw: str | None, path: Path, line: int) -> tuple[str, ...]:

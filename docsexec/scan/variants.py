@@ -20,6 +20,16 @@ to it keep working), the others add `-<owner's suffix>`. On an engine, a page ru
 untagged blocks, and from each group the variant holding that engine, or else the primary's
 (so a newer engine with no variant of its own, such as `system` in the nightly job, is held
 to what the primary engine prints).
+
+A page about a feature that older engines lack names the engines it needs in its front matter:
+
+    docsexec-engines: [upstream-29]
+
+On those it runs as above. On the site's other engines it runs only the blocks that hold a
+variant of their own for that engine: the steps that show such an engine's real refusal (a
+block tagged with every engine, split into tabs by `update` where they differ). A single
+step that only some engines can run (a daemon setting added in 28.2) says so itself:
+`data-only-on="upstream-29 debian-forky"`; the other engines skip it.
 """
 
 from __future__ import annotations
@@ -27,11 +37,40 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ..errors import BadInput
 from ..model import Block, Unchecked
+from ..page import Page
 
 ENGINE_OPTION = "data-engine"
 DIFF_OPTION = "data-engine-diff"  # "tabs" (default): record per-engine variants; "error": a difference fails
 DIFF_MODES = ("tabs", "error")
+NEEDS_KEY = "docsexec-engines"
+_NEEDS = re.compile(rf"^{NEEDS_KEY}:\s*\[(?P<names>[^\]]*)\]\s*$")
+
+
+def page_engines(page: Page) -> tuple[str, ...]:
+    """The engines the page's front matter says it needs (`docsexec-engines: [a, b]`); ()
+    when it names none, i.e. every engine."""
+    from ..model import ENGINE_SOURCES
+
+    bounds = page.front_matter_range()
+    if bounds is None:
+        return ()
+    for index in range(bounds[0] + 1, bounds[1]):
+        line = page.lines[index]
+        if not line.startswith(f"{NEEDS_KEY}:"):
+            continue
+        found = _NEEDS.match(line.rstrip())
+        names = tuple(n.strip() for n in found.group("names").split(",") if n.strip()) if found else ()
+        bad = [name for name in names if name not in ENGINE_SOURCES]
+        if not names or bad or len(set(names)) != len(names):
+            raise BadInput(
+                page.path,
+                index + 1,
+                f"{NEEDS_KEY}: expected a list such as [upstream-29] of distinct names from {', '.join(ENGINE_SOURCES)}",
+            )
+        return names
+    return ()
 
 
 def suffix(source: str) -> str:
@@ -59,10 +98,16 @@ def select(blocks: Sequence[Block], source: str, primary: str) -> list[Block]:
             groups.setdefault(base_id(block), {})[engine] = block
     chosen: list[Block] = []
     for block in blocks:
+        needed = not block.page_engines or source in block.page_engines
+        if block.options.only_on and source not in block.options.only_on:
+            continue
         if not block.options.engines:
-            chosen.append(block)
+            if needed:
+                chosen.append(block)
             continue
         group = groups[base_id(block)]
+        if source not in group and not needed:
+            continue
         wanted = source if source in group else (primary if primary in group else next(iter(group)))
         if group[wanted] is block:
             chosen.append(block)
@@ -73,7 +118,16 @@ def unchecked(blocks: Sequence[Block], sources: Sequence[str], primary: str) -> 
     """The blocks that none of `sources` runs (select() on each), in page order: tabs of
     engines not among them."""
     chosen = {id(block) for source in sources for block in select(blocks, source, primary)}
-    return [Unchecked(block, block.options.engines) for block in blocks if id(block) not in chosen]
+    return [_unchecked(block) for block in blocks if id(block) not in chosen]
+
+
+def _unchecked(block: Block) -> Unchecked:
+    """Why no engine of the run checks it: a tab of others, or a step only others can run."""
+    if block.options.only_on:
+        return Unchecked(block, block.options.only_on, "a step only")
+    if block.page_engines and not block.options.engines:
+        return Unchecked(block, block.page_engines, "a page only")
+    return Unchecked(block, block.options.engines)
 
 
 def tab_label(*versions: str) -> str:

@@ -91,12 +91,7 @@ def block_digests(blocks: list[Block]) -> tuple[str, ...]:
 
 def front_matter_range(page: Page) -> tuple[int, int] | None:
     """(first, closing) line indexes of a leading `---` YAML block, if the page has one."""
-    if not page.lines or page.lines[0].rstrip() != "---":
-        return None
-    for index in range(1, len(page.lines)):
-        if page.lines[index].rstrip() in ("---", "..."):
-            return 0, index
-    return None
+    return page.front_matter_range()
 
 
 def read(page: Page) -> Provenance | None:

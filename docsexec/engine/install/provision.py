@@ -60,6 +60,7 @@ HOST_PACKAGES = {
     "iproute2": "ip",
     "bridge-utils": "brctl",
     "iputils-ping": "ping",
+    "nftables": "nft",  # Engine 29's nftables firewall backend runs it
 }
 
 

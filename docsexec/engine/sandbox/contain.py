@@ -89,6 +89,16 @@ if [ -d /var/lib/docker ] || mount -n -t overlay -o "lowerdir=/var/lib,upperdir=
 else
   echo "sandbox setup: no private /var/lib/docker (swarm's tasks will fail)" >&2
 fi
+# /etc/docker is the sandbox's own folder too, $root/etc/docker (its daemon.json is the engine's
+# configuration, which a page may write): bound over the machine's /etc/docker, or, without one,
+# over a mount point an overlay on /etc adds (its upper layer in the root, as for /var/lib).
+mkdir -p "$root/.etc/upper/docker" "$root/.etc/work"
+if [ -d /etc/docker ] || mount -n -t overlay -o "lowerdir=/etc,upperdir=$root/.etc/upper,workdir=$root/.etc/work" docsexec-etc /etc; then
+  etc_docker=yes
+else
+  etc_docker=no
+  echo "sandbox setup: no private /etc/docker (a page cannot write daemon.json)" >&2
+fi
 # mountinfo writes a space as \040 (octal): decode, so such a mount point is made read-only too.
 decode='function oct(s) { return substr(s, 1, 1) * 64 + substr(s, 2, 1) * 8 + substr(s, 3, 1) }
 { p = $5; out = ""
@@ -117,6 +127,7 @@ for file in hostname hosts resolv.conf; do
     mount -n --bind "$root/etc/$file" "/etc/$file" && mount -n -o remount,bind,ro "/etc/$file"
   fi
 done
+if [ "$etc_docker" = yes ]; then mount -n --bind "$root/etc/docker" /etc/docker; fi
 echo ready > "$root/ns-ready"
 exec "$py" -c "$reaper" "$root/"
 """

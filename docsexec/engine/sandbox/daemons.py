@@ -17,14 +17,23 @@ def write_host_files(root: Path, engine: EngineInstall, containerd_toml: str, ho
     """The files a host's engine and client start from, in its root (whose `etc` and `client`
     folders exist): /etc's stand-ins (bound over /etc inside, contain.py), the client's
     plugins (`docker compose`: found in DOCKER_CONFIG/cli-plugins), an empty daemon.json and
-    containerd's configuration (containerd_config, for the root it will have)."""
+    containerd's configuration (containerd_config, for the root it will have). The
+    daemon.json is in etc/docker/, which is bound over /etc/docker inside (contain.py): a
+    page writes /etc/docker/daemon.json as a reader does, and the engine reads that file
+    when it restarts (Sandbox.restart_engine)."""
     for name, text in contain.etc_files(hostname).items():
         (root / "etc" / name).write_text(text)
         (root / "etc" / name).chmod(0o644)
     if engine.cli_plugins is not None:
         (root / "client" / "cli-plugins").symlink_to(engine.cli_plugins)
-    (root / "daemon.json").write_text("{}\n")
+    daemon_json(root).parent.mkdir(mode=0o755)
+    daemon_json(root).write_text("{}\n")
     (root / "containerd.toml").write_text(containerd_toml)
+
+
+def daemon_json(root: Path) -> Path:
+    """The engine's configuration file: /etc/docker/daemon.json as the page sees it."""
+    return root / "etc" / "docker" / "daemon.json"
 
 
 def containerd_config(root: Path, socket: Path) -> str:
@@ -52,7 +61,7 @@ def dockerd_argv(
     return [
         str(engine.dockerd),
         "--config-file",
-        str(root / "daemon.json"),  # ignore /etc/docker/daemon.json
+        str(daemon_json(root)),  # the sandbox's /etc/docker/daemon.json, never the machine's
         "--containerd",
         str(containerd),
         "--data-root",

@@ -180,6 +180,37 @@ class Sandbox:
             self._peer_step("LAN peer's engine", peer.start_engine)
         return peer
 
+    def restart_engine(self, timeout: float = 30) -> str:
+        """Restart dockerd as `systemctl restart docker` does: SIGTERM (it stops its containers,
+        as a restart on a reader's host does), wait for it to exit, start it again with the same
+        flags, which reads /etc/docker/daemon.json again, and wait for its API. Returns the
+        daemon.json it started with; a daemon that refuses to start raises EnvironmentProblem
+        with the last line it logged, its reason."""
+        if self._state != "running":
+            raise RuntimeError(f"sandbox {self.id} is not running")
+        begun = time.monotonic()
+        old = self._children.pop("dockerd")
+        pid = int(layout.pid_file(self.id, "dockerd").read_text())
+        if procs.alive(pid):
+            os.kill(pid, signal.SIGTERM)
+        try:
+            old.wait(timeout)
+        except subprocess.TimeoutExpired as exc:
+            raise EnvironmentProblem(f"dockerd did not stop within {timeout:g} s of SIGTERM") from exc
+        logged = layout.log_file(self.id).stat().st_size
+        settings = daemons.daemon_json(self.root).read_text(errors="replace")
+        try:
+            self._launch("dockerd", self.dockerd_argv())
+            self._wait_for_api(begun + timeout)
+        except EnvironmentProblem as exc:
+            with open(layout.log_file(self.id), "rb") as log:
+                log.seek(logged)
+                said = log.read().decode(errors="replace").strip().splitlines()
+            reason = said[-1] if said else exc.one_line()  # dockerd's last word: "failed to start daemon: ..."
+            raise EnvironmentProblem(f"dockerd did not start again with this daemon.json: {reason}") from exc
+        self._log(f"sandbox {self.id} ({self.label}): dockerd restarted in {time.monotonic() - begun:.2f} s")
+        return settings
+
     def _peer_step(self, what: str, step: Callable[[], None]) -> None:
         """One EnvironmentProblem line for any failure, as for start(); timed in the log."""
         begun = time.monotonic()
