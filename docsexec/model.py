@@ -336,9 +336,10 @@ class BlockVerdict:
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)  # one line each, file:line first
     normalised: list[str] | None = None  # the run in the page's terms (a diff's right side), when outputs diverged
-    fixable: bool = True  # False when update cannot fix it (exit code, relation, error)
+    fixable: bool = True  # False when update cannot fix it (relation, error); exit codes: `exits`
     literal: list[str] | None = None  # the body `update` writes: this run's outputs, byte for byte
     refusal: str | None = None  # why this run's outputs cannot be written literally (file:line first)
+    exits: tuple[int, ...] | None = None  # the run's exit codes, when they are not the page's
 
 
 @dataclass(frozen=True)

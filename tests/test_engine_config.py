@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_docsexec
+from conftest import REPO, run_docsexec
 from docsexec.errors import EXIT_BAD_INPUT, EXIT_DIVERGED, BadInput, EnvironmentProblem
 from docsexec.model import EngineMode
 from docsexec.page import Page
@@ -237,3 +237,54 @@ def test_a_bad_only_on_is_a_one_line_error_with_file_and_line(attrs, message):
     with pytest.raises(BadInput) as info:
         scan(f"# T\n\n```console {{#a .docsexec {attrs}}}\n$ true\n```\n")
     assert str(info.value).startswith(f"page.md:3: {message}")
+
+
+# --- an older engine's refusal: its tab gets its own data-exit --------------------------------------
+
+
+def test_an_engine_that_exits_otherwise_gets_a_tab_with_its_own_exit_codes():
+    from docsexec.scan.regions import regions
+    from docsexec.write.groups import moved
+    from docsexec.write.tabs import Variant, rewrite_group
+
+    order = ("upstream-29", "debian-forky", "debian-trixie")
+    shared = [Variant(order, ("$ dockerd --validate", "configuration OK"), (0,))]
+    refused = moved(shared, "debian-trixie", ["$ dockerd --validate", "unable to configure"], order, (), (1,))
+    assert refused == [
+        Variant(order[:2], ("$ dockerd --validate", "configuration OK"), (0,)),
+        Variant(("debian-trixie",), ("$ dockerd --validate", "unable to configure"), (1,)),
+    ]
+    same_words_other_status = moved(
+        shared, "debian-trixie", ["$ dockerd --validate", "configuration OK"], order, (), (1,)
+    )
+    assert len(same_words_other_status) == 2, "a different status never joins a variant that exits 0"
+    page = Page.parse(P, "# P\n\n```console {#v .docsexec}\n$ dockerd --validate\nconfiguration OK\n```\n")
+    [block] = scan_page(page)
+    labels = {order[:2]: "Engines 29.7 and 28.5", ("debian-trixie",): "Engine 26.1"}
+    tabbed = scan_page(rewrite_group(page, regions(page, [block])[0], block, refused, labels))
+    assert [(b.id, b.options.engines, b.options.exit_codes) for b in tabbed] == [
+        ("v", order[:2], None),
+        ("v-trixie", ("debian-trixie",), (1,)),
+    ]
+
+
+@pytest.mark.engine
+def test_update_records_an_older_engines_refusal_as_a_tab_with_its_exit_codes(tmp_path):
+    page = tmp_path / "refusal.md"
+    page.write_text(
+        "# Refusal\n\n```console {#v .docsexec}\n"
+        "$ echo '{\"allow-direct-routing\": true}' > /etc/docker/daemon.json\n$ dockerd --validate\n```\n"
+    )
+    with own_sandboxes() as made:
+        done = run_docsexec("update", str(page), "-j3", cwd=REPO)  # the repository's three engines
+        assert done.returncode == 0, done.stdout + done.stderr
+        again = run_docsexec("check", str(page), "--no-cache", "-j3", cwd=REPO)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert made.left() == []
+    blocks = scan_page(Page.read(page))
+    assert [(b.id, b.options.engines, b.options.exit_codes) for b in blocks] == [
+        ("v", ("upstream-29", "debian-forky"), None),
+        ("v-trixie", ("debian-trixie",), (0, 1)),
+    ]
+    assert blocks[0].body[-1] == "configuration OK"
+    assert blocks[1].body[-1].endswith("don't match any configuration option: allow-direct-routing")
