@@ -320,3 +320,15 @@ def test_a_translation_runs_on_the_engines_its_source_page_names(tmp_path):
     compare_translation(twin, mode=Mode.UPDATE)
     assert twin.read_text().startswith("---\ndocsexec-engines: [upstream-29]\n---\n")
     assert compare_translation(twin, mode=Mode.CHECK).ok
+
+
+def test_a_variant_group_without_the_primarys_is_bad_input_not_a_wrong_run():
+    blocks = scan(
+        '# T\n\n```console {#v .docsexec data-engine="upstream-29"}\n$ true\n```\n\n'
+        '```console {#v-older .docsexec data-engine="debian-forky debian-trixie"}\n$ false\n```\n'
+    )
+    with pytest.raises(BadInput) as info:
+        select(blocks, "upstream-29", "upstream-29")
+    assert str(info.value).startswith(
+        "page.md:7: data-engine=\"debian-forky debian-trixie\": no variant of block 'v-older'"
+    )

@@ -38,7 +38,7 @@ import re
 from collections.abc import Sequence
 
 from ..errors import BadInput
-from ..model import Block, Unchecked
+from ..model import ENGINE_SOURCES, Block, Unchecked
 from ..page import Page
 
 ENGINE_OPTION = "data-engine"
@@ -51,8 +51,6 @@ _NEEDS = re.compile(rf"^{NEEDS_KEY}:\s*\[(?P<names>[^\]]*)\]\s*$")
 def page_engines(page: Page) -> tuple[str, ...]:
     """The engines the page's front matter says it needs (`docsexec-engines: [a, b]`); ()
     when it names none, i.e. every engine."""
-    from ..model import ENGINE_SOURCES
-
     bounds = page.front_matter_range()
     if bounds is None:
         return ()
@@ -108,10 +106,22 @@ def select(blocks: Sequence[Block], source: str, primary: str) -> list[Block]:
         group = groups[base_id(block)]
         if source not in group and not needed:
             continue
+        if source not in group and primary not in group and primary in ENGINE_SOURCES:
+            raise BadInput(block.path, block.fence_line, _orphan(block, primary))
         wanted = source if source in group else (primary if primary in group else next(iter(group)))
         if group[wanted] is block:
             chosen.append(block)
     return chosen
+
+
+def _orphan(block: Block, primary: str) -> str:
+    """Why a group of variants without the primary's cannot run on an engine it lacks."""
+    owner = block.options.engines[0]
+    return (
+        f'data-engine="{" ".join(block.options.engines)}": no variant of block {base_id(block)!r} is the primary '
+        f"engine's ({primary}), so the others have none to run: name a variant after its group and its "
+        f"first engine ({variant_id(base_id(block), owner)!r} beside {base_id(block)!r}), or use data-only-on"
+    )
 
 
 def unchecked(blocks: Sequence[Block], sources: Sequence[str], primary: str) -> list[Unchecked]:
