@@ -157,6 +157,7 @@ class BlockOptions:
     host: str | None = None  # data-host: "lan-peer" runs the block on the LAN peer; None/"docker-host": the page's host
     peer_engine: bool = False  # data-peer-engine="start": the LAN peer's own engine is started before this block
     daemon_restart: bool = False  # data-daemon="restart": the page's dockerd restarts (new daemon.json) before it
+    only_on: tuple[str, ...] = ()  # data-only-on: the engines that have what this step shows (): all
 
     @property
     def engine(self) -> str | None:
@@ -335,9 +336,10 @@ class BlockVerdict:
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)  # one line each, file:line first
     normalised: list[str] | None = None  # the run in the page's terms (a diff's right side), when outputs diverged
-    fixable: bool = True  # False when update cannot fix it (exit code, relation, error)
+    fixable: bool = True  # False when update cannot fix it (relation, error); exit codes: `exits`
     literal: list[str] | None = None  # the body `update` writes: this run's outputs, byte for byte
     refusal: str | None = None  # why this run's outputs cannot be written literally (file:line first)
+    exits: tuple[int, ...] | None = None  # the run's exit codes, when they are not the page's
 
 
 @dataclass(frozen=True)
@@ -384,8 +386,10 @@ class Unchecked:
     how many and why, in the summary and the reports: no block is left out without a word."""
 
     block: Block
-    engines: tuple[str, ...]  # the engines whose tab it is, none of them in this run
+    engines: tuple[str, ...]  # the engines whose tab it is (or that run it), none of them in this run
+    kind: str = "a tab of"  # or "a step only" (data-only-on), "a page only" (docsexec-engines)
 
     @property
     def reason(self) -> str:
-        return f"a tab of {' and '.join(self.engines)}, not an engine of this run"
+        ran = "" if self.kind == "a tab of" else " runs on"
+        return f"{self.kind}{ran} {' and '.join(self.engines)}, not an engine of this run"

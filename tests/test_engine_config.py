@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_docsexec
+from conftest import REPO, run_docsexec
 from docsexec.errors import EXIT_BAD_INPUT, EXIT_DIVERGED, BadInput, EnvironmentProblem
 from docsexec.model import EngineMode
 from docsexec.page import Page
@@ -186,3 +186,149 @@ def test_a_daemon_json_the_engine_refuses_fails_the_page_with_dockerds_words(tmp
     assert f"{page}:14 [moved]: dockerd did not start again with this daemon.json" in done.stdout + done.stderr
     assert "not-an-address" in done.stdout + done.stderr, "dockerd's own reason is shown"
     assert made.left() == []
+
+
+# --- data-only-on: one step for the engines that have the feature ---------------------------------
+
+ONLY = """# T
+
+```console {#all .docsexec}
+$ echo everywhere
+```
+
+```console {#newer .docsexec data-only-on="upstream-29 debian-forky"}
+$ echo 28.2 and later
+```
+"""
+
+
+def test_a_step_only_some_engines_have_is_skipped_on_the_others_and_said_so():
+    from docsexec.scan.variants import unchecked
+
+    blocks = scan(ONLY)
+    assert ids(select(blocks, "upstream-29", "upstream-29")) == ["all", "newer"]
+    assert ids(select(blocks, "debian-trixie", "upstream-29")) == ["all"]
+    assert unchecked(blocks, ["upstream-29", "debian-trixie"], "upstream-29") == []
+    [item] = unchecked(blocks, ["debian-trixie"], "upstream-29")
+    assert (item.block.id, item.reason) == (
+        "newer",
+        "a step only runs on upstream-29 and debian-forky, not an engine of this run",
+    )
+    left = unchecked(scan(NEEDS), ["debian-forky"], "upstream-29")
+    assert [(item.block.id, item.reason) for item in left] == [
+        ("only-29", "a page only runs on upstream-29, not an engine of this run"),
+        ("tabbed", "a tab of upstream-29, not an engine of this run"),
+        ("tabbed-trixie", "a tab of debian-trixie, not an engine of this run"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("attrs", "message"),
+    [
+        ('data-only-on=""', "data-only-on='': expected one or more of"),
+        ('data-only-on="debian-sid"', "data-only-on='debian-sid': expected one or more of"),
+        (
+            'data-only-on="upstream-29" data-engine="upstream-29"',
+            "data-only-on and data-engine together: a variant already runs only on its engines",
+        ),
+    ],
+)
+def test_a_bad_only_on_is_a_one_line_error_with_file_and_line(attrs, message):
+    with pytest.raises(BadInput) as info:
+        scan(f"# T\n\n```console {{#a .docsexec {attrs}}}\n$ true\n```\n")
+    assert str(info.value).startswith(f"page.md:3: {message}")
+
+
+# --- an older engine's refusal: its tab gets its own data-exit --------------------------------------
+
+
+def test_an_engine_that_exits_otherwise_gets_a_tab_with_its_own_exit_codes():
+    from docsexec.scan.regions import regions
+    from docsexec.write.groups import moved
+    from docsexec.write.tabs import Variant, rewrite_group
+
+    order = ("upstream-29", "debian-forky", "debian-trixie")
+    shared = [Variant(order, ("$ dockerd --validate", "configuration OK"), (0,))]
+    refused = moved(shared, "debian-trixie", ["$ dockerd --validate", "unable to configure"], order, (), (1,))
+    assert refused == [
+        Variant(order[:2], ("$ dockerd --validate", "configuration OK"), (0,)),
+        Variant(("debian-trixie",), ("$ dockerd --validate", "unable to configure"), (1,)),
+    ]
+    same_words_other_status = moved(
+        shared, "debian-trixie", ["$ dockerd --validate", "configuration OK"], order, (), (1,)
+    )
+    assert len(same_words_other_status) == 2, "a different status never joins a variant that exits 0"
+    page = Page.parse(P, "# P\n\n```console {#v .docsexec}\n$ dockerd --validate\nconfiguration OK\n```\n")
+    [block] = scan_page(page)
+    labels = {order[:2]: "Engines 29.7 and 28.5", ("debian-trixie",): "Engine 26.1"}
+    tabbed = scan_page(rewrite_group(page, regions(page, [block])[0], block, refused, labels))
+    assert [(b.id, b.options.engines, b.options.exit_codes) for b in tabbed] == [
+        ("v", order[:2], None),
+        ("v-trixie", ("debian-trixie",), (1,)),
+    ]
+
+
+@pytest.mark.engine
+def test_update_records_an_older_engines_refusal_as_a_tab_with_its_exit_codes(tmp_path):
+    page = tmp_path / "refusal.md"
+    page.write_text(
+        "# Refusal\n\n```console {#v .docsexec}\n"
+        "$ echo '{\"allow-direct-routing\": true}' > /etc/docker/daemon.json\n$ dockerd --validate\n```\n"
+    )
+    with own_sandboxes() as made:
+        done = run_docsexec("update", str(page), "-j3", cwd=REPO)  # the repository's three engines
+        assert done.returncode == 0, done.stdout + done.stderr
+        again = run_docsexec("check", str(page), "--no-cache", "-j3", cwd=REPO)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert made.left() == []
+    blocks = scan_page(Page.read(page))
+    assert [(b.id, b.options.engines, b.options.exit_codes) for b in blocks] == [
+        ("v", ("upstream-29", "debian-forky"), None),
+        ("v-trixie", ("debian-trixie",), (0, 1)),
+    ]
+    assert blocks[0].body[-1] == "configuration OK"
+    assert blocks[1].body[-1].endswith("don't match any configuration option: allow-direct-routing")
+
+
+def test_the_site_names_the_engines_of_a_step_only_some_run():
+    from docsexec.faces.markdown_ext import labelled_only_on
+    from docsexec.write import provenance
+
+    text = (
+        "---\ndocsexec: {date: 2026-12-06, engines: [upstream-29 29.7.2 a, debian-forky 28.5.2+dfsg4 b]}\n---\n" + ONLY
+    )
+    page = Page.parse(P, text)
+    record = provenance.read(page)
+    assert record is not None
+    body = text.split("---\n", 2)[2].splitlines()  # what the build hands over: no front matter
+    out = labelled_only_on(body, scan_page(page), record)
+    assert [line for line in out if "only-on" in line] == [
+        '```console {#newer .docsexec data-only-on="upstream-29 debian-forky" data-only-on-label="29.7 and 28.5"}'
+    ]
+
+
+def test_a_translation_runs_on_the_engines_its_source_page_names(tmp_path):
+    from docsexec.model import Mode
+    from docsexec.pages.twins import compare_translation
+
+    source = tmp_path / "page.md"
+    source.write_text("---\ndocsexec-engines: [upstream-29]\n---\n\n# P\n\n```console {#a .docsexec}\n$ true\n```\n")
+    twin = tmp_path / "page.zh.md"
+    twin.write_text("# 页\n\n```console {#a .docsexec}\n$ true\n```\n")
+    report = compare_translation(twin, mode=Mode.CHECK)
+    assert report.error is not None and report.error.startswith(f"{twin}:1: docsexec-engines differs from")
+    compare_translation(twin, mode=Mode.UPDATE)
+    assert twin.read_text().startswith("---\ndocsexec-engines: [upstream-29]\n---\n")
+    assert compare_translation(twin, mode=Mode.CHECK).ok
+
+
+def test_a_variant_group_without_the_primarys_is_bad_input_not_a_wrong_run():
+    blocks = scan(
+        '# T\n\n```console {#v .docsexec data-engine="upstream-29"}\n$ true\n```\n\n'
+        '```console {#v-older .docsexec data-engine="debian-forky debian-trixie"}\n$ false\n```\n'
+    )
+    with pytest.raises(BadInput) as info:
+        select(blocks, "upstream-29", "upstream-29")
+    assert str(info.value).startswith(
+        "page.md:7: data-engine=\"debian-forky debian-trixie\": no variant of block 'v-older'"
+    )

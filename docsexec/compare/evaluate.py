@@ -53,6 +53,8 @@ def evaluate_block(result: BlockResult, comparator: PageComparator, by_id: dict[
         pieces.append(compared.normalised)
         literal.append(compared.literal)
         changed = changed or compared.differs
+    exits = verdict.exits  # the run's statuses, when not the page's (only their check cleared fixable)
+    verdict.exits, verdict.fixable = None, True
     _check_relations(block, result, comparator, by_id, verdict)
     if problem is not None:
         verdict.status = Status.ERROR
@@ -60,6 +62,8 @@ def evaluate_block(result: BlockResult, comparator: PageComparator, by_id: dict[
         verdict.fixable = False
     elif changed or verdict.problems:
         verdict.status = Status.DIVERGED
+    if exits is not None:  # another engine's tab may take them, if nothing else is wrong
+        verdict.exits, verdict.fixable = (exits if verdict.fixable else None), False
     if changed and problem is None:
         verdict.normalised = render_transcript(block.commands, pieces, block.options.prompt)
     if problem is None and len(literal) == len(block.commands):
@@ -107,11 +111,22 @@ def _compare_command(
 
 
 def _check_exit_code(command: Command, outcome: CommandResult, block: Block, verdict: BlockVerdict) -> None:
+    """A status other than the page's is a problem that `update` cannot fix in the block: it
+    never rewrites a block's own data-exit. It may give another engine's statuses a tab of
+    their own (`exits`, kept only when nothing else stands in the way)."""
     if outcome.exit_code is not None and outcome.exit_code != command.exit_code and not outcome.timed_out:
         verdict.problems.append(
             f"{block.path}:{command.line} [{block.id}]: exit code {outcome.exit_code}, the page expects {command.exit_code}"
         )
         verdict.fixable = False
+        verdict.exits = _run_exits(block, verdict.exits, command, outcome.exit_code)
+
+
+def _run_exits(block: Block, so_far: tuple[int, ...] | None, command: Command, code: int) -> tuple[int, ...]:
+    """The block's exit codes as this run gave them: the page's, with `command`'s replaced."""
+    codes = list(so_far or (c.exit_code for c in block.commands))
+    codes[next(k for k, c in enumerate(block.commands) if c is command)] = code
+    return tuple(codes)
 
 
 def misplaced_echoes(command: Command) -> list[tuple[int, str]]:

@@ -242,7 +242,7 @@ def _verify(paths: list[Path], args: argparse.Namespace) -> int:
     gate(plan)  # the machine checked, once, before any progress line
     printer = ProgressPrinter(quiet=args.quiet)
     workers = args.jobs if engine is EngineMode.SANDBOX else 1  # a shared engine takes one run at a time
-    batch = BatchOptions(workers=workers, use_cache=not args.no_cache, mode=plan.mode)
+    batch = BatchOptions(workers=workers, use_cache=not args.no_cache)
     reports: list[PageReport] = []
     try:
         if journey:

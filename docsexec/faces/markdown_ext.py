@@ -18,6 +18,7 @@ rendered through its context preprocessor; under MkDocs the thin plugin
 from __future__ import annotations
 
 import os
+import re
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
 from ..errors import DocsexecError
+from ..model import Block
 from ..page import Page
 from ..pages.config import configured_engines
 from ..pages.twins import TRANSLATION_LANGUAGES
@@ -115,6 +117,23 @@ def page_engines(record: provenance.Provenance | None) -> tuple[str, ...]:
         raise GateError(f"docsexec: {exc.one_line()}") from exc
 
 
+def labelled_only_on(lines: list[str], blocks: list[Block], record: provenance.Provenance) -> list[str]:
+    """A step that only some engines run (data-only-on) names them for readers, by version:
+    `data-only-on-label="29.7 and 28.5"` on its fence, shown below it by the stylesheet."""
+    lines = list(lines)
+    for block in blocks:
+        if not block.options.only_on:
+            continue
+        found = [record.record(source) for source in block.options.only_on]
+        label = " and ".join(".".join(e.version.split(".")[:2]) for e in found if e is not None)
+        fence = re.compile(rf"^\s*(`{{3,}}|~{{3,}}).*\{{[^}}]*#{re.escape(block.id)}[\s}}].*data-only-on=")
+        at = next((k for k, line in enumerate(lines) if fence.match(line)), None)  # the build strips front matter
+        if label and at is not None and lines[at].rstrip().endswith("}"):
+            head, brace, tail = lines[at].rpartition("}")
+            lines[at] = f'{head} data-only-on-label="{label}"{brace}{tail}'
+    return lines
+
+
 class GateAndBadge(Preprocessor):
     """Reads the page's source file, gates it, and puts the badge below its h1."""
 
@@ -143,6 +162,8 @@ class GateAndBadge(Preprocessor):
             problem = stamp.gate_problem(source.path, source, blocks, record, engines)
             if problem:
                 raise GateError(f"docsexec: {problem}")
+        if record is not None:
+            lines = labelled_only_on(lines, blocks, record)
         if self.config["badge"] and record is not None:
             return after_title(lines, badge_markdown(record, engines, len(blocks), self._link(where)))
         return lines

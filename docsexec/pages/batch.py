@@ -24,8 +24,7 @@ from .runcache import RunCache, cache_enabled, engine_identity, new_entry, run_k
 @dataclass(frozen=True)
 class BatchOptions:
     workers: int = 1
-    use_cache: bool = False  # look runs up in the cache (check only); passing runs are stored either way
-    mode: Mode = Mode.CHECK
+    use_cache: bool = False  # look runs up in the cache (a check's jobs only); passing runs are stored either way
 
 
 def verify_all(jobs: list[Job], options: BatchOptions, printer: ProgressPrinter, reports: list[PageReport]) -> None:
@@ -35,7 +34,8 @@ def verify_all(jobs: list[Job], options: BatchOptions, printer: ProgressPrinter,
     several_engines = len({job.settings.engine_source for job in jobs}) > 1
     keys, sources = _keys([j for j in jobs if j.settings.engine is EngineMode.SANDBOX]) if cache_enabled() else ({}, {})
     cache = RunCache()
-    known = _hits(jobs, keys, cache) if options.use_cache and options.mode is Mode.CHECK else {}
+    checks = [job for job in jobs if job.mode is Mode.CHECK]  # an update always runs: it rewrites the page
+    known = _hits(checks, keys, cache) if options.use_cache else {}
 
     def live(job: Job) -> Progress:
         printer.page_started(str(job.path), len(job.scanned[1]), job.settings.engine, job.settings.engine_source)

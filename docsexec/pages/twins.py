@@ -112,6 +112,11 @@ def compare_translation(path: Path, *, mode: Mode) -> PageReport:
             syncs.append((block, sync))
     report.verdicts.extend(_extra(block) for key, block in ours.items() if key not in theirs)
     report.verdicts.sort(key=lambda v: v.block.fence_line if v.block.path == path else 0)
+    if not update and variants.page_engines(page) != variants.page_engines(source_page):
+        report.error = (
+            f"{path}:1: {variants.NEEDS_KEY} differs from {source_path}'s: the translation runs on the engines "
+            f"its source page names; run `docsexec update {source_path}`"
+        )
     if update:
         _sync(page, source_page, syncs, report)
         _mark_rewritten(report, rewritten)
@@ -191,9 +196,31 @@ def _sync(page: Page, source_page: Page, syncs: list[tuple[Block, list[str]]], r
     source_line = provenance.line_of(source_page)
     if report.ok and source_line is not None and source_line != provenance.line_of(new_page):
         new_page = provenance.with_line(new_page, source_line)
+    if report.ok:
+        new_page = _with_needs(new_page, source_page)
     if new_page.lines != page.lines:
         new_page.write_atomically()
         report.page_changed = True
+
+
+def _with_needs(page: Page, source_page: Page) -> Page:
+    """The translation with its source's `docsexec-engines` line (or none, as the source)."""
+    if variants.page_engines(page) == variants.page_engines(source_page):
+        return page
+    wanted = _needs_line(source_page)
+    lines = [line for line in page.lines if not line.startswith(f"{variants.NEEDS_KEY}:")]
+    bounds = page.with_lines(lines).front_matter_range()
+    if wanted is not None and bounds is not None:
+        lines.insert(bounds[1], wanted)
+    elif wanted is not None:
+        lines[0:0] = ["---", wanted, "---", ""]
+    return page.with_lines(lines)
+
+
+def _needs_line(page: Page) -> str | None:
+    bounds = page.front_matter_range()
+    inside = page.lines[bounds[0] + 1 : bounds[1]] if bounds else []
+    return next((line for line in inside if line.startswith(f"{variants.NEEDS_KEY}:")), None)
 
 
 # --- structure: per-engine tabs ---------------------------------------------------------------

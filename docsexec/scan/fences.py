@@ -11,6 +11,7 @@ as an example inside a four-backtick fence without it running.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -66,7 +67,18 @@ def _closing_index(lines: list[str], start: int, indent: str, fence: str) -> int
 
 
 def scan_page(page: Page) -> list[Block]:
-    """The page's tagged blocks, parsed and validated; ids must be unique on the page."""
+    """The page's tagged blocks, parsed and validated; ids must be unique on the page.
+    Scanned once per process for the same text: one command reads a page for its plan, its
+    translation's check and its stamp (blocks are frozen, the list is the caller's own)."""
+    return list(_scanned(page.path, tuple(page.lines)))
+
+
+@functools.lru_cache(maxsize=512)
+def _scanned(path: Path, lines: tuple[str, ...]) -> tuple[Block, ...]:
+    return tuple(_scan(Page(path=path, lines=list(lines), newline="\n", bom=False, ends_with_newline=True)))
+
+
+def _scan(page: Page) -> list[Block]:
     blocks: list[Block] = []
     seen: dict[str, int] = {}
     needs = page_engines(page)

@@ -40,6 +40,8 @@ def delimiters(text: str) -> list[Delimiter]:
     A delimiter word written with quotes or backslashes (`'EOF'`, `"EOF"`, `\\EOF`) ends the
     body at the unquoted word, as in the shell; the quoting only turns expansion off.
     """
+    if "<<" not in text:  # no operator, no here-document: most commands, at no cost
+        return []
     scanner = _Scanner(text)
     while scanner.index < len(text) and not scanner.done:
         scanner.step()

@@ -45,6 +45,7 @@ RUNNER_OPTIONS = {
     "data-host",
     "data-peer-engine",
     "data-daemon",
+    "data-only-on",
 }
 # Where a block runs (data-host): the page's host, or the LAN peer, the other machine on the
 # sandbox's simulated LAN (docsexec/engine/sandbox/peer.py). The page's host is the default.
@@ -148,6 +149,7 @@ def _build_options(ident: str, classes: tuple[str, ...], values: dict[str, str],
         host=_host(values.get("data-host"), path, line),
         peer_engine=_peer_engine(values, path, line),
         daemon_restart=_daemon_restart(values, path, line),
+        only_on=_only_on(values, path, line),
     )
 
 
@@ -191,6 +193,23 @@ def _daemon_restart(values: dict[str, str], path: Path, line: int) -> bool:
     if values.get("data-host") == LAN_PEER:
         raise BadInput(path, line, "data-daemon restarts docker-host's engine: it cannot be on a lan-peer block")
     return True
+
+
+def _only_on(values: dict[str, str], path: Path, line: int) -> tuple[str, ...]:
+    """data-only-on="upstream-29 debian-forky": a step for a feature the other engines lack,
+    run (and checked) only on these. Not a variant: a variant's engines run it in its place."""
+    raw = values.get("data-only-on")
+    if raw is None:
+        return ()
+    names = tuple(raw.split())
+    bad = [name for name in names if name not in ENGINE_SOURCES]
+    if not names or bad or len(set(names)) != len(names):
+        raise BadInput(
+            path, line, f"data-only-on={raw!r}: expected one or more of {', '.join(ENGINE_SOURCES)}, each once"
+        )
+    if "data-engine" in values:
+        raise BadInput(path, line, "data-only-on and data-engine together: a variant already runs only on its engines")
+    return names
 
 
 def _engines(raw: str | None, path: Path, line: int) -> tuple[str, ...]:

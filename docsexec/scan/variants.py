@@ -27,7 +27,9 @@ A page about a feature that older engines lack names the engines it needs in its
 
 On those it runs as above. On the site's other engines it runs only the blocks that hold a
 variant of their own for that engine: the steps that show such an engine's real refusal (a
-block tagged with every engine, split into tabs by `update` where they differ).
+block tagged with every engine, split into tabs by `update` where they differ). A single
+step that only some engines can run (a daemon setting added in 28.2) says so itself:
+`data-only-on="upstream-29 debian-forky"`; the other engines skip it.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ import re
 from collections.abc import Sequence
 
 from ..errors import BadInput
-from ..model import Block, Unchecked
+from ..model import ENGINE_SOURCES, Block, Unchecked
 from ..page import Page
 
 ENGINE_OPTION = "data-engine"
@@ -49,8 +51,6 @@ _NEEDS = re.compile(rf"^{NEEDS_KEY}:\s*\[(?P<names>[^\]]*)\]\s*$")
 def page_engines(page: Page) -> tuple[str, ...]:
     """The engines the page's front matter says it needs (`docsexec-engines: [a, b]`); ()
     when it names none, i.e. every engine."""
-    from ..model import ENGINE_SOURCES
-
     bounds = page.front_matter_range()
     if bounds is None:
         return ()
@@ -97,6 +97,8 @@ def select(blocks: Sequence[Block], source: str, primary: str) -> list[Block]:
     chosen: list[Block] = []
     for block in blocks:
         needed = not block.page_engines or source in block.page_engines
+        if block.options.only_on and source not in block.options.only_on:
+            continue
         if not block.options.engines:
             if needed:
                 chosen.append(block)
@@ -104,17 +106,38 @@ def select(blocks: Sequence[Block], source: str, primary: str) -> list[Block]:
         group = groups[base_id(block)]
         if source not in group and not needed:
             continue
+        if source not in group and primary not in group and primary in ENGINE_SOURCES:
+            raise BadInput(block.path, block.fence_line, _orphan(block, primary))
         wanted = source if source in group else (primary if primary in group else next(iter(group)))
         if group[wanted] is block:
             chosen.append(block)
     return chosen
 
 
+def _orphan(block: Block, primary: str) -> str:
+    """Why a group of variants without the primary's cannot run on an engine it lacks."""
+    owner = block.options.engines[0]
+    return (
+        f'data-engine="{" ".join(block.options.engines)}": no variant of block {base_id(block)!r} is the primary '
+        f"engine's ({primary}), so the others have none to run: name a variant after its group and its "
+        f"first engine ({variant_id(base_id(block), owner)!r} beside {base_id(block)!r}), or use data-only-on"
+    )
+
+
 def unchecked(blocks: Sequence[Block], sources: Sequence[str], primary: str) -> list[Unchecked]:
     """The blocks that none of `sources` runs (select() on each), in page order: tabs of
     engines not among them."""
     chosen = {id(block) for source in sources for block in select(blocks, source, primary)}
-    return [Unchecked(block, block.options.engines) for block in blocks if id(block) not in chosen]
+    return [_unchecked(block) for block in blocks if id(block) not in chosen]
+
+
+def _unchecked(block: Block) -> Unchecked:
+    """Why no engine of the run checks it: a tab of others, or a step only others can run."""
+    if block.options.only_on:
+        return Unchecked(block, block.options.only_on, "a step only")
+    if block.page_engines and not block.options.engines:
+        return Unchecked(block, block.page_engines, "a page only")
+    return Unchecked(block, block.options.engines)
 
 
 def tab_label(*versions: str) -> str:

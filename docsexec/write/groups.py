@@ -11,21 +11,33 @@ project's engine list, so the primary's comes first and keeps the block's id.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from ..compare.volatile import find_tokens
 from .tabs import Variant
 
 
 def moved(
-    current: Sequence[Variant], engine: str, body: Sequence[str], order: Sequence[str], classes: Iterable[str]
+    current: Sequence[Variant],
+    engine: str,
+    body: Sequence[str],
+    order: Sequence[str],
+    classes: Iterable[str],
+    exits: tuple[int, ...] | None = None,
 ) -> list[Variant]:
-    """The variants once `engine`, whose run printed `body`, has left the one it ran."""
+    """The variants once `engine`, whose run printed `body` and exited with `exits` (None: as
+    the variant it ran says), has left the one it ran."""
     kinds = frozenset(classes)
-    left = [Variant(tuple(e for e in v.engines if e != engine), v.body) for v in current]
+    ran = next((v for v in current if engine in v.engines), None)
+    codes = exits if exits is not None else (ran.exits if ran is not None else None)
+    left = [replace(v, engines=tuple(e for e in v.engines if e != engine)) for v in current]
     kept = [v for v in left if v.engines]
-    home = next((k for k, v in enumerate(kept) if _shape(v.body, kinds) == _shape(body, kinds)), None)
+    home = next(
+        (k for k, v in enumerate(kept) if _shape(v.body, kinds) == _shape(body, kinds) and _same(v.exits, codes)),
+        None,
+    )
     if home is None:
-        kept.append(Variant((engine,), tuple(body)))
+        kept.append(Variant((engine,), tuple(body), codes))
     else:
         kept[home] = joined(kept[home], engine, order)
     return ordered(kept, order)
@@ -39,7 +51,12 @@ def ordered(variants: Sequence[Variant], order: Sequence[str]) -> list[Variant]:
 def joined(variant: Variant, engine: str, order: Sequence[str]) -> Variant:
     """`variant` holding `engine` too, behind its owner (whose run the body still shows)."""
     rest = sorted({*variant.engines[1:], engine} - {variant.engines[0]}, key=lambda e: _rank(e, order))
-    return Variant((variant.engines[0], *rest), variant.body)
+    return replace(variant, engines=(variant.engines[0], *rest))
+
+
+def _same(one: tuple[int, ...] | None, other: tuple[int, ...] | None) -> bool:
+    """Equal exit codes, None being all 0."""
+    return (not any(one or ()) and not any(other or ())) or one == other
 
 
 def _rank(engine: str, order: Sequence[str]) -> int:

@@ -27,6 +27,7 @@ from ..scan.regions import Region
 from ..scan.variants import ENGINE_OPTION, base_id, variant_id
 
 TAB_INDENT = "    "
+EXIT_OPTION = "data-exit"
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Variant:
 
     engines: tuple[str, ...]
     body: tuple[str, ...]  # dedented body lines
+    exits: tuple[int, ...] | None = None  # its data-exit, one code per command (None: the template's)
 
 
 def rewrite_group(
@@ -48,12 +50,14 @@ def rewrite_group(
     base = base_id(template)
     opening, closing = lines[template.fence_line - 1].strip(), lines[template.body_end].strip()
     if len(variants) == 1:
-        new = _fenced(_retagged(opening, template.id, base, ()), closing, variants[0].body, region.indent)
+        new = _fenced(
+            _retagged(opening, template.id, base, (), variants[0].exits), closing, variants[0].body, region.indent
+        )
     else:
         new = []
         for k, variant in enumerate(variants):
             ident = base if k == 0 else variant_id(base, variant.engines[0])
-            fence = _retagged(opening, template.id, ident, variant.engines)
+            fence = _retagged(opening, template.id, ident, variant.engines, variant.exits)
             new += [f'{region.indent}=== "{labels[variant.engines]}"', ""]
             new += _fenced(fence, closing, variant.body, region.indent + TAB_INDENT)
             new += [""] if k < len(variants) - 1 else []
@@ -65,11 +69,18 @@ def _fenced(opening: str, closing: str, body: Sequence[str], indent: str) -> lis
     return [indent + opening, *[indent + line if line else "" for line in body], indent + closing]
 
 
-def _retagged(opening: str, old_id: str, new_id: str, engines: tuple[str, ...]) -> str:
-    """The opening fence with id `new_id` and `data-engine` naming `engines` (none: removed)."""
+def _retagged(
+    opening: str, old_id: str, new_id: str, engines: tuple[str, ...], exits: tuple[int, ...] | None = None
+) -> str:
+    """The opening fence with id `new_id`, `data-engine` naming `engines` (none: removed) and
+    `data-exit` giving the variant's own exit codes (all 0: removed; None: the fence's kept)."""
     renamed = re.sub(rf"(?<=[{{\s])#{re.escape(old_id)}(?=[\s}}])", f"#{new_id}", opening, count=1)
-    bare = re.sub(rf'\s{ENGINE_OPTION}="[^"]*"', "", renamed)
-    if not engines:
+    options = (ENGINE_OPTION, EXIT_OPTION) if exits is not None else (ENGINE_OPTION,)
+    bare = re.sub(rf'\s(?:{"|".join(options)})="[^"]*"', "", renamed)
+    extra = f' {ENGINE_OPTION}="{" ".join(engines)}"' if engines else ""
+    if exits is not None and any(exits):
+        extra = f' {EXIT_OPTION}="{" ".join(map(str, exits))}"' + extra
+    if not extra:
         return bare
     head, brace, tail = bare.rpartition("}")
-    return f'{head} {ENGINE_OPTION}="{" ".join(engines)}"{brace}{tail}'
+    return f"{head}{extra}{brace}{tail}"

@@ -118,6 +118,8 @@ def _plan_block(plan: _Plan, verdict: BlockVerdict, target: Target) -> None:
     diverged = verdict.status is Status.DIVERGED
     if verdict.refusal is not None and (owner == target.source or diverged):
         plan.refused[block.id] = verdict.refusal
+    elif body is not None and verdict.exits is not None:  # other statuses: another engine's own tab
+        _split_on_exits(plan, verdict, target, body, owner)
     elif body is None or not verdict.fixable:
         return
     elif owner == target.source:
@@ -126,7 +128,7 @@ def _plan_block(plan: _Plan, verdict: BlockVerdict, target: Target) -> None:
     elif target.source == target.primary:  # the primary owns whatever it runs: this variant is its own now
         variants = _variants(plan, block)
         at = next(k for k, v in enumerate(variants) if v.engines == block.options.engines)
-        variants[at] = Variant((target.source, *block.options.engines), tuple(body))
+        variants[at] = replace(variants[at], engines=(target.source, *block.options.engines), body=tuple(body))
         plan.groups[base_id(block)] = variants
         plan.moved.add(block.id)
     elif not diverged:
@@ -148,8 +150,26 @@ def _plan_block(plan: _Plan, verdict: BlockVerdict, target: Target) -> None:
 def _variants(plan: _Plan, block: Block) -> list[Variant]:
     """The block's variants as the page has them; an untagged block is one, of every engine."""
     if not block.options.engines:
-        return [Variant(plan.order, tuple(block.body))]
-    return [Variant(b.options.engines, tuple(b.body)) for b in plan.groups_now[base_id(block)]]
+        return [Variant(plan.order, tuple(block.body), _exits(block))]
+    return [Variant(b.options.engines, tuple(b.body), _exits(b)) for b in plan.groups_now[base_id(block)]]
+
+
+def _exits(block: Block) -> tuple[int, ...]:
+    """The block's exit codes, one per command, as its data-exit says (none: all 0)."""
+    return block.options.exit_codes or tuple(0 for _ in block.commands)
+
+
+def _split_on_exits(plan: _Plan, verdict: BlockVerdict, target: Target, body: list[str], owner: str) -> None:
+    """An engine other than the primary whose commands exit otherwise than the block it ran
+    says gets a tab of its own, with its own data-exit (an older engine refusing an option).
+    The block's own engine, or data-engine-diff="error", is left failing: a changed status is
+    never rewritten silently."""
+    block = verdict.block
+    if owner == target.source or target.source == target.primary or block.options.engine_diff == "error":
+        return
+    classes = block.options.matching.classes
+    plan.groups[base_id(block)] = moved(_variants(plan, block), target.source, body, plan.order, classes, verdict.exits)
+    plan.moved.add(block.id)
 
 
 def _regroup(page: Page, base: str, variants: list[Variant], target: Target) -> Page:
