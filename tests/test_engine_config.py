@@ -332,3 +332,17 @@ def test_a_variant_group_without_the_primarys_is_bad_input_not_a_wrong_run():
     assert str(info.value).startswith(
         "page.md:7: data-engine=\"debian-forky debian-trixie\": no variant of block 'v-older'"
     )
+
+
+def test_on_a_limited_page_a_block_every_engine_prints_alike_keeps_its_engines():
+    from docsexec.scan.regions import regions
+    from docsexec.write.tabs import Variant, rewrite_group
+
+    order = ("upstream-29", "debian-forky", "debian-trixie")
+    text = NEEDS.split("```console {#only-29")[0]
+    page = Page.parse(P, text)
+    [block] = scan_page(page)
+    rewritten = rewrite_group(page, regions(page, [block])[0], block, [Variant(order, block.body)], {})
+    [again] = scan_page(rewritten)
+    assert again.options.engines == order, "untagged, it would no longer run on 28.5 and 26.1"
+    assert ids(select([again], "debian-trixie", "upstream-29")) == ["everywhere"]

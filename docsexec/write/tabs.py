@@ -50,9 +50,11 @@ def rewrite_group(
     base = base_id(template)
     opening, closing = lines[template.fence_line - 1].strip(), lines[template.body_end].strip()
     if len(variants) == 1:
-        new = _fenced(
-            _retagged(opening, template.id, base, (), variants[0].exits), closing, variants[0].body, region.indent
-        )
+        # One variant for every engine is a plain block again, except on a page limited by
+        # docsexec-engines, where an untagged block would stop running on the other engines.
+        keep = variants[0].engines if template.page_engines else ()
+        fence = _retagged(opening, template.id, base, keep, variants[0].exits)
+        new = _fenced(fence, closing, variants[0].body, region.indent)
     else:
         new = []
         for k, variant in enumerate(variants):
