@@ -112,9 +112,10 @@ SETUP_HOW = (
 def _class(name: str, path: Path, line: int) -> str:
     """A class as written; one that looks like `.setup` but is not would leave a set-up block
     shown to readers as a step of the lesson."""
-    if name != SETUP_CLASS and (
-        difflib.get_close_matches(name.lower(), [SETUP_CLASS], n=1, cutoff=0.6)
-        or "setup" in name.lower().replace("-", "")
+    if name in (TAG_CLASS, SETUP_CLASS):
+        return name
+    if difflib.get_close_matches(name.lower(), [SETUP_CLASS], n=1, cutoff=0.6) or "setup" in name.lower().replace(
+        "-", ""
     ):
         raise BadInput(path, line, f"unknown class .{name} (did you mean .{SETUP_CLASS}?): {SETUP_HOW}")
     return name
@@ -318,7 +319,16 @@ def _attribute_text(info: str) -> str | None:
     return match.group("attrs")
 
 
+# The attribute forms pages write (#id, .class, key="value" without quotes or backslashes in
+# it, key=value): split by one regex, as shlex would split them; anything else goes to shlex.
+_PLAIN_TOKEN = r'(?:[#.][^\s"\'\\]+|[\w-]+="[^"\\]*"|[\w-]+=[^\s"\'\\]*)'
+_PLAIN_ATTRS = re.compile(rf"\s*(?:{_PLAIN_TOKEN}(?:\s+|$))*")
+_TOKEN = re.compile(_PLAIN_TOKEN)
+
+
 def _split_attributes(attrs: str, path: Path, line: int) -> list[str]:
+    if _PLAIN_ATTRS.fullmatch(attrs):
+        return [token.replace('"', "") for token in _TOKEN.findall(attrs)]
     lexer = shlex.shlex(attrs, posix=True)
     lexer.whitespace_split = True
     lexer.commenters = ""
