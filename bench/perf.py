@@ -52,6 +52,7 @@ def line(name: str, value: str, target: str, met: bool | None, note: str = "") -
 
 # --- the plain replay ------------------------------------------------------------------------
 
+
 def _primary() -> str:
     """P1 and P3 compare runs on one engine: the site's primary ([tool.docsexec] engines)."""
     from docsexec.pages.config import configured_engines
