@@ -346,3 +346,24 @@ def test_on_a_limited_page_a_block_every_engine_prints_alike_keeps_its_engines()
     [again] = scan_page(rewritten)
     assert again.options.engines == order, "untagged, it would no longer run on 28.5 and 26.1"
     assert ids(select([again], "debian-trixie", "upstream-29")) == ["everywhere"]
+
+
+def test_a_limited_pages_badge_names_the_engines_it_runs_whole_on(tmp_path):
+    from docsexec.faces.markdown_ext import CURRENT_SOURCE, Source, makeExtension
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    page = docs / "p.md"
+    stamp = "docsexec: {date: 2026-12-06, engines: [upstream-29 29.7.2 0123456789ab, debian-forky 28.5.2+dfsg4 0123456789ab]}"
+    page.write_text(
+        f"---\ndocsexec-engines: [upstream-29]\n{stamp}\n---\n# P\n\n```console {{#a .docsexec}}\n$ true\n```\n"
+    )
+    import markdown
+
+    md = markdown.Markdown(extensions=[makeExtension(gate=False)])
+    token = CURRENT_SOURCE.set(Source(path=page, docs_dir=docs))
+    try:
+        html = md.convert("# P\n\n```console {#a .docsexec}\n$ true\n```\n")
+    finally:
+        CURRENT_SOURCE.reset(token)
+    assert "Verified on Docker Engine 29.7.2 \u00b7 2026-12-06" in html

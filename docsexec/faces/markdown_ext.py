@@ -165,7 +165,8 @@ class GateAndBadge(Preprocessor):
         if record is not None:
             lines = labelled_only_on(lines, blocks, record)
         if self.config["badge"] and record is not None:
-            return after_title(lines, badge_markdown(record, engines, len(blocks), self._link(where)))
+            shown = tuple(e for e in engines if e in blocks[0].page_engines) or engines  # docsexec-engines
+            return after_title(lines, badge_markdown(record, shown, len(blocks), self._link(where)))
         return lines
 
     def _link(self, where: Source) -> str | None:
