@@ -199,30 +199,21 @@ def _daemon_restart(values: dict[str, str], path: Path, line: int) -> bool:
 def _only_on(values: dict[str, str], path: Path, line: int) -> tuple[str, ...]:
     """data-only-on="upstream-29 debian-forky": a step for a feature the other engines lack,
     run (and checked) only on these. Not a variant: a variant's engines run it in its place."""
-    raw = values.get("data-only-on")
-    if raw is None:
-        return ()
-    names = tuple(raw.split())
-    bad = [name for name in names if name not in ENGINE_SOURCES]
-    if not names or bad or len(set(names)) != len(names):
-        raise BadInput(
-            path, line, f"data-only-on={raw!r}: expected one or more of {', '.join(ENGINE_SOURCES)}, each once"
-        )
-    if "data-engine" in values:
+    names = _engines(values.get("data-only-on"), path, line, "data-only-on")
+    if names and "data-engine" in values:
         raise BadInput(path, line, "data-only-on and data-engine together: a variant already runs only on its engines")
     return names
 
 
-def _engines(raw: str | None, path: Path, line: int) -> tuple[str, ...]:
-    """data-engine="debian-forky debian-trixie": the engines a variant holds, its owner first."""
+def _engines(raw: str | None, path: Path, line: int, key: str = "data-engine") -> tuple[str, ...]:
+    """data-engine="debian-forky debian-trixie": the engines a variant holds, its owner first
+    (and data-only-on's list: the same names, each once)."""
     if raw is None:
         return ()
     names = tuple(raw.split())
     bad = [name for name in names if name not in ENGINE_SOURCES]
     if not names or bad or len(set(names)) != len(names):
-        raise BadInput(
-            path, line, f"data-engine={raw!r}: expected one or more of {', '.join(ENGINE_SOURCES)}, each once"
-        )
+        raise BadInput(path, line, f"{key}={raw!r}: expected one or more of {', '.join(ENGINE_SOURCES)}, each once")
     return names
 
 
