@@ -161,17 +161,18 @@ def _host(raw: str | None, path: Path, line: int) -> str | None:
     return raw
 
 
+def _flag(values: dict[str, str], key: str, value: str, meaning: str, path: Path, line: int) -> bool:
+    """Whether an option that takes one value is given; any other value is bad input."""
+    raw = values.get(key)
+    if raw is not None and raw != value:
+        raise BadInput(path, line, f"{key}={raw!r}: expected {value!r} ({meaning})")
+    return raw is not None
+
+
 def _peer_engine(values: dict[str, str], path: Path, line: int) -> bool:
     """Opt-in: only a page that says so pays for (and shows) a second engine, on the peer."""
-    raw = values.get("data-peer-engine")
-    if raw is None:
+    if not _flag(values, "data-peer-engine", PEER_ENGINE, "the LAN peer's engine starts before this block", path, line):
         return False
-    if raw != PEER_ENGINE:
-        raise BadInput(
-            path,
-            line,
-            f"data-peer-engine={raw!r}: expected {PEER_ENGINE!r} (the LAN peer's engine starts before this block)",
-        )
     if values.get("data-host") != LAN_PEER:
         raise BadInput(
             path, line, f'data-peer-engine needs data-host="{LAN_PEER}": the engine it starts is the LAN peer\'s'
@@ -182,15 +183,8 @@ def _peer_engine(values: dict[str, str], path: Path, line: int) -> bool:
 def _daemon_restart(values: dict[str, str], path: Path, line: int) -> bool:
     """The page's engine restarts, as `systemctl restart docker` would, reading the
     /etc/docker/daemon.json the page wrote: docker-host's engine only."""
-    raw = values.get("data-daemon")
-    if raw is None:
+    if not _flag(values, "data-daemon", DAEMON_RESTART, "the page's dockerd restarts before this block", path, line):
         return False
-    if raw != DAEMON_RESTART:
-        raise BadInput(
-            path,
-            line,
-            f"data-daemon={raw!r}: expected {DAEMON_RESTART!r} (the page's dockerd restarts before this block)",
-        )
     if values.get("data-host") == LAN_PEER:
         raise BadInput(path, line, "data-daemon restarts docker-host's engine: it cannot be on a lan-peer block")
     return True
