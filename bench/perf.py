@@ -120,7 +120,7 @@ class Replay:
 
 def replay_page(path: Path) -> tuple[float, float]:
     """(engine start + stop seconds, command seconds) of one page typed into plain bash."""
-    from docsexec.run.environments import SandboxEnvironment
+    from docsexec.engine.sandbox.environment import SandboxEnvironment
     from docsexec.scan.fences import scan_file
     from docsexec.scan.variants import select
 
@@ -151,8 +151,8 @@ def replay_site(site: str) -> tuple[float, float, float]:
     """(wall seconds, engine seconds, command seconds) of the replay of every page that runs
     (translations never run: their blocks are their source pages')."""
     from docsexec.page import find_pages
-    from docsexec.pages.twins import source_of
     from docsexec.scan.fences import scan_file
+    from docsexec.scan.translations import source_of
 
     started = time.monotonic()
     engines = commands = 0.0

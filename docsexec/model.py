@@ -368,6 +368,7 @@ class PageReport:
     cached: CachedRun | None = None  # not run: an identical earlier run passed (pages/runcache.py)
     engine_source: str = ""  # which configured engine this run was on ("debian-forky")
     daemon_settings: list[tuple[str, str]] = field(default_factory=list)  # PageRun's: each restart's daemon.json
+    source_page: Path | None = None  # a translation's: its blocks are this page's (compared, never run)
 
     @property
     def name(self) -> str:

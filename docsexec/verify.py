@@ -1,7 +1,8 @@
 """One code path for `check` and `update` (trycmd's verify/overwrite switch).
 
 scan -> select the blocks of one engine -> run -> compare (evaluate) -> (update only) write
--> report. `check` never writes; `update` writes only blocks whose output really diverged,
+-> report. A translation takes the same path with its source page in place of the run
+(verify_translation): its blocks are the source's, verified by the source's own runs. `check` never writes; `update` writes only blocks whose output really diverged,
 atomically, and only after the whole page has run. One call is one (page, engine source) job:
 a page configured for two engines is two jobs. Checks of different jobs are independent;
 updates of one page's jobs run in the configured order (the primary's first), because a
@@ -16,11 +17,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .compare.evaluate import evaluate_page
+from .compare.prose import prose_report
+from .compare.translation import compare_translation, engines_problem
 from .model import Block, BlockVerdict, Mode, PageReport, PageRun, Progress, Status
 from .page import Page
 from .run.runner import RunSettings, run_journey, run_page
 from .scan.fences import scan_file
+from .scan.translations import source_of
 from .scan.variants import select
+from .write.translation import mark_rewritten, sync_structure, sync_translation
 from .write.update import Target, UpdateOutcome, update_page
 
 Scanned = tuple[Page, list[Block]]  # a page and its tagged blocks, as scanned
@@ -103,3 +108,23 @@ def _journey_report(path: Path, run: PageRun, source: str, primary: str) -> Page
     report.daemon_settings = run.daemon_settings
     report.verdicts = evaluate_page(run, primary)
     return report
+
+
+def verify_translation(path: Path, *, mode: Mode) -> list[PageReport]:
+    """A translation through the stages, its source page (already run) in place of a run:
+    (update: the source's block structure first) -> scan both -> compare its blocks with the
+    source's -> (update only) write the source's bodies into it -> its reports: the blocks',
+    then its prose's when the prose lags behind the English page (compare/prose.py)."""
+    source_path = source_of(path)
+    assert source_path is not None, f"{path} is not a translation"
+    rewritten = sync_structure(path, source_path) if mode is Mode.UPDATE else set()
+    source_page, source_blocks = scan_file(source_path)
+    page, blocks = scan_file(path)
+    report = compare_translation(page, blocks, source_page, source_blocks)
+    if mode is Mode.UPDATE:
+        sync_translation(page, source_page, report)
+        mark_rewritten(report, rewritten)
+    else:
+        report.error = engines_problem(page, source_page)
+    prose = prose_report(path)
+    return [report] if prose is None else [report, prose]

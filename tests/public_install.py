@@ -21,7 +21,7 @@ from pathlib import Path
 _ENTRY_MODULES = (
     "docsexec.faces.cli",
     "docsexec.verify",
-    "docsexec.run.environments",
+    "docsexec.engine.backends",
     "docsexec.engine.install.provision",
 )
 

@@ -186,10 +186,7 @@ def test_relative_imports_are_resolved_to_modules() -> None:
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("docsexec", "model", "errors", "common", "page", "slugs"),  # the model and its plumbing
     ("scan",),  # stage 1: pages -> blocks
-    (
-        "engine",
-        "caller_engine",
-    ),  # the engines a page runs on: a private one (installed, install/, sandbox/), or the caller's own
+    ("engine",),  # the engines a page runs on, behind one interface: a private one per page, or the caller's own
     ("run",),  # stage 2: blocks -> results, on an engine
     ("compare",),  # stage 3: results -> verdicts
     ("write",),  # stage 4: verdicts -> the page rewritten
@@ -225,30 +222,54 @@ def test_every_module_imports_only_its_own_layer_or_below() -> None:
 
 
 # Inside engine/, the same rule, bottom first: which engine is installed (the lookup the plan
-# makes), installing one, one engine per page (a sandbox starts what the plan found, and
-# imports the busybox image into it). The package's own __init__ re-exports from all three.
-ENGINE_PARTS = ("docsexec.engine.installed", "docsexec.engine.install", "docsexec.engine.sandbox")
+# makes); installing one; the interface a page's shell needs (environment); its two backends,
+# a private engine per page (sandbox/, which starts what the plan found and imports the busybox
+# image into it) and the caller's own engine (caller/), which never import each other; and
+# backends, which picks one. Parts in one tuple are siblings.
+ENGINE_PARTS: tuple[tuple[str, ...], ...] = (
+    ("docsexec.engine.installed",),
+    ("docsexec.engine.install",),
+    ("docsexec.engine.environment",),
+    ("docsexec.engine.sandbox", "docsexec.engine.caller"),
+    ("docsexec.engine.backends",),
+)
 
 
-def engine_part(module: str) -> int | None:
-    return next((k for k, part in enumerate(ENGINE_PARTS) if module == part or module.startswith(part + ".")), None)
+def engine_part(module: str) -> tuple[int, str] | None:
+    """(level, part) of a module of engine/, or None outside it (engine/__init__ included)."""
+    return next(
+        (
+            (level, part)
+            for level, parts in enumerate(ENGINE_PARTS)
+            for part in parts
+            if module == part or module.startswith(part + ".")
+        ),
+        None,
+    )
 
 
 def upward_engine_imports(graph: dict[str, set[str]]) -> list[str]:
+    """`a -> b` for each import of engine/ that runs up a level, or across to a sibling part."""
     return [
         f"{module} -> {target}"
         for module, targets in sorted(graph.items())
         if (own := engine_part(module)) is not None
         for target in sorted(targets)
-        if (part := engine_part(target)) is not None and part > own
+        if (part := engine_part(target)) is not None and (part[0] > own[0] or (part[0] == own[0] and part != own))
     ]
 
 
 def test_engine_parts_import_only_their_own_part_or_below() -> None:
     upward = upward_engine_imports(import_graph())
     assert not upward, "engine/ imports that run up (ENGINE_PARTS, bottom first):\n" + "\n".join(upward)
-    planted = {"docsexec.engine.install.provision": {"docsexec.engine.sandbox.layout", "docsexec.engine.installed"}}
-    assert upward_engine_imports(planted) == ["docsexec.engine.install.provision -> docsexec.engine.sandbox.layout"]
+    planted = {
+        "docsexec.engine.install.provision": {"docsexec.engine.sandbox.layout", "docsexec.engine.installed"},
+        "docsexec.engine.caller.guard": {"docsexec.engine.sandbox.nic", "docsexec.engine.environment"},
+    }
+    assert upward_engine_imports(planted) == [
+        "docsexec.engine.caller.guard -> docsexec.engine.sandbox.nic",
+        "docsexec.engine.install.provision -> docsexec.engine.sandbox.layout",
+    ]
 
 
 def test_the_layer_rule_finds_a_planted_upward_import() -> None:

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, run_docsexec
+from docsexec.engine.backends import environment_gate
 from docsexec.errors import EXIT_BAD_INPUT, EXIT_DIVERGED, BadInput, EnvironmentProblem
 from docsexec.model import EngineMode
 from docsexec.page import Page
-from docsexec.run.environments import environment_gate
 from docsexec.scan.fences import scan_page
 from docsexec.scan.variants import select
 from safety_support import own_sandboxes
@@ -309,17 +309,17 @@ def test_the_site_names_the_engines_of_a_step_only_some_run():
 
 def test_a_translation_runs_on_the_engines_its_source_page_names(tmp_path):
     from docsexec.model import Mode
-    from docsexec.pages.twins import compare_translation
+    from docsexec.verify import verify_translation
 
     source = tmp_path / "page.md"
     source.write_text("---\ndocsexec-engines: [upstream-29]\n---\n\n# P\n\n```console {#a .docsexec}\n$ true\n```\n")
     twin = tmp_path / "page.zh.md"
     twin.write_text("# 页\n\n```console {#a .docsexec}\n$ true\n```\n")
-    report = compare_translation(twin, mode=Mode.CHECK)
+    report = verify_translation(twin, mode=Mode.CHECK)[0]
     assert report.error is not None and report.error.startswith(f"{twin}:1: docsexec-engines differs from")
-    compare_translation(twin, mode=Mode.UPDATE)
+    verify_translation(twin, mode=Mode.UPDATE)[0]
     assert twin.read_text().startswith("---\ndocsexec-engines: [upstream-29]\n---\n")
-    assert compare_translation(twin, mode=Mode.CHECK).ok
+    assert verify_translation(twin, mode=Mode.CHECK)[0].ok
 
 
 def test_a_variant_group_without_the_primarys_is_bad_input_not_a_wrong_run():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -112,6 +113,27 @@ def test_an_edited_variant_is_caught_on_its_engine_only(tmp_path, recorded, edit
     results = {p["engine_source"]: p for p in json.loads(report.read_text())["pages"]}
     assert {s for s, p in results.items() if any(b["status"] != "ok" for b in p["blocks"])} == {failing}
     assert f"=== {page} on {failing}" in done.stdout and "-99.9.9" in done.stdout
+
+
+@pytest.mark.engine
+@pytest.mark.usefixtures("engine_ready")
+def test_a_pytest_item_of_a_tab_no_engine_of_the_session_runs_skips_and_says_why(tmp_path, recorded):
+    """Under DOCSEXEC_ENGINE, the item of another engine's tab is unchecked: it skips with the
+    reason the command line's summary gives, instead of reporting (and passing on) the verdict
+    of the engine's own tab with the same id. Its edited output is therefore not passed."""
+    page = project(tmp_path, recorded.replace("        28.5.2", "        99.9.9"))
+    (tmp_path / "pytest.ini").write_text("[pytest]\ndocsexec_paths = docs\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rs", str(page)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "DOCSEXEC_ENGINE": "debian-trixie", "PYTHONPATH": str(REPO)},
+    )
+    line = next(b.fence_line for b in scan_page(Page.read(page)) if b.options.engines == ("debian-forky",))
+    assert "2 passed, 1 skipped" in done.stdout, done.stdout + done.stderr
+    assert f"page.md:{line} [ver] unchecked: a tab of debian-forky, not an engine of this run" in done.stdout
 
 
 @pytest.mark.engine

@@ -1,4 +1,4 @@
-"""The one environment gate (run/environments.py) and what happens to a page whose engine
+"""The one environment gate (engine/backends.py) and what happens to a page whose engine
 does not start after it: no engine needed, the machine's answers are stood in for.
 
 The plan looks each engine up once (pages/plan.py); the gate checks the machine once per
@@ -16,13 +16,13 @@ from xml.etree import ElementTree
 import pytest
 
 from docsexec import verify
-from docsexec.engine import installed
+from docsexec.engine import backends, installed
 from docsexec.engine.installed import EngineInstall
+from docsexec.engine.sandbox import environment as sandbox_environment
 from docsexec.errors import EXIT_ENVIRONMENT, EnvironmentProblem
 from docsexec.faces.cli import main
 from docsexec.model import EngineMode
 from docsexec.pages.plan import PlanOptions, build_plan, gate
-from docsexec.run import environments
 
 ENGINE = EngineInstall(
     dockerd=Path("/nowhere/dockerd"),
@@ -43,8 +43,8 @@ def machine(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         return ENGINE if source in (None, "debian-forky") else None
 
     monkeypatch.setattr(installed, "find_engine", find_engine)
-    monkeypatch.setattr(environments.os, "geteuid", lambda: 0)
-    monkeypatch.setattr(environments.shutil, "which", lambda tool: f"/usr/bin/{tool}")
+    monkeypatch.setattr(sandbox_environment.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(sandbox_environment.shutil, "which", lambda tool: f"/usr/bin/{tool}")
     return asked
 
 
@@ -67,14 +67,16 @@ def test_a_machine_that_cannot_run_pages_fails_the_gate_in_one_line(
 ) -> None:
     forky, trixie = ("debian-forky", ENGINE), ("debian-trixie", installed.find_engine("debian-trixie"))
     with pytest.raises(EnvironmentProblem, match=r"no Docker engine installed for docsexec \(debian-trixie\)"):
-        environments.environment_gate(EngineMode.SANDBOX, [], [forky, trixie])
-    monkeypatch.setattr(environments.shutil, "which", lambda tool: None if tool == "setpriv" else f"/usr/bin/{tool}")
+        backends.environment_gate(EngineMode.SANDBOX, [], [forky, trixie])
+    monkeypatch.setattr(
+        sandbox_environment.shutil, "which", lambda tool: None if tool == "setpriv" else f"/usr/bin/{tool}"
+    )
     with pytest.raises(EnvironmentProblem, match=r"`setpriv` is not on PATH"):
-        environments.environment_gate(EngineMode.SANDBOX, [], [forky])
-    monkeypatch.setattr(environments.os, "geteuid", lambda: 1000)
+        backends.environment_gate(EngineMode.SANDBOX, [], [forky])
+    monkeypatch.setattr(sandbox_environment.os, "geteuid", lambda: 1000)
     for _ in range(2):  # a refusal is not remembered: asked again, refused again
         with pytest.raises(EnvironmentProblem, match="needs root") as refused:
-            environments.environment_gate(EngineMode.SANDBOX, [], [forky])
+            backends.environment_gate(EngineMode.SANDBOX, [], [forky])
         assert refused.value.one_line() == str(refused.value)  # one line, nothing more
 
 
@@ -135,7 +137,7 @@ def test_the_gate_refuses_before_any_report_is_started(
 ) -> None:
     page = tmp_path / "page.md"
     page.write_text(PAGE, encoding="utf-8")
-    monkeypatch.setattr(environments.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(sandbox_environment.os, "geteuid", lambda: 1000)
     report = tmp_path / "report.json"
     code = main(["check", str(page), "--engine-source", "debian-forky", "--no-cache", "-q", "--report", str(report)])
     assert code == EXIT_ENVIRONMENT and "needs root" in capsys.readouterr().err

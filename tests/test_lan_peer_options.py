@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from conftest import run_docsexec
+from docsexec.engine.backends import environment_gate
 from docsexec.errors import EXIT_BAD_INPUT, EXIT_ENVIRONMENT, BadInput, EnvironmentProblem
 from docsexec.model import EngineMode
 from docsexec.page import Page
-from docsexec.run.environments import environment_gate
 from docsexec.scan.fences import scan_page
 
 P = Path("page.md")

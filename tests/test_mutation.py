@@ -24,12 +24,12 @@ from docsexec.errors import BadInput
 from docsexec.faces.pytest_plugin import page_settings, prefetch_runs, shared_page_run
 from docsexec.model import BlockResult
 from docsexec.page import Page
-from docsexec.pages.twins import source_of
 from docsexec.scan.fences import scan_page
+from docsexec.scan.translations import source_of
 
 pytestmark = [pytest.mark.engine, pytest.mark.usefixtures("engine_ready")]
 
-# Source pages only: a translation's blocks are its source page's, compared, never run (twins.py).
+# Source pages only: a translation's blocks are its source page's, compared, never run (verify.verify_translation).
 PAGES = sorted(p for p in (REPO / "docs").rglob("*.md") if source_of(p) is None)
 PER_PAGE = 40
 ARTIFACTS = REPO / "test-artifacts"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from docsexec.caller_engine import Docker, Inventory, lock_path
+from docsexec.engine.caller import Docker, Inventory, lock_path
 from safety_support import (
     Run,
     no_run_outlives_its_test,  # noqa: F401 - autouse: no docsexec child outlives its test

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from docsexec.caller_engine import CONTAINER, IMAGE, NETWORK, VOLUME, EngineLock, lock_path, plan_page, simple_commands
+from docsexec.engine.caller import CONTAINER, IMAGE, NETWORK, VOLUME, EngineLock, lock_path, plan_page, simple_commands
 from docsexec.errors import EnvironmentProblem
 from docsexec.model import Block, BlockOptions, Command
 

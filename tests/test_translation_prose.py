@@ -1,4 +1,4 @@
-"""Translations that cannot lag (pages/prose.py, pages/sections.py): a translation records a
+"""Translations that cannot lag (compare/prose.py, scan/sections.py): a translation records a
 digest of each section of its English page's prose; `check` fails it, naming file:line of
 both pages, once an English section changed, until `docsexec translation mark` re-marks it.
 No engine: translations are never run."""
@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 
 from conftest import REPO, run_docsexec
+from docsexec.compare.prose import KEY, stale_problems
 from docsexec.page import Page
-from docsexec.pages.prose import KEY, stale_problems
-from docsexec.pages.sections import sections
 from docsexec.scan.fences import scan_page
+from docsexec.scan.sections import sections
 
 SOURCE = """---
 docsexec: {engine: 26.1.5+dfsg1, date: 2026-12-01, blocks: 0123456789ab}

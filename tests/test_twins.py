@@ -1,4 +1,4 @@
-"""Translations share their source page's blocks (twins.py): compared, never run; synced by update."""
+"""Translations share their source page's blocks (compare/ and write/translation.py, through verify.verify_translation): compared, never run; synced by update."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import pytest
 from conftest import run_docsexec
 from docsexec.errors import BadInput
 from docsexec.model import Mode
-from docsexec.pages.prose import mark
-from docsexec.pages.twins import compare_translation, source_of, split_translations, with_translations
+from docsexec.scan.translations import source_of, split_translations, with_translations
+from docsexec.verify import verify_translation
+from docsexec.write.translation import mark
 from safety_support import own_sandboxes
 
 SOURCE = """---
@@ -52,7 +53,7 @@ $ false
 
 def pages(tmp_path: Path, translation: str = TRANSLATION) -> tuple[Path, Path]:
     """The source page and its translation, marked as translating the source's prose
-    (pages/prose.py; tests/test_translation_prose.py tests the marker)."""
+    (compare/prose.py; tests/test_translation_prose.py tests the marker)."""
     source, twin = tmp_path / "greet.md", tmp_path / "greet.zh.md"
     source.write_text(SOURCE, encoding="utf-8")
     twin.write_text(translation, encoding="utf-8")
@@ -118,13 +119,13 @@ def test_a_deleted_block_fails_check_naming_where_it_belongs(tmp_path):
 def test_an_extra_block_and_changed_options_fail_check(tmp_path):
     extra = TRANSLATION.replace('data-exit="1"', 'data-exit="2"') + "\n```console {#mine .docsexec}\n$ echo mine\n```\n"
     _, twin = pages(tmp_path, extra)
-    report = compare_translation(twin, mode=Mode.CHECK)
+    report = verify_translation(twin, mode=Mode.CHECK)[0]
     problems = [p for v in report.verdicts for p in v.problems]
     assert any("[fails]: options differ from its source" in p for p in problems)
     assert any("[mine]: no block with this id in the source page" in p for p in problems)
     assert not report.ok and not report.page_changed
     # update copies the source's fence line (options are the source's), never removes a block
-    report = compare_translation(twin, mode=Mode.UPDATE)
+    report = verify_translation(twin, mode=Mode.UPDATE)[0]
     problems = [p for v in report.verdicts for p in v.problems]
     assert not any("options differ" in p for p in problems)
     assert any("[mine]: no block with this id in the source page" in p for p in problems)
@@ -155,7 +156,7 @@ def test_updating_the_source_alone_runs_it_once_and_fills_its_translation(tmp_pa
         "# 运行\n\n```console {#where .docsexec}\n$ docker run --rm busybox echo from-a-container\n```\n",
         encoding="utf-8",
     )
-    assert mark(twin)[0]  # its prose translates the source's (pages/prose.py)
+    assert mark(twin)[0]  # its prose translates the source's (compare/prose.py)
     with own_sandboxes() as made:
         done = run_docsexec("update", str(source))  # the translation beside it comes along
         assert done.returncode == 0, done.stdout + done.stderr
@@ -214,8 +215,8 @@ def test_update_gives_a_translation_the_per_engine_tabs_of_its_source(tmp_path):
     block becomes the same tabs; its prose stays; a second update changes nothing."""
     source, twin = pages(tmp_path)
     source.write_text(TABS_SOURCE, encoding="utf-8")
-    assert compare_translation(twin, mode=Mode.CHECK).ok is False  # the structure differs
-    report = compare_translation(twin, mode=Mode.UPDATE)
+    assert verify_translation(twin, mode=Mode.CHECK)[0].ok is False  # the structure differs
+    report = verify_translation(twin, mode=Mode.UPDATE)[0]
     assert report.ok, [p for v in report.verdicts for p in v.problems]
     text = twin.read_text(encoding="utf-8")
     assert (
@@ -223,4 +224,4 @@ def test_update_gives_a_translation_the_per_engine_tabs_of_its_source(tmp_path):
         in text
     )
     assert "打个招呼。" in text and "然后失败。" in text
-    assert compare_translation(twin, mode=Mode.UPDATE).page_changed is False
+    assert verify_translation(twin, mode=Mode.UPDATE)[0].page_changed is False

@@ -28,6 +28,11 @@ and two modules for the evaluator, beside the comparator:
     layout      blank separator lines around a recorded output, kept through `update`
     evaluate    a page run's verdicts, block by block (outputs, exit codes, relations)
 
+and two for a translation, which is never run (verify.verify_translation):
+
+    translation its blocks against its source page's, a verdict per block
+    prose       its prose against the English page's sections (the marker it records)
+
 Contributor documentation: docs/contributing/matching.md.
 """
 

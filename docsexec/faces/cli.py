@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from ..engine.installed import CHOICES as ENGINE_SOURCES
 from ..errors import EXIT_DIVERGED, EXIT_OK, DocsexecError, UsageError
-from ..model import Block, EngineMode, Mode, PageReport, Status
+from ..model import Block, EngineMode, Mode, PageReport
 from ..page import find_pages
 from ..pages.jobs import default_workers
 from ..report.progress import ProgressPrinter
@@ -269,7 +269,7 @@ def _write_reports(args: argparse.Namespace, reports: list[PageReport], plan: Pl
 def _journey(plan: Plan, printer: ProgressPrinter) -> list[PageReport]:
     """The pages in reading order on ONE engine, the primary one (the first configured):
     problems printed once all have run."""
-    from ..pages.batch import print_problems
+    from ..report.report import print_problems
     from ..verify import verify_journey
 
     if not plan.jobs:
@@ -298,8 +298,8 @@ def _stale_stamps(reports: list[PageReport]) -> list[PageReport]:
 
 def _mark(paths: list[Path]) -> int:
     """`translation mark`: the named translations, and those of the English pages named."""
-    from ..pages.prose import mark
-    from ..pages.twins import source_of, with_translations
+    from ..scan.translations import source_of, with_translations
+    from ..write.translation import mark
 
     translations = [path for path in with_translations(paths) if source_of(path) is not None]
     if not translations:
@@ -311,25 +311,19 @@ def _mark(paths: list[Path]) -> int:
 
 
 def _translations(paths: list[Path], mode: Mode) -> list[PageReport]:
-    """Translations never run: their blocks are compared with (or, on update, copied from)
-    their source pages, after those have run (pages/twins.py); their prose must translate
-    the English page as it is now (pages/prose.py), which `update` never marks."""
-    from ..pages.prose import prose_report
-    from ..pages.twins import compare_translation
+    """Translations never run: they go through verify.verify_translation, their blocks compared
+    with (on update, copied from) their source pages after those have run, and their prose
+    checked against the English page as it is now, which `update` never marks."""
+    from ..report.report import print_problems
+    from ..verify import verify_translation
 
     reports = []
     for path in paths:
-        report = compare_translation(path, mode=mode)
-        for verdict in report.verdicts:
-            if verdict.status is Status.UPDATED:
-                print(f"updated {verdict.block.where} (from its source page)")
-            elif verdict.status is not Status.OK:
-                print("\n".join(verdict.problems))
-        reports.append(report)
-        stale = prose_report(path)
-        if stale is not None:
-            print(stale.error)
-            reports.append(stale)
+        for report in verify_translation(path, mode=mode):
+            print_problems(report)
+            if report.error is not None:
+                print(report.error)
+            reports.append(report)
     sys.stdout.flush()
     return reports
 

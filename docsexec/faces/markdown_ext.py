@@ -32,9 +32,9 @@ from ..errors import DocsexecError
 from ..model import Block
 from ..page import Page
 from ..pages.config import configured_engines
-from ..pages.twins import TRANSLATION_LANGUAGES
 from ..scan import variants
 from ..scan.fences import scan_page
+from ..scan.translations import TRANSLATION_LANGUAGES
 from ..write import provenance, stamp
 from .console_html import collapsed_setup_blocks, readable_console_outputs, setup_title
 

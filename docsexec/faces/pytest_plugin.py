@@ -6,8 +6,8 @@ engine ([tool.docsexec] engines, or DOCSEXEC_ENGINE): every item reports its own
 verdicts from the page's run on each engine, with the diff headed file:line and the engine
 named; a per-engine variant is checked on its engine only. A translation (`page.zh.md`) never
 runs: its items compare its blocks with its source page's, and its `(translated prose)` item
-fails when an English section changed since the translation was marked (pages/prose.py). An engine that cannot start fails
-the items; it never skips.
+fails when an English section changed since the translation was marked (compare/prose.py).
+An engine that cannot start fails the items; it never skips.
 
 One run per page and engine per pytest session, and those runs in parallel: when the first
 page item needs its run, every collected page's runs are made at once, from one run plan as
@@ -86,7 +86,7 @@ class MarkdownPage(pytest.File):
             return
         for block in blocks:
             yield BlockItem.from_parent(self, name=block.id, block_id=block.id, line=block.fence_line)
-        from ..pages.twins import source_of
+        from ..scan.translations import source_of
 
         if source_of(self.path) is not None:
             yield SourceBlocksItem.from_parent(self, name="(source blocks)")
@@ -103,14 +103,29 @@ class MarkdownPage(pytest.File):
             raise cached
         return cached
 
-    def _run(self) -> list[PageReport] | DocsexecFailure:
-        from ..pages.twins import compare_translation, source_of
+    def unchecked(self) -> dict[int, str]:
+        """Fence line -> why, for each block of a source page that no engine of this session
+        runs (a tab of another engine, when DOCSEXEC_ENGINE names one): those items skip with
+        that reason, as the command line's summary counts them (scan/variants.unchecked)."""
         from ..scan.fences import scan_file
-        from ..verify import verify_page
+        from ..scan.translations import source_of
+        from ..scan.variants import unchecked
+
+        if source_of(self.path) is not None:
+            return {}  # a translation's blocks are compared, never run: each is checked
+        settings = page_settings(self.config)
+        sources = list(dict.fromkeys(each.source_name for each in settings))
+        blocks = scan_file(self.path)[1]
+        return {item.block.fence_line: item.reason for item in unchecked(blocks, sources, settings[0].primary_name)}
+
+    def _run(self) -> list[PageReport] | DocsexecFailure:
+        from ..scan.fences import scan_file
+        from ..scan.translations import source_of
+        from ..verify import verify_page, verify_translation
 
         try:
             if source_of(self.path) is not None:  # a translation never runs: its blocks are its source's
-                return [compare_translation(_display_path(self.path), mode=Mode.CHECK)]
+                return verify_translation(_display_path(self.path), mode=Mode.CHECK)
             results = []
             for settings in page_settings(self.config):
                 run = shared_page_run(self.config, self.path, settings)
@@ -154,7 +169,7 @@ def shared_page_run(config: pytest.Config, path: Path, settings: RunSettings | N
 
 def _prefetch(config: pytest.Config) -> Runs:
     """Every collected source page's runs, several at once (jobs.py), keyed (page, engine)."""
-    from ..pages.twins import source_of
+    from ..scan.translations import source_of
 
     return _run_plan(config, [p for p in config.stash.get(_PAGES, []) if source_of(p) is None])
 
@@ -238,9 +253,14 @@ class BlockItem(pytest.Item):
     def runtest(self) -> None:
         page = self.parent
         assert isinstance(page, MarkdownPage)
+        reason = page.unchecked().get(self.line)
+        if reason is not None:  # a tab of an engine not in this session: said, never passed
+            pytest.skip(f"{self.path.name}:{self.line} [{self.block_id}] unchecked: {reason}")
         problems = []
         for report in page.verdicts():
-            verdict = next((v for v in report.verdicts if v.block.id == self.block_id), None)
+            verdict = next(
+                (v for v in report.verdicts if v.block.id == self.block_id and v.block.fence_line == self.line), None
+            )
             if verdict is not None and not verdict.status.passing:
                 problems.extend(_explain(verdict, report))
         if problems:
@@ -264,7 +284,7 @@ class SourceBlocksItem(pytest.Item):
     def runtest(self) -> None:
         page = self.parent
         assert isinstance(page, MarkdownPage)
-        [report] = page.verdicts()
+        report = page.verdicts()[0]  # the blocks' (verify_translation); a prose report may follow
         missing = [p for v in report.verdicts if v.block.path != report.path for p in v.problems]
         if missing:
             raise DocsexecFailure("\n".join(missing))
@@ -274,17 +294,14 @@ class SourceBlocksItem(pytest.Item):
 
 
 class TranslatedProseItem(pytest.Item):
-    """A translation's prose translates its English page as it is now (pages/prose.py): this
+    """A translation's prose translates its English page as it is now (compare/prose.py): this
     item fails with a file:line pair per English section changed since the translation was
     marked, or for a malformed marker."""
 
     def runtest(self) -> None:
-        from ..pages.prose import stale_problems
-
-        try:
-            problems = stale_problems(_display_path(self.path))
-        except DocsexecError as exc:
-            raise DocsexecFailure(exc.one_line()) from exc
+        page = self.parent
+        assert isinstance(page, MarkdownPage)
+        problems = [report.error for report in page.verdicts()[1:] if report.error]
         if problems:
             raise DocsexecFailure("\n".join(problems))
 

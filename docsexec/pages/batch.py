@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, replace
 
 from ..model import BlockVerdict, EngineMode, Mode, PageReport, Progress, ProgressEvent, Status
 from ..report.progress import ProgressPrinter
-from ..report.report import block_diff
+from ..report.report import print_problems
 from ..scan.variants import select
 from ..verify import Job
 from .jobs import Outcome, run_ordered
@@ -153,18 +153,3 @@ def _replay(printer: ProgressPrinter, outcome: Outcome) -> None:
     for event, block, result in outcome.events:
         if event is not ProgressEvent.START:  # "running <block>" means nothing for a page that is done
             printer(event, block, result)
-
-
-def print_problems(report: PageReport, name_engine: bool = False) -> None:
-    """Diffs of the blocks that did not pass; headed by the engine when a run has several."""
-    if name_engine and not report.ok:
-        print(f"=== {report.path} on {report.engine_source} (Engine {report.engine_version or '?'})")
-    for verdict in report.verdicts:
-        if verdict.status is Status.OK:
-            continue
-        if verdict.status is Status.UPDATED:
-            print(f"updated {verdict.block.where}")
-            continue
-        for line in block_diff(verdict):
-            print(line)
-    sys.stdout.flush()

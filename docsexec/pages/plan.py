@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..compare.prose import read_marker
 from ..engine import installed
 from ..engine.installed import EngineInstall
 from ..errors import UsageError
@@ -23,12 +24,11 @@ from ..model import EngineMode, Mode, Unchecked
 from ..page import Page
 from ..run.runner import DEFAULT_TIMEOUT, RunSettings
 from ..scan.fences import scan_file
+from ..scan.translations import source_of, split_translations, with_translations
 from ..scan.variants import unchecked
 from ..verify import Job, Scanned
 from . import shards
 from .config import configured_engines, run_sources
-from .prose import read_marker
-from .twins import source_of, split_translations, with_translations
 
 
 @dataclass(frozen=True)
@@ -128,9 +128,9 @@ def _versions(
 
 
 def gate(plan: Plan) -> None:
-    """The machine's check (run/environments.environment_gate), once per plan, before any of
+    """The machine's check (engine/backends.environment_gate), once per plan, before any of
     its jobs starts; nothing is remembered, the jobs carry the engines it checked."""
-    from ..run.environments import environment_gate
+    from ..engine.backends import environment_gate
 
     if not plan.jobs:
         return

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -196,3 +197,20 @@ def _junit_unchecked(suites: ElementTree.Element, unchecked: list[JsonData]) -> 
     for item in unchecked:
         case = ElementTree.SubElement(suite, "testcase", name=item["id"], classname=f"{item['file']}:{item['line']}")
         ElementTree.SubElement(case, "skipped", message=item["reason"])
+
+
+def print_problems(report: PageReport, name_engine: bool = False) -> None:
+    """Diffs of the blocks that did not pass (a translation's too: against its source page's
+    blocks) and the blocks `update` wrote; headed by the engine when a run has several."""
+    if name_engine and not report.ok:
+        print(f"=== {report.path} on {report.engine_source} (Engine {report.engine_version or '?'})")
+    for verdict in report.verdicts:
+        if verdict.status is Status.OK:
+            continue
+        if verdict.status is Status.UPDATED:
+            copied = " (from its source page)" if report.source_page is not None else ""
+            print(f"updated {verdict.block.where}{copied}")
+            continue
+        for line in block_diff(verdict):
+            print(line)
+    sys.stdout.flush()

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..common import slug
+from ..engine.backends import open_environment
+from ..engine.environment import PageEnvironment
 from ..engine.installed import EngineInstall
 from ..errors import EnvironmentProblem
 from ..model import Block, BlockProblem, BlockResult, Command, EngineMode, PageRun, Progress, ProgressEvent
-from .environments import PageEnvironment, open_environment
 from .session import ShellDied, ShellSession, Unattributable
 
 DEFAULT_TIMEOUT = 60.0

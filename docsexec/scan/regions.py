@@ -1,7 +1,7 @@
 """The lines a tagged block occupies on its page, with the `=== "Engine ..."` tab headers of
 per-engine variants (scan/variants.py): what `update` copies from a source page into its
-translation (pages/twins.py), and so what a translation's prose digest leaves out
-(pages/sections.py)."""
+translation (write/translation.py), and so what a translation's prose digest leaves out
+(scan/sections.py)."""
 
 from __future__ import annotations
 

@@ -17,9 +17,9 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from ..common import Log
-from ..errors import EnvironmentProblem
-from ..model import Block
+from ...common import Log
+from ...errors import EnvironmentProblem
+from ...model import Block
 from .inventory import CONTAINER, IMAGE, NETWORK, VOLUME, Docker, Inventory, _image_exists, _last_line
 from .lock import EngineLock, engine_id
 from .plan import Mention, Plan, plan_page

@@ -2,14 +2,14 @@
 English page it translates, and `check` fails it when one of those sections changed since.
 
 The record is one front-matter line beside the provenance line (write/provenance.py), one
-entry per section of the English page (pages/sections.py), in page order:
+entry per section of the English page (scan/sections.py), in page order:
 
     docsexec-translation: {source: bridge.md, sections: [h1 0a1b2c3d, h2 4e5f6a7b, ...]}
 
 Each entry is the English section's heading level and the digest of its prose (tagged blocks
 left out: `update` copies those). The translation's own headings must match the English
 page's one for one (same levels, same order), so its sections pair with the English ones by
-position. The line is written only by `docsexec translation mark`, which a translator runs
+position. The line is written only by `docsexec translation mark` (write/translation.py), which a translator runs
 after bringing the prose up to date; `update` never writes it, or a changed English sentence
 would be marked as translated without anyone having translated it.
 """
@@ -24,9 +24,8 @@ from ..errors import BadInput
 from ..model import PageReport
 from ..page import Page
 from ..scan.fences import scan_page
-from ..write.provenance import front_matter_range
-from .sections import Section, sections
-from .twins import source_of
+from ..scan.sections import Section, sections
+from ..scan.translations import source_of
 
 KEY = "docsexec-translation"
 _LINE = re.compile(rf"^{KEY}:\s*\{{source:\s*(?P<source>[^,\s{{}}]+),\s*sections:\s*\[(?P<entries>[^\]]*)\]\}}\s*$")
@@ -47,9 +46,9 @@ def mark_command(path: Path) -> str:
     return f"`docsexec translation mark {path}`"
 
 
-def _marker_lines(page: Page) -> list[int]:
+def marker_lines(page: Page) -> list[int]:
     """0-based indexes of the front-matter lines that are (or try to be) the marker."""
-    bounds = front_matter_range(page)
+    bounds = page.front_matter_range()
     if bounds is None:
         return []
     return [i for i in range(bounds[0] + 1, bounds[1]) if page.lines[i].startswith(KEY)]
@@ -58,7 +57,7 @@ def _marker_lines(page: Page) -> list[int]:
 def read_marker(page: Page, source: Path) -> Marker | None:
     """The translation's marker, or None if it has none; BadInput (file:line) if it is
     malformed, repeated, or names another source page."""
-    found = _marker_lines(page)
+    found = marker_lines(page)
     if not found:
         return None
     if len(found) > 1:
@@ -142,41 +141,6 @@ def prose_report(path: Path) -> PageReport | None:
     if not problems:
         return None
     source = source_of(path)
-    return PageReport(path=path, engine_version=f"prose of {source}", seconds=0.0, error="\n".join(problems))
-
-
-def mark(path: Path) -> tuple[bool, str]:
-    """Record that the translation is up to date with its English page, writing its marker
-    line atomically: (True, what was marked), or (False, why not) if its headings differ."""
-    pair = read_pair(path)
-    problem = structure_problem(pair)
-    if problem is not None:
-        return False, problem
-    try:
-        old = read_marker(pair.page, pair.source)
-    except BadInput:
-        old = None  # marking replaces a malformed line
-    labels = tuple(s.label for s in pair.theirs)
-    previous = old.labels if old else ()
-    changed = [ours for n, ours in enumerate(pair.ours) if n >= len(previous) or previous[n] != labels[n]]
-    if not changed and old is not None and len(previous) == len(labels):
-        return True, f"{path}: up to date with {pair.source} ({len(labels)} sections), nothing to mark"
-    with_marker(pair.page, Marker(pair.source.name, labels).line()).write_atomically()
-    lines = ", ".join(f":{s.line}" for s in changed) if old else "all"
-    return True, f"marked {path} as translating {pair.source} ({len(labels)} sections; marked now: {lines})"
-
-
-def with_marker(page: Page, text: str) -> Page:
-    """The page with `text` as its only marker line (front matter created if absent)."""
-    lines = list(page.lines)
-    found = _marker_lines(page)
-    bounds = front_matter_range(page)
-    if bounds is None:
-        lines[0:0] = ["---", text, "---", ""]
-    elif found:
-        lines[found[0]] = text
-        for index in reversed(found[1:]):
-            del lines[index]
-    else:
-        lines.insert(bounds[1], text)
-    return page.with_lines(lines)
+    return PageReport(
+        path=path, engine_version=f"prose of {source}", seconds=0.0, error="\n".join(problems), source_page=source
+    )

@@ -35,7 +35,7 @@ and the docker client), lock (one run at a time per engine, and its journal), re
 what the page itself creates), guard (SharedGuard and Cleanup, which tie them together).
 """
 
-from ..common import Log
+from ...common import Log
 from .guard import SCRATCH_PREFIX, Cleanup, SharedGuard, precheck, refuse_clashes, refuse_forbidden
 from .inventory import CONTAINER, IMAGE, NETWORK, VOLUME, Docker, Inventory
 from .lock import EngineLock, engine_id, lock_path

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
-from ..model import Block
+from ...model import Block
 from .inventory import CONTAINER, IMAGE, NETWORK, VOLUME
 
 _WRAPPERS = {"sudo", "env", "time", "command", "exec", "nohup", "timeout", "nice"}

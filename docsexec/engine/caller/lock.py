@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import EnvironmentProblem
+from ...errors import EnvironmentProblem
 from .inventory import Docker, _last_line
 
 LOCK_DIR = Path("/tmp")

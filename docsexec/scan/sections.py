@@ -1,5 +1,5 @@
 """A page split at its headings, with a digest of each section's prose: what a translation
-records of the English page it translates (pages/prose.py).
+records of the English page it translates (compare/prose.py).
 
 A section starts at an ATX heading (`#` to `######` at the start of a line, outside any
 fence) and runs to the next one; text before the first heading, if there is any, is a
@@ -7,7 +7,7 @@ section of level 0. A section's prose is all of its lines (its heading included)
 
 - the front matter;
 - each tagged block, fence to closing fence, and the `=== "..."` tab headers of per-engine
-  variants (pages/regions.py): `update` copies those into the translation itself, so a new
+  variants (scan/regions.py): `update` copies those into the translation itself, so a new
   output on the English page never makes its translation stale.
 
 Untagged fences (a compose file, a listing, a diagram) do count: a translator carries them
@@ -23,9 +23,8 @@ from dataclasses import dataclass
 
 from ..model import Block
 from ..page import Page
-from ..scan.fences import find_fences
-from ..scan.regions import regions
-from ..write.provenance import front_matter_range
+from .fences import find_fences
+from .regions import regions
 
 DIGEST_CHARS = 8
 _HEADING = re.compile(r"^(?P<hashes>#{1,6})(?:[ \t]|$)")
@@ -48,7 +47,7 @@ def sections(page: Page, blocks: list[Block]) -> list[Section]:
     """The page's sections in order; `blocks` are its tagged blocks (scan_page)."""
     skipped = _tool_lines(page, blocks)
     fenced = {i for fence in find_fences(page) for i in range(fence.start, fence.end + 1)}
-    first = (bounds[1] + 1) if (bounds := front_matter_range(page)) else 0
+    first = (bounds[1] + 1) if (bounds := page.front_matter_range()) else 0
     starts = [i for i in range(first, len(page.lines)) if i not in fenced and _HEADING.match(page.lines[i])]
     ends = [*starts, len(page.lines)]
     found = [_section(page, start, ends[n + 1], skipped) for n, start in enumerate(starts)]
@@ -58,7 +57,7 @@ def sections(page: Page, blocks: list[Block]) -> list[Section]:
 
 def _tool_lines(page: Page, blocks: list[Block]) -> set[int]:
     """0-based indexes that are not prose: the front matter, tagged blocks and their tabs."""
-    bounds = front_matter_range(page)
+    bounds = page.front_matter_range()
     skipped = set(range(bounds[0], bounds[1] + 1)) if bounds else set()
     for region in regions(page, blocks):
         skipped.update(range(region.start, region.end + 1))

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import EnvironmentProblem
+from ...errors import EnvironmentProblem
 
 DOCKER_TIMEOUT = 60.0
 
