@@ -16,12 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .compare.evaluate import evaluate_page
 from .compare.prose import prose_report
 from .compare.translation import compare_translation, engines_problem
 from .model import Block, BlockVerdict, Mode, PageReport, PageRun, Progress, Status
 from .page import Page
-from .run.runner import RunSettings, run_journey, run_page
+from .run.runner import RunSettings
 from .scan.fences import scan_file
 from .scan.translations import source_of
 from .scan.variants import select
@@ -57,6 +56,9 @@ def verify_page(
     a page the caller has already scanned; `run`, a second run of a page already run (the
     pytest plugin shares one run per page and engine between a page's items and the
     mutation test)."""
+    from .compare.evaluate import evaluate_page  # here: a re-check from the cache loads no comparator
+    from .run.runner import run_page
+
     page, all_blocks = scanned or scan_file(path)
     source = settings.source_name
     blocks = select(all_blocks, source, settings.primary_name)
@@ -95,6 +97,8 @@ def verify_journey(
 ) -> list[PageReport]:
     """Check pages in reading order in one shell on one engine (pages/journey.py says why);
     never writes: a page's outputs are recorded by its own run, the journey only confirms them."""
+    from .run.runner import run_journey
+
     source = settings.source_name
     pages = [(path, select(blocks, source, settings.primary_name)) for path, (_, blocks) in scanned if blocks]
     runs = run_journey(pages, settings, progress, page_started)
@@ -104,6 +108,8 @@ def verify_journey(
 
 
 def _journey_report(path: Path, run: PageRun, source: str, primary: str) -> PageReport:
+    from .compare.evaluate import evaluate_page
+
     report = PageReport(path=path, engine_version=run.engine_version, seconds=run.seconds, engine_source=source)
     report.daemon_settings = run.daemon_settings
     report.verdicts = evaluate_page(run, primary)

@@ -10,14 +10,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..common import slug
-from ..engine.backends import open_environment
-from ..engine.environment import PageEnvironment
 from ..engine.installed import EngineInstall
 from ..errors import EnvironmentProblem
 from ..model import Block, BlockProblem, BlockResult, Command, EngineMode, PageRun, Progress, ProgressEvent
 from .session import ShellDied, ShellSession, Unattributable
+
+if TYPE_CHECKING:
+    from ..engine.environment import PageEnvironment
 
 DEFAULT_TIMEOUT = 60.0
 # Between two pages of a journey, as long as a reader at least takes to open the next page:
@@ -98,6 +100,8 @@ class Shells:
 
 def run_page(path: Path, blocks: list[Block], settings: RunSettings, progress: Progress | None = None) -> PageRun:
     """Run the blocks in order in one shell against one engine; always tear the engine down."""
+    from ..engine.backends import open_environment  # here: a re-check that runs nothing never loads the backends
+
     run = PageRun()
     started = time.monotonic()
     if not blocks:
@@ -125,6 +129,8 @@ def run_journey(
     """Run several pages, in order, in ONE shell against ONE engine, as a reader who follows
     the whole site would: whatever a page leaves behind is there for the next. A page that
     stops (timeout, dead shell) stops the journey: later pages are reported as not run."""
+    from ..engine.backends import open_environment
+
     runs = [PageRun() for _ in pages]
     every_block = [block for _, blocks in pages for block in blocks]
     with open_environment(settings.engine, "journey", every_block, settings.install) as env:
