@@ -12,6 +12,7 @@ per-session random token and the exit status, so output can never be mistaken fo
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import secrets
 import signal
@@ -137,7 +138,7 @@ class ShellSession:
                 self._child.sendline("exit")
                 with contextlib.suppress(pexpect.TIMEOUT, pexpect.EOF):
                     self._child.expect(pexpect.EOF, timeout=3)
-            self._child.terminate(force=True)
+            _end_session(self._child)
         self._child = None
 
     @property
@@ -258,7 +259,7 @@ class ShellSession:
                 return
             except (pexpect.TIMEOUT, ShellDied):
                 continue
-        child.terminate(force=True)
+        _end_session(child)
         self._child = None
 
     def _result(
@@ -335,3 +336,28 @@ def clean_output(raw: str) -> list[str]:
     if text.endswith("\n"):
         text = text[:-1]
     return [line.rstrip("\r").rsplit("\r", 1)[-1].rstrip() for line in text.split("\n")]  # CR CR LF ends a line too
+
+
+def _end_session(child: pexpect.spawn) -> None:
+    """Kill the shell, then every process left in its session (the shell leads one, on its
+    pseudo-terminal). The hang-up its death sends reaches the terminal's foreground group only
+    if the shell had time to pass it on; a program that ignores Ctrl-C would otherwise outlive
+    a shell killed at once, on a loaded machine."""
+    session = child.pid
+    child.terminate(force=True)
+    for pid in _session_members(session):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _session_members(session: int) -> list[int]:
+    """The processes whose session id is `session` (field 6 of /proc/PID/stat)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if len(fields) > 3 and fields[3] == str(session):
+            members.append(int(stat.parent.name))
+    return members
