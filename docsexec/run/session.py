@@ -338,14 +338,14 @@ def clean_output(raw: str) -> list[str]:
     return [line.rstrip("\r").rsplit("\r", 1)[-1].rstrip() for line in text.split("\n")]  # CR CR LF ends a line too
 
 
-def _end_session(child: pexpect.spawn) -> None:
+def _end_session(child: pexpect.spawn[str]) -> None:
     """Kill the shell, then every process left in its session (the shell leads one, on its
     pseudo-terminal). The hang-up its death sends reaches the terminal's foreground group only
     if the shell had time to pass it on; a program that ignores Ctrl-C would otherwise outlive
     a shell killed at once, on a loaded machine."""
     session = child.pid
     child.terminate(force=True)
-    for pid in _session_members(session):
+    for pid in _session_members(session) if session is not None else []:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, signal.SIGKILL)
 
