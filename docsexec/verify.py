@@ -2,8 +2,9 @@
 
 scan -> select the blocks of one engine -> run -> compare (evaluate) -> (update only) write
 -> report. A translation takes the same path with its source page in place of the run
-(verify_translation): its blocks are the source's, verified by the source's own runs. `check` never writes; `update` writes only blocks whose output really diverged,
-atomically, and only after the whole page has run. One call is one (page, engine source) job:
+(verify_translation): its blocks are the source's, verified by the source's own runs.
+`check` never writes; `update` writes only blocks whose output really diverged, atomically,
+and only after the whole page has run. One call is one (page, engine source) job:
 a page configured for two engines is two jobs. Checks of different jobs are independent;
 updates of one page's jobs run in the configured order (the primary's first), because a
 second engine's update compares against what the primary just wrote and records a variant
