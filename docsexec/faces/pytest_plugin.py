@@ -106,17 +106,15 @@ class MarkdownPage(pytest.File):
     def unchecked(self) -> dict[int, str]:
         """Fence line -> why, for each block of a source page that no engine of this session
         runs (a tab of another engine, when DOCSEXEC_ENGINE names one): those items skip with
-        that reason, as the command line's summary counts them (scan/variants.unchecked)."""
+        that reason, as the command line's summary counts them (pages/plan.unchecked_by)."""
+        from ..pages.plan import unchecked_by
         from ..scan.fences import scan_file
         from ..scan.translations import source_of
-        from ..scan.variants import unchecked
 
         if source_of(self.path) is not None:
             return {}  # a translation's blocks are compared, never run: each is checked
-        settings = page_settings(self.config)
-        sources = list(dict.fromkeys(each.source_name for each in settings))
         blocks = scan_file(self.path)[1]
-        return {item.block.fence_line: item.reason for item in unchecked(blocks, sources, settings[0].primary_name)}
+        return {item.block.fence_line: item.reason for item in unchecked_by(blocks, page_settings(self.config))}
 
     def _run(self) -> list[PageReport] | DocsexecFailure:
         from ..scan.fences import scan_file

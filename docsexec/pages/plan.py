@@ -20,7 +20,7 @@ from ..compare.prose import read_marker
 from ..engine import installed
 from ..engine.installed import EngineInstall
 from ..errors import UsageError
-from ..model import EngineMode, Mode, Unchecked
+from ..model import Block, EngineMode, Mode, Unchecked
 from ..page import Page
 from ..run.runner import DEFAULT_TIMEOUT, RunSettings
 from ..scan.fences import scan_file
@@ -141,10 +141,16 @@ def gate(plan: Plan) -> None:
 
 def _unchecked(pages: list[tuple[Path, Scanned]], settings: list[RunSettings]) -> list[Unchecked]:
     """The blocks no engine of `settings` runs: tabs of engines not in this run."""
+    return [item for _, (_, blocks) in pages for item in unchecked_by(blocks, settings)]
+
+
+def unchecked_by(blocks: list[Block], settings: list[RunSettings]) -> list[Unchecked]:
+    """One page's blocks that no engine of `settings` (a run's, the primary first) runs; the
+    command line's summary and the pytest plugin's skipped items both say these."""
     if not settings:
         return []
     sources = list(dict.fromkeys(each.source_name for each in settings))
-    return [item for _, (_, blocks) in pages for item in unchecked(blocks, sources, settings[0].primary_name)]
+    return unchecked(blocks, sources, settings[0].primary_name)
 
 
 def _read_markers(translations: list[Path]) -> None:

@@ -12,7 +12,6 @@ per-session random token and the exit status, so output can never be mistaken fo
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import secrets
 import signal
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import pexpect
 
+from ..engine.sandbox import procs
 from ..model import Command, CommandResult, Input, InputResult
 from ..scan.keys import caret
 
@@ -345,19 +345,5 @@ def _end_session(child: pexpect.spawn[str]) -> None:
     a shell killed at once, on a loaded machine."""
     session = child.pid
     child.terminate(force=True)
-    for pid in _session_members(session) if session is not None else []:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, signal.SIGKILL)
-
-
-def _session_members(session: int) -> list[int]:
-    """The processes whose session id is `session` (field 6 of /proc/PID/stat)."""
-    members = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # gone meanwhile
-        if len(fields) > 3 and fields[3] == str(session):
-            members.append(int(stat.parent.name))
-    return members
+    if session is not None:
+        procs.signal_all(procs.session_pids(session), signal.SIGKILL)

@@ -45,12 +45,23 @@ def protected_pids() -> set[int]:
     return pids | {1}
 
 
-def _ppid(pid: int) -> int:
+def _stat_field(pid: int, index: int) -> int:
+    """Field `index` after the command name of /proc/PID/stat (1: parent, 3: session); 0 if
+    the process is gone."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return 0
-    return int(stat[stat.rindex(")") + 2 :].split()[1])
+    return int(stat[stat.rindex(")") + 2 :].split()[index])
+
+
+def _ppid(pid: int) -> int:
+    return _stat_field(pid, 1)
+
+
+def session_pids(session: int) -> set[int]:
+    """The processes whose session id is `session` (a shell on a pseudo-terminal leads one)."""
+    return {pid for pid in all_pids() if _stat_field(pid, 3) == session}
 
 
 def children(pid: int) -> list[int]:
